@@ -1,0 +1,85 @@
+"""The k8scourse command: exit codes and messages, never a traceback for bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from k8scourse.course import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny course folder, made the working directory."""
+    for folder in ("solutions", "exercises", "notebooks"):
+        (tmp_path / folder).mkdir()
+    solution = new_notebook(cells=[new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    nbformat.write(solution, tmp_path / "solutions" / "01-a.ipynb")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_check_lists_out_of_sync_notebooks(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["make-exercises", "--check"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "out of sync: exercises/01-a.ipynb\n"
+    assert "make exercises" in captured.err
+
+
+def test_make_then_check(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["make-exercises", "--no-execute", "01-a"]) == 0
+    assert capsys.readouterr().out == "wrote exercises/01-a.ipynb\n"
+    assert cli.main(["make-exercises", "--check"]) == 0
+    assert capsys.readouterr().out == "exercises is in sync with solutions\n"
+
+
+def test_bad_input_is_one_clear_line(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["make-exercises", "--solutions", "nowhere"]) == 1
+    assert capsys.readouterr().err == "k8scourse: error: solutions directory nowhere does not exist\n"
+    (course / "solutions" / "01-a.ipynb").write_text("{}")
+    assert cli.main(["make-exercises", "--check"]) == 1
+    assert capsys.readouterr().err.startswith("k8scourse: error: solutions/01-a.ipynb: not a valid notebook")
+
+
+def test_unknown_options_are_usage_errors(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["make-exercises", "--frobnicate"])
+    assert exit.value.code == 2
+    assert "unrecognized arguments: --frobnicate" in capsys.readouterr().err
+
+
+def test_execute_runs_a_notebook_in_place(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = course / "notebooks" / "n.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("print(6 * 7)")]), path)
+    assert cli.main(["execute", str(path)]) == 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "42\n"
+
+
+def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nbformat.write(new_notebook(), course / "notebooks" / "00-welcome.ipynb")
+    calls = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: calls.append((path, argv)))
+    cli.main(["start", "--no-browser"])
+    root = f"--ServerApp.root_dir={course}"
+    command = [sys.executable, "-m", "jupyterlab", root, "notebooks/00-welcome.ipynb", "--no-browser"]
+    assert calls == [(sys.executable, command)]
+
+
+def test_start_outside_the_course_folder(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["start"]) == 1
+    assert "notebooks/00-welcome.ipynb not found" in capsys.readouterr().err
+
+
+def test_installed_command_and_module_entry_point() -> None:
+    script = Path(sys.executable).with_name("k8scourse")
+    for command in ([sys.executable, "-m", "k8scourse.course", "--help"], [str(script), "--help"]):
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
+        assert "make-exercises" in result.stdout
