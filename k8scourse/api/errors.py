@@ -113,3 +113,35 @@ class ObjectInvalidError(FieldValidationError):
 
 class LabelSelectorError(K8sValueError):
     """A label selector that does not parse or does not validate."""
+
+
+class StatusError(K8sValueError):
+    """An error status from the apiserver: an HTTP code, a reason and a message.
+
+    kubectl prints it as ``Error from server (<reason>): <message>``
+    (``k8s.io/apimachinery/pkg/api/errors``).
+    """
+
+    def __init__(self, code: int, reason: str, message: str) -> None:
+        self.code, self.reason = code, reason
+        super().__init__(message)
+
+
+def not_found(resource: str, name: str) -> StatusError:
+    return StatusError(404, "NotFound", f'{resource} "{name}" not found')
+
+
+def already_exists(resource: str, name: str) -> StatusError:
+    return StatusError(409, "AlreadyExists", f'{resource} "{name}" already exists')
+
+
+def conflict(resource: str, name: str, why: str) -> StatusError:
+    return StatusError(409, "Conflict", f'Operation cannot be fulfilled on {resource} "{name}": {why}')
+
+
+def forbidden_request(resource: str, name: str, why: str) -> StatusError:
+    return StatusError(403, "Forbidden", f'{resource} "{name}" is forbidden: {why}')
+
+
+def bad_request(message: str) -> StatusError:
+    return StatusError(400, "BadRequest", message)

@@ -72,6 +72,8 @@ def _start(args: argparse.Namespace, extra: list[str]) -> int:
         return 1
     # Serve the whole course folder, not just notebooks/, so exercises/ and solutions/ show too.
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={Path.cwd()}", str(WELCOME), *extra]
+    if os.geteuid() == 0 and "--allow-root" not in extra:
+        command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, Binder-like VMs)
     os.execv(sys.executable, command)
 
 

@@ -1,0 +1,50 @@
+"""Virtual time as Kubernetes shows it: RFC 3339 timestamps and kubectl ages.
+
+The virtual clock starts at 0 s. Objects need wall-clock-looking timestamps,
+so second 0 is pinned to a fixed date: every run prints the same times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+#: What virtual second 0 is called in timestamps (a fixed, arbitrary date).
+EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def rfc3339(seconds: float) -> str:
+    """``metav1.Time`` as JSON has it: whole seconds, UTC, e.g. ``2025-01-01T00:00:05Z``."""
+    return (EPOCH + timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: str) -> float:
+    """Virtual seconds of a timestamp written by :func:`rfc3339`."""
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return (moment - EPOCH).total_seconds()
+
+
+def human_duration(seconds: float) -> str:
+    """kubectl's AGE column (``k8s.io/apimachinery/pkg/util/duration.HumanDuration``)."""
+    s = int(seconds)
+    if s < 0:
+        return "<invalid>"
+    if s < 60 * 2:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        return f"{minutes}m{s % 60}s" if s % 60 else f"{minutes}m"
+    if minutes < 60 * 3:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        return f"{hours // 24}d{hours % 24}h" if hours % 24 else f"{hours // 24}d"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        days = hours // 24 - 365 * (hours // 24 // 365)
+        return f"{hours // 24 // 365}y{days}d" if days else f"{hours // 24 // 365}y"
+    return f"{hours // 24 // 365}y"
