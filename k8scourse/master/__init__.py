@@ -1,0 +1,1 @@
+"""The control plane: kube-apiserver, kube-scheduler and kube-controller-manager."""

@@ -1,0 +1,400 @@
+"""kube-apiserver: the only door to the cluster's state.
+
+Every component (kubectl, the scheduler, controllers, kubelets) reads and
+writes objects here, never in etcd directly and never by calling each other.
+A write goes through the same stages as in the real apiserver:
+
+1. decode the manifest, apply defaults, validate it (``k8scourse.api``);
+2. admission: the plugins enabled with ``--enable-admission-plugins``
+   (the seed's ``--admission-control``) may change or refuse it;
+3. persist it in etcd under ``/registry/...`` with a compare-and-swap, so
+   that two writers can't both win (optimistic concurrency);
+4. etcd's watch tells every watcher (the apiserver's watch cache fans the
+   event out, indexed by ``spec.nodeName`` for pods, as upstream does).
+
+``metadata.resourceVersion`` is etcd's ``mod_revision`` of the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import uuid
+from collections import defaultdict
+from typing import Any, Callable, Iterable, Mapping
+
+from k8scourse.api import objects
+from k8scourse.api.errors import (
+    StatusError,
+    already_exists,
+    bad_request,
+    conflict,
+    forbidden_request,
+    not_found,
+)
+from k8scourse.api.meta import generate_name, manifest_data
+from k8scourse.api.fields import FieldSelector, field_of, parse_field_selector
+from k8scourse.api.selectors import Selector, parse_selector
+from k8scourse.clock import VirtualClock
+from k8scourse.etcd.store import Store
+from k8scourse.master.admission import AdmissionChain, Kind, group_resource
+from k8scourse.timefmt import rfc3339
+
+Handler = Callable[[str, dict], None]
+
+
+# Where each resource lives in etcd. Most use their plural name; a few keep
+# names from Kubernetes' early days (pkg/registry/*/storage/storage.go):
+# nodes were "minions" (the seed's kubelet config still says so),
+# replication controllers "controllers", services "services/specs".
+ETCD_PREFIX = {"nodes": "minions", "replicationcontrollers": "controllers", "services": "services/specs"}
+
+
+# Kinds whose metadata.generation counts spec changes (controllers compare it
+# with status.observedGeneration to know they have caught up).
+GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "HorizontalPodAutoscaler", "Pod"}
+
+
+def _dumps(obj: Mapping[str, Any]) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+class _Watcher:
+    __slots__ = ("resource", "namespace", "labels", "fields", "handler", "active", "since", "backlog")
+
+    def __init__(self, resource: str, namespace: str | None, labels: Selector | None,
+                 fields: FieldSelector, handler: Handler, since: int) -> None:
+        self.resource, self.namespace, self.labels, self.fields = resource, namespace, labels, fields
+        self.handler, self.active = handler, True
+        self.since = since  # the list's revision: later changes only, as a watch from resourceVersion
+        self.backlog: list[dict] = []  # the initial list, not yet handed over
+
+    def flush(self) -> None:
+        """Hand over the initial list as ADDED events (always before any later change)."""
+        backlog, self.backlog = self.backlog, []
+        for obj in backlog:
+            if self.active:
+                self.handler("ADDED", obj)
+
+    def wants(self, obj: Mapping[str, Any] | None) -> bool:
+        if obj is None:
+            return False
+        meta = obj["metadata"]
+        if self.namespace is not None and meta.get("namespace") != self.namespace:
+            return False
+        if self.labels is not None and not self.labels.matches(meta.get("labels") or {}):
+            return False
+        return self.fields.matches(obj) if self.fields.requirements else True
+
+    def cancel(self) -> None:
+        self.active = False
+
+
+class APIServer:
+    """A faithful-in-behaviour, tiny-in-size kube-apiserver over an etcd ``Store``."""
+
+    def __init__(self, store: Store, clock: VirtualClock, rng: random.Random,
+                 admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
+                 service_cluster_ip_range: str = "10.96.0.0/12") -> None:
+        self.store, self.clock, self.rng = store, clock, rng
+        self.admission = AdmissionChain(self, admission_plugins)
+        self.service_cluster_ip_range = service_cluster_ip_range
+        self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
+        # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
+        self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
+        self._event_keys: dict[tuple, str] = {}
+        store.watch("/registry/", self._on_store_event)
+
+    # --- keys ---------------------------------------------------------------------
+
+    @staticmethod
+    def key(resource: str, name: str, namespace: str | None = None) -> str:
+        """The etcd key of an object, e.g. ``/registry/pods/default/web``."""
+        prefix = ETCD_PREFIX.get(resource, resource)
+        return f"/registry/{prefix}/{namespace}/{name}" if namespace else f"/registry/{prefix}/{name}"
+
+    def _prefix(self, resource: str, namespace: str | None) -> str:
+        prefix = ETCD_PREFIX.get(resource, resource)
+        return f"/registry/{prefix}/{namespace}/" if namespace else f"/registry/{prefix}/"
+
+    def _namespace_for(self, info: Kind, namespace: str | None) -> str | None:
+        return (namespace or "default") if info.NAMESPACED else None
+
+    # --- reads --------------------------------------------------------------------
+
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
+        info = objects.kind_for_resource(resource)
+        kv = self.store.get(self.key(info.RESOURCE, name, self._namespace_for(info, namespace)))
+        if kv is None:
+            raise not_found(group_resource(info), name)
+        return self._decode(kv)
+
+    def list(self, resource: str, namespace: str | None = None, *, label_selector: str | None = None,
+             field_selector: str | None = None) -> list[dict]:
+        """Objects of a resource, sorted by namespace and name (etcd's key order).
+
+        ``namespace=None`` lists every namespace (``kubectl get -A``).
+        """
+        info = objects.kind_for_resource(resource)
+        labels = parse_selector(label_selector) if label_selector else None
+        fields = parse_field_selector(field_selector)
+        fields.check_supported(info.RESOURCE)
+        out = []
+        for kv in self.store.range(self._prefix(info.RESOURCE, namespace if info.NAMESPACED else None)):
+            obj = self._decode(kv)
+            if labels is not None and not labels.matches(obj["metadata"].get("labels") or {}):
+                continue
+            if fields.requirements and not fields.matches(obj):
+                continue
+            out.append(obj)
+        return out
+
+    @staticmethod
+    def _decode(kv: Any) -> dict:
+        obj = json.loads(kv.value)
+        obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
+        return obj
+
+    # --- writes -------------------------------------------------------------------
+
+    def create(self, manifest: Mapping[str, Any] | str, namespace: str | None = None) -> dict:
+        """Create an object; the stored form, with defaults and metadata, is returned."""
+        data = manifest_data(manifest)
+        meta = data.get("metadata")
+        if isinstance(meta, dict) and not meta.get("name") and isinstance(meta.get("generateName"), str):
+            meta["name"] = generate_name(meta["generateName"], self.rng)  # before validation, as BeforeCreate
+        loaded = objects.load(data, namespace or "default")
+        obj = loaded.to_manifest()
+        info = type(loaded)
+        meta = obj["metadata"]
+        if info.NAMESPACED:
+            if namespace and meta.get("namespace") and meta["namespace"] != namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request")
+            meta["namespace"] = meta.get("namespace") or namespace or "default"
+        else:
+            meta.pop("namespace", None)
+        self.admission.admit("CREATE", info, obj)
+        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        meta["creationTimestamp"] = rfc3339(self.clock.now)
+        if info.KIND in GENERATION_KINDS:
+            meta["generation"] = 1
+        meta.pop("resourceVersion", None)
+        key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
+        if not self.store.compare_and_swap(key, 0, _dumps(obj)):  # 0: only if absent
+            raise already_exists(group_resource(info), meta["name"])
+        return self.get(info.RESOURCE, meta["name"], meta.get("namespace"))
+
+    def update(self, obj: Mapping[str, Any], *, subresource: str | None = None) -> dict:
+        """Replace an object. A stale ``resourceVersion`` gets 409 Conflict.
+
+        ``subresource="status"`` changes only ``status`` (as PUT .../status does);
+        otherwise ``status`` is kept and only the rest changes.
+        """
+        loaded = objects.load(obj)
+        new = loaded.to_manifest()
+        info = type(loaded)
+        meta = new["metadata"]
+        namespace = self._namespace_for(info, meta.get("namespace"))
+        key = self.key(info.RESOURCE, meta["name"], namespace)
+        kv = self.store.get(key)
+        if kv is None:
+            raise not_found(group_resource(info), meta["name"])
+        old = json.loads(kv.value)
+        wanted = meta.get("resourceVersion")
+        if wanted and wanted != str(kv.mod_revision):
+            raise conflict(group_resource(info), meta["name"],
+                           "the object has been modified; please apply your changes to the latest version and try again")
+        merged = self._merge_update(info, old, new, subresource)
+        if merged == old:
+            return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
+        if subresource is None:
+            self.admission.admit("UPDATE", info, merged, old)
+        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(merged)):
+            raise conflict(group_resource(info), meta["name"],
+                           "the object has been modified; please apply your changes to the latest version and try again")
+        return self.get(info.RESOURCE, meta["name"], namespace)
+
+    def update_status(self, obj: Mapping[str, Any]) -> dict:
+        return self.update(obj, subresource="status")
+
+    @staticmethod
+    def _merge_update(info: Kind, old: dict, new: dict, subresource: str | None) -> dict:
+        merged = copy.deepcopy(old)
+        if subresource == "status":
+            merged["status"] = new.get("status", {})
+            return merged
+        for field in new:
+            if field not in ("metadata", "status"):
+                merged[field] = new[field]
+        for field in ("labels", "annotations", "ownerReferences", "finalizers", "deletionTimestamp",
+                      "deletionGracePeriodSeconds"):
+            if field in new["metadata"]:
+                merged["metadata"][field] = new["metadata"][field]
+            else:
+                merged["metadata"].pop(field, None)
+        if info.KIND in GENERATION_KINDS and merged.get("spec") != old.get("spec"):
+            merged["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
+        merged["metadata"].pop("resourceVersion", None)
+        return merged
+
+    def patch(self, resource: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> dict:
+        """A JSON merge patch (RFC 7386), as ``kubectl patch --type merge`` and ``kubectl label`` send."""
+        current = self.get(resource, name, namespace)
+        return self.update(_merge_patch(current, patch))
+
+    def delete(self, resource: str, name: str, namespace: str | None = None,
+               grace_period_seconds: int | None = None) -> dict:
+        """Delete an object, gracefully where the real apiserver does.
+
+        A pod bound to a node only gets ``deletionTimestamp``: its kubelet stops
+        the containers and then removes it. A namespace turns Terminating and
+        the namespace controller empties it first.
+        """
+        info = objects.kind_for_resource(resource)
+        obj = self.get(info.RESOURCE, name, namespace)
+        self.admission.admit("DELETE", info, obj)
+        meta = obj["metadata"]
+        if info.RESOURCE == "pods" and obj["spec"].get("nodeName") and grace_period_seconds != 0:
+            if meta.get("deletionTimestamp"):
+                return obj
+            grace = obj["spec"].get("terminationGracePeriodSeconds", 30) \
+                if grace_period_seconds is None else grace_period_seconds
+            meta["deletionTimestamp"] = rfc3339(self.clock.now + grace)
+            meta["deletionGracePeriodSeconds"] = grace
+            return self.update(obj)
+        if info.RESOURCE == "namespaces":
+            if obj.get("status", {}).get("phase") == "Terminating":
+                return obj
+            meta["deletionTimestamp"] = rfc3339(self.clock.now)
+            obj = self.update(obj)
+            obj["status"]["phase"] = "Terminating"
+            return self.update_status(obj)
+        self.store.delete(self.key(info.RESOURCE, name, meta.get("namespace")))
+        return obj
+
+    def finalize_namespace(self, name: str) -> None:
+        """The namespace controller's last step: the emptied namespace goes away."""
+        self.store.delete(self.key("namespaces", name))
+
+    def bind(self, namespace: str, pod_name: str, node_name: str) -> None:
+        """POST pods/<name>/binding: the scheduler's decision, written once."""
+        pod = self.get("pods", pod_name, namespace)
+        if pod["spec"].get("nodeName"):
+            raise conflict("pods", pod_name, f"pod {pod_name} is already assigned to node "
+                                             f'"{pod["spec"]["nodeName"]}"')
+        pod["spec"]["nodeName"] = node_name
+        conditions = [c for c in pod.get("status", {}).get("conditions", []) if c["type"] != "PodScheduled"]
+        conditions.append({"type": "PodScheduled", "status": "True",
+                           "lastTransitionTime": rfc3339(self.clock.now)})
+        pod.setdefault("status", {})["conditions"] = conditions
+        key = self.key("pods", pod_name, namespace)
+        if not self.store.compare_and_swap(key, int(pod["metadata"].pop("resourceVersion")), _dumps(pod)):
+            raise conflict("pods", pod_name, "the object has been modified; please apply your changes "
+                                             "to the latest version and try again")
+
+    # --- events -------------------------------------------------------------------
+
+    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str) -> None:
+        """Create a core/v1 Event about ``obj``; a repeat bumps ``count`` (client-go's event correlator)."""
+        meta = obj["metadata"]
+        namespace = meta.get("namespace") or "default"
+        now = rfc3339(self.clock.now)
+        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source)
+        name = self._event_keys.get(identity)
+        if name is not None:
+            kv = self.store.get(self.key("events", name, namespace))
+            if kv is not None:
+                event = json.loads(kv.value)
+                event["count"] += 1
+                event["lastTimestamp"] = now
+                self.store.put(self.key("events", name, namespace), _dumps(event))
+                return
+        # Event names are <object>.<hex of the time>: sortable and unique per object.
+        name = f"{meta['name']}.{self.rng.getrandbits(64):016x}"
+        self._event_keys[identity] = name
+        event = {
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": namespace, "creationTimestamp": now,
+                         "uid": str(uuid.UUID(int=self.rng.getrandbits(128), version=4))},
+            "involvedObject": {"kind": obj["kind"], "namespace": meta.get("namespace", ""),
+                               "name": meta["name"], "uid": meta.get("uid", ""),
+                               "apiVersion": obj.get("apiVersion", "v1")},
+            "reason": reason, "message": message, "type": type, "count": 1,
+            "source": {"component": source}, "firstTimestamp": now, "lastTimestamp": now,
+        }
+        self.store.put(self.key("events", name, namespace), _dumps(event))
+
+    # --- watch --------------------------------------------------------------------
+
+    def list_and_watch(self, resource: str, handler: Handler, *, namespace: str | None = None,
+                       label_selector: str | None = None, field_selector: str | None = None) -> _Watcher:
+        """An informer's start: ADDED for every current object, then every change.
+
+        Events arrive later on the virtual clock, in etcd revision order. The
+        object passed to ``handler`` is shared: handlers must not change it.
+        """
+        info = objects.kind_for_resource(resource)
+        fields = parse_field_selector(field_selector)
+        fields.check_supported(info.RESOURCE)
+        watcher = _Watcher(info.RESOURCE, namespace, parse_selector(label_selector) if label_selector else None,
+                           fields, handler, self.store.revision)
+        node = fields.field_value("spec.nodeName") if info.RESOURCE == "pods" else None
+        if node is not None:
+            self._pod_watchers_by_node[node].append(watcher)
+        else:
+            self._watchers[info.RESOURCE].append(watcher)
+        watcher.backlog = self.list(info.RESOURCE, namespace, label_selector=label_selector,
+                                    field_selector=field_selector)
+        self.clock.schedule(0, watcher.flush)
+        return watcher
+
+    def _on_store_event(self, event: Any) -> None:
+        """Fan one etcd change out to the watchers that want it (the watch cache)."""
+        resource = _resource_of(event.kv.key)
+        if resource is None:
+            return
+        new = self._decode(event.kv) if event.type == "PUT" else None
+        old = self._decode(event.prev_kv) if event.prev_kv is not None else None
+        watchers = self._watchers.get(resource, ())
+        if resource == "pods":
+            nodes = {o["spec"].get("nodeName") for o in (old, new) if o is not None} - {None, ""}
+            watchers = [*watchers, *(w for n in sorted(nodes) for w in self._pod_watchers_by_node.get(n, ()))]
+        revision = event.kv.mod_revision
+        for watcher in watchers:
+            if not watcher.active or revision <= watcher.since:
+                continue
+            if watcher.backlog:
+                watcher.flush()
+            was, now = watcher.wants(old), watcher.wants(new)
+            # An object moving into or out of a filtered watch is ADDED or DELETED for it.
+            if now:
+                watcher.handler("ADDED" if not was else "MODIFIED", new)
+            elif was:
+                watcher.handler("DELETED", new if new is not None else old)
+
+
+def _resource_of(key: str) -> str | None:
+    parts = key.split("/")
+    if len(parts) < 3:
+        return None
+    stored = parts[2] if parts[2] != "services" else "services/specs"
+    for resource, prefix in ETCD_PREFIX.items():
+        if prefix == stored:
+            return resource
+    return stored
+
+
+def _merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: maps merge, ``null`` deletes, anything else replaces."""
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merge_patch(result.get(key), value)
+    return result
+

@@ -1,0 +1,248 @@
+"""The apiserver: storage layout, optimistic concurrency, watches, admission, errors."""
+
+import json
+import random
+
+import pytest
+
+from k8scourse.api.errors import ObjectInvalidError, StatusError
+from k8scourse.clock import VirtualClock
+from k8scourse.etcd import Store
+from k8scourse.master.apiserver import APIServer
+from k8scourse.master.controllers.namespace import NamespaceController
+
+
+def pod(name="web", namespace=None, **spec):
+    meta = {"name": name, "labels": {"app": name}}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27", **spec}]}}
+
+
+@pytest.fixture
+def cluster():
+    clock = VirtualClock()
+    store = Store(clock=clock)
+    api = APIServer(store, clock, random.Random(0))
+    for name in ("default", "kube-system"):
+        api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    return clock, store, api
+
+
+def test_objects_live_under_registry_keys(cluster):
+    _, store, api = cluster
+    created = api.create(pod())
+    kv = store.get("/registry/pods/default/web")
+    assert json.loads(kv.value)["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert created["metadata"]["resourceVersion"] == str(kv.mod_revision)
+    api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}})
+    assert store.get("/registry/minions/node-1") is not None  # nodes keep their old name in etcd
+
+
+def test_defaults_and_metadata_are_filled(cluster):
+    _, _, api = cluster
+    created = api.create(pod())
+    assert created["spec"]["restartPolicy"] == "Always"
+    assert created["metadata"]["creationTimestamp"] == "2025-01-01T00:00:00Z"
+    assert len(created["metadata"]["uid"]) == 36
+
+
+def test_generate_name_is_deterministic(cluster):
+    _, _, api = cluster
+    manifest = pod()
+    del manifest["metadata"]["name"]
+    manifest["metadata"]["generateName"] = "web-"
+    name = api.create(manifest)["metadata"]["name"]
+    assert name.startswith("web-") and len(name) == 9
+    clock = VirtualClock()
+    other = APIServer(Store(clock=clock), clock, random.Random(0))
+    other.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+    other.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}})
+    assert other.create(manifest)["metadata"]["name"] == name
+
+
+def test_errors_read_like_the_apiservers(cluster):
+    _, _, api = cluster
+    api.create(pod())
+    with pytest.raises(StatusError, match='^pods "web" already exists$') as err:
+        api.create(pod())
+    assert (err.value.code, err.value.reason) == (409, "AlreadyExists")
+    with pytest.raises(StatusError, match='^pods "nope" not found$'):
+        api.get("pods", "nope")
+    with pytest.raises(StatusError, match='^deployments.apps "nope" not found$'):
+        api.get("deployments", "nope")
+    with pytest.raises(ObjectInvalidError, match=r'^Pod "Web_1" is invalid: metadata.name: Invalid value: "Web_1"'):
+        api.create(pod("Web_1"))
+
+
+def test_stale_update_is_a_conflict(cluster):
+    _, _, api = cluster
+    first = api.create(pod())
+    fresh = api.get("pods", "web")
+    fresh["metadata"]["labels"]["tier"] = "frontend"
+    updated = api.update(fresh)
+    assert int(updated["metadata"]["resourceVersion"]) > int(first["metadata"]["resourceVersion"])
+    first["metadata"]["labels"]["tier"] = "backend"
+    with pytest.raises(StatusError) as err:
+        api.update(first)
+    assert err.value.reason == "Conflict"
+    assert str(err.value) == ('Operation cannot be fulfilled on pods "web": the object has been modified; '
+                              "please apply your changes to the latest version and try again")
+
+
+def test_noop_update_keeps_the_resource_version(cluster):
+    _, _, api = cluster
+    created = api.create(pod())
+    assert api.update(created)["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+def test_list_with_label_and_field_selectors(cluster):
+    _, _, api = cluster
+    for name in ("web", "db", "cache"):
+        api.create(pod(name))
+    api.bind("default", "db", "node-1")
+    assert [p["metadata"]["name"] for p in api.list("pods")] == ["cache", "db", "web"]
+    assert [p["metadata"]["name"] for p in api.list("pods", label_selector="app in (web,db)")] == ["db", "web"]
+    assert [p["metadata"]["name"] for p in api.list("pods", field_selector="spec.nodeName=node-1")] == ["db"]
+    assert [p["metadata"]["name"] for p in api.list("pods", field_selector="spec.nodeName!=node-1")] == ["cache", "web"]
+    with pytest.raises(StatusError, match="^field label not supported: spec.foo$"):
+        api.list("pods", field_selector="spec.foo=bar")
+    with pytest.raises(StatusError, match="can't understand 'oops'"):
+        api.list("pods", field_selector="oops")
+    with pytest.raises(ValueError, match="unable to parse requirement"):
+        api.list("pods", label_selector="app in (web")
+
+
+def test_merge_patch_adds_and_removes_labels(cluster):
+    _, _, api = cluster
+    api.create(pod())
+    api.patch("pods", "web", {"metadata": {"labels": {"tier": "frontend"}}})
+    assert api.get("pods", "web")["metadata"]["labels"] == {"app": "web", "tier": "frontend"}
+    api.patch("pods", "web", {"metadata": {"labels": {"app": None}}})
+    assert api.get("pods", "web")["metadata"]["labels"] == {"tier": "frontend"}
+
+
+def test_watch_delivers_events_later_and_in_order(cluster):
+    clock, _, api = cluster
+    api.create(pod("old"))
+    seen = []
+    api.list_and_watch("pods", lambda kind, obj: seen.append((kind, obj["metadata"]["name"])))
+    api.create(pod("web"))
+    assert seen == []  # nothing yet: watches are asynchronous
+    api.delete("pods", "web")
+    clock.run(0)
+    assert seen == [("ADDED", "old"), ("ADDED", "web"), ("DELETED", "web")]
+
+
+def test_node_watch_sees_a_pod_arrive_when_it_is_bound(cluster):
+    clock, _, api = cluster
+    seen = []
+    api.list_and_watch("pods", lambda kind, obj: seen.append(kind), field_selector="spec.nodeName=node-1")
+    api.create(pod())
+    clock.run(0)
+    assert seen == []
+    api.bind("default", "web", "node-1")
+    clock.run(0)
+    assert seen == ["ADDED"]
+    with pytest.raises(StatusError, match='already assigned to node "node-1"'):
+        api.bind("default", "web", "node-2")
+
+
+def test_bound_pods_are_deleted_gracefully(cluster):
+    clock, _, api = cluster
+    api.create(pod())
+    api.bind("default", "web", "node-1")
+    api.delete("pods", "web")
+    terminating = api.get("pods", "web")
+    assert terminating["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert terminating["metadata"]["deletionTimestamp"] == "2025-01-01T00:00:30Z"
+    api.delete("pods", "web", grace_period_seconds=0)  # what the kubelet does once containers stopped
+    with pytest.raises(StatusError, match="not found"):
+        api.get("pods", "web")
+
+
+def test_events_are_recorded_and_counted(cluster):
+    _, _, api = cluster
+    obj = api.create(pod())
+    for _ in range(3):
+        api.record_event(obj, "Warning", "FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu.",
+                         "default-scheduler")
+    (event,) = api.list("events")
+    assert event["count"] == 3 and event["involvedObject"]["name"] == "web"
+    assert api.list("events", field_selector="reason=FailedScheduling") == [event]
+
+
+# --- admission -------------------------------------------------------------------
+
+def test_namespace_must_exist(cluster):
+    _, _, api = cluster
+    with pytest.raises(StatusError, match='^namespaces "nope" not found$') as err:
+        api.create(pod(namespace="nope"))
+    assert err.value.reason == "NotFound"
+
+
+def test_system_namespaces_cannot_be_deleted(cluster):
+    _, _, api = cluster
+    with pytest.raises(StatusError, match='^namespaces "default" is forbidden: this namespace may not be deleted$'):
+        api.delete("namespaces", "default")
+
+
+def test_terminating_namespace_refuses_content_and_is_then_removed(cluster):
+    clock, _, api = cluster
+    NamespaceController(api, clock).start()
+    api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    api.create(pod(namespace="team"))
+    api.delete("namespaces", "team")
+    assert api.get("namespaces", "team")["status"]["phase"] == "Terminating"
+    with pytest.raises(StatusError) as err:
+        api.create(pod("late", namespace="team"))
+    assert str(err.value) == ('pods "late" is forbidden: unable to create new content in namespace team '
+                              "because it is being terminated")
+    clock.run(5)
+    with pytest.raises(StatusError, match='namespaces "team" not found'):
+        api.get("namespaces", "team")
+
+
+def test_unknown_admission_plugin_is_refused():
+    clock = VirtualClock()
+    with pytest.raises(ValueError, match='plugin "NamespaceAutoProvision" is unknown'):
+        APIServer(Store(clock=clock), clock, random.Random(0), admission_plugins=["NamespaceAutoProvision"])
+
+
+def limit_range(**item):
+    return {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "limits"},
+            "spec": {"limits": [{"type": "Container", **item}]}}
+
+
+def test_limit_ranger_fills_defaults_and_says_so(cluster):
+    _, _, api = cluster
+    api.create(limit_range(default={"cpu": "500m"}, defaultRequest={"cpu": "250m"}))
+    created = api.create(pod())
+    resources = created["spec"]["containers"][0]["resources"]
+    assert resources == {"limits": {"cpu": "500m"}, "requests": {"cpu": "250m"}}
+    assert created["metadata"]["annotations"]["kubernetes.io/limit-ranger"] == (
+        "LimitRanger plugin set: cpu request for container app; cpu limit for container app")
+
+
+def test_limit_ranger_enforces_max(cluster):
+    _, _, api = cluster
+    api.create(limit_range(max={"cpu": "1"}))
+    with pytest.raises(StatusError) as err:
+        api.create(pod(resources={"limits": {"cpu": "2"}}))
+    assert str(err.value) == 'pods "web" is forbidden: maximum cpu usage per Container is 1, but limit is 2'
+    assert err.value.reason == "Forbidden"
+
+
+def test_resource_quota_refuses_what_would_exceed_it(cluster):
+    _, _, api = cluster
+    api.create({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "compute"},
+                "spec": {"hard": {"pods": "2", "requests.cpu": "1"}}})
+    api.create(pod("a", resources={"requests": {"cpu": "600m"}}))
+    with pytest.raises(StatusError) as err:
+        api.create(pod("b", resources={"requests": {"cpu": "600m"}}))
+    assert str(err.value) == ('pods "b" is forbidden: exceeded quota: compute, requested: requests.cpu=600m, '
+                              "used: requests.cpu=600m, limited: requests.cpu=1")
+    with pytest.raises(StatusError, match=r'^pods "c" is forbidden: failed quota: compute: must specify requests.cpu for: app$'):
+        api.create(pod("c"))
+    assert api.get("resourcequotas", "compute")["status"]["used"] == {"pods": "1", "requests.cpu": "600m"}
