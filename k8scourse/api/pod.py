@@ -1,0 +1,508 @@
+"""Pod: one or more containers that share a network namespace and volumes.
+
+Besides the Pod kind itself, this module holds what every workload shares:
+the PodSpec and pod-template defaults and validation that ReplicaSets,
+ReplicationControllers and Deployments embed. Defaults follow
+``pkg/apis/core/v1/defaults.go`` (plus the declarative ``+default`` markers
+in ``k8s.io/api/core/v1/types.go``); rules follow
+``pkg/apis/core/validation/validation.go``.
+
+Not modelled (they come from admission plugins, not defaulting):
+``serviceAccountName``, ``priority``, default tolerations.
+"""
+
+from __future__ import annotations
+
+import marshal
+from functools import lru_cache
+from typing import Any, Mapping
+
+from .decoding import ANY, BOOL, INT32, INT64, INT_OR_STRING, QUANTITY, STRING, STRING_MAP, STRINGS, ListOf, MapOf, Struct
+from .errors import DUPLICATE, FieldError, forbidden, invalid, not_supported, required
+from .meta import OBJECT_META, KubeObject, annotation_errors, checked_labels, object_struct
+from .resources import canonicalize, resource_requirements_errors
+from .validation import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
+
+NOT_FOUND = "Not found"  # field.ErrorTypeNotFound
+
+# --- the Go structs, as far as decoding needs them ------------------------------------------
+
+_PORT = Struct("v1.ContainerPort", {
+    "name": STRING, "hostPort": INT32, "containerPort": INT32, "protocol": STRING, "hostIP": STRING,
+})
+_ENV_VAR = Struct("v1.EnvVar", {"name": STRING, "value": STRING, "valueFrom": ANY})
+_VOLUME_MOUNT = Struct("v1.VolumeMount", {
+    "name": STRING, "readOnly": BOOL, "recursiveReadOnly": STRING, "mountPath": STRING,
+    "subPath": STRING, "mountPropagation": STRING, "subPathExpr": STRING,
+})
+_RESOURCES = Struct("v1.ResourceRequirements", {
+    "limits": MapOf(QUANTITY), "requests": MapOf(QUANTITY), "claims": ANY,
+})
+_PROBE = Struct("v1.Probe", {
+    "exec": Struct("v1.ExecAction", {"command": STRINGS}),
+    "httpGet": Struct("v1.HTTPGetAction", {
+        "path": STRING, "port": INT_OR_STRING, "host": STRING, "scheme": STRING, "httpHeaders": ANY,
+    }),
+    "tcpSocket": Struct("v1.TCPSocketAction", {"port": INT_OR_STRING, "host": STRING}),
+    "grpc": Struct("v1.GRPCAction", {"port": INT32, "service": STRING}),
+    "initialDelaySeconds": INT32, "timeoutSeconds": INT32, "periodSeconds": INT32,
+    "successThreshold": INT32, "failureThreshold": INT32, "terminationGracePeriodSeconds": INT64,
+})
+CONTAINER = Struct("v1.Container", {
+    "name": STRING, "image": STRING, "command": STRINGS, "args": STRINGS, "workingDir": STRING,
+    "ports": ListOf(_PORT), "envFrom": ANY, "env": ListOf(_ENV_VAR), "resources": _RESOURCES,
+    "resizePolicy": ANY, "restartPolicy": STRING, "volumeMounts": ListOf(_VOLUME_MOUNT),
+    "volumeDevices": ANY, "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE,
+    "lifecycle": ANY, "terminationMessagePath": STRING, "terminationMessagePolicy": STRING,
+    "imagePullPolicy": STRING, "securityContext": ANY, "stdin": BOOL, "stdinOnce": BOOL, "tty": BOOL,
+})
+# Every VolumeSource a Volume may name (k8s.io/api/core/v1 VolumeSource).
+VOLUME_SOURCES = (
+    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs",
+    "iscsi", "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker",
+    "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk",
+    "photonPersistentDisk", "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+)
+_VOLUME = Struct("v1.Volume", {
+    "name": STRING,
+    **{source: ANY for source in VOLUME_SOURCES},
+    "hostPath": Struct("v1.HostPathVolumeSource", {"path": STRING, "type": STRING}),
+    "emptyDir": Struct("v1.EmptyDirVolumeSource", {"medium": STRING, "sizeLimit": QUANTITY}),
+})
+_TOLERATION = Struct("v1.Toleration", {
+    "key": STRING, "operator": STRING, "value": STRING, "effect": STRING, "tolerationSeconds": INT64,
+})
+POD_SPEC = Struct("v1.PodSpec", {
+    "volumes": ListOf(_VOLUME), "initContainers": ListOf(CONTAINER), "containers": ListOf(CONTAINER),
+    "ephemeralContainers": ANY, "restartPolicy": STRING, "terminationGracePeriodSeconds": INT64,
+    "activeDeadlineSeconds": INT64, "dnsPolicy": STRING, "nodeSelector": STRING_MAP,
+    "serviceAccountName": STRING, "serviceAccount": STRING, "automountServiceAccountToken": BOOL,
+    "nodeName": STRING, "hostNetwork": BOOL, "hostPID": BOOL, "hostIPC": BOOL,
+    "shareProcessNamespace": BOOL, "securityContext": ANY, "imagePullSecrets": ANY, "hostname": STRING,
+    "subdomain": STRING, "affinity": ANY, "schedulerName": STRING, "tolerations": ListOf(_TOLERATION),
+    "hostAliases": ANY, "priorityClassName": STRING, "priority": INT32, "dnsConfig": ANY,
+    "readinessGates": ANY, "runtimeClassName": STRING, "enableServiceLinks": BOOL,
+    "preemptionPolicy": STRING, "overhead": MapOf(QUANTITY), "topologySpreadConstraints": ANY,
+    "setHostnameAsFQDN": BOOL, "os": ANY, "hostUsers": BOOL, "schedulingGates": ANY,
+    "resourceClaims": ANY, "resources": _RESOURCES,
+})
+POD_TEMPLATE_SPEC = Struct("v1.PodTemplateSpec", {"metadata": OBJECT_META, "spec": POD_SPEC})
+
+# --- defaults -------------------------------------------------------------------------------
+
+# k8s.io/api/core/v1/types.go and core/v1/defaults.go
+DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+TERMINATION_MESSAGE_PATH = "/dev/termination-log"
+DEFAULT_VOLUME_MODE = 0o644  # Secret/ConfigMap volumes' defaultMode (420)
+_PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+
+
+def image_tag(image: str) -> str:
+    """The tag parsers.ParseImageName sees: ``latest`` when neither tag nor digest is given."""
+    name, _, digest = image.partition("@")
+    repository, _, tag = name.rpartition("/")[2].partition(":")
+    if not repository or name != name.lower():  # not a valid reference: no tag at all
+        return ""
+    return tag or ("" if digest else "latest")
+
+
+def default_container(container: dict) -> None:
+    """SetDefaults_Container, port protocols, probes and resource lists of one container."""
+    if not container.get("imagePullPolicy"):
+        # :latest (or no tag) is pulled every time; a fixed tag only when missing.
+        latest = image_tag(container.get("image", "")) == "latest"
+        container["imagePullPolicy"] = "Always" if latest else "IfNotPresent"
+    container.setdefault("terminationMessagePath", TERMINATION_MESSAGE_PATH)
+    container.setdefault("terminationMessagePolicy", "File")
+    for port in container.get("ports") or ():
+        port.setdefault("protocol", "TCP")
+    for env in container.get("env") or ():
+        field_ref = (env.get("valueFrom") or {}).get("fieldRef")
+        if isinstance(field_ref, dict):
+            field_ref.setdefault("apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
+    for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = container.get(kind)
+        if probe is not None:
+            for key, value in _PROBE_DEFAULTS.items():
+                probe.setdefault(key, value)
+            if "httpGet" in probe:  # SetDefaults_HTTPGetAction
+                probe["httpGet"].setdefault("path", "/")
+                probe["httpGet"].setdefault("scheme", "HTTP")
+    resources = container.get("resources")
+    if resources:
+        canonicalize(resources.get("limits"))
+        canonicalize(resources.get("requests"))
+    else:
+        container["resources"] = {}  # a value type in Go: always printed, even empty
+
+
+def default_volume(volume: dict) -> None:
+    """SetDefaults_Volume and the volume sources' own defaults."""
+    if not any(source in volume for source in VOLUME_SOURCES):
+        volume["emptyDir"] = {}
+    if "hostPath" in volume:
+        volume["hostPath"].setdefault("type", "")  # HostPathUnset
+    for source in ("configMap", "secret"):
+        if isinstance(volume.get(source), dict):
+            volume[source].setdefault("defaultMode", DEFAULT_VOLUME_MODE)
+
+
+def default_pod_spec(spec: dict) -> None:
+    """SetDefaults_PodSpec and everything nested in it; applies to templates too."""
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("terminationGracePeriodSeconds", DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS)
+    spec.setdefault("schedulerName", DEFAULT_SCHEDULER_NAME)
+    for volume in spec.get("volumes") or ():
+        default_volume(volume)
+    for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        default_container(container)
+    canonicalize(spec.get("overhead"))
+
+
+def default_pod_template(template: dict) -> None:
+    """A pod template gets PodSpec defaults but not the Pod-only ones."""
+    default_pod_spec(template.setdefault("spec", {}))
+
+
+def default_pod(spec: dict) -> None:
+    """SetDefaults_Pod: what only a real Pod (not a template) is given."""
+    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        resources = container.get("resources") or {}
+        if "limits" in resources:
+            # Limits without requests: request what you are limited to.
+            requests = resources.setdefault("requests", {})
+            for name, value in resources["limits"].items():
+                requests.setdefault(name, value)
+        if spec.get("hostNetwork"):  # defaultHostNetworkPorts
+            for port in container.get("ports") or ():
+                if not port.get("hostPort"):
+                    port["hostPort"] = port.get("containerPort", 0)
+    spec.setdefault("enableServiceLinks", True)  # v1.DefaultEnableServiceLinks
+    default_pod_spec(spec)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+MAX_INT32 = 2**31 - 1
+PORT_RANGE_ERROR = "must be between 1 and 65535, inclusive"  # validation.InclusiveRangeError(1, 65535)
+SUPPORTED_PROTOCOLS = ("SCTP", "TCP", "UDP")  # sets.List: sorted
+SUPPORTED_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+SUPPORTED_RESTART_POLICIES = ("Always", "OnFailure", "Never")
+SUPPORTED_DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
+SUPPORTED_TERMINATION_MESSAGE_POLICIES = ("File", "FallbackToLogsOnError")
+SUPPORTED_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+RELAXED_ENV_NAME_ERROR = "a valid environment variable name must consist only of printable ASCII characters other than '='"
+_INIT_ONLY_ALWAYS = "may not be set for init containers without restartPolicy=Always"
+
+
+def port_num_errors(port: int) -> list[str]:
+    """validation.IsValidPortNum."""
+    return [] if 1 <= port <= 65535 else [PORT_RANGE_ERROR]
+
+
+def port_name_errors(name: str) -> list[str]:
+    """validation.IsValidPortName: an IANA_SVC_NAME such as ``http``."""
+    errs = []
+    if len(name) > 15:
+        errs.append("must be no more than 15 characters")
+    if not name or any(c not in "-abcdefghijklmnopqrstuvwxyz0123456789" for c in name):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not any("a" <= c <= "z" for c in name):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errs.append("must not contain consecutive hyphens")
+    if name.startswith("-") or name.endswith("-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs
+
+
+def _container_port_errors(ports: list[dict], path: str) -> list[FieldError]:
+    """validateContainerPorts."""
+    errors: list[FieldError] = []
+    names: set[str] = set()
+    for i, port in enumerate(ports):
+        at = f"{path}[{i}]"
+        name = port.get("name", "")
+        if name:
+            msgs = port_name_errors(name)
+            if msgs:
+                errors += [invalid(f"{at}.name", name, m) for m in msgs]
+            elif name in names:
+                errors.append(FieldError(f"{at}.name", DUPLICATE, name))
+            names.add(name)
+        container_port = port.get("containerPort", 0)
+        if container_port == 0:
+            errors.append(required(f"{at}.containerPort"))
+        else:
+            errors += [invalid(f"{at}.containerPort", container_port, m) for m in port_num_errors(container_port)]
+        host_port = port.get("hostPort", 0)
+        if host_port:
+            errors += [invalid(f"{at}.hostPort", host_port, m) for m in port_num_errors(host_port)]
+        protocol = port.get("protocol", "")
+        if not protocol:
+            errors.append(required(f"{at}.protocol"))
+        elif protocol not in SUPPORTED_PROTOCOLS:
+            errors.append(not_supported(f"{at}.protocol", protocol, SUPPORTED_PROTOCOLS))
+    return errors
+
+
+def _env_errors(env: list[dict], path: str) -> list[FieldError]:
+    """ValidateEnv with relaxed names (the default since RelaxedEnvironmentVariableValidation)."""
+    errors: list[FieldError] = []
+    for i, var in enumerate(env):
+        name = var.get("name", "")
+        if not name:
+            errors.append(required(f"{path}[{i}].name"))
+        elif any(not " " <= c <= "~" or c == "=" for c in name):
+            errors.append(invalid(f"{path}[{i}].name", name, RELAXED_ENV_NAME_ERROR))
+    return errors
+
+
+def _volume_mount_errors(mounts: list[dict], volumes: set[str], path: str) -> list[FieldError]:
+    """ValidateVolumeMounts: each names a volume of the pod, at a distinct path."""
+    errors: list[FieldError] = []
+    paths: set[str] = set()
+    for i, mount in enumerate(mounts):
+        at = f"{path}[{i}]"
+        name, mount_path = mount.get("name", ""), mount.get("mountPath", "")
+        if not name:
+            errors.append(required(f"{at}.name"))
+        if name not in volumes:
+            errors.append(FieldError(f"{at}.name", NOT_FOUND, name))
+        if not mount_path:
+            errors.append(required(f"{at}.mountPath"))
+        if mount_path in paths:
+            errors.append(invalid(f"{at}.mountPath", mount_path, "must be unique"))
+        paths.add(mount_path)
+    return errors
+
+
+def container_errors(container: Mapping[str, Any], volumes: set[str], path: str) -> list[FieldError]:
+    """validateContainerCommon: what every container, regular or init, must satisfy."""
+    errors: list[FieldError] = []
+    name = container.get("name", "")
+    if not name:
+        errors.append(required(f"{path}.name"))
+    else:
+        errors += [invalid(f"{path}.name", name, m) for m in is_dns1123_label(name)]
+    if not container.get("image"):
+        errors.append(required(f"{path}.image"))
+    policy = container.get("terminationMessagePolicy", "")
+    if not policy:
+        errors.append(required(f"{path}.terminationMessagePolicy"))
+    elif policy not in SUPPORTED_TERMINATION_MESSAGE_POLICIES:
+        errors.append(not_supported(f"{path}.terminationMessagePolicy", policy, SUPPORTED_TERMINATION_MESSAGE_POLICIES))
+    errors += _container_port_errors(container.get("ports") or [], f"{path}.ports")
+    errors += _env_errors(container.get("env") or [], f"{path}.env")
+    errors += _volume_mount_errors(container.get("volumeMounts") or [], volumes, f"{path}.volumeMounts")
+    pull = container.get("imagePullPolicy", "")
+    if not pull:
+        errors.append(required(f"{path}.imagePullPolicy"))
+    elif pull not in SUPPORTED_PULL_POLICIES:
+        errors.append(not_supported(f"{path}.imagePullPolicy", pull, SUPPORTED_PULL_POLICIES))
+    errors += resource_requirements_errors(container.get("resources") or {}, f"{path}.resources")
+    return errors
+
+
+def _host_port_conflicts(containers: list[dict], path: str) -> list[FieldError]:
+    """AccumulateUniqueHostPorts: one protocol/hostIP/hostPort per pod."""
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for ci, container in enumerate(containers):
+        for pi, port in enumerate(container.get("ports") or ()):
+            if not port.get("hostPort"):
+                continue
+            key = f"{port.get('protocol', '')}/{port.get('hostIP', '')}/{port['hostPort']}"
+            if key in seen:
+                errors.append(FieldError(f"{path}[{ci}].ports[{pi}].hostPort", DUPLICATE, key))
+            seen.add(key)
+    return errors
+
+
+def _volume_errors(volumes: list[dict], path: str) -> tuple[set[str], list[FieldError]]:
+    """ValidateVolumes: unique DNS-label names, exactly one source each."""
+    names: set[str] = set()
+    errors: list[FieldError] = []
+    for i, volume in enumerate(volumes):
+        at = f"{path}[{i}]"
+        found = [s for s in VOLUME_SOURCES if s in volume]
+        problems = [forbidden(f"{at}.{s}", "may not specify more than 1 volume type") for s in found[1:]]
+        if not found:
+            problems.append(required(at, "must specify a volume type"))
+        name = volume.get("name", "")
+        if not name:
+            problems.append(required(f"{at}.name"))
+        else:
+            problems += [invalid(f"{at}.name", name, m) for m in is_dns1123_label(name)]
+        if name in names:
+            problems.append(FieldError(f"{at}.name", DUPLICATE, name))
+        if not problems:
+            names.add(name)
+        errors += problems
+    return names, errors
+
+
+def toleration_errors(tolerations: list[dict], path: str) -> list[FieldError]:
+    """ValidateTolerations."""
+    errors: list[FieldError] = []
+    for i, toleration in enumerate(tolerations):
+        at = f"{path}[{i}]"
+        key, op = toleration.get("key", ""), toleration.get("operator", "")
+        value, effect = toleration.get("value", ""), toleration.get("effect", "")
+        if key:
+            errors += [invalid(f"{at}.key", key, m) for m in is_qualified_name(key)]
+        if not key and op != "Exists":
+            errors.append(invalid(f"{at}.operator", op,
+                                  'operator must be Exists when `key` is empty, which means "match all values and all keys"'))
+        if "tolerationSeconds" in toleration and effect != "NoExecute":
+            errors.append(invalid(f"{at}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"))
+        if op in ("Equal", ""):
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errors.append(invalid(f"{at}.operator", value, ";".join(msgs)))
+        elif op == "Exists":
+            if value:
+                errors.append(invalid(f"{at}.operator", value, "value must be empty when `operator` is 'Exists'"))
+        else:
+            errors.append(not_supported(f"{at}.operator", op, ("Equal", "Exists")))
+        if effect and effect not in SUPPORTED_TAINT_EFFECTS:
+            errors.append(not_supported(f"{at}.effect", effect, SUPPORTED_TAINT_EFFECTS))
+    return errors
+
+
+def _name_errors(spec: Mapping[str, Any], key: str, rule: Any, path: str) -> list[FieldError]:
+    value = spec.get(key, "")
+    return [invalid(f"{path}.{key}", value, m) for m in rule(value)] if value else []
+
+
+def pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
+    """ValidatePodSpec, for Pods and pod templates alike.
+
+    Every pod a ReplicaSet creates carries the same spec, so results are cached
+    by the spec's exact content (its marshal bytes).
+    """
+    try:
+        key = marshal.dumps(spec)
+    except ValueError:  # a value marshal cannot hold (only in unchecked subtrees): no cache
+        return _pod_spec_errors(spec, path)
+    return list(_cached_pod_spec_errors(key, path))
+
+
+@lru_cache(maxsize=512)
+def _cached_pod_spec_errors(spec: bytes, path: str) -> tuple[FieldError, ...]:
+    return tuple(_pod_spec_errors(marshal.loads(spec), path))
+
+
+def _pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if "terminationGracePeriodSeconds" not in spec:
+        errors.append(required(f"{path}.terminationGracePeriodSeconds"))
+    volumes, volume_errors = _volume_errors(spec.get("volumes") or [], f"{path}.volumes")
+    errors += volume_errors
+
+    containers = spec.get("containers") or []
+    if not containers:
+        errors.append(required(f"{path}.containers"))
+    names: set[str] = set()
+    for i, container in enumerate(containers):
+        at = f"{path}.containers[{i}]"
+        errors += container_errors(container, volumes, at)
+        name = container.get("name", "")
+        if name in names:
+            errors.append(FieldError(f"{at}.name", DUPLICATE, name))
+        names.add(name)
+        if "restartPolicy" in container:
+            errors.append(forbidden(f"{at}.restartPolicy", "may not be set for non-init containers"))
+    errors += _host_port_conflicts(containers, f"{path}.containers")
+
+    for i, container in enumerate(spec.get("initContainers") or []):
+        at = f"{path}.initContainers[{i}]"
+        errors += container_errors(container, volumes, at)
+        restart = container.get("restartPolicy")
+        if restart is not None and restart != "Always":
+            errors.append(not_supported(f"{at}.restartPolicy", restart, ("Always",)))
+        name = container.get("name", "")
+        if name in names:
+            errors.append(FieldError(f"{at}.name", DUPLICATE, name))
+        elif name:
+            names.add(name)
+        errors += _host_port_conflicts([container], f"{path}.initContainers")
+        if restart != "Always":  # only sidecars may have probes and hooks
+            errors += [forbidden(f"{at}.{key}", _INIT_ONLY_ALWAYS)
+                       for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe") if key in container]
+
+    restart_policy = spec.get("restartPolicy", "")
+    if not restart_policy:
+        errors.append(required(f"{path}.restartPolicy"))
+    elif restart_policy not in SUPPORTED_RESTART_POLICIES:
+        errors.append(not_supported(f"{path}.restartPolicy", restart_policy, SUPPORTED_RESTART_POLICIES))
+    dns_policy = spec.get("dnsPolicy", "")
+    if not dns_policy:
+        errors.append(required(f"{path}.dnsPolicy"))
+    elif dns_policy not in SUPPORTED_DNS_POLICIES:
+        errors.append(not_supported(f"{path}.dnsPolicy", dns_policy, SUPPORTED_DNS_POLICIES))
+    errors += checked_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    errors += _name_errors(spec, "serviceAccountName", is_dns1123_subdomain, path)
+    errors += _name_errors(spec, "nodeName", is_dns1123_subdomain, path)
+    deadline = spec.get("activeDeadlineSeconds")
+    if deadline is not None and not 1 <= deadline <= MAX_INT32:
+        errors.append(invalid(f"{path}.activeDeadlineSeconds", deadline,
+                              f"must be between 1 and {MAX_INT32}, inclusive"))
+    errors += _name_errors(spec, "hostname", is_dns1123_label, path)
+    errors += _name_errors(spec, "subdomain", is_dns1123_label, path)
+    errors += toleration_errors(spec.get("tolerations") or [], f"{path}.tolerations")
+    errors += _name_errors(spec, "priorityClassName", is_dns1123_subdomain, path)
+    return errors
+
+
+def pod_template_errors(template: Mapping[str, Any], path: str) -> list[FieldError]:
+    """ValidatePodTemplateSpec. Upstream reports label errors at ``<path>.labels``, not ``metadata.labels``."""
+    meta = template.get("metadata") or {}
+    errors = checked_labels(meta.get("labels"), f"{path}.labels")
+    errors += annotation_errors(meta.get("annotations"), f"{path}.annotations")
+    spec = template.get("spec") or {}
+    errors += pod_spec_errors(spec, f"{path}.spec")
+    if spec.get("ephemeralContainers"):
+        errors.append(forbidden(f"{path}.spec.ephemeralContainers", "ephemeral containers not allowed in pod template"))
+    return errors
+
+
+class Pod(KubeObject):
+    """The smallest deployable unit: containers scheduled together onto one node."""
+
+    KIND = "Pod"
+    RESOURCE = "pods"
+    SHORT_NAMES = ("po",)
+    NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidatePodName
+    SCHEMA = object_struct("v1.Pod", spec=POD_SPEC, status=ANY)
+
+    __slots__ = ()
+
+    def apply_defaults(self, namespace: str = "default") -> None:
+        super().apply_defaults(namespace)
+        default_pod(self.data.setdefault("spec", {}))
+
+    def field_errors(self) -> list[FieldError]:
+        spec = self.spec
+        errors = super().field_errors() + pod_spec_errors(spec, "spec")
+        for group in ("containers", "initContainers"):
+            for i, container in enumerate(spec.get(group) or ()):
+                image = container.get("image", "")
+                if image != image.strip():  # validateContainerOnlyForPod
+                    errors.append(invalid(f"spec.{group}[{i}].image", image,
+                                          "must not have leading or trailing whitespace"))
+        if spec.get("ephemeralContainers"):  # ValidatePodCreate
+            errors.append(forbidden("spec.ephemeralContainers", "cannot be set on create"))
+        return errors
+
+    @property
+    def node_name(self) -> str:
+        """The node the scheduler bound the pod to; "" while pending."""
+        return self.spec.get("nodeName", "")
+
+    @property
+    def phase(self) -> str:
+        return self.status.get("phase", "")
