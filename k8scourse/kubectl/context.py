@@ -1,0 +1,38 @@
+"""What every kubectl command gets: the cluster, the options common to all, and somewhere to print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from k8scourse.master.apiserver import APIServer
+
+from .flags import Flag
+
+
+@dataclass
+class Context:
+    """One kubectl invocation: the apiserver, the virtual time, ``-n`` and stdin; ``write`` prints."""
+
+    api: APIServer
+    now: float
+    namespace: str
+    explicit_namespace: bool
+    stdin: str | None
+    output: list[str] = field(default_factory=list)
+
+    def write(self, text: str) -> None:
+        self.output.append(text)
+
+
+Handler = Callable[[Context, list[str], dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A kubectl command: what it does, its own flags, its usage line and kubectl's one-line summary."""
+
+    run: Handler
+    flags: Sequence[Flag]
+    usage: str
+    short: str
