@@ -466,6 +466,32 @@ def test_describe_node(cluster: Cluster) -> None:
     assert cluster.run("describe nodes nope") == 'Error from server (NotFound): nodes "nope" not found\n'
 
 
+def test_describe_deployment_and_its_replica_set(cluster: Cluster) -> None:
+    cluster.run("apply -f -", DEPLOYMENT)
+    deploy = cluster.api.get("deployments", "front")
+    template = {"metadata": {"labels": {"app": "front", "pod-template-hash": "7d4b9"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    cluster.api.create({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
+        "name": "front-7d4b9", "labels": template["metadata"]["labels"], "ownerReferences": [{
+            "apiVersion": "apps/v1", "kind": "Deployment", "name": "front", "uid": deploy["metadata"]["uid"],
+            "controller": True}]},
+        "spec": {"replicas": 2, "selector": {"matchLabels": template["metadata"]["labels"]}, "template": template}})
+    cluster.api.record_event(deploy, "Normal", "ScalingReplicaSet", "Scaled up replica set front-7d4b9 to 2",
+                             "deployment-controller")
+    text = cluster.run("describe deployment front")
+    assert "Replicas:               2 desired | 0 updated | 0 total | 0 available | 0 unavailable\n" in text
+    assert "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n" in text
+    assert "Pod Template:\n  Labels:  app=front\n  Containers:\n   c:\n    Image:         nginx\n" in text
+    assert "OldReplicaSets:    <none>\nNewReplicaSet:     front-7d4b9 (0/2 replicas created)\n" in text
+    assert text.endswith("  Normal  ScalingReplicaSet  0s    deployment-controller  "
+                         "Scaled up replica set front-7d4b9 to 2\n")
+    rs = cluster.run("describe rs front-7d4b9")
+    assert "Controlled By:  Deployment/front\n" in rs
+    assert "Pods Status:    0 Running / 0 Waiting / 0 Succeeded / 0 Failed\n" in rs
+    cluster.run("create namespace shop")
+    assert cluster.run("describe ns shop").startswith("error: the course's kubectl describes pods, nodes,")
+
+
 # --- errors and parsing ---------------------------------------------------------------------------------------
 
 

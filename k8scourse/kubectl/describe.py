@@ -1,4 +1,4 @@
-"""``kubectl describe pod`` and ``kubectl describe node``, section by section.
+"""``kubectl describe pod``, and the sections every describer shares (labels, containers, events...).
 
 The layout is ``k8s.io/kubectl/pkg/describe/describe.go``: tab-separated
 lines with two spaces of indentation per level, aligned by a tabwriter
@@ -16,14 +16,13 @@ from typing import Any, Iterable, Mapping, Sequence
 from k8scourse.api.quantity import Quantity, QuantityError, parse_quantity
 from k8scourse.timefmt import EPOCH, human_duration, parse_rfc3339
 
-from .printers import NONE, age, node_roles
+from .printers import NONE, age
 from .tabwriter import describe_text
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_ANNOTATION_LEN = 140  # describe.go maxAnnotationLen
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
 
 def rfc1123z(timestamp: str | None) -> str:
@@ -33,34 +32,34 @@ def rfc1123z(timestamp: str | None) -> str:
             f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} +0000")
 
 
-def _q(value: Any) -> Quantity:
+def quantity_of(value: Any) -> Quantity:
     try:
         return parse_quantity(value if value is not None else 0)
     except QuantityError:
         return Quantity()
 
 
-def _multiline(title: str, entries: Sequence[str]) -> list[str]:
+def multiline(title: str, entries: Sequence[str]) -> list[str]:
     """printLabelsMultiline and friends: first entry beside the title, the rest aligned under it."""
     if not entries:
         return [f"{title}:\t<none>"]
     return [f"{title}:\t{entries[0]}", *(f"\t{entry}" for entry in entries[1:])]
 
 
-def _labels(title: str, labels: Mapping[str, str] | None) -> list[str]:
+def label_lines(title: str, labels: Mapping[str, str] | None) -> list[str]:
     labels = labels or {}
-    return _multiline(title, [f"{key}={labels[key]}" for key in sorted(labels)])
+    return multiline(title, [f"{key}={labels[key]}" for key in sorted(labels)])
 
 
-def _annotations(annotations: Mapping[str, str] | None) -> list[str]:
+def annotation_lines(title: str, annotations: Mapping[str, str] | None) -> list[str]:
     """printAnnotationsMultiline: last-applied skipped, long or multi-line values on their own lines."""
     annotations = annotations or {}
     keys = sorted(k for k in annotations if k != LAST_APPLIED)
     if not keys:
-        return ["Annotations:\t<none>"]
+        return [f"{title}:\t<none>"]
     lines: list[str] = []
     for i, key in enumerate(keys):
-        lead = "Annotations:\t" if i == 0 else "\t"
+        lead = f"{title}:\t" if i == 0 else "\t"
         value = str(annotations[key]).removesuffix("\n")
         if len(value) + len(key) + 2 > MAX_ANNOTATION_LEN or "\n" in value:
             lines.append(f"{lead}{key}:")
@@ -72,7 +71,7 @@ def _annotations(annotations: Mapping[str, str] | None) -> list[str]:
     return lines
 
 
-def _tolerations(tolerations: Sequence[Mapping[str, Any]]) -> list[str]:
+def toleration_lines(title: str, tolerations: Sequence[Mapping[str, Any]]) -> list[str]:
     shown = []
     for toleration in sorted(tolerations, key=lambda t: t.get("key", "")):
         text = toleration.get("key", "")
@@ -85,17 +84,10 @@ def _tolerations(tolerations: Sequence[Mapping[str, Any]]) -> list[str]:
         if toleration.get("tolerationSeconds") is not None:
             text += f" for {toleration['tolerationSeconds']}s"
         shown.append(text)
-    return _multiline("Tolerations", shown)
+    return multiline(title, shown)
 
 
-def _taints(taints: Sequence[Mapping[str, Any]]) -> list[str]:
-    ordered = sorted(taints, key=lambda t: f"{t.get('effect', '')},{t.get('key', '')}")
-    return _multiline("Taints", [
-        f"{t.get('key', '')}={t['value']}:{t.get('effect', '')}" if t.get("value")
-        else f"{t.get('key', '')}:{t.get('effect', '')}" for t in ordered])
-
-
-def _events(events: Sequence[Mapping[str, Any]], now: float) -> list[str]:
+def event_lines(events: Sequence[Mapping[str, Any]], now: float) -> list[str]:
     """DescribeEvents: oldest last-seen first; repeats as ``<age> (xN over <age>)``."""
     if not events:
         return ["Events:\t<none>"]
@@ -199,18 +191,21 @@ def _resources(resources: Mapping[str, Any], indent: str) -> list[str]:
         values = resources.get(key) or {}
         if values:
             lines.append(f"{indent}{title}:")
-            lines += [f"{indent}  {name}:\t{_q(values[name])}" for name in sorted(values)]
+            lines += [f"{indent}  {name}:\t{quantity_of(values[name])}" for name in sorted(values)]
     return lines
 
 
-def _containers(title: str, pod: Mapping[str, Any], containers: Sequence[Mapping[str, Any]],
-                statuses: Sequence[Mapping[str, Any]]) -> list[str]:
-    """describeContainers: image, ports, command, state, resources, probes, environment, mounts."""
+def container_lines(title: str, pod: Mapping[str, Any], containers: Sequence[Mapping[str, Any]],
+                    statuses: Sequence[Mapping[str, Any]], indent: str = "") -> list[str]:
+    """describeContainers: image, ports, command, state, resources, probes, environment, mounts.
+
+    In a pod template (``indent``) names get one more space, as describe.go's nameIndent.
+    """
     by_name = {s.get("name"): s for s in statuses}
-    lines = [f"{title}:" if containers else f"{title}: <none>"]
+    lines = [f"{indent}{title}:" if containers else f"{indent}{title}: <none>"]
     for container in containers:
         status = by_name.get(container.get("name"))
-        lines.append(f"  {container.get('name')}:")
+        lines.append(f"  {' ' if indent else ''}{container.get('name')}:")
         if status is not None:
             lines.append(f"    Container ID:\t{status.get('containerID', '')}")
         lines.append(f"    Image:\t{container.get('image', '')}")
@@ -252,25 +247,25 @@ _VOLUME_TYPES = {
 }
 
 
-def _go(value: Any) -> str:
+def go_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _volumes(volumes: Sequence[Mapping[str, Any]]) -> list[str]:
+def volume_lines(volumes: Sequence[Mapping[str, Any]], indent: str = "") -> list[str]:
     """describeVolumes for the sources the course uses; any other shows ``<unknown>``."""
     if not volumes:
-        return ["Volumes:\t<none>"]
-    lines = ["Volumes:"]
+        return [f"{indent}Volumes:\t<none>"]
+    lines = [f"{indent}Volumes:"]
     for volume in volumes:
-        lines.append(f"  {volume.get('name')}:")
+        lines.append(f"  {' ' if indent else ''}{volume.get('name')}:")
         source = next((s for s in _VOLUME_TYPES if s in volume), None)
         if source is not None:
             title, fields = _VOLUME_TYPES[source]
             lines.append(f"    Type:\t{title}")
-            lines += [f"    {label}:\t{_go(volume[source].get(key, default))}" for label, key, default in fields]
+            lines += [f"    {label}:\t{go_text(volume[source].get(key, default))}" for label, key, default in fields]
             if source == "emptyDir":
                 limit = volume[source].get("sizeLimit")
-                lines.append(f"    SizeLimit:\t{_q(limit) if limit and _q(limit) else '<unset>'}")
+                lines.append(f"    SizeLimit:\t{quantity_of(limit) if limit and quantity_of(limit) else '<unset>'}")
         elif "projected" in volume:
             lines.append("    Type:\tProjected (a volume that contains injected data from multiple sources)")
             for item in volume["projected"].get("sources") or []:
@@ -281,7 +276,7 @@ def _volumes(volumes: Sequence[Mapping[str, Any]]) -> list[str]:
                     ref = item.get("configMap") or item.get("secret")
                     label = "ConfigMapName" if "configMap" in item else "SecretName"
                     lines += [f"    {label}:\t{ref.get('name', '')}",
-                              f"    Optional:\t{_go(bool(ref.get('optional')))}"]
+                              f"    Optional:\t{go_text(bool(ref.get('optional')))}"]
                 elif "downwardAPI" in item:
                     lines.append("    DownwardAPI:\ttrue")
         else:
@@ -300,13 +295,13 @@ def qos_class(pod: Mapping[str, Any]) -> str:
     for container in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
         resources = container.get("resources") or {}
         for name, raw in (resources.get("requests") or {}).items():
-            if name in ("cpu", "memory") and _q(raw).sign() > 0:
-                requests[name] = requests.get(name, Quantity()) + _q(raw)
+            if name in ("cpu", "memory") and quantity_of(raw).sign() > 0:
+                requests[name] = requests.get(name, Quantity()) + quantity_of(raw)
         found = set()
         for name, raw in (resources.get("limits") or {}).items():
-            if name in ("cpu", "memory") and _q(raw).sign() > 0:
+            if name in ("cpu", "memory") and quantity_of(raw).sign() > 0:
                 found.add(name)
-                limits[name] = limits.get(name, Quantity()) + _q(raw)
+                limits[name] = limits.get(name, Quantity()) + quantity_of(raw)
         guaranteed = guaranteed and found == {"cpu", "memory"}
     if not requests and not limits:
         return "BestEffort"
@@ -331,8 +326,8 @@ def describe_pod(pod: Mapping[str, Any], events: Sequence[Mapping[str, Any]], no
     lines.append(f"Node:\t{node}/{status.get('hostIP', '')}" if node else "Node:\t<none>")
     if status.get("startTime"):
         lines.append(f"Start Time:\t{rfc1123z(status['startTime'])}")
-    lines += _labels("Labels", meta.get("labels"))
-    lines += _annotations(meta.get("annotations"))
+    lines += label_lines("Labels", meta.get("labels"))
+    lines += annotation_lines("Annotations", meta.get("annotations"))
     if meta.get("deletionTimestamp") and status.get("phase") not in ("Failed", "Succeeded"):
         lasts = human_duration(now - parse_rfc3339(meta["deletionTimestamp"]))
         lines += [f"Status:\tTerminating (lasts {lasts})",
@@ -351,133 +346,17 @@ def describe_pod(pod: Mapping[str, Any], events: Sequence[Mapping[str, Any]], no
     if status.get("nominatedNodeName"):
         lines.append(f"NominatedNodeName:\t{status['nominatedNodeName']}")
     if spec.get("initContainers"):
-        lines += _containers("Init Containers", pod, spec["initContainers"], status.get("initContainerStatuses") or [])
-    lines += _containers("Containers", pod, spec.get("containers") or [], status.get("containerStatuses") or [])
+        lines += container_lines("Init Containers", pod, spec["initContainers"],
+                                 status.get("initContainerStatuses") or [])
+    lines += container_lines("Containers", pod, spec.get("containers") or [], status.get("containerStatuses") or [])
     conditions = status.get("conditions") or []
     if conditions:
         lines += ["Conditions:", "  Type\tStatus", *(f"  {c.get('type')} \t{c.get('status')} " for c in conditions)]
-    lines += _volumes(spec.get("volumes") or [])
+    lines += volume_lines(spec.get("volumes") or [])
     lines.append(f"QoS Class:\t{qos_class(pod)}")
-    lines += _labels("Node-Selectors", spec.get("nodeSelector"))
-    lines += _tolerations(spec.get("tolerations") or [])
-    lines += _events(events, now)
-    return describe_text("\n".join(lines) + "\n")
-
-
-# --- nodes ----------------------------------------------------------------------------------------
-
-
-def _lease(lease: Mapping[str, Any] | None, problem: str | None) -> list[str]:
-    if problem is not None:
-        return [f"Lease:\tFailed to get lease: {problem}"]
-    spec = (lease or {}).get("spec") or {}
-    times = {key: rfc1123z(spec[key]) if spec.get(key) else "<unset>" for key in ("acquireTime", "renewTime")}
-    return ["Lease:", f"  HolderIdentity:\t{spec.get('holderIdentity') or '<unset>'}",
-            f"  AcquireTime:\t{times['acquireTime']}", f"  RenewTime:\t{times['renewTime']}"]
-
-
-def _requests_and_limits(pod: Mapping[str, Any]) -> tuple[dict[str, Quantity], dict[str, Quantity]]:
-    """PodRequestsAndLimits: containers summed, init containers as a floor, overhead added."""
-    spec = pod.get("spec") or {}
-    totals: tuple[dict[str, Quantity], dict[str, Quantity]] = ({}, {})
-    for container in spec.get("containers") or []:
-        resources = container.get("resources") or {}
-        for total, key in zip(totals, ("requests", "limits")):
-            for name, raw in (resources.get(key) or {}).items():
-                total[name] = total.get(name, Quantity()) + _q(raw)
-    for container in spec.get("initContainers") or []:
-        resources = container.get("resources") or {}
-        for total, key in zip(totals, ("requests", "limits")):
-            for name, raw in (resources.get(key) or {}).items():
-                total[name] = max(total.get(name, Quantity()), _q(raw))
-    for name, raw in (spec.get("overhead") or {}).items():
-        for total in totals:
-            if name in total:
-                total[name] = total[name] + _q(raw)
-    return totals
-
-
-def _percent(part: Quantity, whole: Quantity, milli: bool) -> int:
-    denominator = whole.milli_value() if milli else whole.value()
-    if not denominator:
-        return 0
-    return int((part.milli_value() if milli else part.value()) / denominator * 100)
-
-
-def _allocated(pods: Sequence[Mapping[str, Any]], allocatable: Mapping[str, Any], now: float) -> list[str]:
-    """describeNodeResource: each pod's requests and limits, then the node's totals."""
-    capacity = {name: _q(raw) for name, raw in allocatable.items()}
-    cpu, memory = capacity.get("cpu", Quantity()), capacity.get("memory", Quantity())
-    lines = [f"Non-terminated Pods:\t({len(pods)} in total)",
-             "  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge",
-             "  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---"]
-    requests: dict[str, Quantity] = {}
-    limits: dict[str, Quantity] = {}
-    for pod in pods:
-        req, lim = _requests_and_limits(pod)
-        for total, part in ((requests, req), (limits, lim)):
-            for name, value in part.items():
-                total[name] = total.get(name, Quantity()) + value
-        cells = [f"{q} ({_percent(q, whole, milli)}%)" for q, whole, milli in (
-            (req.get("cpu", Quantity()), cpu, True), (lim.get("cpu", Quantity()), cpu, True),
-            (req.get("memory", Quantity()), memory, False), (lim.get("memory", Quantity()), memory, False))]
-        lines.append(f"  {pod['metadata'].get('namespace', '')}\t{pod['metadata']['name']}\t\t" + "\t".join(cells)
-                     + f"\t{age(pod['metadata'].get('creationTimestamp'), now)}")
-    lines += ["Allocated resources:", "  (Total limits may be over 100 percent, i.e., overcommitted.)",
-              "  Resource\tRequests\tLimits", "  --------\t--------\t------"]
-    hugepages = sorted(n for n in capacity if n.startswith("hugepages-"))
-    extended = sorted(n for n in capacity if n not in _STANDARD_CONTAINER_RESOURCES and n != "pods"
-                      and not n.startswith("hugepages-"))
-    for name in [*_STANDARD_CONTAINER_RESOURCES, *hugepages]:
-        whole, milli = capacity.get(name, Quantity()), name == "cpu"
-        asked, capped = requests.get(name, Quantity()), limits.get(name, Quantity())
-        lines.append(f"  {name}\t{asked} ({_percent(asked, whole, milli)}%)\t"
-                     f"{capped} ({_percent(capped, whole, milli)}%)")
-    lines += [f"  {name}\t{requests.get(name, Quantity())}\t{limits.get(name, Quantity())}" for name in extended]
-    return lines
-
-
-def _resource_list(title: str, resources: Mapping[str, Any]) -> list[str]:
-    return [f"{title}:", *(f"  {name}:\t{_q(resources[name])}" for name in sorted(resources))] if resources else []
-
-
-def describe_node(node: Mapping[str, Any], pods: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str, Any]],
-                  lease: Mapping[str, Any] | None, lease_problem: str | None, now: float) -> str:
-    """``kubectl describe node``; ``pods`` are the node's non-terminated pods."""
-    meta, spec, status = node["metadata"], node.get("spec") or {}, node.get("status") or {}
-    lines = [f"Name:\t{meta['name']}", f"Roles:\t{','.join(node_roles(node)) or NONE}"]
-    lines += _labels("Labels", meta.get("labels"))
-    lines += _annotations(meta.get("annotations"))
-    lines.append(f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}")
-    lines += _taints(spec.get("taints") or [])
-    lines.append(f"Unschedulable:\t{_go(bool(spec.get('unschedulable')))}")
-    lines += _lease(lease, lease_problem)
-    conditions = status.get("conditions") or []
-    if conditions:
-        lines += ["Conditions:", "  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage",
-                  "  ----\t------\t-----------------\t------------------\t------\t-------"]
-        lines += [f"  {c.get('type')} \t{c.get('status')} \t{rfc1123z(c.get('lastHeartbeatTime'))} \t"
-                  f"{rfc1123z(c.get('lastTransitionTime'))} \t{c.get('reason', '')} \t{c.get('message', '')}"
-                  for c in conditions]
-    lines.append("Addresses:")
-    lines += [f"  {a.get('type')}:\t{a.get('address')}" for a in status.get("addresses") or []]
-    lines += _resource_list("Capacity", status.get("capacity") or {})
-    lines += _resource_list("Allocatable", status.get("allocatable") or {})
-    info = status.get("nodeInfo") or {}
-    lines.append("System Info:")
-    lines += [f"  {title}:\t{info.get(key, '')}" for title, key in (
-        ("Machine ID", "machineID"), ("System UUID", "systemUUID"), ("Boot ID", "bootID"),
-        ("Kernel Version", "kernelVersion"), ("OS Image", "osImage"), ("Operating System", "operatingSystem"),
-        ("Architecture", "architecture"), ("Container Runtime Version", "containerRuntimeVersion"),
-        ("Kubelet Version", "kubeletVersion"), ("Kube-Proxy Version", "kubeProxyVersion"))]
-    if spec.get("podCIDR"):
-        lines.append(f"PodCIDR:\t{spec['podCIDR']}")
-    if spec.get("podCIDRs"):
-        lines.append(f"PodCIDRs:\t{','.join(spec['podCIDRs'])}")
-    if spec.get("providerID"):
-        lines.append(f"ProviderID:\t{spec['providerID']}")
-    lines += _allocated(pods, status.get("allocatable") or status.get("capacity") or {}, now)
-    lines += _events(events, now)
+    lines += label_lines("Node-Selectors", spec.get("nodeSelector"))
+    lines += toleration_lines("Tolerations", spec.get("tolerations") or [])
+    lines += event_lines(events, now)
     return describe_text("\n".join(lines) + "\n")
 
 

@@ -11,7 +11,9 @@ from k8scourse.api.errors import StatusError
 from . import printers
 from .builder import Request, fetch, parse_request
 from .context import Command, Context
-from .describe import describe_node, describe_pod, events_about
+from .describe import describe_pod, events_about
+from .describe_node import describe_node
+from .describe_workloads import describe_deployment, describe_replica_set, describe_replication_controller
 from .errors import Aggregate, CommandError
 from .flags import BOOL, STRING, STRINGS, Flag
 
@@ -121,17 +123,24 @@ def describe(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 
 
 def _describe_one(ctx: Context, kind: Any, obj: dict) -> str:
+    """Read what the describer shows besides the object (events, pods, ReplicaSets) and describe it."""
+    name, namespace = obj["metadata"]["name"], obj["metadata"].get("namespace")
+    events = events_about(ctx.api.list("events", namespace), obj)
     if kind.RESOURCE == "pods":
-        events = ctx.api.list("events", obj["metadata"]["namespace"])
-        return describe_pod(obj, events_about(events, obj), ctx.now)
+        return describe_pod(obj, events, ctx.now)
     if kind.RESOURCE == "nodes":
-        name = obj["metadata"]["name"]
         pods = ctx.api.list("pods", None, field_selector=f"spec.nodeName={name},status.phase!=Failed,"
                                                          "status.phase!=Succeeded")
         lease, problem = _node_lease(ctx, name)
-        return describe_node(obj, pods, events_about(ctx.api.list("events", None), obj), lease, problem, ctx.now)
-    raise CommandError(f"error: the course's kubectl describes pods and nodes; use "
-                       f"'kubectl get {kind.RESOURCE} {obj['metadata']['name']} -o yaml' to see this object")
+        return describe_node(obj, pods, events, lease, problem, ctx.now)
+    if kind.RESOURCE == "replicationcontrollers":
+        return describe_replication_controller(obj, ctx.api.list("pods", namespace), events, ctx.now)
+    if kind.RESOURCE == "replicasets":
+        return describe_replica_set(obj, ctx.api.list("pods", namespace), events, ctx.now)
+    if kind.RESOURCE == "deployments":
+        return describe_deployment(obj, ctx.api.list("replicasets", namespace), events, ctx.now)
+    raise CommandError(f"error: the course's kubectl describes pods, nodes, replicationcontrollers, replicasets "
+                       f"and deployments; 'kubectl get {kind.RESOURCE} {name} -o yaml' shows this object")
 
 
 def _node_lease(ctx: Context, name: str) -> tuple[dict | None, str | None]:

@@ -18,12 +18,12 @@ from k8scourse.api.validation import is_valid_label_value
 
 from .builder import Kind, Manifest, Request, fetch, object_namespace, parse_request, read_manifests
 from .context import Command, Context
+from .describe import LAST_APPLIED
 from .errors import Aggregate, CommandError, SourcedError, usage_error
 from .flags import ARRAY, BOOL, INT, STRING, STRINGS, Flag
 from .printers import object_name, qualified_kind, to_compact_json
 from .read import ALL_NAMESPACES, SELECTOR
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 FILENAME = Flag("filename", "f", STRINGS)
 MISSING_ANNOTATION = (
     "Warning: resource {resource}/{name} is missing the kubectl.kubernetes.io/last-applied-configuration "
