@@ -24,7 +24,6 @@ from k8scourse.viz.placement import (  # noqa: E402
     VEIL,
     PlacementView,
     draw_placement,
-    node_status,
     placement_graph,
     placement_layout,
     value_colors,
@@ -171,7 +170,7 @@ def test_pod_on_a_vanished_node_keeps_its_column():
     ],
 )
 def test_node_status_is_kubectls(node, status):
-    assert node_status(node) == status
+    assert placement_graph([node], []).nodes["n"]["status"] == status
 
 
 def test_placement_layout_is_deterministic_columns_sorted():

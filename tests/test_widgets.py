@@ -16,6 +16,7 @@ from k8scourse import parse_selector  # noqa: E402
 from k8scourse.api.errors import StatusError  # noqa: E402
 from k8scourse.clock import VirtualClock  # noqa: E402
 from k8scourse.etcd.store import Store  # noqa: E402
+from k8scourse.kubectl import Kubectl  # noqa: E402
 from k8scourse.master.apiserver import APIServer  # noqa: E402
 from k8scourse.widgets import (  # noqa: E402
     LabelEditorModel,
@@ -33,8 +34,7 @@ PODS = {  # name: (namespace, node, labels)
 }
 
 
-@pytest.fixture
-def cluster() -> SimpleNamespace:
+def make_cluster() -> SimpleNamespace:
     """What the widgets need of a Cluster, ``.api``, on a real apiserver and store."""
     clock = VirtualClock()
     api = APIServer(Store(clock), clock, random.Random(0))
@@ -47,7 +47,12 @@ def cluster() -> SimpleNamespace:
                     "spec": {"containers": [{"name": "main", "image": "nginx"}]}}, namespace)
         if node:
             api.bind(namespace, name, node)
-    return SimpleNamespace(api=api)
+    return SimpleNamespace(api=api, clock=clock)
+
+
+@pytest.fixture
+def cluster() -> SimpleNamespace:
+    return make_cluster()
 
 
 # --- label editor model ----------------------------------------------------------------
@@ -108,6 +113,26 @@ def test_kubectl_equivalent_for_nodes_namespaces_and_quoting(cluster):
     assert model.kubectl_equivalent() == "kubectl label pod web-9 -n staging 'note=a b' --overwrite"
 
 
+@pytest.mark.parametrize(
+    ("kind", "namespace", "name", "change"),
+    [
+        ("pod", "default", "web-1", ("set", "tier", "edge")),
+        ("pod", "staging", "web-9", ("set", "release", "")),
+        ("pod", "default", "web-2", ("remove", "canary")),
+        ("node", None, "node-2", ("set", "disktype", "hdd")),
+    ],
+)
+def test_kubectl_equivalent_does_the_same_through_kubectl(kind, namespace, name, change):
+    edited, typed = make_cluster(), make_cluster()
+    model = LabelEditorModel(edited)
+    model.select(kind, name, namespace)
+    assert (model.set_label(*change[1:]) if change[0] == "set" else model.remove_label(*change[1:])) is None
+    result = Kubectl(typed.api, typed.clock).run(model.kubectl_equivalent().removeprefix("kubectl "))
+    assert result.ok, result
+    resource = {"pod": "pods", "node": "nodes"}[kind]
+    assert typed.api.get(resource, name, namespace)["metadata"]["labels"] == model.labels
+
+
 def test_select_refuses_what_does_not_exist(cluster):
     model = LabelEditorModel(cluster)
     with pytest.raises(ValueError, match="select a pod or node first"):
@@ -149,6 +174,14 @@ def test_empty_selector_matches_every_pod_of_the_namespace(cluster):
     assert result.kubectl == "kubectl get pods"
     staging = SelectorExplorerModel(cluster, namespace="staging").set_selector("app")
     assert (staging.matched, staging.kubectl) == (["web-9"], "kubectl get pods -n staging -l 'app'")
+
+
+@pytest.mark.parametrize(("namespace", "text"), [("default", "tier in (frontend, backend), !canary"),
+                                                ("default", ""), ("staging", "app")])
+def test_selector_kubectl_command_lists_the_same_pods(cluster, namespace, text):
+    result = SelectorExplorerModel(cluster, namespace).set_selector(text)
+    listed = Kubectl(cluster.api, cluster.clock).run(result.kubectl.removeprefix("kubectl ") + " -o name")
+    assert listed.split() == [f"pod/{name}" for name in result.matched]
 
 
 # --- the UIs -----------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 
+from k8scourse.kubectl.printers import node_status
+
 from .canvas import axes_for
 
 PENDING = "Pending"  # node names are lowercase, so no node can take this id
@@ -31,19 +33,6 @@ def pod_id(pod: Mapping[str, Any]) -> str:
     """A pod's vertex id, ``<namespace>/<name>``: pod names are unique per namespace only."""
     meta = pod["metadata"]
     return f"{meta.get('namespace') or 'default'}/{meta['name']}"
-
-
-def node_status(node: Mapping[str, Any]) -> str:
-    """The STATUS that ``kubectl get nodes`` prints, e.g. ``Ready,SchedulingDisabled``.
-
-    As kubectl's node printer (``printNode`` in kubectl's
-    ``pkg/printers/internalversion/printers.go``): the Ready condition gives
-    ``Ready`` or ``NotReady`` (also when its status is Unknown), no Ready
-    condition gives ``Unknown``, and a cordoned node adds ``SchedulingDisabled``.
-    """
-    ready = next((c["status"] for c in node.get("status", {}).get("conditions", []) if c["type"] == "Ready"), None)
-    status = "Unknown" if ready is None else "Ready" if ready == "True" else "NotReady"
-    return status + ",SchedulingDisabled" if node.get("spec", {}).get("unschedulable") else status
 
 
 def owner_of(obj: Mapping[str, Any]) -> str | None:
