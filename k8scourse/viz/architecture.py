@@ -208,7 +208,7 @@ def draw_architecture(graph: nx.DiGraph, ax: Axes | None = None, path: Sequence[
     left, right = row_w / 2 - master_w / 2, row_w / 2 + master_w / 2
     bottom = -0.2 - (len(hops) * STEP_LINE + 0.4 if hops else 0)
     top = MASTER_TOP + 1.4
-    ax = axes_for(ax, ((right - left + 0.4) * SCALE, (top - bottom) * SCALE))
+    ax, _ = axes_for(ax, ((right - left + 0.4) * SCALE, (top - bottom) * SCALE))
     ax.set_xlim(left - 0.2, right + 0.2)
     ax.set_ylim(bottom, top)
 

@@ -12,16 +12,23 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
-def axes_for(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    """``ax`` itself, or the axes of a new ``size``-inch figure on an Agg canvas.
+def axes_for(ax: Axes | None, size: tuple[float, float], max_width: float | None = None) -> tuple[Axes, float]:
+    """Axes for a drawing of ``size`` inches, and the factor its text sizes must be scaled by.
 
-    Either way the axes come back bare (no ticks or frame) with equal
-    scales, so boxes keep their shape.
+    Without ``ax``, a new figure on an Agg canvas: ``size``, shrunk to
+    ``max_width`` inches if wider. With ``ax``, that axes; the factor says
+    how much of ``size`` fits into it. Either way the axes come back bare (no
+    ticks or frame) with equal scales, so boxes keep their shape.
     """
     if ax is None:
-        figure = Figure(figsize=size, layout="constrained")
+        scale = min(1.0, max_width / size[0]) if max_width else 1.0
+        figure = Figure(figsize=(size[0] * scale, size[1] * scale), layout="constrained")
         FigureCanvasAgg(figure)
         ax = figure.add_subplot()
+    else:
+        box = ax.get_position()
+        width, height = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
+        scale = min(1.0, width / size[0], height / size[1])
     ax.set_axis_off()
     ax.set_aspect("equal")
-    return ax
+    return ax, scale

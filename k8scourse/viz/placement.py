@@ -69,7 +69,8 @@ def placement_graph(nodes: Iterable[Mapping[str, Any]], pods: Iterable[Mapping[s
 
 
 # --- the layout ------------------------------------------------------------------------
-# Data units; drawn at SCALE inches per unit, shrunk to fit MAX_WIDTH inches.
+# Data units; drawn at SCALE inches per unit, shrunk to fit MAX_WIDTH inches
+# (or the axes given), text and all.
 
 COL_W, POD_W, POD_H, ROW_H = 2.8, 2.55, 0.34, 0.42
 HEADER_H = 1.0  # node name, status and labels
@@ -153,8 +154,7 @@ class PlacementView:
         rows = max((len(pods) for _, pods in self.columns), default=0)
         width = max(len(self.columns), 1) * COL_W
         self._height = HEADER_H + 0.5 + rows * ROW_H
-        shrink = min(1.0, MAX_WIDTH / (width * SCALE))
-        self.ax = axes_for(ax, (width * SCALE * shrink, (self._height + 0.6) * SCALE * shrink))
+        self.ax, shrink = axes_for(ax, (width * SCALE, (self._height + 0.6) * SCALE), max_width=MAX_WIDTH)
         self.ax.set_xlim(-COL_W / 2, width - COL_W / 2)
         self.ax.set_ylim(HEADER_H / 2 - self._height - 0.1, HEADER_H / 2 + 0.1)
         column_boxes = [self._draw_column(head, font=max(9 * shrink, 7)) for head, _ in self.columns]
