@@ -18,7 +18,7 @@ from typing import Any
 
 from .cli import Kubectl
 
-NO_CLUSTER = "error: no cluster is running yet: start one first (the current cluster runs %kubectl)\n"
+NO_CLUSTER = "error: no cluster to talk to yet: start a cluster first; %kubectl uses the latest one started\n"
 
 _current: Kubectl | None = None
 
