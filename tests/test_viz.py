@@ -241,3 +241,9 @@ def test_png_repaints_only_the_overlay_but_shows_the_same_picture():
     fresh = PlacementView(graph)
     fresh.highlight({"default/web-a"})
     assert fast.png() == fresh.png() != first
+
+
+def test_an_empty_cluster_still_draws():
+    view = PlacementView(placement_graph([], []))
+    view.highlight(set())
+    assert view.png().startswith(b"\x89PNG")
