@@ -1,0 +1,127 @@
+"""What a container's main process does: read from its ``command``, as a learner would read it.
+
+The simulation runs no real programs, so it reads the container's command:
+
+* no ``command``: the image's own. Servers (nginx, redis, ...) run until
+  stopped. Shell images (busybox, alpine, ubuntu) run ``sh``, which without a
+  terminal (``stdin``/``tty``) reads end-of-input and exits 0 at once: that
+  is why a bare ``busybox`` pod ends in CrashLoopBackOff.
+* ``sh -c "<script>"`` (or ``bash -c``), or a bare command such as
+  ``["sleep", "3600"]``: the script runs step by step. ``sleep N`` waits
+  (``s``/``m``/``h``/``d`` suffixes, ``infinity``); ``exit N`` ends with
+  code N; ``true``/``false`` set the status; quick commands (``echo``,
+  ``date``, ...) take no time; ``a && b`` and ``a || b`` behave as in a
+  shell. A loop (``while``, ``until``, ``for``) or any other program (a
+  server) runs until stopped. When the script ends, the container exits with
+  the last status.
+
+Stopping a container sends SIGTERM, then SIGKILL when the grace period ends.
+PID 1 gets no default signal handlers, so a shell or ``sleep`` ignores
+SIGTERM: it dies only by SIGKILL, after the whole grace period, with exit
+code 137 (128 + 9). Servers handle SIGTERM and stop at once with 0. So
+``kubectl delete`` of a ``sleep 3600`` pod takes 30 s, and of an nginx pod
+about none.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from typing import Mapping, NamedTuple
+
+from .images import ImageInfo
+
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/sh", "/usr/bin/bash"})
+QUICK = frozenset({"echo", "printf", "date", "hostname", "env", "printenv", "ls", "cat", "touch", "mkdir",
+                   "cp", "mv", "rm", "id", "whoami", "pwd", "uname", "sync", ":"})
+LOOPS = frozenset({"while", "until", "for"})
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+SIGKILL_EXIT = 137  # 128 + SIGKILL
+SYNTAX_ERROR_EXIT = 2  # sh: syntax error / Illegal number
+
+
+class Program(NamedTuple):
+    """How the process behaves: when it exits by itself, with what code, and
+    whether SIGTERM stops it."""
+
+    runs_for: float | None  # seconds until it exits; None: until stopped
+    exit_code: int
+    handles_sigterm: bool
+
+
+SERVER = Program(None, 0, True)
+
+
+def program_of(container: Mapping[str, object], image: ImageInfo) -> Program:
+    """Read a container spec's command (and the image's default) as described above."""
+    command = list(container.get("command") or ())  # type: ignore[call-overload]
+    words = command + list(container.get("args") or ())  # type: ignore[call-overload]
+    interactive = bool(container.get("stdin") or container.get("tty"))
+    if not command and not image.shell:
+        return SERVER  # the image's entrypoint, given any args
+    if not words or (words[0] in SHELLS and "-c" not in words):
+        return Program(None, 0, False) if interactive else Program(0.0, 0, False)
+    if words[0] in SHELLS:
+        at = words.index("-c") + 1
+        return run_script(words[at] if at < len(words) else "")
+    return _run([(words, "")], shell=False)
+
+
+def run_script(script: str) -> Program:
+    """Run a ``sh -c`` script in the simplified shell."""
+    lexer = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:  # e.g. an unterminated quote
+        return Program(0.0, SYNTAX_ERROR_EXIT, False)
+    commands: list[tuple[list[str], str]] = []
+    words: list[str] = []
+    operator = ""
+    for token in tokens + [";"]:
+        if token in (";", "&&", "||"):
+            if words:
+                commands.append((words, operator))
+            words, operator = [], token
+        else:
+            words.append(token)
+    return _run(commands, shell=True)
+
+
+def _run(commands: list[tuple[list[str], str]], shell: bool) -> Program:
+    elapsed, status = 0.0, 0
+    for words, operator in commands:
+        if (operator == "&&" and status) or (operator == "||" and not status):
+            continue
+        name, args = words[0], words[1:]
+        if name == "exit":
+            if args and not args[0].isdigit():
+                return Program(elapsed, SYNTAX_ERROR_EXIT, False)
+            return Program(elapsed, int(args[0]) % 256 if args else status, False)
+        if name == "sleep":
+            seconds = _sleep_seconds(args)
+            if seconds == math.inf:
+                return Program(None, 0, False)
+            elapsed, status = (elapsed, 1) if seconds is None else (elapsed + seconds, 0)
+        elif name == "false":
+            status = 1
+        elif name == "true" or name in QUICK:
+            status = 0
+        else:  # a loop or a long-running program: PID 1 is the shell when there is one
+            return Program(None, 0, not shell and name not in LOOPS)
+    return Program(elapsed, status, False)
+
+
+def _sleep_seconds(args: list[str]) -> float | None:
+    """``sleep 5``, ``sleep 1m 30s``, ``sleep infinity`` (inf); None when sleep would fail at once."""
+    total = 0.0
+    for arg in args:
+        number, unit = (arg[:-1], arg[-1]) if arg[-1:] in _UNITS else (arg, "s")
+        try:
+            seconds = float(number) * _UNITS[unit]
+        except ValueError:
+            return None
+        if math.isnan(seconds) or seconds < 0:
+            return None
+        total += seconds
+    return total if args else None
