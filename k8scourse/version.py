@@ -1,9 +1,9 @@
 """The Kubernetes release the course models, so every component reports the same one.
 
 Texts and numbers that changed between releases (event wording, defaults,
-feature gates) follow this release. v1.31 is the last release before the
-kubelet's container event wording changed ("Created container: web" came with
-a 2025 fix, and v1.35 drops the name), and the first whose kubeadm pins the
+feature gates) follow this release. At v1.31.0 the kubelet says "Created
+container web" (a 2025 fix, backported to later patch releases, made it
+"Created container: web", and v1.35 drops the name), and kubeadm runs the
 pause image ``registry.k8s.io/pause:3.10``.
 """
 
