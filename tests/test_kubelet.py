@@ -412,6 +412,8 @@ def test_crash_makes_a_container_exit_and_restart(cluster):
     assert web["lastState"]["terminated"]["reason"] == "Error"
     with pytest.raises(ValueError, match="not found"):
         kubelet.runtime.crash("nope", "web")
+    with pytest.raises(ValueError, match="exitCode: Invalid value: 256: must be between 0 and 255"):
+        kubelet.runtime.crash("web", "web", exit_code=256)
 
 
 def test_busybox_without_a_command_completes_at_once(cluster):

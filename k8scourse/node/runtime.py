@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable, Mapping, Sequence
 
-from k8scourse.api.errors import K8sValueError
+from k8scourse.api.errors import FieldValidationError, K8sValueError, invalid
 from k8scourse.clock import Timer, VirtualClock
 
 from .cni import AddressesExhausted, HostLocalIPAM
@@ -220,6 +220,8 @@ class ContainerRuntime:
 
     def crash(self, pod_name: str, container_name: str, *, namespace: str = "default", exit_code: int = 1) -> None:
         """Make a running container's process die with ``exit_code`` (1: an error; 137: killed)."""
+        if isinstance(exit_code, bool) or not isinstance(exit_code, int) or not 0 <= exit_code <= 255:
+            raise FieldValidationError([invalid("exitCode", exit_code, "must be between 0 and 255, inclusive")])
         container = self.find(pod_name, container_name, namespace=namespace)
         if container.state != "running":
             raise RuntimeRequestError(f'container "{container_name}" in pod "{namespace}/{pod_name}" is not running')
