@@ -18,8 +18,9 @@ def rfc3339(seconds: float) -> str:
 
 
 def parse_rfc3339(text: str) -> float:
-    """Virtual seconds of a timestamp written by :func:`rfc3339`."""
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    """Virtual seconds of a timestamp: ``metav1.Time`` or ``MicroTime`` (``...:05.000000Z``)."""
+    layout = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
+    moment = datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
     return (moment - EPOCH).total_seconds()
 
 

@@ -246,3 +246,55 @@ def test_resource_quota_refuses_what_would_exceed_it(cluster):
     with pytest.raises(StatusError, match=r'^pods "c" is forbidden: failed quota: compute: must specify requests.cpu for: app$'):
         api.create(pod("c"))
     assert api.get("resourcequotas", "compute")["status"]["used"] == {"pods": "1", "requests.cpu": "600m"}
+
+
+# --- services ---------------------------------------------------------------------
+
+def service(name, **spec):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"selector": {"app": name}, "ports": [{"port": 80}], **spec}}
+
+
+def test_bootstrap_creates_system_namespaces_and_the_kubernetes_service():
+    clock = VirtualClock()
+    api = APIServer(Store(clock=clock), clock, random.Random(0), service_cluster_ip_range="10.96.0.0/12")
+    api.bootstrap()
+    assert [n["metadata"]["name"] for n in api.list("namespaces")] == [
+        "default", "kube-node-lease", "kube-public", "kube-system"]
+    assert api.get("services", "kubernetes")["spec"]["clusterIP"] == "10.96.0.1"
+
+
+def test_cluster_ips_come_from_the_range_and_are_unique(cluster):
+    _, _, api = cluster
+    ips = {api.create(service(f"s{i}"))["spec"]["clusterIP"] for i in range(20)}
+    assert len(ips) == 20
+    assert all(ip.startswith("10.") for ip in ips)
+    fixed = api.create(service("fixed", clusterIP="10.96.0.10"))
+    assert fixed["spec"]["clusterIPs"] == ["10.96.0.10"]
+    with pytest.raises(ValueError, match="failed to allocate IP 10.96.0.10: provided IP is already allocated"):
+        api.create(service("again", clusterIP="10.96.0.10"))
+    with pytest.raises(ValueError, match=r"provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12"):
+        api.create(service("outside", clusterIP="192.168.0.1"))
+    api.delete("services", "fixed")
+    assert api.create(service("reuse", clusterIP="10.96.0.10"))["spec"]["clusterIP"] == "10.96.0.10"
+
+
+def test_bad_service_range_is_refused():
+    clock = VirtualClock()
+    with pytest.raises(ValueError, match='--service-cluster-ip-range: Invalid value: "10.0.0.0/33"'):
+        APIServer(Store(clock=clock), clock, random.Random(0), service_cluster_ip_range="10.0.0.0/33")
+
+
+def test_new_pods_are_pending_with_a_qos_class(cluster):
+    _, _, api = cluster
+    assert api.create(pod())["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
+    guaranteed = api.create(pod("g", resources={"limits": {"cpu": "1", "memory": "1Gi"}}))
+    assert guaranteed["status"]["qosClass"] == "Guaranteed"
+    burstable = api.create(pod("b", resources={"requests": {"cpu": "100m"}}))
+    assert burstable["status"]["qosClass"] == "Burstable"
+
+
+def test_unset_boolean_fields_select_as_false(cluster):
+    _, _, api = cluster
+    api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}})
+    assert len(api.list("nodes", field_selector="spec.unschedulable=false")) == 1

@@ -63,13 +63,16 @@ def test_execute_runs_a_notebook_in_place(course: Path, capsys: pytest.CaptureFi
     assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "42\n"
 
 
-def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("euid, extra", [(1000, []), (0, ["--allow-root"])])
+def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.MonkeyPatch, euid: int,
+                                        extra: list[str]) -> None:
     nbformat.write(new_notebook(), course / "notebooks" / "00-welcome.ipynb")
     calls = []
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append((path, argv)))
+    monkeypatch.setattr(os, "geteuid", lambda: euid)
     cli.main(["start", "--no-browser"])
     root = f"--ServerApp.root_dir={course}"
-    command = [sys.executable, "-m", "jupyterlab", root, "notebooks/00-welcome.ipynb", "--no-browser"]
+    command = [sys.executable, "-m", "jupyterlab", root, "notebooks/00-welcome.ipynb", "--no-browser", *extra]
     assert calls == [(sys.executable, command)]
 
 

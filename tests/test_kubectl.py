@@ -150,19 +150,19 @@ def test_namespaces_labels_and_all_namespaces(cluster: Cluster) -> None:
         "default       Active   0s\n"
         "kube-system   Active   0s\n")
     assert cluster.run("get pods -A --no-headers") == (
-        "default       web   0/1         0     0s\n"  # without headers the columns are as narrow as the cells
-        "kube-system   dns   0/1         0     0s\n")
+        "default       web   0/1   Pending   0     0s\n"  # without headers the columns are as narrow as the cells
+        "kube-system   dns   0/1   Pending   0     0s\n")
     assert cluster.run("get pods --show-labels -L app") == (
-        "NAME   READY   STATUS   RESTARTS   AGE   APP   LABELS\n"
-        "web    0/1              0          0s    web   app=web\n")
+        "NAME   READY   STATUS    RESTARTS   AGE   APP   LABELS\n"
+        "web    0/1     Pending   0          0s    web   app=web\n")
     assert cluster.run("get pods -n kube-system -o name") == "pod/dns\n"
 
 
 def test_mixed_kinds_get_kind_prefixes_and_a_blank_line(cluster: Cluster) -> None:
     cluster.run("apply -f -", POD + "---\n" + DEPLOYMENT)
     assert cluster.run("get po,deploy") == (
-        "NAME      READY   STATUS   RESTARTS   AGE\n"
-        "pod/web   0/1              0          0s\n"
+        "NAME      READY   STATUS    RESTARTS   AGE\n"
+        "pod/web   0/1     Pending   0          0s\n"
         "\n"
         "NAME                    READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "deployment.apps/front   0/2     0            0           0s\n")
@@ -231,7 +231,7 @@ def test_services_and_events(cluster: Cluster) -> None:
     cluster.run("apply -f -", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
                               "spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}\n")
     assert cluster.run("get svc -o wide").splitlines()[0] == (
-        "NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE   SELECTOR")
+        "NAME   TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE   SELECTOR")
     assert "ClusterIP" in cluster.run("get svc web") and "80/TCP" in cluster.run("get svc web")
     pod = cluster.pod("web")
     cluster.api.record_event(pod, "Normal", "Scheduled", "Successfully assigned default/web to node-1",
@@ -535,7 +535,7 @@ def test_get_without_a_type_explains_itself(cluster: Cluster) -> None:
 def test_several_not_found_names_each_get_a_line(cluster: Cluster) -> None:
     cluster.pod("web")
     assert cluster.run("get pods web a b") == (
-        "NAME   READY   STATUS   RESTARTS   AGE\nweb    0/1              0          0s\n"
+        "NAME   READY   STATUS    RESTARTS   AGE\nweb    0/1     Pending   0          0s\n"
         'Error from server (NotFound): pods "a" not found\nError from server (NotFound): pods "b" not found\n')
 
 

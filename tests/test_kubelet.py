@@ -7,9 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from k8scourse.api import objects
 from k8scourse.api.errors import StatusError
-from k8scourse.api.lease import Lease
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
 from k8scourse.master.apiserver import APIServer
@@ -19,18 +17,7 @@ from k8scourse.version import KUBERNETES_VERSION
 NODE, NODE_IP = "node-1", "192.168.1.11"
 
 
-def _serve_leases() -> None:
-    """Until api/objects.py lists Lease in KINDS, register it the way KINDS entries are."""
-    try:
-        objects.kind_for_resource("leases")
-    except objects.UnknownResourceError:
-        objects._BY_TYPE[(Lease.API_VERSION, Lease.KIND)] = Lease
-        for name in ("leases", "lease"):
-            objects._BY_RESOURCE[name] = objects._BY_RESOURCE[f"{name}.{Lease.GROUP}"] = Lease
-
-
 def make_cluster(seed: int = 7, namespaces=("default", "kube-system", "kube-node-lease")) -> SimpleNamespace:
-    _serve_leases()
     clock, rng = VirtualClock(), random.Random(seed)
     store = Store(clock=clock)
     api = APIServer(store, clock, rng)

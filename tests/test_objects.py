@@ -286,6 +286,7 @@ def test_registry_and_resource_names():
         "LimitRange": ("v1", "limitranges", ("limits",), True),
         "ResourceQuota": ("v1", "resourcequotas", ("quota",), True),
         "Event": ("v1", "events", ("ev",), True),
+        "Lease": ("coordination.k8s.io/v1", "leases", (), True),
     }
     for name in ("pods", "pod", "po", "Pod", "POD"):
         assert kind_for_resource(name) is Pod

@@ -62,13 +62,18 @@ class FieldSelector:
         return ",".join(f"{n}{op}{v}" for n, op, v in self.requirements)
 
 
+#: Boolean fields: Go's zero value is false, and the selectable-field maps
+#: hold strconv.FormatBool of it, so an unset field selects as "false".
+BOOLEAN_FIELDS = frozenset({"spec.unschedulable", "spec.hostNetwork"})
+
+
 def field_of(obj: Mapping[str, Any], path: str) -> str:
     """The string form of a dotted field, as the apiserver's selectable-field maps hold it."""
     value: Any = obj
     for part in path.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     if value is None:
-        return ""
+        return "false" if path in BOOLEAN_FIELDS else ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Mapping):  # events' "source" selects on source.component

@@ -16,6 +16,7 @@ from .deployment import Deployment
 from .errors import K8sValueError
 from .event import Event
 from .hpa import HorizontalPodAutoscaler
+from .lease import Lease
 from .meta import KubeObject, ManifestError, manifest_data, missing_error
 from .namespace import Namespace
 from .node import Node
@@ -26,7 +27,7 @@ from .service import Service
 
 KINDS: tuple[type[KubeObject], ...] = (
     Pod, Node, Namespace, ReplicationController, ReplicaSet, Deployment,
-    HorizontalPodAutoscaler, Service, LimitRange, ResourceQuota, Event,
+    HorizontalPodAutoscaler, Service, LimitRange, ResourceQuota, Event, Lease,
 )
 _BY_TYPE = {(k.API_VERSION, k.KIND): k for k in KINDS}
 _BY_RESOURCE: dict[str, type[KubeObject]] = {}
@@ -99,5 +100,5 @@ def load_all(text: str, namespace: str = "default") -> list[KubeObject]:
 __all__ = [
     "KINDS", "KubeObject", "NoKindMatchError", "UnknownResourceError", "kind_for", "kind_for_resource",
     "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event",
+    "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event", "Lease",
 ]

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from .decoding import ANY, BOOL, INT32, INT64, INT_OR_STRING, QUANTITY, STRING, STRING_MAP, STRINGS, ListOf, MapOf, Struct
 from .errors import DUPLICATE, FieldError, forbidden, invalid, not_supported, required
 from .meta import OBJECT_META, KubeObject, annotation_errors, checked_labels, object_struct
+from .quantity import parse_quantity
 from .resources import canonicalize, resource_requirements_errors
 from .validation import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
 
@@ -506,3 +507,29 @@ class Pod(KubeObject):
     @property
     def phase(self) -> str:
         return self.status.get("phase", "")
+
+
+def qos_class(spec: Mapping[str, Any]) -> str:
+    """The pod's QoS class (pkg/apis/core/helper/qos/qos.go GetPodQOS).
+
+    Guaranteed: every container sets cpu and memory limits equal to its requests.
+    BestEffort: no container asks for or caps anything. Burstable: the rest.
+    """
+    containers = list(spec.get("containers") or []) + list(spec.get("initContainers") or [])
+    requests: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+    guaranteed = True
+    for container in containers:
+        resources = container.get("resources") or {}
+        container_requests = {k: parse_quantity(v) for k, v in (resources.get("requests") or {}).items()
+                              if k in ("cpu", "memory") and parse_quantity(v)}
+        container_limits = {k: parse_quantity(v) for k, v in (resources.get("limits") or {}).items()
+                            if k in ("cpu", "memory") and parse_quantity(v)}
+        requests.update(container_requests)
+        limits.update(container_limits)
+        if set(container_limits) != {"cpu", "memory"} or any(
+                container_requests.get(k, container_limits[k]) != container_limits[k] for k in container_limits):
+            guaranteed = False
+    if not requests and not limits:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"

@@ -34,12 +34,14 @@ from k8scourse.api.errors import (
     not_found,
 )
 from k8scourse.api.meta import generate_name, manifest_data
+from k8scourse.api.pod import qos_class
 from k8scourse.api.fields import FieldSelector, field_of, parse_field_selector
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
 from k8scourse.master.admission import AdmissionChain, Kind, group_resource
-from k8scourse.timefmt import rfc3339
+from k8scourse.network.service_ips import ServiceIPAllocator
+from k8scourse.timefmt import EPOCH, rfc3339
 
 Handler = Callable[[str, dict], None]
 
@@ -50,6 +52,8 @@ Handler = Callable[[str, dict], None]
 # replication controllers "controllers", services "services/specs".
 ETCD_PREFIX = {"nodes": "minions", "replicationcontrollers": "controllers", "services": "services/specs"}
 
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 # Kinds whose metadata.generation counts spec changes (controllers compare it
 # with status.observedGeneration to know they have caught up).
@@ -99,12 +103,24 @@ class APIServer:
                  service_cluster_ip_range: str = "10.96.0.0/12") -> None:
         self.store, self.clock, self.rng = store, clock, rng
         self.admission = AdmissionChain(self, admission_plugins)
-        self.service_cluster_ip_range = service_cluster_ip_range
+        self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
         self._event_keys: dict[tuple, str] = {}
         store.watch("/registry/", self._on_store_event)
+
+    def bootstrap(self) -> None:
+        """What kube-apiserver creates when it first starts: the system namespaces
+        and the ``kubernetes`` Service at the range's first IP, which pods use to
+        reach the apiserver (pkg/controlplane/controller/{systemnamespaces,kubernetesservice})."""
+        for name in SYSTEM_NAMESPACES:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        self.create({"apiVersion": "v1", "kind": "Service",
+                     "metadata": {"name": "kubernetes", "namespace": "default",
+                                  "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                     "spec": {"clusterIP": self.service_ips.first(),
+                              "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
 
     # --- keys ---------------------------------------------------------------------
 
@@ -175,6 +191,10 @@ class APIServer:
             meta["namespace"] = meta.get("namespace") or namespace or "default"
         else:
             meta.pop("namespace", None)
+        if info.KIND == "Pod":  # pod strategy's PrepareForCreate
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
+        if info.KIND == "Service":
+            self.service_ips.assign(obj["spec"])
         self.admission.admit("CREATE", info, obj)
         meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         meta["creationTimestamp"] = rfc3339(self.clock.now)
@@ -272,6 +292,8 @@ class APIServer:
             obj["status"]["phase"] = "Terminating"
             return self.update_status(obj)
         self.store.delete(self.key(info.RESOURCE, name, meta.get("namespace")))
+        if info.KIND == "Service":
+            self.service_ips.release(obj["spec"])
         return obj
 
     def finalize_namespace(self, name: str) -> None:
@@ -311,8 +333,12 @@ class APIServer:
                 event["lastTimestamp"] = now
                 self.store.put(self.key("events", name, namespace), _dumps(event))
                 return
-        # Event names are <object>.<hex of the time>: sortable and unique per object.
-        name = f"{meta['name']}.{self.rng.getrandbits(64):016x}"
+        # client-go names events <object>.<hex of the time in ns>, so they sort by time;
+        # several at one virtual instant get the next free nanosecond.
+        nanos = int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000)
+        while self.store.get(self.key("events", f"{meta['name']}.{nanos:x}", namespace)) is not None:
+            nanos += 1
+        name = f"{meta['name']}.{nanos:x}"
         self._event_keys[identity] = name
         event = {
             "apiVersion": "v1", "kind": "Event",

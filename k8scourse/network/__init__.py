@@ -1,0 +1,1 @@
+"""Cluster networking: Service IPs now; flannel subnets and packet paths in later chapters."""
