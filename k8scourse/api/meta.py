@@ -291,6 +291,11 @@ def _represent_str(dumper: Any, value: str) -> Any:
 
 _ManifestDumper.add_representer(str, _represent_str)
 
+
+def dump_yaml(value: Any) -> str:
+    """YAML as kubectl prints it (``-o yaml``): keys sorted, as sigs.k8s.io/yaml writes them."""
+    return yaml.dump(value, Dumper=_ManifestDumper, sort_keys=True, default_flow_style=False, allow_unicode=True)
+
 # --- the base class -----------------------------------------------------------------------
 
 
@@ -429,8 +434,7 @@ class KubeObject:
         return sorted_copy(self.data)
 
     def to_yaml(self) -> str:
-        return yaml.dump(self.to_manifest(), Dumper=_ManifestDumper, sort_keys=False,
-                         default_flow_style=False, allow_unicode=True)
+        return dump_yaml(self.to_manifest())
 
     def copy(self) -> "KubeObject":
         """An independent object of the same kind (DeepCopy)."""

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import yaml
-
+from k8scourse.api.meta import dump_yaml
 from k8scourse.api.quantity import QuantityError, parse_quantity
 from k8scourse.api.selectors import LabelSelector
 from k8scourse.timefmt import human_duration, parse_rfc3339
@@ -435,26 +434,9 @@ def print_table(resource: str, objects: Sequence[Mapping[str, Any]], now: float,
 # --- YAML and JSON ------------------------------------------------------------------------------------
 
 
-class _GoYAMLDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """YAML as sigs.k8s.io/yaml writes it: keys sorted, lists not indented under their key."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    """Strings that would read back as another type are double-quoted, multi-line ones are blocks (go-yaml)."""
-    style = None
-    if "\n" in value:
-        style = "|"
-    elif dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
-        style = '"'
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_GoYAMLDumper.add_representer(str, _represent_str)
-
-
 def to_yaml(obj: Any) -> str:
     """``-o yaml``."""
-    return yaml.dump(obj, Dumper=_GoYAMLDumper, sort_keys=True, default_flow_style=False, allow_unicode=True)
+    return dump_yaml(obj)
 
 
 _GO_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
