@@ -185,10 +185,10 @@ def test_placement_layout_is_deterministic_columns_sorted():
 
 
 def test_value_colours_are_stable_and_distinct():
-    assert value_colors(["web"])["web"] == value_colors(["web", "db", "batch"])["web"]
-    many = [f"v{i}" for i in range(len(PALETTE))] + ["web", "cache"]  # web and cache share a slot
-    assert len(set(value_colors(many[-2:]).values())) == 2
-    assert set(value_colors(many[:len(PALETTE)]).values()) == set(PALETTE)
+    assert value_colors(["web"])["web"] == value_colors(["web", "db", "batch", "api", "cache"])["web"]
+    assert len(set(value_colors(["v2", "v4"]).values())) == 2  # same slot: v4 takes the next one
+    values = [f"v{i}" for i in range(len(PALETTE))]
+    assert set(value_colors(values).values()) == set(PALETTE)
 
 
 def test_draw_placement_colours_by_label_with_legend():

@@ -9,7 +9,7 @@ change which pods stand out without drawing anything anew.
 from __future__ import annotations
 
 import io
-import zlib
+import hashlib
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
@@ -99,9 +99,10 @@ def placement_layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
 
 # --- colours ---------------------------------------------------------------------------
 
-# Light enough for dark text, told apart by most colour-blind readers.
-PALETTE = ("#7fb3e0", "#f5a65b", "#8fd18b", "#ef8a8c", "#b9a0dc",
-           "#c9a27e", "#f2a7d8", "#e3d46b", "#7fd3d8", "#a3b86c")
+# Ten hues far apart, light enough for dark text on them. Colour is never the
+# only cue: the legend names each value and a highlight is a thick outline.
+PALETTE = ("#8fd18b", "#f5a65b", "#7fd3d8", "#7fb3e0", "#e3d46b",  # ordered so that web is blue,
+           "#ef8a8c", "#b9a0dc", "#c9a27e", "#f2a7d8", "#a3b86c")  # db orange, api green, cache purple
 NO_LABEL = "#e4e4e4"
 PLAIN_POD = "#c7dbef"  # when pods are not coloured by a label
 
@@ -109,14 +110,15 @@ PLAIN_POD = "#c7dbef"  # when pods are not coloured by a label
 def value_colors(values: Iterable[str]) -> dict[str, str]:
     """A colour per label value that stays the same from one picture to the next.
 
-    Each value has its own slot in the palette (from a CRC-32 of the value),
-    so ``app=web`` is the same colour in every chapter; values that collide in
+    Each value has its own slot in the palette (from an MD5 of the value,
+    which keeps the course's usual values, web/db/cache/api/batch, apart), so
+    ``app=web`` is the same colour in every chapter; values that collide in
     one picture take the next free slot, in sorted order.
     """
     colors: dict[str, str] = {}
     taken: set[int] = set()
     for value in sorted(set(values)):
-        slot = zlib.crc32(value.encode()) % len(PALETTE)
+        slot = int(hashlib.md5(value.encode(), usedforsecurity=False).hexdigest(), 16) % len(PALETTE)
         while slot in taken and len(taken) < len(PALETTE):
             slot = (slot + 1) % len(PALETTE)
         taken.add(slot)
