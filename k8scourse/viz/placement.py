@@ -150,6 +150,7 @@ class PlacementView:
 
     def __init__(self, graph: nx.Graph, ax: Axes | None = None, color_by: str | None = "app") -> None:
         self.graph, self.color_by = graph, color_by
+        self._owns_figure = ax is None
         self.columns = columns(graph)
         self.positions = placement_layout(graph)
         self.pods = [pod for _, pods in self.columns for pod in pods]
@@ -256,6 +257,8 @@ class PlacementView:
         if self._background is None:
             self.overlay.set_visible(False)
             canvas.draw()
+            if self._owns_figure:  # a highlight moves nothing: keep the layout this draw computed
+                self.figure.set_layout_engine("none")
             self._background = canvas.copy_from_bbox(self.figure.bbox)
             self.overlay.set_visible(True)
         canvas.restore_region(self._background)
