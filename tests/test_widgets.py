@@ -222,3 +222,8 @@ def test_selector_explorer_ui_highlights_matches(cluster):
     assert bytes(image.value) != plain
     find(ui, ipywidgets.Text, "selector")[0].value = "app in ("
     assert any("unable to parse requirement" in h.value for h in find(ui, ipywidgets.HTML))
+    cluster.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-3", "labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "main", "image": "nginx"}]}})
+    find(ui, ipywidgets.Text, "selector")[0].value = "app=web"
+    find(ui, ipywidgets.Button, "Reload")[0].click()
+    assert any("3 of 5 pods match" in h.value for h in find(ui, ipywidgets.HTML))
