@@ -482,8 +482,12 @@ def test_replicas_of_a_replicaset_spread_over_nodes_and_zones():
     assert {int(placed[0][-1]) % 2, int(placed[1][-1]) % 2} == {0, 1}  # the second goes to the other zone
 
 
-def scores_on_two_nodes(info: PodInfo) -> dict[str, list[int]]:
-    framework = Cluster([node("node-1"), node("node-2")]).scheduler.framework
+def scores_on_two_nodes(info: PodInfo, *objects: dict) -> dict[str, list[int]]:
+    cluster = Cluster([node("node-1"), node("node-2")])
+    for obj in objects:
+        cluster.api.create(obj)
+    cluster.clock.run(0)
+    framework = cluster.scheduler.framework
     framework.snapshot.update(framework.cache)
     verdict = framework.verdicts.get(info.placement, framework.snapshot)
     return {plugin: s.tolist() for plugin, s in framework.scores(info, verdict, np.array([0, 1])).items()}
@@ -493,6 +497,13 @@ def test_plugins_skip_pods_they_have_nothing_to_say_about():
     # Nobody owns the pod (no spreading), no preferred terms (no NodeAffinity score).
     assert set(scores_on_two_nodes(PodInfo(pod("lonely")))) == {
         "TaintToleration", "NodeResourcesFit", "NodeResourcesBalancedAllocation"}
+    # An owned pod is spread, unless it brings spreading constraints of its own.
+    labels = {"app": "web", "pod-template-hash": "abc"}
+    owned = pod("web-abc-1", labels=labels, owner="web-abc")
+    assert "PodTopologySpread" in scores_on_two_nodes(PodInfo(owned), replica_set("web-abc", labels))
+    owned["spec"]["topologySpreadConstraints"] = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                                                   "whenUnsatisfiable": "ScheduleAnyway"}]
+    assert "PodTopologySpread" not in scores_on_two_nodes(PodInfo(owned), replica_set("web-abc", labels))
     # A best-effort pod gets no BalancedAllocation score.
     assert set(scores_on_two_nodes(PodInfo(pod("best-effort", cpu=None, memory=None)))) == {
         "TaintToleration", "NodeResourcesFit"}

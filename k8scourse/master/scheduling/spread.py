@@ -12,7 +12,8 @@ SelectorSpread plugin, KEP-1258)::
 every pod matching the selector ``helper.DefaultSelector`` builds from the
 Services that select the pod and the controller that owns it (a
 ReplicationController or ReplicaSet; StatefulSets are not modelled). A
-pod nobody selects or owns is not spread at all.
+pod nobody selects or owns is not spread at all, and neither is one with
+constraints of its own (those are not modelled).
 
 Scoring (``scoring.go``): a node's raw score is, per constraint,
 ``matching pods in its domain * log(domains + 2) + (maxSkew - 1)``; fewer
@@ -186,7 +187,13 @@ class DefaultSpreading:
         return tally
 
     def scores(self, pod: PodInfo, snapshot: Snapshot, rows: np.ndarray, verdict: PlacementVerdict) -> np.ndarray | None:
-        """Normalised scores of the candidate ``rows``, or None when the plugin skips the pod."""
+        """Normalised scores of the candidate ``rows``, or None when the plugin skips the pod.
+
+        A pod with ``topologySpreadConstraints`` of its own does not get the
+        defaults; its own constraints are not modelled, so it is skipped.
+        """
+        if pod.pod["spec"].get("topologySpreadConstraints"):
+            return None
         selector = self.owners.default_selector(pod)
         if selector is None:
             return None
