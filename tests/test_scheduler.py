@@ -23,7 +23,6 @@ from k8scourse.master.scheduling.filters import (
     ERR_NODE_AFFINITY,
     ERR_NODE_NAME,
     ERR_UNSCHEDULABLE,
-    ERR_UNTOLERATED_TAINT,
     node_filter,
 )
 from k8scourse.master.scheduling.framework import num_feasible_nodes_to_find
@@ -135,7 +134,7 @@ class Cluster:
 def preemption(n: int, not_helpful: int = 0) -> str:
     parts = sorted(f"{c} {r}" for r, c in (("Preemption is not helpful for scheduling", not_helpful),
                                            ("No preemption victims found for incoming pod", n - not_helpful)) if c)
-    return f"no new claims to deallocate, preemption: 0/{n} nodes are available: {', '.join(parts)}."
+    return f"preemption: 0/{n} nodes are available: {', '.join(parts)}."
 
 
 # --- taints and tolerations --------------------------------------------------------------------
@@ -378,7 +377,8 @@ def test_mixed_reasons_are_counted_and_sorted_as_strings():
     cluster.add(pod("web", memory="2Gi", affinity={"nodeAffinity": {
         "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [_term(("zone", "NotIn", ["b"]))]}}}))
     assert cluster.messages("web") == [
-        (f"0/5 nodes are available: 1 {ERR_NODE_AFFINITY}, 1 {ERR_UNTOLERATED_TAINT}, 3 Insufficient memory. "
+        (f"0/5 nodes are available: 1 {ERR_NODE_AFFINITY}, "
+         "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient memory. "
         f"{preemption(5, not_helpful=5)}")]
 
 
@@ -396,7 +396,8 @@ def test_untolerated_taint_and_cordon_message():
     cluster = Cluster([node("cordoned", unschedulable=True), node("tainted", taints=[CONTROL_PLANE_TAINT])])
     cluster.add(pod("web"))
     assert cluster.messages("web") == [
-        f"0/2 nodes are available: 1 {ERR_UNTOLERATED_TAINT}, 1 {ERR_UNSCHEDULABLE}. {preemption(2, not_helpful=2)}"]
+        "0/2 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+        f"1 {ERR_UNSCHEDULABLE}. {preemption(2, not_helpful=2)}"]
 
 
 def test_node_name_filter():
@@ -409,7 +410,7 @@ def test_node_name_filter():
 def test_preemption_policy_never_says_so():
     cluster = Cluster([node("node-1", cpu="1")])
     cluster.add(pod("web", cpu="2", preemptionPolicy="Never"))
-    assert cluster.messages("web") == [("0/1 nodes are available: 1 Insufficient cpu. no new claims to deallocate, "
+    assert cluster.messages("web") == [("0/1 nodes are available: 1 Insufficient cpu. "
                                        "preemption: not eligible due to preemptionPolicy=Never.")]
 
 

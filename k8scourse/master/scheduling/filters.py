@@ -21,7 +21,7 @@ affinity.)
 from __future__ import annotations
 
 from collections import Counter
-from typing import NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -40,10 +40,11 @@ NODE_RESOURCES_FIT = "NodeResourcesFit"
 # The reasons each plugin gives, as FailedScheduling prints them.
 ERR_UNSCHEDULABLE = "node(s) were unschedulable"  # nodeunschedulable.ErrReasonUnschedulable
 ERR_NODE_NAME = "node(s) didn't match the requested node name"  # nodename.ErrReason
-# tainttoleration: since v1.35 (and v1.32.10, v1.33.6, v1.34.2) the taint itself is no
-# longer printed, as taints may be sensitive (kubernetes#134740); it used to be
-# "node(s) had untolerated taint {key: value}".
-ERR_UNTOLERATED_TAINT = "node(s) had untolerated taint(s)"
+# tainttoleration at the course's v1.31: the first untolerated taint is named. (From
+# v1.35, and v1.32.10/v1.33.6/v1.34.2, it is just "node(s) had untolerated taint(s)",
+# as taints may be sensitive: kubernetes#134740.)
+def err_untolerated_taint(taint: Mapping[str, Any]) -> str:
+    return f"node(s) had untolerated taint {{{taint.get('key', '')}: {taint.get('value', '')}}}"
 ERR_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"  # nodeaffinity.ErrReasonPod
 TOO_MANY_PODS = "Too many pods"  # noderesources fitsRequest
 INSUFFICIENT_CPU = "Insufficient cpu"
@@ -56,8 +57,9 @@ def node_filter(placement: Placement, node: NodeInfo) -> tuple[str, str] | None:
         return NODE_UNSCHEDULABLE, ERR_UNSCHEDULABLE
     if placement.node_name and placement.node_name != node.name:
         return NODE_NAME, ERR_NODE_NAME
-    if first_untolerated(node.taints, placement.tolerations) is not None:
-        return TAINT_TOLERATION, ERR_UNTOLERATED_TAINT
+    taint = first_untolerated(node.taints, placement.tolerations)
+    if taint is not None:
+        return TAINT_TOLERATION, err_untolerated_taint(taint)
     if not placement.required.matches(node.labels, node.name):
         return NODE_AFFINITY, ERR_NODE_AFFINITY
     return None

@@ -45,9 +45,8 @@ MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 NO_NODES_AVAILABLE = "no nodes available to schedule pods"  # ErrNoNodesAvailable
 
-# PostFilter messages. With dynamic resource allocation on (the default since v1.34),
-# its plugin speaks first (dynamicresources.go PostFilter), then DefaultPreemption.
-NO_NEW_CLAIMS = "no new claims to deallocate"
+# PostFilter messages of DefaultPreemption. (Dynamic resource allocation, off by
+# default at the course's v1.31, adds "no new claims to deallocate, " before them.)
 NOT_HELPFUL = "Preemption is not helpful for scheduling"  # preemption.go nodesWherePreemptionMightHelp
 NO_VICTIMS = "No preemption victims found for incoming pod"  # SelectVictimsOnNode
 NOT_ELIGIBLE = "not eligible due to preemptionPolicy=Never."  # PodEligibleToPreemptOthers
@@ -200,5 +199,5 @@ class Framework:
             not_helpful = int(np.count_nonzero(hopeless))
             preemption = f"0/{n} nodes are available: " \
                          f"{_histogram(Counter({NOT_HELPFUL: not_helpful, NO_VICTIMS: n - not_helpful}))}."
-        message = f"0/{n} nodes are available: {_histogram(reasons)}. {NO_NEW_CLAIMS}, preemption: {preemption}"
+        message = f"0/{n} nodes are available: {_histogram(reasons)}. preemption: {preemption}"
         return FitError(message, frozenset(plugins))

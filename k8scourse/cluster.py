@@ -1,0 +1,139 @@
+"""Cluster: a whole simulated Kubernetes on one virtual clock.
+
+It wires the components the way a real cluster is wired, and then steps
+aside: the scheduler, the controllers and every kubelet talk only to the
+apiserver, and the apiserver only to etcd. ``Cluster`` just builds them,
+runs the clock, and offers kubectl::
+
+    cluster = Cluster.quickstart(nodes=3, seed=0)
+    cluster.apply(manifest)         # as `kubectl apply -f` would
+    cluster.run(10)                 # ten virtual seconds pass
+    print(cluster.kubectl("get pods -o wide"))
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from typing import Any, Iterable, Mapping
+
+from k8scourse.api import objects
+from k8scourse.api.errors import StatusError
+from k8scourse.api.meta import manifest_data
+from k8scourse.clock import VirtualClock
+from k8scourse.etcd import Store
+from k8scourse.kubectl import magics
+from k8scourse.kubectl.cli import Kubectl, KubectlResult
+from k8scourse.master.admission import AdmissionChain
+from k8scourse.master.apiserver import APIServer
+from k8scourse.master.controllers.namespace import NamespaceController
+from k8scourse.master.scheduler import Scheduler
+from k8scourse.node.kubelet import Kubelet
+from k8scourse.node.node_status import DEFAULT_MACHINE
+
+#: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
+#: names in a simulation only; nothing is ever sent to them.
+NODE_IP_BASE = ipaddress.ip_address("192.168.197.131")
+#: flannel's usual cluster network, cut into one /24 per node
+#: (kube-flannel.yml's net-conf.json "Network": "10.244.0.0/16", SubnetLen 24).
+POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
+
+Manifest = Mapping[str, Any] | str
+
+
+class Cluster:
+    """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
+
+    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
+                 percentage_of_nodes_to_score: int = 0) -> None:
+        self.seed = seed
+        self.clock = VirtualClock()
+        self.rng = random.Random(seed)
+        self.etcd = Store(clock=self.clock)
+        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins)
+        self.api.bootstrap()
+        self.scheduler = Scheduler(self.api, self.clock, self.rng,
+                                   percentage_of_nodes_to_score=percentage_of_nodes_to_score)
+        self.controllers = [NamespaceController(self.api, self.clock)]
+        self.kubelets: dict[str, Kubelet] = {}
+        self._kubectl = Kubectl(self.api, self.clock)
+        self.scheduler.start()
+        for controller in self.controllers:
+            controller.start()
+        magics.set_current(self._kubectl)  # %kubectl talks to the newest cluster
+
+    @classmethod
+    def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
+                   **options: Any) -> "Cluster":
+        """A ready cluster: ``nodes`` nodes registered and Ready, nothing else running."""
+        cluster = cls(seed, **options)
+        for _ in range(nodes):
+            cluster.add_node(cpu=cpu, memory=memory)
+        cluster.run(10)  # registration and the first status reports
+        return cluster
+
+    def add_node(self, name: str | None = None, *, cpu: str = "2", memory: str = "4Gi",
+                 labels: Mapping[str, str] | None = None, taints: list[dict] | None = None,
+                 static_pods: Any = None, start: bool = True) -> Kubelet:
+        """Add a machine running a kubelet; it registers its Node once the clock runs."""
+        index = len(self.kubelets) + 1
+        name = name or f"node-{index}"
+        if name in self.kubelets:
+            raise StatusError(409, "AlreadyExists", f'nodes "{name}" already exists')
+        kubelet = Kubelet(
+            name, self.api, self.clock, self.rng,
+            pod_cidr=str(list(POD_NETWORK.subnets(new_prefix=24))[index]),
+            node_ip=str(NODE_IP_BASE + index - 1),
+            capacity={**DEFAULT_MACHINE, "cpu": cpu, "memory": memory},
+            labels=labels, taints=taints, static_pod_manifests=static_pods)
+        self.kubelets[name] = kubelet
+        if start:
+            kubelet.start()
+        return kubelet
+
+    # --- time -------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Virtual seconds since the cluster started."""
+        return self.clock.now
+
+    def run(self, seconds: float) -> None:
+        """Let ``seconds`` of virtual time pass; every component acts as it would."""
+        self.clock.run(seconds)
+
+    # --- talking to it ----------------------------------------------------------------
+
+    def apply(self, manifests: Manifest | Iterable[Manifest], namespace: str | None = None) -> list[dict]:
+        """Create or update objects, as ``kubectl apply`` does; YAML text may hold several.
+
+        Returns the stored objects. Bad manifests raise a ValueError that
+        names the field and the rule, before anything is written.
+        """
+        if isinstance(manifests, str):
+            loaded = [o.to_manifest() for o in objects.load_all(manifests, namespace or "default")]
+        elif isinstance(manifests, Mapping):
+            loaded = [manifest_data(manifests)]
+        else:
+            loaded = [manifest_data(m) for m in manifests]
+        return [self._apply_one(m, namespace) for m in loaded]
+
+    def _apply_one(self, manifest: dict, namespace: str | None) -> dict:
+        kind = objects.kind_for(str(manifest.get("apiVersion")), str(manifest.get("kind")))
+        meta = manifest.get("metadata") or {}
+        try:
+            current = self.api.get(kind.RESOURCE, meta.get("name", ""), meta.get("namespace") or namespace)
+        except StatusError as err:
+            if err.reason != "NotFound":
+                raise
+            return self.api.create(manifest, namespace)
+        manifest = {**manifest, "metadata": {**meta, "resourceVersion": current["metadata"]["resourceVersion"]}}
+        return self.api.update(manifest)
+
+    def kubectl(self, command_line: str, stdin: str | None = None) -> KubectlResult:
+        """Run a kubectl command line against this cluster and return what kubectl prints."""
+        return self._kubectl.run(command_line, stdin)
+
+    def __repr__(self) -> str:
+        pods = len(self.etcd.range("/registry/pods/"))
+        return f"<Cluster seed={self.seed} t={self.now:g}s nodes={len(self.kubelets)} pods={pods}>"

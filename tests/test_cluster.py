@@ -1,0 +1,75 @@
+"""The Cluster facade: components wired on one clock, deterministic per seed."""
+
+import pytest
+
+from k8scourse.api.errors import K8sValueError
+from k8scourse.cluster import Cluster
+
+WEB = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers: [{name: web, image: "nginx:1.27", resources: {requests: {cpu: 500m}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, labels: {app: db}}
+spec:
+  containers: [{name: db, image: "postgres:16"}]
+"""
+
+
+def test_quickstart_nodes_register_and_are_ready():
+    cluster = Cluster.quickstart(nodes=3, seed=0)
+    lines = cluster.kubectl("get nodes").splitlines()
+    assert [line.split()[:2] for line in lines[1:]] == [["node-1", "Ready"], ["node-2", "Ready"], ["node-3", "Ready"]]
+    assert cluster.etcd.get("/registry/leases/kube-node-lease/node-1") is not None
+
+
+def test_a_pod_goes_from_apply_to_running():
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(WEB)
+    assert cluster.api.get("pods", "web")["status"]["phase"] == "Pending"
+    cluster.run(60)
+    pod = cluster.api.get("pods", "web")
+    assert pod["status"]["phase"] == "Running"
+    assert pod["spec"]["nodeName"] in ("node-1", "node-2")
+    reasons = [e["reason"] for e in cluster.api.list("events", field_selector="involvedObject.name=web")]
+    assert reasons[:1] == ["Scheduled"] and "Started" in reasons
+
+
+def test_same_seed_same_story():
+    def story(seed):
+        cluster = Cluster.quickstart(nodes=3, seed=seed)
+        cluster.apply(WEB)
+        cluster.run(60)
+        return cluster.kubectl("get pods -o wide") + cluster.kubectl("get events")
+
+    assert story(0) == story(0)
+
+
+def test_apply_updates_an_existing_object():
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    cluster.apply(WEB)
+    (updated,) = cluster.apply({"apiVersion": "v1", "kind": "Pod",
+                                "metadata": {"name": "web", "labels": {"app": "web", "tier": "front"}},
+                                "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
+                                                         "resources": {"requests": {"cpu": "500m"}}}]}})
+    assert updated["metadata"]["labels"]["tier"] == "front"
+
+
+def test_bad_manifests_name_the_problem():
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    with pytest.raises(K8sValueError, match='no matches for kind "Deployment" in version "v1"'):
+        cluster.apply({"apiVersion": "v1", "kind": "Deployment", "metadata": {"name": "x"}})
+    with pytest.raises(K8sValueError, match="spec.containers: Required value"):
+        cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": {"containers": []}})
+
+
+def test_unschedulable_pod_reports_why():
+    cluster = Cluster.quickstart(nodes=3, seed=0, cpu="1")
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big"},
+                   "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]}})
+    cluster.run(1)
+    assert "0/3 nodes are available: 3 Insufficient cpu." in cluster.kubectl("describe pod big")
