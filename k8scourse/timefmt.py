@@ -7,6 +7,7 @@ so second 0 is pinned to a fixed date: every run prints the same times.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 #: What virtual second 0 is called in timestamps (a fixed, arbitrary date).
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -14,7 +15,12 @@ EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 def rfc3339(seconds: float) -> str:
     """``metav1.Time`` as JSON has it: whole seconds, UTC, e.g. ``2025-01-01T00:00:05Z``."""
-    return (EPOCH + timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _rfc3339(int(seconds))
+
+
+@lru_cache(maxsize=4096)
+def _rfc3339(seconds: int) -> str:  # many objects share a second: format it once
+    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(text: str) -> float:

@@ -24,6 +24,7 @@ from .errors import (
     LabelSelectorError,
     aggregate,
     forbidden,
+    go_value,
     invalid,
     not_supported,
     required,
@@ -52,7 +53,7 @@ def _is_int64(text: str) -> bool:
 def _requirement_errors(key: str, op: str, values: Sequence[str]) -> list[str]:
     """The rules NewRequirement enforces (labels/selector.go), as messages."""
     errs = [f"key: Invalid value: {_q(key)}: {m}" for m in is_qualified_name(key)]
-    shown = "[]string{" + ", ".join(_q(v) for v in values) + "}"
+    shown = go_value(list(values))
     if op in (IN, NOT_IN) and not values:
         errs.append(f"values: Invalid value: {shown}: for 'in', 'notin' operators, values set can't be empty")
     elif op in (EQUALS, DOUBLE_EQUALS, NOT_EQUALS) and len(values) != 1:

@@ -168,9 +168,10 @@ class ResourceQuota:
     def admit(self, api: APIServer, operation: str, info: Kind, obj: dict, old: dict | None) -> None:
         if operation != "CREATE" or not info.NAMESPACED:
             return
-        requested = _object_usage(info, obj)
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
-        for quota in api.list("resourcequotas", namespace):
+        quotas = api.list("resourcequotas", namespace)
+        requested = _object_usage(info, obj) if quotas else {}
+        for quota in quotas:
             hard = {k: parse_quantity(v) for k, v in quota["spec"].get("hard", {}).items()}
             if info.RESOURCE == "pods":
                 missing = [r for r in hard if r.startswith(("requests.", "limits.")) or r in COMPUTE

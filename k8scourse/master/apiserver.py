@@ -65,12 +65,13 @@ def _dumps(obj: Mapping[str, Any]) -> str:
 
 
 class _Watcher:
-    __slots__ = ("resource", "namespace", "labels", "fields", "handler", "active", "since", "backlog")
+    __slots__ = ("resource", "namespace", "labels", "fields", "handler", "active", "since", "backlog", "filtered")
 
     def __init__(self, resource: str, namespace: str | None, labels: Selector | None,
                  fields: FieldSelector, handler: Handler, since: int) -> None:
         self.resource, self.namespace, self.labels, self.fields = resource, namespace, labels, fields
         self.handler, self.active = handler, True
+        self.filtered = namespace is not None or labels is not None or bool(fields.requirements)
         self.since = since  # the list's revision: later changes only, as a watch from resourceVersion
         self.backlog: list[dict] = []  # the initial list, not yet handed over
 
@@ -181,8 +182,7 @@ class APIServer:
         if isinstance(meta, dict) and not meta.get("name") and isinstance(meta.get("generateName"), str):
             meta["name"] = generate_name(meta["generateName"], self.rng)  # before validation, as BeforeCreate
         loaded = objects.load(data, namespace or "default")
-        obj = loaded.to_manifest()
-        info = type(loaded)
+        obj, info = loaded.data, type(loaded)  # the data is a fresh copy no one else holds
         meta = obj["metadata"]
         if info.NAMESPACED:
             if namespace and meta.get("namespace") and meta["namespace"] != namespace:
@@ -204,7 +204,8 @@ class APIServer:
         key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
         if not self.store.compare_and_swap(key, 0, _dumps(obj)):  # 0: only if absent
             raise already_exists(group_resource(info), meta["name"])
-        return self.get(info.RESOURCE, meta["name"], meta.get("namespace"))
+        meta["resourceVersion"] = str(self.store.revision)
+        return obj
 
     def update(self, obj: Mapping[str, Any], *, subresource: str | None = None) -> dict:
         """Replace an object. A stale ``resourceVersion`` gets 409 Conflict.
@@ -213,7 +214,7 @@ class APIServer:
         otherwise ``status`` is kept and only the rest changes.
         """
         loaded = objects.load(obj)
-        new = loaded.to_manifest()
+        new = loaded.data
         info = type(loaded)
         meta = new["metadata"]
         namespace = self._namespace_for(info, meta.get("namespace"))
@@ -377,28 +378,45 @@ class APIServer:
         return watcher
 
     def _on_store_event(self, event: Any) -> None:
-        """Fan one etcd change out to the watchers that want it (the watch cache)."""
+        """Fan one etcd change out to the watchers that want it (the watch cache).
+
+        Each value is decoded once and shared; the previous value only when a
+        filtered watcher needs it to tell ADDED from MODIFIED, or on delete.
+        """
         resource = _resource_of(event.kv.key)
-        if resource is None:
-            return
-        new = self._decode(event.kv) if event.type == "PUT" else None
-        old = self._decode(event.prev_kv) if event.prev_kv is not None else None
         watchers = self._watchers.get(resource, ())
-        if resource == "pods":
-            nodes = {o["spec"].get("nodeName") for o in (old, new) if o is not None} - {None, ""}
-            watchers = [*watchers, *(w for n in sorted(nodes) for w in self._pod_watchers_by_node.get(n, ()))]
+        by_node = self._pod_watchers_by_node if resource == "pods" else None
+        if not watchers and not by_node:
+            return
+        deleted = event.type == "DELETE"
+        new = None if deleted else self._decode(event.kv)
+        previous: list[dict | None] = []  # memo: the decoded previous object
+
+        def old() -> dict | None:
+            if not previous:
+                previous.append(self._decode(event.prev_kv) if event.prev_kv is not None else None)
+            return previous[0]
+
+        if by_node:
+            # spec.nodeName never changes once set, so the pod's node is its current one.
+            node = (old() if deleted else new)["spec"].get("nodeName")  # type: ignore[index]
+            if node and node in by_node:
+                watchers = [*watchers, *by_node[node]]
         revision = event.kv.mod_revision
         for watcher in watchers:
             if not watcher.active or revision <= watcher.since:
                 continue
             if watcher.backlog:
                 watcher.flush()
-            was, now = watcher.wants(old), watcher.wants(new)
+            if watcher.filtered:
+                was, now = watcher.wants(old()), watcher.wants(new)
+            else:
+                was, now = event.prev_kv is not None, new is not None
             # An object moving into or out of a filtered watch is ADDED or DELETED for it.
             if now:
                 watcher.handler("ADDED" if not was else "MODIFIED", new)
             elif was:
-                watcher.handler("DELETED", new if new is not None else old)
+                watcher.handler("DELETED", new if new is not None else old())
 
 
 def _resource_of(key: str) -> str | None:
