@@ -673,3 +673,14 @@ def test_no_input_produces_a_traceback(words: list[str], quote: bool, stdin: str
     assert "Traceback" not in result
     if not result.ok:
         assert result.strip()
+
+
+def test_unknown_fields_are_refused_by_the_server_and_wrong_types_by_kubectl(cluster: Cluster) -> None:
+    typo = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, label: {app: a}}\nspec: {containers: [{name: c, image: nginx}]}\n"
+    assert cluster.run("apply -f -", typo) == (
+        'Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled '
+        'as a Pod: strict decoding error: unknown field "metadata.label"\n')
+    wrong_type = typo.replace("label: {app: a}", "labels: [app]")
+    assert cluster.run("apply -f -", wrong_type) == (
+        'error: unable to decode "STDIN": json: cannot unmarshal array into Go struct field '
+        "ObjectMeta.metadata.labels of type map[string]string\n")

@@ -219,7 +219,10 @@ def _manifest(data: dict, source: str) -> Manifest:
     try:
         decode(checked, kind.SCHEMA, kind.KIND, kind.VERSION)
     except DecodeError as err:
-        raise CommandError(f'error: unable to decode "{source}": {err}') from None
+        # A wrong type breaks kubectl's own decoding; unknown fields are the server's
+        # to refuse (strict field validation happens there).
+        if not err.detail.startswith("strict decoding error"):
+            raise CommandError(f'error: unable to decode "{source}": {err.detail}') from None
     data = {k: v for k, v in data.items() if k != "metadata"} | checked
     return Manifest(data, kind, source)
 
