@@ -60,7 +60,7 @@ class Cluster:
         self.scheduler.start()
         for controller in self.controllers:
             controller.start()
-        magics.set_current(self._kubectl)  # %kubectl talks to the newest cluster
+        self.use()  # %kubectl talks to the newest cluster
 
     @classmethod
     def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
@@ -129,6 +129,11 @@ class Cluster:
             return self.api.create(manifest, namespace)
         manifest = {**manifest, "metadata": {**meta, "resourceVersion": current["metadata"]["resourceVersion"]}}
         return self.api.update(manifest)
+
+    def use(self) -> "Cluster":
+        """Make ``%kubectl`` talk to this cluster (a new cluster takes it over by default)."""
+        magics.set_current(self._kubectl)
+        return self
 
     def kubectl(self, command_line: str, stdin: str | None = None) -> KubectlResult:
         """Run a kubectl command line against this cluster and return what kubectl prints."""

@@ -73,3 +73,12 @@ def test_unschedulable_pod_reports_why():
                    "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]}})
     cluster.run(1)
     assert "0/3 nodes are available: 3 Insufficient cpu." in cluster.kubectl("describe pod big")
+
+
+def test_kubectl_magic_follows_the_cluster_in_use():
+    from k8scourse.kubectl import magics
+
+    first = Cluster(0)
+    second = Cluster(1)
+    assert magics.current() is second._kubectl
+    assert first.use() is first and magics.current() is first._kubectl
