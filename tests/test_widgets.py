@@ -15,9 +15,11 @@ import pytest  # noqa: E402
 from k8scourse import parse_selector  # noqa: E402
 from k8scourse.api.errors import StatusError  # noqa: E402
 from k8scourse.clock import VirtualClock  # noqa: E402
+from k8scourse.cluster import Cluster  # noqa: E402
 from k8scourse.etcd.store import Store  # noqa: E402
 from k8scourse.kubectl import Kubectl  # noqa: E402
 from k8scourse.master.apiserver import APIServer  # noqa: E402
+from k8scourse.viz.placement import PENDING, placement_graph  # noqa: E402
 from k8scourse.widgets import (  # noqa: E402
     LabelEditorModel,
     SelectorExplorerModel,
@@ -227,3 +229,18 @@ def test_selector_explorer_ui_highlights_matches(cluster):
     find(ui, ipywidgets.Text, "selector")[0].value = "app=web"
     find(ui, ipywidgets.Button, "Reload")[0].click()
     assert any("3 of 5 pods match" in h.value for h in find(ui, ipywidgets.HTML))
+
+
+def test_labelling_a_node_in_the_editor_lets_the_scheduler_place_a_waiting_pod():
+    """Chapter 03's lesson end to end: a nodeSelector pod waits until some node has the label."""
+    cluster = Cluster.quickstart(nodes=2)
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fast", "labels": {"app": "db"}},
+                   "spec": {"nodeSelector": {"disktype": "ssd"}, "containers": [{"name": "db", "image": "postgres"}]}})
+    cluster.run(10)
+    assert set(placement_graph(cluster.api.list("nodes"), cluster.api.list("pods"))["default/fast"]) == {PENDING}
+    editor = LabelEditorModel(cluster)
+    editor.select("node", "node-2")
+    assert editor.set_label("disktype", "ssd") is None
+    cluster.run(30)
+    assert set(placement_graph(cluster.api.list("nodes"), cluster.api.list("pods"))["default/fast"]) == {"node-2"}
+    assert SelectorExplorerModel(cluster).set_selector("app=db").matched == ["fast"]
