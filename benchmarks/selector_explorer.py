@@ -19,13 +19,13 @@ from types import SimpleNamespace
 
 import matplotlib
 
-matplotlib.use("Agg")
+from k8scourse.clock import VirtualClock
+from k8scourse.etcd.store import Store
+from k8scourse.master.apiserver import APIServer
+from k8scourse.viz.placement import PlacementView, placement_graph
+from k8scourse.widgets import SelectorExplorerModel
 
-from k8scourse.clock import VirtualClock  # noqa: E402
-from k8scourse.etcd.store import Store  # noqa: E402
-from k8scourse.master.apiserver import APIServer  # noqa: E402
-from k8scourse.viz.placement import PlacementView, placement_graph  # noqa: E402
-from k8scourse.widgets import SelectorExplorerModel  # noqa: E402
+matplotlib.use("Agg")  # render off-screen
 
 N_NODES, N_PODS, ROUNDS = 10, 300, 5
 SELECTORS = ["app=web", "tier in (frontend,backend),env!=dev", "!canary", "app notin (web,db)",

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import matplotlib
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from k8scourse.viz.architecture import (  # noqa: E402
+from k8scourse.viz.architecture import (
     APISERVER,
     ETCD,
     POD_CREATION_NOTES,
@@ -18,7 +15,7 @@ from k8scourse.viz.architecture import (  # noqa: E402
     draw_architecture,
     pod_creation_path,
 )
-from k8scourse.viz.placement import (  # noqa: E402
+from k8scourse.viz.placement import (
     PALETTE,
     PENDING,
     VEIL,
@@ -28,6 +25,8 @@ from k8scourse.viz.placement import (  # noqa: E402
     placement_layout,
     value_colors,
 )
+
+matplotlib.use("Agg")  # pictures render off-screen, as in CI
 
 
 def make_node(name: str, ready: str | None = "True", unschedulable: bool = False, **labels: str) -> dict:

@@ -5,27 +5,26 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
+import ipywidgets
 import matplotlib
+import pytest
 
-matplotlib.use("Agg")
-
-import ipywidgets  # noqa: E402
-import pytest  # noqa: E402
-
-from k8scourse import parse_selector  # noqa: E402
-from k8scourse.api.errors import StatusError  # noqa: E402
-from k8scourse.clock import VirtualClock  # noqa: E402
-from k8scourse.cluster import Cluster  # noqa: E402
-from k8scourse.etcd.store import Store  # noqa: E402
-from k8scourse.kubectl import Kubectl  # noqa: E402
-from k8scourse.master.apiserver import APIServer  # noqa: E402
-from k8scourse.viz.placement import PENDING, placement_graph  # noqa: E402
-from k8scourse.widgets import (  # noqa: E402
+from k8scourse import parse_selector
+from k8scourse.api.errors import StatusError
+from k8scourse.clock import VirtualClock
+from k8scourse.cluster import Cluster
+from k8scourse.etcd.store import Store
+from k8scourse.kubectl import Kubectl
+from k8scourse.master.apiserver import APIServer
+from k8scourse.viz.placement import PENDING, placement_graph
+from k8scourse.widgets import (
     LabelEditorModel,
     SelectorExplorerModel,
     label_editor,
     selector_explorer,
 )
+
+matplotlib.use("Agg")  # pictures render off-screen, as in CI
 
 PODS = {  # name: (namespace, node, labels)
     "web-1": ("default", "node-1", {"app": "web", "tier": "frontend"}),
@@ -79,8 +78,8 @@ def test_set_label_patches_through_the_apiserver(cluster):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("bad key", "x", 'Pod "web-1" is invalid: metadata.labels: Invalid value: "bad key": name part must '
-                         "consist of alphanumeric characters"),
+        ("bad key", "x", ('Pod "web-1" is invalid: metadata.labels: Invalid value: "bad key": name part must '
+                          "consist of alphanumeric characters")),
         ("tier", "a" * 64, 'Pod "web-1" is invalid: metadata.labels: Invalid value: "' + "a" * 64
                            + '": must be no more than 63 characters'),
         ("tier", "-edge", 'Invalid value: "-edge": a valid label must be an empty string or consist of'),

@@ -13,7 +13,8 @@ apiserver then pushes pod events down it. Two facts the picture makes plain:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
+from itertools import pairwise
 
 import networkx as nx
 from matplotlib.axes import Axes
@@ -179,7 +180,7 @@ def _check_path(graph: nx.DiGraph, path: Sequence[str]) -> None:
     for vertex in path:
         if vertex not in graph:
             raise ValueError(f"unknown component {vertex!r}; components are: {', '.join(graph)}")
-    for a, b in zip(path, path[1:]):
+    for a, b in pairwise(path):
         if not (graph.has_edge(a, b) or graph.has_edge(b, a)):
             why = f" (only {APISERVER} talks to {ETCD})" if ETCD in (a, b) else ""
             raise ValueError(f"{a} and {b} do not talk to each other directly{why}: "
@@ -196,7 +197,7 @@ def draw_architecture(graph: nx.DiGraph, ax: Axes | None = None, path: Sequence[
     picture lists the hops, each with its entry of ``notes`` if given
     (e.g. ``POD_CREATION_NOTES``).
     """
-    hops = list(zip(path, path[1:])) if path else []
+    hops = list(pairwise(path)) if path else []
     if path:
         _check_path(graph, path)
     if notes is not None and len(notes) != len(hops):
@@ -266,17 +267,18 @@ def _edge_label(ax: Axes, graph: nx.DiGraph, pos: dict[str, tuple[float, float]]
     t = 0.25 if host_a in nodes else 0.42 if host_b in nodes else 0.5
     x, y = _bezier_point(pos[a], pos[b], rad, t)
     ax.text(x, y, text, ha="center", va="center", fontsize=7.5, color="#333333", zorder=4, linespacing=1.1,
-            bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
 
 
 def _arrow(ax: Axes, boxes: dict[str, FancyBboxPatch], pos: dict[str, tuple[float, float]], a: str, b: str,
            rad: float, color: str, linewidth: float, zorder: int) -> None:
     """An arrow from box a to box b, clipped at their borders."""
-    ax.annotate("", xy=pos[b], xytext=pos[a], zorder=zorder, arrowprops=dict(
-        arrowstyle="-|>", color=color, linewidth=linewidth, mutation_scale=6 + 6 * linewidth,
-        shrinkA=1, shrinkB=1, patchA=boxes[a], patchB=boxes[b], connectionstyle=f"arc3,rad={rad}"))
+    ax.annotate("", xy=pos[b], xytext=pos[a], zorder=zorder, arrowprops={
+        "arrowstyle": "-|>", "color": color, "linewidth": linewidth, "mutation_scale": 6 + 6 * linewidth,
+        "shrinkA": 1, "shrinkB": 1, "patchA": boxes[a], "patchB": boxes[b],
+        "connectionstyle": f"arc3,rad={rad}"})
 
 
 def _step_number(ax: Axes, xy: tuple[float, float], step: int) -> None:
     ax.text(*xy, str(step), ha="center", va="center", fontsize=8, fontweight="bold", color="white", zorder=6,
-            bbox=dict(boxstyle="circle,pad=0.2", facecolor=PATH_COLOR, edgecolor="white"))
+            bbox={"boxstyle": "circle,pad=0.2", "facecolor": PATH_COLOR, "edgecolor": "white"})

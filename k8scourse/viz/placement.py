@@ -8,9 +8,10 @@ change which pods stand out without drawing anything anew.
 
 from __future__ import annotations
 
-import io
 import hashlib
-from typing import Any, Iterable, Mapping
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
