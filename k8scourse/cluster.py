@@ -28,7 +28,7 @@ from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.scheduler import Scheduler
-from k8scourse.node.kubelet import Kubelet
+from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
@@ -74,8 +74,13 @@ class Cluster:
 
     def add_node(self, name: str | None = None, *, cpu: str = "2", memory: str = "4Gi",
                  labels: Mapping[str, str] | None = None, taints: list[dict] | None = None,
-                 static_pods: Any = None, start: bool = True) -> Kubelet:
-        """Add a machine running a kubelet; it registers its Node once the clock runs."""
+                 static_pods: Any = None, pod_infra_container_image: str = DEFAULT_POD_INFRA_CONTAINER_IMAGE,
+                 start: bool = True) -> Kubelet:
+        """Add a machine running a kubelet; it registers its Node once the clock runs.
+
+        ``static_pods`` is the kubelet's manifest directory (path -> manifest);
+        ``pod_infra_container_image`` its ``--pod-infra-container-image``.
+        """
         index = len(self.kubelets) + 1
         name = name or f"node-{index}"
         if name in self.kubelets:
@@ -85,7 +90,8 @@ class Cluster:
             pod_cidr=str(list(POD_NETWORK.subnets(new_prefix=24))[index]),
             node_ip=str(NODE_IP_BASE + index - 1),
             capacity={**DEFAULT_MACHINE, "cpu": cpu, "memory": memory},
-            labels=labels, taints=taints, static_pod_manifests=static_pods)
+            labels=labels, taints=taints, static_pod_manifests=static_pods,
+            pod_infra_container_image=pod_infra_container_image)
         self.kubelets[name] = kubelet
         if start:
             kubelet.start()

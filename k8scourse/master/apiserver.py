@@ -60,8 +60,26 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "HorizontalPodAutoscaler", "Pod"}
 
 
+# Field order of the Go structs (TypeMeta, ObjectMeta, then spec and status),
+# so what etcd holds reads the same whichever way an object was sent.
+_TOP_ORDER = ("apiVersion", "kind", "metadata", "spec", "status")
+_META_ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
+               "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+               "finalizers")
+
+
+def _ordered(data: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    out = {k: data[k] for k in order if k in data}
+    out.update((k, v) for k, v in data.items() if k not in out)
+    return out
+
+
 def _dumps(obj: Mapping[str, Any]) -> str:
-    return json.dumps(obj, separators=(",", ":"))
+    """The JSON stored in etcd, in the Go structs' field order."""
+    ordered = _ordered(obj, _TOP_ORDER)
+    if isinstance(ordered.get("metadata"), dict):
+        ordered["metadata"] = _ordered(ordered["metadata"], _META_ORDER)
+    return json.dumps(ordered, separators=(",", ":"))
 
 
 class _Watcher:

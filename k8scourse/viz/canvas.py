@@ -7,9 +7,24 @@ without a display, because it draws on an Agg canvas of its own.
 
 from __future__ import annotations
 
+import io
+
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+
+class CourseFigure(Figure):
+    """A Figure that shows itself as a picture in Jupyter, with or without ``%matplotlib inline``.
+
+    IPython only knows how to show a plain Figure once a matplotlib backend
+    is set up; this one says how (``_repr_png_``), so a fresh kernel shows it too.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
 
 
 def axes_for(ax: Axes | None, size: tuple[float, float], max_width: float | None = None) -> tuple[Axes, float]:
@@ -22,7 +37,7 @@ def axes_for(ax: Axes | None, size: tuple[float, float], max_width: float | None
     """
     if ax is None:
         scale = min(1.0, max_width / size[0]) if max_width else 1.0
-        figure = Figure(figsize=(size[0] * scale, size[1] * scale), layout="constrained")
+        figure = CourseFigure(figsize=(size[0] * scale, size[1] * scale), layout="constrained")
         FigureCanvasAgg(figure)
         ax = figure.add_subplot()
     else:
