@@ -12,7 +12,7 @@ defaults) run before validating ones (ResourceQuota), as in the apiserver.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from k8scourse.api import objects
 from k8scourse.api.errors import FieldValidationError, forbidden_request, invalid

@@ -18,24 +18,23 @@ A write goes through the same stages as in the real apiserver:
 from __future__ import annotations
 
 import copy
-import json
 import random
 import uuid
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
+import orjson  # the apiserver's JSON: every read and write goes through it, so speed matters
+
 from k8scourse.api import objects
 from k8scourse.api.errors import (
-    StatusError,
     already_exists,
     bad_request,
     conflict,
-    forbidden_request,
     not_found,
 )
+from k8scourse.api.fields import FieldSelector, parse_field_selector
 from k8scourse.api.meta import generate_name, manifest_data
 from k8scourse.api.pod import qos_class
-from k8scourse.api.fields import FieldSelector, field_of, parse_field_selector
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
@@ -79,7 +78,7 @@ def _dumps(obj: Mapping[str, Any]) -> str:
     ordered = _ordered(obj, _TOP_ORDER)
     if isinstance(ordered.get("metadata"), dict):
         ordered["metadata"] = _ordered(ordered["metadata"], _META_ORDER)
-    return json.dumps(ordered, separators=(",", ":"))
+    return orjson.dumps(ordered).decode()
 
 
 class _Watcher:
@@ -187,7 +186,7 @@ class APIServer:
 
     @staticmethod
     def _decode(kv: Any) -> dict:
-        obj = json.loads(kv.value)
+        obj = orjson.loads(kv.value)
         obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
         return obj
 
@@ -240,7 +239,7 @@ class APIServer:
         kv = self.store.get(key)
         if kv is None:
             raise not_found(group_resource(info), meta["name"])
-        old = json.loads(kv.value)
+        old = orjson.loads(kv.value)
         wanted = meta.get("resourceVersion")
         if wanted and wanted != str(kv.mod_revision):
             raise conflict(group_resource(info), meta["name"],
@@ -347,7 +346,7 @@ class APIServer:
         if name is not None:
             kv = self.store.get(self.key("events", name, namespace))
             if kv is not None:
-                event = json.loads(kv.value)
+                event = orjson.loads(kv.value)
                 event["count"] += 1
                 event["lastTimestamp"] = now
                 self.store.put(self.key("events", name, namespace), _dumps(event))
