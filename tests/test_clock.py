@@ -206,3 +206,20 @@ def test_order_is_time_then_scheduling_sequence(delays_ms: list[int]) -> None:
     clock.run(1)
     assert fired == sorted(range(len(delays_ms)), key=lambda i: (delays_ms[i], i))
     assert clock.events_fired == len(delays_ms)
+
+
+def test_run_pauses_the_cyclic_collector_and_restores_it():
+    import gc
+
+    clock = VirtualClock()
+    seen = []
+    clock.schedule(1, lambda: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    clock.run(2)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        clock.run(1)
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()
