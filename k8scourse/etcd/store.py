@@ -22,7 +22,7 @@ kube-apiserver compacts every 5 minutes (``--etcd-compaction-interval``,
 How this model keeps history, in etcd's terms: ``_log`` holds every change
 in revision order, as etcd's backend keeps one record per revision
 (``server/storage/mvcc/kvstore_txn.go``), and ``_kvs`` plus the sorted
-``KeyIndex`` give the newest state, as etcd's ``treeIndex`` does. Reading
+key index (a ``SortedList``) give the newest state, as etcd's ``treeIndex`` does. Reading
 at an old revision starts from the newest state and undoes the later
 changes.
 
@@ -41,12 +41,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import TYPE_CHECKING, Any
 
+from sortedcontainers import SortedList
+
 from k8scourse.api.errors import FieldValidationError, K8sValueError, forbidden, invalid
-from k8scourse.etcd.index import KeyIndex
 
 if TYPE_CHECKING:
     from k8scourse.clock import Timer, VirtualClock
@@ -339,6 +341,11 @@ def _route(events: Iterable[Event], watches: list[Watch]) -> list[tuple[Watch, E
     return routed
 
 
+def _with_prefix(keys: SortedList, prefix: str) -> Iterator[str]:
+    """The sorted keys that start with ``prefix`` ("" gives all)."""
+    return takewhile(lambda key: key.startswith(prefix), keys.irange(minimum=prefix))
+
+
 # --- the store ---------------------------------------------------------------------
 
 
@@ -357,7 +364,9 @@ class Store:
         self._revision = 1
         self._compact_revision = 0  # nothing compacted (etcd keeps -1)
         self._kvs: dict[str, KeyValue] = {}  # newest state: live keys only
-        self._index = KeyIndex()  # the keys of _kvs, sorted
+        # The keys of _kvs in order, as etcd's in-memory B-tree (treeIndex) keeps them,
+        # so a prefix read walks only the keys under the prefix.
+        self._index = SortedList()
         self._log: list[Event] = []  # every change since the last compaction
         self._leases: dict[int, _Lease] = {}
         self._next_lease_id = 1
@@ -421,12 +430,12 @@ class Store:
         revision = self._read_revision(revision)
         if revision == self._revision:
             found = []
-            for name in self._index.with_prefix(key):
+            for name in _with_prefix(self._index, key):
                 found.append(self._kvs[name])
                 if len(found) == limit:
                     break
             return found
-        state = {name: self._kvs[name] for name in self._index.with_prefix(key)}
+        state = {name: self._kvs[name] for name in _with_prefix(self._index, key)}
         for event in reversed(self._later_events(revision)):
             name = event.kv.key
             if name.startswith(key):
@@ -486,7 +495,7 @@ class Store:
             elif isinstance(op, Get):
                 responses.append(self._kvs.get(op.key))
             elif isinstance(op, Range):
-                names = list(self._index.with_prefix(op.key)) if op.prefix else [op.key]
+                names = list(_with_prefix(self._index, op.key)) if op.prefix else [op.key]
                 found = [self._kvs[name] for name in names if name in self._kvs]
                 responses.append(found[: op.limit] if op.limit else found)
             else:
@@ -522,7 +531,7 @@ class Store:
 
     def _delete(self, rev: int, key: str, prefix: bool, changes: list[Event]) -> None:
         """Delete one key or a prefix at revision ``rev``."""
-        names = list(self._index.with_prefix(key)) if prefix else [key] if key in self._kvs else []
+        names = list(_with_prefix(self._index, key)) if prefix else [key] if key in self._kvs else []
         for name in names:
             prev = self._kvs.pop(name)
             self._index.remove(name)
