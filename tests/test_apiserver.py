@@ -298,3 +298,15 @@ def test_unset_boolean_fields_select_as_false(cluster):
     _, _, api = cluster
     api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}})
     assert len(api.list("nodes", field_selector="spec.unschedulable=false")) == 1
+
+
+def test_disabled_plugins_do_nothing():
+    clock = VirtualClock()
+    api = APIServer(Store(clock=clock), clock, random.Random(0), admission_plugins=["NamespaceLifecycle"])
+    api.bootstrap()
+    api.create(limit_range(default={"cpu": "500m"}))
+    api.create({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": {"pods": "0"}}})
+    created = api.create(pod())  # neither LimitRanger nor ResourceQuota is on
+    assert "resources" not in created["spec"]["containers"][0] or not created["spec"]["containers"][0]["resources"]
+    with pytest.raises(StatusError, match='namespaces "nope" not found'):
+        api.create(pod(namespace="nope"))  # NamespaceLifecycle still is
