@@ -310,3 +310,18 @@ def test_disabled_plugins_do_nothing():
     assert "resources" not in created["spec"]["containers"][0] or not created["spec"]["containers"][0]["resources"]
     with pytest.raises(StatusError, match='namespaces "nope" not found'):
         api.create(pod(namespace="nope"))  # NamespaceLifecycle still is
+
+
+def test_etcd_history_is_compacted_every_five_minutes():
+    clock = VirtualClock()
+    store = Store(clock=clock)
+    api = APIServer(store, clock, random.Random(0))
+    api.bootstrap()
+    first = store.revision
+    clock.run(300)
+    assert store.compact_revision == 0  # the first round only looks
+    api.create(pod())
+    clock.run(300)
+    assert store.compact_revision == first  # the second compacts to what the first saw
+    with pytest.raises(ValueError, match="required revision has been compacted"):
+        store.get("/registry/namespaces/default", revision=first - 1)

@@ -53,6 +53,8 @@ ETCD_PREFIX = {"nodes": "minions", "replicationcontrollers": "controllers", "ser
 
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+#: --etcd-compaction-interval (DefaultCompactInterval, apiserver/pkg/storage/storagebackend/config.go).
+COMPACTION_INTERVAL = 5 * 60.0
 
 # Kinds whose metadata.generation counts spec changes (controllers compare it
 # with status.observedGeneration to know they have caught up).
@@ -126,12 +128,15 @@ class APIServer:
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
         self._event_keys: dict[tuple, str] = {}
+        self._seen_revision = 0  # the compactor's last look at etcd's revision
         store.watch("/registry/", self._on_store_event)
 
     def bootstrap(self) -> None:
-        """What kube-apiserver creates when it first starts: the system namespaces
+        """What kube-apiserver does when it first starts: create the system namespaces
         and the ``kubernetes`` Service at the range's first IP, which pods use to
-        reach the apiserver (pkg/controlplane/controller/{systemnamespaces,kubernetesservice})."""
+        reach the apiserver (pkg/controlplane/controller/{systemnamespaces,kubernetesservice}),
+        and start compacting etcd's history."""
+        self.clock.call_every(COMPACTION_INTERVAL, self._compact)
         for name in SYSTEM_NAMESPACES:
             self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
         self.create({"apiVersion": "v1", "kind": "Service",
@@ -139,6 +144,14 @@ class APIServer:
                                   "labels": {"component": "apiserver", "provider": "kubernetes"}},
                      "spec": {"clusterIP": self.service_ips.first(),
                               "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
+
+    def _compact(self) -> None:
+        """Drop etcd history older than one interval: each round compacts to the
+        revision the previous round saw (apiserver/pkg/storage/etcd3/compact.go),
+        so watches may still resume from anything written in the last 5 minutes."""
+        if self._seen_revision > self.store.compact_revision:
+            self.store.compact(self._seen_revision)
+        self._seen_revision = self.store.revision
 
     # --- keys ---------------------------------------------------------------------
 
