@@ -510,8 +510,20 @@ class Store:
         (0: only if it does not exist). This is how kube-apiserver writes: its etcd3
         storage creates with ``Compare(ModRevision(key), "=", 0)`` (``notFound`` in
         staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go) and updates only
-        if the object's resourceVersion is still the key's mod_revision."""
-        return self.txn([Compare(key, "mod_revision", "=", expected_mod_revision)], [Put(key, value, lease)]).succeeded
+        if the object's resourceVersion is still the key's mod_revision.
+
+        It is exactly ``txn([Compare(key, "mod_revision", "=", expected)], [Put(key, value, lease)])``,
+        written out because every apiserver write goes through it."""
+        _check_key(key)
+        _check_value(value)
+        current = self._kvs.get(key)
+        if (current.mod_revision if current is not None else 0) != expected_mod_revision:
+            return False
+        lease_id = self._check_lease(lease)
+        changes: list[Event] = []
+        self._put(self._revision + 1, key, value, lease_id, changes)
+        self._commit(changes)
+        return True
 
     def _put(self, rev: int, key: str, value: Value, lease_id: int, changes: list[Event]) -> KeyValue:
         """Write one key at revision ``rev``, as kvstore_txn.go put() does."""

@@ -75,12 +75,18 @@ def _ordered(data: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _dumps(obj: Mapping[str, Any]) -> str:
-    """The JSON stored in etcd, in the Go structs' field order."""
+def _in_go_order(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The object with its fields in the Go structs' order. Create and update
+    apply it; other writes (binding, status) change values only, keeping the order."""
     ordered = _ordered(obj, _TOP_ORDER)
     if isinstance(ordered.get("metadata"), dict):
         ordered["metadata"] = _ordered(ordered["metadata"], _META_ORDER)
-    return orjson.dumps(ordered).decode()
+    return ordered
+
+
+def _dumps(obj: Mapping[str, Any]) -> str:
+    """The JSON stored in etcd."""
+    return orjson.dumps(obj).decode()
 
 
 class _Watcher:
@@ -231,10 +237,11 @@ class APIServer:
         if info.KIND in GENERATION_KINDS:
             meta["generation"] = 1
         meta.pop("resourceVersion", None)
+        obj = _in_go_order(obj)
         key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
         if not self.store.compare_and_swap(key, 0, _dumps(obj)):  # 0: only if absent
             raise already_exists(group_resource(info), meta["name"])
-        meta["resourceVersion"] = str(self.store.revision)
+        obj["metadata"]["resourceVersion"] = str(self.store.revision)
         return obj
 
     def update(self, obj: Mapping[str, Any], *, subresource: str | None = None) -> dict:
@@ -262,7 +269,7 @@ class APIServer:
             return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
         if subresource is None:
             self.admission.admit("UPDATE", info, merged, old)
-        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(merged)):
+        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(_in_go_order(merged))):
             raise conflict(group_resource(info), meta["name"],
                            "the object has been modified; please apply your changes to the latest version and try again")
         return self.get(info.RESOURCE, meta["name"], namespace)
@@ -373,14 +380,15 @@ class APIServer:
         self._event_keys[identity] = name
         event = {
             "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": name, "namespace": namespace, "creationTimestamp": now,
-                         "uid": str(uuid.UUID(int=self.rng.getrandbits(128), version=4))},
+            "metadata": {"name": name, "namespace": namespace,
+                         "uid": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                         "creationTimestamp": now},
             "involvedObject": {"kind": obj["kind"], "namespace": meta.get("namespace", ""),
                                "name": meta["name"], "uid": meta.get("uid", ""),
                                "apiVersion": obj.get("apiVersion", "v1")},
-            "reason": reason, "message": message, "type": type, "count": 1,
-            "source": {"component": source}, "firstTimestamp": now, "lastTimestamp": now,
-        }
+            "reason": reason, "message": message, "source": {"component": source},
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type,
+        }  # in core/v1 Event's field order
         self.store.put(self.key("events", name, namespace), _dumps(event))
 
     # --- watch --------------------------------------------------------------------
