@@ -24,6 +24,7 @@ from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
 from k8scourse.kubectl import magics
 from k8scourse.kubectl.cli import Kubectl, KubectlResult
+from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.namespace import NamespaceController
@@ -117,12 +118,14 @@ class Cluster:
         names the field and the rule, before anything is written.
         """
         if isinstance(manifests, str):
-            loaded = [o.to_manifest() for o in objects.load_all(manifests, namespace or "default")]
+            written = objects.documents(manifests)
         elif isinstance(manifests, Mapping):
-            loaded = [manifest_data(manifests)]
+            written = [manifests]
         else:
-            loaded = [manifest_data(m) for m in manifests]
-        return [self._apply_one(m, namespace) for m in loaded]
+            written = list(manifests)
+        for manifest in written:  # every manifest must be valid before anything is written
+            objects.load(manifest, namespace or "default")
+        return [self._apply_one(manifest_data(m), namespace) for m in written]
 
     def _apply_one(self, manifest: dict, namespace: str | None) -> dict:
         kind = objects.kind_for(str(manifest.get("apiVersion")), str(manifest.get("kind")))
@@ -133,8 +136,10 @@ class Cluster:
             if err.reason != "NotFound":
                 raise
             return self.api.create(manifest, namespace)
-        manifest = {**manifest, "metadata": {**meta, "resourceVersion": current["metadata"]["resourceVersion"]}}
-        return self.api.update(manifest)
+        # As kubectl apply does: change what the manifest says and keep the rest (the
+        # node a Pod was bound to, its status, defaults, fields set by controllers).
+        patch = three_way_patch({}, manifest, current)
+        return self.api.patch(kind.RESOURCE, current["metadata"]["name"], patch, current["metadata"].get("namespace"))
 
     def use(self) -> "Cluster":
         """Make ``%kubectl`` talk to this cluster (a new cluster takes it over by default)."""

@@ -325,3 +325,57 @@ def test_etcd_history_is_compacted_every_five_minutes():
     assert store.compact_revision == first  # the second compacts to what the first saw
     with pytest.raises(ValueError, match="required revision has been compacted"):
         store.get("/registry/namespaces/default", revision=first - 1)
+
+
+# --- what updates may not change ---------------------------------------------------
+
+def test_pod_spec_is_fixed_but_images_may_change(cluster):
+    _, _, api = cluster
+    api.create(pod())
+    api.bind("default", "web", "node-1")
+    current = api.get("pods", "web")
+    current["spec"]["containers"][0]["image"] = "nginx:1.28"
+    assert api.update(current)["spec"]["containers"][0]["image"] == "nginx:1.28"
+    current = api.get("pods", "web")
+    current["spec"]["restartPolicy"] = "Never"
+    with pytest.raises(ObjectInvalidError) as err:
+        api.update(current)
+    assert str(err.value).startswith('Pod "web" is invalid: spec: Forbidden: pod updates may not change fields '
+                                     "other than `spec.containers[*].image`,")
+    current = api.get("pods", "web")
+    del current["spec"]["nodeName"]  # a replace that forgets the binding
+    with pytest.raises(ObjectInvalidError, match="pod updates may not change fields"):
+        api.update(current)
+
+
+def test_pod_tolerations_may_only_be_added(cluster):
+    _, _, api = cluster
+    toleration = {"key": "a", "operator": "Exists", "effect": "NoSchedule"}
+    api.create({**pod(), "spec": {**pod()["spec"], "tolerations": [toleration]}})
+    current = api.get("pods", "web")
+    current["spec"]["tolerations"].append({"key": "b", "operator": "Exists", "effect": "NoSchedule"})
+    api.update(current)
+    current = api.get("pods", "web")
+    current["spec"]["tolerations"] = current["spec"]["tolerations"][1:]
+    with pytest.raises(ObjectInvalidError, match="only additions to existing tolerations"):
+        api.update(current)
+
+
+def test_workload_selectors_and_cluster_ips_are_immutable(cluster):
+    _, _, api = cluster
+    labels = {"app": "web"}
+    api.create({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+                "spec": {"replicas": 0, "selector": {"matchLabels": labels},
+                         "template": {"metadata": {"labels": {**labels, "tier": "a"}},
+                                      "spec": pod()["spec"]}}})
+    current = api.get("replicasets", "web")
+    current["spec"]["selector"] = {"matchLabels": {"app": "web", "tier": "a"}}
+    with pytest.raises(ObjectInvalidError, match=r'^ReplicaSet.apps "web" is invalid: spec.selector: Invalid value: '
+                                                 r".*: field is immutable$"):
+        api.update(current)
+    api.create(service("svc"))
+    current = api.get("services", "svc")
+    current["spec"]["clusterIP"] = "10.96.0.99"
+    with pytest.raises(ObjectInvalidError, match=r'spec.clusterIPs\[0\]: Invalid value: \[\]string\{"10.96.0.99"\}: '
+                                                 "may not change once set"):
+        api.update(current)

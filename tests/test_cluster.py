@@ -82,3 +82,26 @@ def test_kubectl_magic_follows_the_cluster_in_use():
     second = Cluster(1)
     assert magics.current() is second._kubectl
     assert first.use() is first and magics.current() is first._kubectl
+
+
+def test_apply_to_a_bound_pod_changes_what_the_manifest_says_and_keeps_the_binding():
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    cluster.apply(WEB)
+    cluster.run(30)
+    node = cluster.api.get("pods", "web")["spec"]["nodeName"]
+    relabelled = WEB.split("---")[0].replace("labels: {app: web}", "labels: {app: web, tier: front}")
+    (updated,) = cluster.apply(relabelled)
+    assert updated["metadata"]["labels"] == {"app": "web", "tier": "front"}
+    assert updated["spec"]["nodeName"] == node and updated["status"]["phase"] == "Running"
+    with pytest.raises(K8sValueError, match="pod updates may not change fields"):
+        cluster.apply(relabelled.replace("cpu: 500m", "cpu: 250m"))
+
+
+def test_apply_of_a_new_image_keeps_the_servers_defaults():
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    first = WEB.split("---")[0]
+    cluster.apply(first.replace('"nginx:1.27"', "nginx"))  # no tag: imagePullPolicy defaults to Always
+    cluster.run(30)
+    (updated,) = cluster.apply(first.replace('"nginx:1.27"', '"nginx:1.28"'))
+    container = updated["spec"]["containers"][0]
+    assert (container["image"], container["imagePullPolicy"]) == ("nginx:1.28", "Always")

@@ -684,3 +684,15 @@ def test_unknown_fields_are_refused_by_the_server_and_wrong_types_by_kubectl(clu
     assert cluster.run("apply -f -", wrong_type) == (
         'error: unable to decode "STDIN": json: cannot unmarshal array into Go struct field '
         "ObjectMeta.metadata.labels of type map[string]string\n")
+
+
+def test_apply_changes_an_image_in_place_and_refuses_other_pod_changes(cluster: Cluster) -> None:
+    manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+                "spec: {containers: [{name: web, image: nginx, resources: {requests: {cpu: 100m}}}]}\n")
+    cluster.run("apply -f -", manifest)
+    cluster.api.bind("default", "web", "node-1")
+    assert cluster.run("apply -f -", manifest.replace("image: nginx", "image: nginx:1.28")) == "pod/web configured\n"
+    container = cluster.api.get("pods", "web")["spec"]["containers"][0]
+    assert container["imagePullPolicy"] == "Always"  # kept, as strategic merge keeps it
+    assert cluster.run("apply -f -", manifest.replace("100m", "200m")).startswith(
+        'The Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than')

@@ -83,22 +83,27 @@ def load(manifest: Mapping[str, Any] | str, namespace: str = "default") -> KubeO
     return kind_for(str(api_version), str(kind))._admit(data, namespace)
 
 
-def load_all(text: str, namespace: str = "default") -> list[KubeObject]:
-    """Every object of a YAML stream; a ``kind: List`` contributes its ``items``."""
-    objects: list[KubeObject] = []
+def documents(text: str) -> list[Any]:
+    """The manifests of a YAML stream as written (no defaults); a ``kind: List`` gives its ``items``."""
+    found: list[Any] = []
     for document in parse_yaml_documents(text):
         if isinstance(document, Mapping) and document.get("kind") == "List" and document.get("apiVersion") == "v1":
             items = document.get("items") or []
             if not isinstance(items, list):
                 raise ManifestError("a List's items must be a list of objects")
-            objects += [load(item, namespace) for item in items]
+            found += items
         else:
-            objects.append(load(document, namespace))
-    return objects
+            found.append(document)
+    return found
+
+
+def load_all(text: str, namespace: str = "default") -> list[KubeObject]:
+    """Every object of a YAML stream, loaded as ``load`` loads one."""
+    return [load(document, namespace) for document in documents(text)]
 
 
 __all__ = [
-    "KINDS", "KubeObject", "NoKindMatchError", "UnknownResourceError", "kind_for", "kind_for_resource",
+    "KINDS", "KubeObject", "documents", "NoKindMatchError", "UnknownResourceError", "kind_for", "kind_for_resource",
     "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
     "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event", "Lease",
 ]

@@ -14,9 +14,18 @@ from typing import Any, Mapping
 
 from k8scourse.api.errors import StatusError
 from k8scourse.api.meta import fast_copy
+from k8scourse.api.patch import merge_patch
 from k8scourse.api.validation import is_valid_label_value
 
-from .builder import Kind, Manifest, Request, fetch, object_namespace, parse_request, read_manifests
+from .builder import (
+    Kind,
+    Manifest,
+    Request,
+    fetch,
+    object_namespace,
+    parse_request,
+    read_manifests,
+)
 from .context import Command, Context
 from .describe import LAST_APPLIED
 from .errors import Aggregate, CommandError, SourcedError, usage_error
@@ -66,13 +75,31 @@ def three_way_patch(original: Mapping[str, Any], modified: Mapping[str, Any], cu
                 patch[key] = sub
         elif isinstance(want, list) and isinstance(have, list):
             if not _same_list(was if isinstance(was, list) else [], want, have):
-                patch[key] = want
+                patch[key] = _merged_list(was if isinstance(was, list) else [], want, have)
         elif key not in current or want != have:
             patch[key] = want
     for key in original:
         if key not in modified and key in current:
             patch[key] = None
     return patch
+
+
+def _merged_list(original: list, modified: list, current: list) -> list:
+    """The list to send: the file's items, but an item that names an item already
+    there (containers, env, volumes: merge key ``name``, as strategic merge patch
+    has it) keeps what the server filled in, such as defaults, and gets only the
+    file's changes. Other lists are replaced whole."""
+    def by_name(items: list) -> dict[Any, Mapping]:
+        return {i["name"]: i for i in items if isinstance(i, Mapping) and "name" in i}
+
+    have, was = by_name(current), by_name(original)
+    merged = []
+    for item in modified:
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if name in have:
+            item = merge_patch(have[name], three_way_patch(was.get(name, {}), item, have[name]))
+        merged.append(item)
+    return merged
 
 
 def _same_list(original: list, modified: list, current: list) -> bool:

@@ -27,13 +27,16 @@ import orjson  # the apiserver's JSON: every read and write goes through it, so 
 
 from k8scourse.api import objects
 from k8scourse.api.errors import (
+    ObjectInvalidError,
     already_exists,
     bad_request,
     conflict,
     not_found,
 )
 from k8scourse.api.fields import FieldSelector, parse_field_selector
+from k8scourse.api.immutability import update_errors
 from k8scourse.api.meta import generate_name, manifest_data
+from k8scourse.api.patch import merge_patch
 from k8scourse.api.pod import qos_class
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
@@ -268,6 +271,9 @@ class APIServer:
         if merged == old:
             return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
         if subresource is None:
+            errors = update_errors(info.KIND, old, merged)
+            if errors:
+                raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
             self.admission.admit("UPDATE", info, merged, old)
         if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(_in_go_order(merged))):
             raise conflict(group_resource(info), meta["name"],
@@ -300,7 +306,7 @@ class APIServer:
     def patch(self, resource: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> dict:
         """A JSON merge patch (RFC 7386), as ``kubectl patch --type merge`` and ``kubectl label`` send."""
         current = self.get(resource, name, namespace)
-        return self.update(_merge_patch(current, patch))
+        return self.update(merge_patch(current, patch))
 
     def delete(self, resource: str, name: str, namespace: str | None = None,
                grace_period_seconds: int | None = None) -> dict:
@@ -466,17 +472,4 @@ def _resource_of(key: str) -> str | None:
         if prefix == stored:
             return resource
     return stored
-
-
-def _merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch: maps merge, ``null`` deletes, anything else replaces."""
-    if not isinstance(patch, Mapping):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge_patch(result.get(key), value)
-    return result
 
