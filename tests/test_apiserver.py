@@ -379,3 +379,13 @@ def test_workload_selectors_and_cluster_ips_are_immutable(cluster):
     with pytest.raises(ObjectInvalidError, match=r'spec.clusterIPs\[0\]: Invalid value: \[\]string\{"10.96.0.99"\}: '
                                                  "may not change once set"):
         api.update(current)
+
+
+def test_create_leaves_the_callers_manifest_alone(cluster):
+    _, _, api = cluster
+    manifest = pod()
+    del manifest["metadata"]["name"]
+    manifest["metadata"]["generateName"] = "web-"
+    before = json.dumps(manifest, sort_keys=True)
+    api.create(manifest)
+    assert json.dumps(manifest, sort_keys=True) == before

@@ -216,11 +216,12 @@ class APIServer:
 
     def create(self, manifest: Mapping[str, Any] | str, namespace: str | None = None) -> dict:
         """Create an object; the stored form, with defaults and metadata, is returned."""
-        data = manifest_data(manifest)
-        meta = data.get("metadata")
-        if isinstance(meta, dict) and not meta.get("name") and isinstance(meta.get("generateName"), str):
-            meta["name"] = generate_name(meta["generateName"], self.rng)  # before validation, as BeforeCreate
-        loaded = objects.load(data, namespace or "default")
+        data = manifest_data(manifest) if isinstance(manifest, str) else manifest
+        meta = data.get("metadata") if isinstance(data, Mapping) else None
+        if isinstance(meta, Mapping) and not meta.get("name") and isinstance(meta.get("generateName"), str):
+            # named before validation, as the registry's BeforeCreate does (the caller's dict stays as it was)
+            data = {**data, "metadata": {**meta, "name": generate_name(meta["generateName"], self.rng)}}
+        loaded = objects.load(data, namespace or "default")  # load works on its own copy
         obj, info = loaded.data, type(loaded)  # the data is a fresh copy no one else holds
         meta = obj["metadata"]
         if info.NAMESPACED:
