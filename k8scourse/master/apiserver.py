@@ -73,6 +73,7 @@ _META_ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "g
 
 
 def _ordered(data: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` with the keys named in ``order`` first, in that order, then the rest."""
     out = {k: data[k] for k in order if k in data}
     out.update((k, v) for k, v in data.items() if k not in out)
     return out
@@ -93,6 +94,8 @@ def _dumps(obj: Mapping[str, Any]) -> str:
 
 
 class _Watcher:
+    """One client's watch: which objects it wants (namespace, labels, fields) and who gets the events."""
+
     __slots__ = ("resource", "namespace", "labels", "fields", "handler", "active", "since", "backlog", "filtered")
 
     def __init__(self, resource: str, namespace: str | None, labels: Selector | None,
