@@ -55,6 +55,9 @@ Handler = Callable[[str, dict], None]
 ETCD_PREFIX = {"nodes": "minions", "replicationcontrollers": "controllers", "services": "services/specs"}
 
 
+#: Why an optimistic-concurrency write lost (the registry's OptimisticLockErrorMsg).
+STALE = "the object has been modified; please apply your changes to the latest version and try again"
+
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 #: --etcd-compaction-interval (DefaultCompactInterval, apiserver/pkg/storage/storagebackend/config.go).
 COMPACTION_INTERVAL = 5 * 60.0
@@ -269,8 +272,7 @@ class APIServer:
         old = orjson.loads(kv.value)
         wanted = meta.get("resourceVersion")
         if wanted and wanted != str(kv.mod_revision):
-            raise conflict(group_resource(info), meta["name"],
-                           "the object has been modified; please apply your changes to the latest version and try again")
+            raise conflict(group_resource(info), meta["name"], STALE)
         merged = self._merge_update(info, old, new, subresource)
         if merged == old:
             return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
@@ -279,10 +281,11 @@ class APIServer:
             if errors:
                 raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
             self.admission.admit("UPDATE", info, merged, old)
-        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(_in_go_order(merged))):
-            raise conflict(group_resource(info), meta["name"],
-                           "the object has been modified; please apply your changes to the latest version and try again")
-        return self.get(info.RESOURCE, meta["name"], namespace)
+        stored = _in_go_order(merged)
+        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored)):
+            raise conflict(group_resource(info), meta["name"], STALE)
+        stored["metadata"]["resourceVersion"] = str(self.store.revision)
+        return stored
 
     def update_status(self, obj: Mapping[str, Any]) -> dict:
         return self.update(obj, subresource="status")
@@ -361,8 +364,7 @@ class APIServer:
         pod.setdefault("status", {})["conditions"] = conditions
         key = self.key("pods", pod_name, namespace)
         if not self.store.compare_and_swap(key, int(pod["metadata"].pop("resourceVersion")), _dumps(pod)):
-            raise conflict("pods", pod_name, "the object has been modified; please apply your changes "
-                                             "to the latest version and try again")
+            raise conflict("pods", pod_name, STALE)
 
     # --- events -------------------------------------------------------------------
 
