@@ -1,0 +1,246 @@
+"""Fuzz: no manifest, however malformed, gets a Python traceback out of the cluster.
+
+Each example starts from a small valid manifest of one kind, walks the
+kind's Go type schema (``api/decoding.py``: Struct fields, ListOf items,
+MapOf values, scalars) down to one field, and replaces it with a wrong type
+or an odd value: null, the wrong JSON type, negative or huge numbers, empty
+and overlong strings, unknown enum values, empty objects, nested garbage.
+Then it applies the manifest through ``Cluster.apply`` and ``kubectl apply
+-f -``, runs the cluster, and prints it every way kubectl can.
+
+The only acceptable exceptions are the library's ``K8sValueError`` (the
+apiserver's answers); a kubectl command returns its error text instead.
+
+Inside a subtree the schema still types as ``ANY`` (raw JSON) the walk
+follows the base manifest and keeps each value's JSON type, since any type
+is decodable there; such subtrees are fuzzed fully once they are typed.
+
+Deterministic for CI (``derandomize``); run longer locally with
+``K8SCOURSE_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz_manifests.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from k8scourse.api.decoding import GoType, IntOrStringType, ListOf, MapOf, Scalar, Struct
+from k8scourse.api.errors import K8sValueError
+from k8scourse.api.objects import KINDS
+from k8scourse.cluster import Cluster
+
+MAX_EXAMPLES = int(os.environ.get("K8SCOURSE_FUZZ_EXAMPLES", "250"))
+MAX_DEPTH = 12
+
+_CONTAINER = {
+    "name": "web", "image": "nginx:1.27", "command": ["nginx"], "args": ["-g", "daemon off;"],
+    "ports": [{"name": "http", "containerPort": 80, "protocol": "TCP"}],
+    "env": [{"name": "MODE", "value": "prod"},
+            {"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+            {"name": "CPU", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu", "divisor": "1m"}}},
+            {"name": "KEY", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "k", "optional": True}}},
+            {"name": "PASS", "valueFrom": {"secretKeyRef": {"name": "sec", "key": "p", "optional": True}}}],
+    "envFrom": [{"prefix": "CFG_", "configMapRef": {"name": "cfg", "optional": True}}],
+    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}},
+    "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "cfg", "mountPath": "/etc/cfg", "readOnly": True}],
+    "livenessProbe": {"httpGet": {"path": "/", "port": 80, "httpHeaders": [{"name": "X-A", "value": "b"}]},
+                      "initialDelaySeconds": 1, "periodSeconds": 5, "failureThreshold": 3},
+    "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 5},
+    "startupProbe": {"exec": {"command": ["true"]}, "failureThreshold": 30},
+    "lifecycle": {"postStart": {"exec": {"command": ["true"]}}, "preStop": {"sleep": {"seconds": 5}}},
+    "securityContext": {"runAsUser": 1000, "allowPrivilegeEscalation": False,
+                        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
+}
+_POD_SPEC = {
+    "containers": [_CONTAINER],
+    "initContainers": [{"name": "init", "image": "busybox:1.36", "command": ["true"]}],
+    "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "1Gi"}},
+                {"name": "cfg", "configMap": {"name": "cfg", "optional": True,
+                                              "items": [{"key": "k", "path": "k.txt", "mode": 0o600}]}},
+                {"name": "info", "downwardAPI": {"items": [{"path": "labels",
+                                                            "fieldRef": {"fieldPath": "metadata.labels"}}]}},
+                {"name": "all", "projected": {"sources": [{"secret": {"name": "sec", "optional": True}}]}},
+                {"name": "host", "hostPath": {"path": "/var/log", "type": "Directory"}}],
+    "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
+    "nodeSelector": {"kubernetes.io/os": "linux"},
+    "securityContext": {"runAsNonRoot": True, "fsGroup": 2000, "sysctls": [{"name": "net.core.somaxconn",
+                                                                            "value": "1024"}]},
+    "affinity": {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}],
+                 "matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["nowhere"]}]}]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 10, "preference": {"matchExpressions": [{"key": "disk", "operator": "Exists"}]}}]},
+        "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 50, "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": "web"}},
+                                               "topologyKey": "kubernetes.io/hostname"}}]},
+        "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]},
+             "namespaces": ["default"], "topologyKey": "kubernetes.io/hostname"}]}},
+    "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+                     "tolerationSeconds": 300}],
+    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                                   "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": {"app": "web"}},
+                                   "matchLabelKeys": ["pod-template-hash"]}],
+    "readinessGates": [{"conditionType": "example.com/ready"}],
+    "dnsConfig": {"nameservers": ["10.96.0.10"], "searches": ["svc.cluster.local"], "options": [{"name": "ndots",
+                                                                                                 "value": "2"}]},
+    "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db.local"]}],
+    "imagePullSecrets": [{"name": "registry"}],
+    "os": {"name": "linux"},
+    "overhead": {"cpu": "10m"},
+    "priorityClassName": "",
+}
+_TEMPLATE = {"metadata": {"labels": {"app": "web"}}, "spec": _POD_SPEC}
+_META = {"name": "web", "labels": {"app": "web"}, "annotations": {"note": "fuzz"}}
+
+BASES: list[dict] = [
+    {"apiVersion": "v1", "kind": "Pod", "metadata": _META, "spec": _POD_SPEC},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": _META,
+     "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}], "schedulingGates": [{"name": "example.com/wait"}]}},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": _META,
+     "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}], "restartPolicy": "Never",
+              "activeDeadlineSeconds": 60, "nodeName": "node-1"}},
+    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _META,
+     "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": _TEMPLATE,
+              "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+              "minReadySeconds": 1, "revisionHistoryLimit": 3, "progressDeadlineSeconds": 60}},
+    {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": _META,
+     "spec": {"replicas": 2, "selector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]},
+              "template": _TEMPLATE}},
+    {"apiVersion": "v1", "kind": "ReplicationController", "metadata": _META,
+     "spec": {"replicas": 2, "selector": {"app": "web"}, "template": _TEMPLATE}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": _META,
+     "spec": {"type": "NodePort", "selector": {"app": "web"},
+              "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]}},
+    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _META,
+     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+              "minReplicas": 1, "maxReplicas": 3,
+              "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                                                            "target": {"type": "Utilization", "averageUtilization": 50}}}]}},
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team", "labels": {"team": "a"}}},
+    {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "extra", "labels": {"disk": "ssd"}},
+     "spec": {"podCIDR": "10.244.9.0/24", "taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}},
+    {"apiVersion": "v1", "kind": "LimitRange", "metadata": _META,
+     "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"}, "defaultRequest": {"cpu": "100m"},
+                          "max": {"memory": "1Gi"}}]}},
+    {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": _META,
+     "spec": {"hard": {"pods": "10", "requests.cpu": "4"}}},
+    {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1"},
+     "involvedObject": {"kind": "Pod", "namespace": "default", "name": "web"}, "reason": "Fuzzed",
+     "message": "a message", "type": "Normal", "count": 1, "source": {"component": "fuzz"}},
+    {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "web", "namespace": "default"},
+     "spec": {"holderIdentity": "web", "leaseDurationSeconds": 15}},
+]
+SCHEMAS = {kind.KIND: kind.SCHEMA for kind in KINDS}
+RESOURCES = {kind.KIND: kind.RESOURCE for kind in KINDS}
+
+# Odd values: of every JSON type (for typed fields), and odd values of each type (for raw JSON subtrees).
+ODD_STRINGS = ["", " ", "x" * 300, "Bogus", "-1", "1e400", "../etc", "a b", "UPPER_case", "ünï", "null", "0x1F",
+               "-1Gi", "99999999999999999999Ei", "http"]
+ODD_INTS = [0, -1, 1, 2**31 - 1, 2**31, -(2**31) - 1, 2**63 - 1, 2**63, -(2**63), 10**30]
+NESTED_GARBAGE: list[Any] = [{"a": {"b": [1, {"c": None}]}}, [[[]]], [None], [{"": ""}]]
+WRONG_TYPES: list[Any] = [None, True, False, 0, -1, 1.5, "x", "", [], {}, [1], {"k": "v"}, *NESTED_GARBAGE]
+
+
+def _fresh(t: GoType) -> Any:
+    """A plausible value of type ``t`` for a field the base manifest leaves out."""
+    if isinstance(t, Struct):
+        return {}
+    if isinstance(t, ListOf):
+        return [_fresh(t.item)]
+    if isinstance(t, MapOf):
+        return {"k": _fresh(t.value)}
+    if isinstance(t, Scalar):
+        return {str: "x", bool: True}.get(t.accepts, 1)
+    if isinstance(t, IntOrStringType):
+        return 1
+    return "1" if "Quantity" in t.go else "2025-01-01T00:00:00Z" if "Time" in t.go else None
+
+
+def _same_type_odd(value: Any) -> st.SearchStrategy:
+    """Odd values that keep a raw-JSON value's type (a bool flips, a dict may empty)."""
+    if isinstance(value, bool):
+        return st.just(not value)
+    if isinstance(value, int):
+        return st.sampled_from(ODD_INTS)
+    if isinstance(value, str):
+        return st.sampled_from(ODD_STRINGS)
+    if isinstance(value, list):
+        return st.sampled_from([[], value * 3])
+    return st.sampled_from([{}])
+
+
+@st.composite
+def mutated_manifests(draw: st.DrawFn) -> dict:
+    """One base manifest with one field, somewhere in its schema, replaced by an odd value."""
+    manifest = copy.deepcopy(draw(st.sampled_from(BASES)))
+    parent: Any = None
+    key: Any = None
+    value: Any = manifest
+    t: GoType | None = SCHEMAS[manifest["kind"]]
+    for depth in range(MAX_DEPTH):
+        children: list[tuple[Any, GoType | None]] = []
+        if isinstance(t, Struct) and isinstance(value, dict):
+            children = [(k, ft) for k, ft in t.fields.items()
+                        if k in value or not ft.anything and k not in ("apiVersion", "kind")]
+        elif isinstance(t, ListOf) and isinstance(value, list):
+            children = [(i, t.item) for i in range(len(value))] or [(0, t.item)]
+        elif isinstance(t, MapOf) and isinstance(value, dict):
+            children = [(k, t.value) for k in value] + [("fuzz", t.value)]
+        elif t is not None and t.anything and isinstance(value, (dict, list)):  # raw JSON: follow the data
+            children = [(k, None) for k in (value if isinstance(value, dict) else range(len(value)))]
+        if not children or (depth and draw(st.integers(0, 3)) == 0):
+            break
+        child, child_type = draw(st.sampled_from(children))
+        if isinstance(value, list) and child >= len(value):
+            value.append(_fresh(child_type))  # type: ignore[arg-type]
+        elif isinstance(value, dict) and child not in value:
+            value[child] = _fresh(child_type)  # type: ignore[arg-type]
+        parent, key, value = value, child, value[child]
+        t = child_type if child_type is not None else t  # inside raw JSON the type stays ANY
+    if parent is None:
+        return manifest
+    typed = t is not None and not t.anything
+    odd = st.sampled_from(WRONG_TYPES + ODD_STRINGS + ODD_INTS) if typed else _same_type_odd(value)
+    parent[key] = draw(odd)
+    return manifest
+
+
+def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = None) -> str:
+    out = cluster.kubectl(command, stdin=stdin)
+    assert isinstance(out, str)
+    assert "Traceback" not in out
+    return out
+
+
+@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(mutated_manifests())
+def test_no_manifest_gets_a_traceback(manifest):
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    try:
+        cluster.apply(copy.deepcopy(manifest))
+    except K8sValueError:
+        pass  # the apiserver's answer, e.g. BadRequest or Invalid
+    try:
+        text = yaml.safe_dump(manifest)
+    except (yaml.YAMLError, ValueError):
+        text = None
+    if text is not None:
+        _kubectl_never_raises(cluster, "apply -f -", stdin=text)
+    cluster.run(30)
+    kind, meta = manifest.get("kind"), manifest.get("metadata")
+    resource = RESOURCES.get(kind, "pods") if isinstance(kind, str) else "pods"
+    name = meta.get("name") if isinstance(meta, dict) else None
+    for command in (f"get {resource} -o wide", f"get {resource} -o yaml", f"get {resource} -o json",
+                    f"describe {resource}", "get pods,events -o wide", "describe pods", "get pods -o yaml"):
+        _kubectl_never_raises(cluster, command)
+    if isinstance(name, str) and name:
+        _kubectl_never_raises(cluster, f"describe {resource} {name}")
