@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import os
+import random
 from typing import Any
 
 import yaml
@@ -138,6 +139,8 @@ BASES: list[dict] = [
     {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "web", "namespace": "default"},
      "spec": {"holderIdentity": "web", "leaseDurationSeconds": 15}},
 ]
+# The PodSpec is most of the API's surface: the rich pod and the three templates come up three times as often.
+WEIGHTED_BASES = BASES + [BASES[0], BASES[3], BASES[4], BASES[5]] * 2
 SCHEMAS = {kind.KIND: kind.SCHEMA for kind in KINDS}
 RESOURCES = {kind.KIND: kind.RESOURCE for kind in KINDS}
 
@@ -164,41 +167,64 @@ def _fresh(t: GoType) -> Any:
     return "1" if "Quantity" in t.go else "2025-01-01T00:00:00Z" if "Time" in t.go else None
 
 
-def _same_type_odd(value: Any) -> st.SearchStrategy:
-    """Odd values that keep a raw-JSON value's type (a bool flips, a dict may empty)."""
-    if isinstance(value, bool):
-        return st.just(not value)
-    if isinstance(value, int):
-        return st.sampled_from(ODD_INTS)
-    if isinstance(value, str):
-        return st.sampled_from(ODD_STRINGS)
+def _leaves(value: Any) -> int:
+    """How many scalars a JSON value holds (an empty one counts as one)."""
+    if isinstance(value, dict):
+        return sum(map(_leaves, value.values())) or 1
     if isinstance(value, list):
-        return st.sampled_from([[], value * 3])
-    return st.sampled_from([{}])
+        return sum(map(_leaves, value)) or 1
+    return 1
+
+
+def _same_type_odd(value: Any, rnd: random.Random) -> Any:
+    """An odd value of a raw-JSON value's own type (a bool flips, a dict may empty)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return rnd.choice(ODD_INTS)
+    if isinstance(value, str):
+        return rnd.choice(ODD_STRINGS)
+    if isinstance(value, list):
+        return rnd.choice([[], value * 3])
+    return {}
 
 
 @st.composite
 def mutated_manifests(draw: st.DrawFn) -> dict:
     """One base manifest with one field, somewhere in its schema, replaced by an odd value."""
-    manifest = copy.deepcopy(draw(st.sampled_from(BASES)))
+    rnd = draw(st.randoms(use_true_random=True))  # seeded by Hypothesis; its own draws lean to 0: paths stay short
+    manifest = copy.deepcopy(rnd.choice(WEIGHTED_BASES))
     parent: Any = None
     key: Any = None
     value: Any = manifest
     t: GoType | None = SCHEMAS[manifest["kind"]]
     for depth in range(MAX_DEPTH):
-        children: list[tuple[Any, GoType | None]] = []
+        # Fields the base manifest sets are followed four times in five: most bugs hide in deep, real values.
+        present: list[tuple[Any, GoType | None]] = []
+        absent: list[tuple[Any, GoType | None]] = []
         if isinstance(t, Struct) and isinstance(value, dict):
-            children = [(k, ft) for k, ft in t.fields.items()
-                        if k in value or not ft.anything and k not in ("apiVersion", "kind")]
+            for k, ft in t.fields.items():
+                if k in ("apiVersion", "kind"):
+                    continue  # they pick the schema; a wrong one is only "no matches for kind"
+                if k in value:
+                    present.append((k, ft))
+                elif not ft.anything:  # a raw-JSON field's shape is unknown: never invent one
+                    absent.append((k, ft))
         elif isinstance(t, ListOf) and isinstance(value, list):
-            children = [(i, t.item) for i in range(len(value))] or [(0, t.item)]
+            present = [(i, t.item) for i in range(len(value))]
+            absent = [(len(value), t.item)]
         elif isinstance(t, MapOf) and isinstance(value, dict):
-            children = [(k, t.value) for k in value] + [("fuzz", t.value)]
+            present = [(k, t.value) for k in value]
+            absent = [("fuzz", t.value)]
         elif t is not None and t.anything and isinstance(value, (dict, list)):  # raw JSON: follow the data
-            children = [(k, None) for k in (value if isinstance(value, dict) else range(len(value)))]
-        if not children or (depth and draw(st.integers(0, 3)) == 0):
+            present = [(k, None) for k in (value if isinstance(value, dict) else range(len(value)))]
+        if not present and not absent or depth and rnd.random() < 0.125:
             break
-        child, child_type = draw(st.sampled_from(children))
+        use_absent = not present or absent and rnd.random() < 0.2
+        if use_absent:
+            child, child_type = rnd.choice(absent)
+        else:  # a set field by the values under it: every leaf of the base manifest is as likely
+            child, child_type = rnd.choices(present, [_leaves(value[c]) for c, _ in present])[0]
         if isinstance(value, list) and child >= len(value):
             value.append(_fresh(child_type))  # type: ignore[arg-type]
         elif isinstance(value, dict) and child not in value:
@@ -208,8 +234,7 @@ def mutated_manifests(draw: st.DrawFn) -> dict:
     if parent is None:
         return manifest
     typed = t is not None and not t.anything
-    odd = st.sampled_from(WRONG_TYPES + ODD_STRINGS + ODD_INTS) if typed else _same_type_odd(value)
-    parent[key] = draw(odd)
+    parent[key] = rnd.choice(WRONG_TYPES + ODD_STRINGS + ODD_INTS) if typed else _same_type_odd(value, rnd)
     return manifest
 
 

@@ -412,3 +412,10 @@ spec:
 """)
     assert out == ('The Pod "p" is invalid: spec.containers[0].readinessProbe: Required value: '
                    "must specify a handler type\n")
+
+
+def test_empty_dir_size_limit_is_stored_in_canonical_form():
+    manifest = pod({"volumes": [{"name": "v", "emptyDir": {"sizeLimit": 10**30}},
+                                {"name": "w", "emptyDir": {"sizeLimit": "1024Mi"}}]})
+    volumes = load(manifest).spec["volumes"]
+    assert [v["emptyDir"]["sizeLimit"] for v in volumes] == ["1e30", "1Gi"]

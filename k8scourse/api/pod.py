@@ -156,6 +156,11 @@ def default_volume(volume: dict) -> None:
         volume["emptyDir"] = {}
     if "hostPath" in volume:
         volume["hostPath"].setdefault("type", "")  # HostPathUnset
+    empty_dir = volume.get("emptyDir")
+    if isinstance(empty_dir, dict) and "sizeLimit" in empty_dir:  # a Quantity is stored in canonical text
+        limit = {"sizeLimit": empty_dir["sizeLimit"]}
+        canonicalize(limit, milli=False)
+        empty_dir["sizeLimit"] = limit["sizeLimit"]
     for source in ("configMap", "secret", "downwardAPI", "projected"):
         if isinstance(volume.get(source), dict):
             volume[source].setdefault("defaultMode", DEFAULT_VOLUME_MODE)
