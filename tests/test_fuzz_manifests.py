@@ -35,7 +35,7 @@ from k8scourse.api.errors import K8sValueError
 from k8scourse.api.objects import KINDS
 from k8scourse.cluster import Cluster
 
-MAX_EXAMPLES = int(os.environ.get("K8SCOURSE_FUZZ_EXAMPLES", "250"))
+MAX_EXAMPLES = int(os.environ.get("K8SCOURSE_FUZZ_EXAMPLES", "1000"))
 MAX_DEPTH = 12
 
 _CONTAINER = {

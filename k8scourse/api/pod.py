@@ -130,16 +130,13 @@ def default_container(container: dict) -> None:
         field_ref = (env.get("valueFrom") or {}).get("fieldRef")
         if isinstance(field_ref, dict):
             field_ref.setdefault("apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
-    handlers = [container.get(kind) for kind in ("livenessProbe", "readinessProbe", "startupProbe")]
-    for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
-        probe = container.get(kind)
-        if probe is not None:
-            for key, value in _PROBE_DEFAULTS.items():
-                probe.setdefault(key, value)
+    probes = [container[kind] for kind in ("livenessProbe", "readinessProbe", "startupProbe") if kind in container]
+    for probe in probes:
+        for key, value in _PROBE_DEFAULTS.items():
+            probe.setdefault(key, value)
     lifecycle = container.get("lifecycle") or {}
-    handlers += [lifecycle.get("postStart"), lifecycle.get("preStop")]
-    for handler in handlers:
-        if handler is not None and isinstance(handler.get("httpGet"), dict):  # SetDefaults_HTTPGetAction
+    for handler in probes + [lifecycle[hook] for hook in ("postStart", "preStop") if hook in lifecycle]:
+        if "httpGet" in handler:  # SetDefaults_HTTPGetAction
             handler["httpGet"].setdefault("path", "/")
             handler["httpGet"].setdefault("scheme", "HTTP")
     resources = container.get("resources")
@@ -164,17 +161,14 @@ def default_volume(volume: dict) -> None:
     for source in ("configMap", "secret", "downwardAPI", "projected"):
         if isinstance(volume.get(source), dict):
             volume[source].setdefault("defaultMode", DEFAULT_VOLUME_MODE)
-    downward = [volume.get("downwardAPI")]
+    items = list((volume.get("downwardAPI") or {}).get("items") or ())
     for projection in (volume.get("projected") or {}).get("sources") or ():
-        if isinstance(projection, dict):
-            downward.append(projection.get("downwardAPI"))
-            token = projection.get("serviceAccountToken")
-            if isinstance(token, dict):  # SetDefaults_ServiceAccountTokenProjection
-                token.setdefault("expirationSeconds", DEFAULT_TOKEN_EXPIRATION_SECONDS)
-    for source in downward:
-        for item in (source or {}).get("items") or () if isinstance(source, dict) else ():
-            if isinstance(item, dict) and isinstance(item.get("fieldRef"), dict):
-                item["fieldRef"].setdefault("apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
+        items += (projection.get("downwardAPI") or {}).get("items") or ()
+        if "serviceAccountToken" in projection:  # SetDefaults_ServiceAccountTokenProjection
+            projection["serviceAccountToken"].setdefault("expirationSeconds", DEFAULT_TOKEN_EXPIRATION_SECONDS)
+    for item in items:
+        if "fieldRef" in item:
+            item["fieldRef"].setdefault("apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
 
 
 def default_pod_spec(spec: dict) -> None:
