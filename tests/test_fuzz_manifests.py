@@ -199,7 +199,6 @@ def mutated_manifests(draw: st.DrawFn) -> dict:
     value: Any = manifest
     t: GoType | None = SCHEMAS[manifest["kind"]]
     for depth in range(MAX_DEPTH):
-        # Fields the base manifest sets are followed four times in five: most bugs hide in deep, real values.
         present: list[tuple[Any, GoType | None]] = []
         absent: list[tuple[Any, GoType | None]] = []
         if isinstance(t, Struct) and isinstance(value, dict):
@@ -220,6 +219,7 @@ def mutated_manifests(draw: st.DrawFn) -> dict:
             present = [(k, None) for k in (value if isinstance(value, dict) else range(len(value)))]
         if not present and not absent or depth and rnd.random() < 0.125:
             break
+        # Fields the base manifest sets are followed four times in five: most bugs hide in deep, real values.
         use_absent = not present or absent and rnd.random() < 0.2
         if use_absent:
             child, child_type = rnd.choice(absent)
@@ -239,6 +239,7 @@ def mutated_manifests(draw: st.DrawFn) -> dict:
 
 
 def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = None) -> str:
+    """kubectl answers with its output or its error text; it never raises."""
     out = cluster.kubectl(command, stdin=stdin)
     assert isinstance(out, str)
     assert "Traceback" not in out
@@ -254,18 +255,12 @@ def test_no_manifest_gets_a_traceback(manifest):
         cluster.apply(copy.deepcopy(manifest))
     except K8sValueError:
         pass  # the apiserver's answer, e.g. BadRequest or Invalid
-    try:
-        text = yaml.safe_dump(manifest)
-    except (yaml.YAMLError, ValueError):
-        text = None
-    if text is not None:
-        _kubectl_never_raises(cluster, "apply -f -", stdin=text)
+    _kubectl_never_raises(cluster, "apply -f -", stdin=yaml.safe_dump(manifest))  # create, or update what was
     cluster.run(30)
-    kind, meta = manifest.get("kind"), manifest.get("metadata")
-    resource = RESOURCES.get(kind, "pods") if isinstance(kind, str) else "pods"
-    name = meta.get("name") if isinstance(meta, dict) else None
+    resource = RESOURCES[manifest["kind"]]
     for command in (f"get {resource} -o wide", f"get {resource} -o yaml", f"get {resource} -o json",
                     f"describe {resource}", "get pods,events -o wide", "describe pods", "get pods -o yaml"):
         _kubectl_never_raises(cluster, command)
+    name = manifest["metadata"].get("name") if isinstance(manifest["metadata"], dict) else None
     if isinstance(name, str) and name:
         _kubectl_never_raises(cluster, f"describe {resource} {name}")

@@ -101,7 +101,8 @@ def dns_config_errors(config: Mapping[str, Any] | None, policy: str, path: str) 
         if config is None:
             return [required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
         if not config.get("nameservers"):
-            return [required(f"{path}.nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None")]
+            return [required(f"{path}.nameservers",
+                             "must provide at least one DNS nameserver when `dnsPolicy` is None")]
     if config is None:
         return []
     errors: list[FieldError] = []

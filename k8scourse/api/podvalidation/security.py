@@ -25,7 +25,8 @@ SYSCTL_MAX_LENGTH = 253
 _SYSCTL_SEGMENT = "[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
 SYSCTL_PATTERN = f"^({_SYSCTL_SEGMENT}[\\./])*{_SYSCTL_SEGMENT}$"  # SysctlContainSlashFmt, anchored
 _SYSCTL = re.compile(SYSCTL_PATTERN)
-# k8s.io/component-helpers/node/util/sysctl namespaces: net.* is the network's, kernel.shm*/msg*/sem and fs.mqueue.* IPC's
+# k8s.io/component-helpers/node/util/sysctl namespaces: net.* belongs to the network namespace,
+# kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* to the IPC one
 _IPC_SYSCTLS = ("kernel.shm", "kernel.msg", "kernel.sem", "fs.mqueue.")
 
 
@@ -202,12 +203,11 @@ def os_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
                   for i, c in enumerate(spec.get(group) or ())]
     context = spec.get("securityContext") or {}
     if name == "linux":
-        errors = [forbidden(f"{path}.securityContext.windowsOptions", "windows options cannot be set for a linux pod")] \
-            if "windowsOptions" in context else []
+        linux = "windows options cannot be set for a linux pod"
+        errors = [forbidden(f"{path}.securityContext.windowsOptions", linux)] if "windowsOptions" in context else []
         for at, container in containers:
             if "windowsOptions" in (container.get("securityContext") or {}):
-                errors.append(forbidden(f"{at}.securityContext.windowsOptions",
-                                        "windows options cannot be set for a linux pod"))
+                errors.append(forbidden(f"{at}.securityContext.windowsOptions", linux))
         return errors
     windows = "cannot be set for a windows pod"
     errors = [forbidden(f"{path}.securityContext.{key}", windows)

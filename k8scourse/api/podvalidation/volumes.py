@@ -96,7 +96,8 @@ def _downward_api_file(file: Mapping[str, Any], path: str) -> list[FieldError]:
     if "fieldRef" in file:
         errors += object_field_selector_errors(file["fieldRef"], VOLUME_DOWNWARD_API_FIELDS, f"{path}.fieldRef")
         if "resourceFieldRef" in file:
-            errors.append(invalid(path, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously"))
+            errors.append(invalid(path, "resource",
+                                  "fieldRef and resourceFieldRef can not be specified simultaneously"))
     elif "resourceFieldRef" in file:
         errors += resource_field_selector_errors(file["resourceFieldRef"], f"{path}.resourceFieldRef", volume=True)
     else:
@@ -349,8 +350,8 @@ def volume_device_errors(devices: list[dict], mounts: list[dict], volumes: Mappi
             errors.append(invalid(f"{at}.name", name, "must be unique"))
         volume = volumes.get(name)
         if volume is not None and "persistentVolumeClaim" not in volume and "ephemeral" not in volume:
-            errors.append(invalid(f"{at}.name", name,
-                                  "can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode"))
+            errors.append(invalid(f"{at}.name", name, "can only use volume source type of "
+                                                      "PersistentVolumeClaim or Ephemeral for block mode"))
         if volume is None:
             errors.append(not_found(f"{at}.name", name))
         if not device_path:
