@@ -419,3 +419,52 @@ def test_empty_dir_size_limit_is_stored_in_canonical_form():
                                 {"name": "w", "emptyDir": {"sizeLimit": "1024Mi"}}]})
     volumes = load(manifest).spec["volumes"]
     assert [v["emptyDir"]["sizeLimit"] for v in volumes] == ["1e30", "1Gi"]
+
+
+def test_capability_sys_admin_without_privilege_escalation():
+    [message] = errors(pod(securityContext={"allowPrivilegeEscalation": False,
+                                            "capabilities": {"add": ["CAP_SYS_ADMIN"]}}))
+    assert message.endswith(": cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN")
+
+
+def test_sysctls_and_host_namespaces():
+    assert errors(pod({"hostNetwork": True, "securityContext": {"sysctls": [{"name": "net.core.somaxconn"},
+                                                                            {"name": "Bad!"}]}})) == [
+        'spec.securityContext.sysctls[0].name: Invalid value: "net.core.somaxconn": '
+        "may not be specified when 'hostNetwork' is true",
+        'spec.securityContext.sysctls[1].name: Invalid value: "Bad!": must have at most 253 characters and match '
+        "regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"]
+
+
+def test_mount_sub_path_and_propagation():
+    spec = {"volumes": [{"name": "v", "emptyDir": {}}]}
+    assert errors(pod(spec, volumeMounts=[{"name": "v", "mountPath": "/m", "subPath": "../up",
+                                           "mountPropagation": "Bidirectional"}])) == [
+        'spec.containers[0].volumeMounts.subPath: Invalid value: "../up": must not contain \'..\'',
+        "spec.containers[0].volumeMounts.mountPropagation: Forbidden: Bidirectional mount propagation is "
+        "available only to privileged containers"]
+
+
+def test_priority_class_and_runtime_class_names():
+    assert errors(pod({"priorityClassName": "High"}))[0].startswith(
+        'spec.priorityClassName: Invalid value: "High": a lowercase RFC 1123 subdomain')
+    assert errors(pod({"runtimeClassName": "Kata"}))[0].startswith(
+        'spec.runtimeClassName: Invalid value: "Kata": a lowercase RFC 1123 subdomain')
+
+
+def test_ephemeral_containers_are_refused_on_create_and_in_templates():
+    ephemeral = {"ephemeralContainers": [{"name": "debug", "image": "busybox"}]}
+    assert errors(pod(ephemeral)) == ["spec.ephemeralContainers: Forbidden: cannot be set on create"]
+    replica_set = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "r"},
+                   "spec": {"selector": {"matchLabels": {"app": "r"}},
+                            "template": {"metadata": {"labels": {"app": "r"}},
+                                         "spec": {"containers": [{"name": "c", "image": "nginx"}], **ephemeral}}}}
+    assert errors(replica_set) == ["spec.template.spec.ephemeralContainers: Forbidden: "
+                                   "ephemeral containers not allowed in pod template"]
+
+
+def test_init_and_app_containers_share_host_ports_only_within_their_kind():
+    port = {"containerPort": 80, "hostPort": 8080}
+    spec = {"initContainers": [{"name": "i", "image": "busybox", "ports": [port, port]}]}
+    assert errors(pod(spec, ports=[port])) == [
+        'spec.initContainers[0].ports[1].hostPort: Duplicate value: "TCP//8080"']
