@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
 from k8scourse.api.errors import StatusError
@@ -40,6 +40,10 @@ NODE_IP_BASE = ipaddress.ip_address("192.168.197.131")
 POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
+
+
+class WaitTimeout(TimeoutError):
+    """``Cluster.wait_for`` ran out of virtual time (``kubectl wait``'s ``timed out waiting``)."""
 
 
 class Cluster:
@@ -109,6 +113,22 @@ class Cluster:
         """Let ``seconds`` of virtual time pass; every component acts as it would."""
         self.clock.run(seconds)
 
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 300.0, step: float = 0.5) -> float:
+        """Run the clock in ``step``-second steps until ``condition()`` is true; return the seconds waited.
+
+        ``cluster.wait_for(lambda: cluster.pod("web")["status"]["phase"] == "Running")``.
+        Raises :class:`WaitTimeout` when ``timeout`` virtual seconds pass first,
+        as ``kubectl wait`` gives up after its ``--timeout``.
+        """
+        if not callable(condition):
+            raise TypeError(f"wait_for() takes a function that returns True when done, got {type(condition).__name__}")
+        start = self.now
+        while not condition():
+            if self.now - start >= timeout:
+                raise WaitTimeout(f"timed out after {timeout:g}s waiting for the condition")
+            self.clock.run(step)
+        return self.now - start
+
     # --- talking to it ----------------------------------------------------------------
 
     def apply(self, manifests: Manifest | Iterable[Manifest], namespace: str | None = None) -> list[dict]:
@@ -140,6 +160,16 @@ class Cluster:
         # node a Pod was bound to, its status, defaults, fields set by controllers).
         patch = three_way_patch({}, manifest, current)
         return self.api.patch(kind.RESOURCE, current["metadata"]["name"], patch, current["metadata"].get("namespace"))
+
+    def pod(self, name: str, namespace: str = "default") -> dict:
+        """The stored Pod ``name``, as ``kubectl get pod NAME -o yaml`` shows it."""
+        return self.api.get("pods", name, namespace)
+
+    def events_for(self, name: str, namespace: str = "default") -> list[dict]:
+        """The Events about the object ``name``, oldest first (``kubectl events --for``)."""
+        events = self.api.list("events", namespace, field_selector=f"involvedObject.name={name}")
+        return sorted(events, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
+                                             e["metadata"]["name"]))
 
     def use(self) -> "Cluster":
         """Make ``%kubectl`` talk to this cluster (a new cluster takes it over by default)."""

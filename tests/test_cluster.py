@@ -105,3 +105,19 @@ def test_apply_of_a_new_image_keeps_the_servers_defaults():
     (updated,) = cluster.apply(first.replace('"nginx:1.27"', '"nginx:1.28"'))
     container = updated["spec"]["containers"][0]
     assert (container["image"], container["imagePullPolicy"]) == ("nginx:1.28", "Always")
+
+
+def test_wait_for_runs_the_clock_until_the_condition_holds() -> None:
+    from k8scourse.cluster import WaitTimeout
+
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                   "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
+    waited = cluster.wait_for(lambda: cluster.pod("web")["status"]["phase"] == "Running", timeout=60)
+    assert 0 < waited < 60 and cluster.pod("web")["status"]["phase"] == "Running"
+    reasons = [event["reason"] for event in cluster.events_for("web")]
+    assert reasons[0] == "Scheduled" and "Started" in reasons
+    with pytest.raises(WaitTimeout, match="timed out after 5s"):
+        cluster.wait_for(lambda: False, timeout=5)
+    with pytest.raises(TypeError, match="takes a function"):
+        cluster.wait_for(True)  # type: ignore[arg-type]
