@@ -58,6 +58,8 @@ CATALOGUE: dict[str, tuple[ImageInfo, tuple[str, ...]]] = {
     "docker.io/library/busybox": (ImageInfo(2_200_000, shell=True), ("latest", "1.35", "1.36", "1.37")),
     "docker.io/library/alpine": (ImageInfo(3_600_000, shell=True), ("latest", "3.19", "3.20", "3.21")),
     "docker.io/library/ubuntu": (ImageInfo(29_700_000, shell=True), ("latest", "22.04", "24.04")),
+    # The busybox of Kubernetes' own documentation examples (exec-liveness.yaml, ...).
+    "registry.k8s.io/busybox": (ImageInfo(1_300_000, shell=True), ("latest", "1.27.2")),
     # The pause images hold the pod's namespaces and nothing else.
     "registry.k8s.io/pause": (ImageInfo(320_000), ("3.8", "3.9", "3.10")),
     # The seed's --pod-infra-container-image: a full RHEL 7 userland around the pause binary.
