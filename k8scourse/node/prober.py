@@ -52,11 +52,18 @@ INITIAL = {"livenessProbe": SUCCESS, "readinessProbe": FAILURE, "startupProbe": 
 
 
 def probe_spec(container: Mapping[str, Any], kind: str) -> dict | None:
-    """A container's probe with the API's defaults filled in, or None."""
+    """A container's probe with the API's defaults filled in, or None.
+
+    The apiserver validates timings (periodSeconds >= 1, ...); a value it let
+    through that is not a whole number of seconds is read as the default."""
     probe = container.get(kind)
     if not isinstance(probe, Mapping):
         return None
-    return {**PROBE_DEFAULTS, **{k: v for k, v in probe.items() if v is not None}}
+    spec = {**probe}
+    for field, default in PROBE_DEFAULTS.items():
+        value, least = probe.get(field), 0 if field == "initialDelaySeconds" else 1
+        spec[field] = value if isinstance(value, int) and not isinstance(value, bool) and value >= least else default
+    return spec
 
 
 def kind_name(kind: str) -> str:
@@ -193,22 +200,24 @@ class Prober:
 def run_probe(runtime: ContainerRuntime, container: Container, spec: Mapping[str, Any]) -> tuple[bool, str]:
     """Whether the probe passes, and its output (what the Unhealthy event quotes)."""
     if isinstance(spec.get("exec"), Mapping):
-        return _exec(runtime, container, list(spec["exec"].get("command") or ()), spec["timeoutSeconds"])
+        command = spec["exec"].get("command")
+        words = [str(word) for word in command] if isinstance(command, list) else []
+        return _exec(runtime, container, words, spec["timeoutSeconds"])
     program, ip = container.program, container.ip
     if isinstance(spec.get("httpGet"), Mapping):
         get = spec["httpGet"]
-        port, path = _port(container, get.get("port")), get.get("path") or "/"
-        scheme = str(get.get("scheme") or "HTTP").lower()
-        url = f"{scheme}://{get.get('host') or ip}:{port}{path if path.startswith('/') else '/' + path}"
+        port, path = _port(container, get.get("port")), str(get.get("path") or "/")
+        scheme, host = str(get.get("scheme") or "HTTP").lower(), get.get("host") or ip
+        url = f"{scheme}://{host}:{port}{path if path.startswith('/') else '/' + path}"
         if port not in program.ports:
-            return False, f'Get "{url}": dial tcp {ip}:{port}: connect: connection refused'
+            return False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
         if not program.http:
             return False, f'Get "{url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response'
         if path.rstrip("/") != "":
             return False, "HTTP probe failed with statuscode: 404"  # prober/http/http.go
         return True, ""
-    if isinstance(spec.get("tcpSocket"), Mapping) or isinstance(spec.get("grpc"), Mapping):
-        socket = spec.get("tcpSocket") or spec.get("grpc")
+    socket = spec.get("tcpSocket") or spec.get("grpc")
+    if isinstance(socket, Mapping):
         port = _port(container, socket.get("port"))
         if port in program.ports:
             return True, ""
@@ -222,7 +231,7 @@ def _port(container: Container, port: Any) -> Any:
         for declared in container.ports:
             if declared.get("name") == port:
                 return declared.get("containerPort")
-    return int(port) if isinstance(port, str) else port
+    return int(port) if isinstance(port, str) and port.isdigit() else port
 
 
 def _exec(runtime: ContainerRuntime, container: Container, command: list[str],
