@@ -62,7 +62,7 @@ def test_every_image_the_course_uses_is_in_the_catalogue():
 
 def test_a_notebook_adds_its_own_images_to_its_own_cluster():
     one, two = Cluster(seed=1), Cluster(seed=1)
-    assert one.registry.add("myapp:1.0", ports=[8080], http=True) == "docker.io/library/myapp:1.0"
+    assert one.registry.add("myapp:1.0", ports=[8080], http_paths=["/healthz"]) == "docker.io/library/myapp:1.0"
     assert "myapp:1.0" in one.registry and "myapp:1.0" not in two.registry  # no state shared between clusters
     assert "myapp:2.0" not in one.registry
     one.registry.add("localhost:5000/tools:dev")

@@ -202,3 +202,28 @@ def test_probes_are_deterministic():
         return [(e["reason"], e["message"], e["count"], e["lastTimestamp"])
                 for e in cluster.api.list("events", "default")]
     assert story() == story()
+
+
+def test_an_added_image_answers_its_health_paths(cluster):
+    cluster.registry.add("myapp:1.0", size=10_000_000, ports=[8080], http_paths=["/healthz"])
+    probe = {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"},
+                   "spec": {"containers": [{"name": "app", "image": "myapp:1.0", "livenessProbe": probe,
+                                            "readinessProbe": probe}]}})
+    cluster.run(20)
+    assert ready_column(cluster, "app") == "1/1"
+    assert not any(reason == "Unhealthy" for _, reason, _ in events(cluster, "app"))
+
+
+def test_kubeadms_etcd_probes_pass():
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "etcd", "namespace": "kube-system"},
+                "spec": {"containers": [{"name": "etcd", "image": "registry.k8s.io/etcd:3.5.15-0", "livenessProbe": {
+                    "httpGet": {"host": "127.0.0.1", "path": "/livez", "port": 2381}, "failureThreshold": 8,
+                    "initialDelaySeconds": 10, "periodSeconds": 10, "timeoutSeconds": 15}, "startupProbe": {
+                    "httpGet": {"host": "127.0.0.1", "path": "/readyz", "port": 2381}, "failureThreshold": 24,
+                    "initialDelaySeconds": 10, "periodSeconds": 10, "timeoutSeconds": 15}}]}}
+    cluster = Cluster(seed=2)
+    cluster.add_node("cp-1", static_pods={"/etc/kubernetes/manifests/etcd.yaml": manifest})
+    cluster.run(60)
+    status = cluster.api.get("pods", "etcd-cp-1", "kube-system")["status"]["containerStatuses"][0]
+    assert (status["started"], status["ready"], status["restartCount"]) == (True, True, 0)

@@ -10,7 +10,7 @@ redis, postgres, busybox, alpine and ubuntu on Docker Hub, the pause images,
 and the control-plane images kubeadm runs (v1.31). A name or tag it does not
 know fails to pull, as a typo does on a real cluster (``ngnix:lastest``:
 ErrImagePull, then ImagePullBackOff). A notebook adds its own images with
-``cluster.registry.add("myapp:1.0", ports=[8080])``.
+``cluster.registry.add("myapp:1.0", ports=[8080], http_paths=["/healthz"])``.
 
 **Pulls** take virtual time in proportion to the image's size. Real pulls
 depend on the registry and the network; the course fixes both so every run
@@ -38,21 +38,22 @@ MANIFEST_CHECK_SECONDS = 0.5
 
 class ImageInfo(NamedTuple):
     """What the course knows about an image: its size, whether its default
-    command is a shell (which exits at once without a terminal), and the ports
-    its default command listens on (``http``: it answers HTTP there)."""
+    command is a shell (which exits at once without a terminal), the ports its
+    default command listens on, and the HTTP paths it answers 200 on (any
+    port of the image; other paths get 404; none: it does not speak HTTP)."""
 
     size: int
     shell: bool = False
     ports: tuple[int, ...] = ()
-    http: bool = False
+    http_paths: tuple[str, ...] = ()
 
 
-_NGINX = ImageInfo(72_000_000, ports=(80,), http=True)
+_WEB = ("/", "/index.html")
 #: repository -> (what its images are, the tags the registry holds). Sizes are
 #: approximate compressed sizes from registry listings, rounded.
 CATALOGUE: dict[str, tuple[ImageInfo, tuple[str, ...]]] = {
-    "docker.io/library/nginx": (_NGINX, ("latest", "stable", "1.25", "1.26", "1.27", "1.28", "1.29")),
-    "docker.io/library/httpd": (ImageInfo(58_000_000, ports=(80,), http=True), ("latest", "2.4")),
+    "docker.io/library/nginx": (ImageInfo(72_000_000, ports=(80,), http_paths=_WEB), ("latest", "stable", "1.25", "1.26", "1.27", "1.28", "1.29")),
+    "docker.io/library/httpd": (ImageInfo(58_000_000, ports=(80,), http_paths=_WEB), ("latest", "2.4")),
     "docker.io/library/redis": (ImageInfo(45_000_000, ports=(6379,)), ("latest", "7.2", "7.4", "8.0")),
     "docker.io/library/postgres": (ImageInfo(150_000_000, ports=(5432,)), ("latest", "15", "16", "17")),
     "docker.io/library/busybox": (ImageInfo(2_200_000, shell=True), ("latest", "1.35", "1.36", "1.37")),
@@ -64,10 +65,14 @@ CATALOGUE: dict[str, tuple[ImageInfo, tuple[str, ...]]] = {
     "registry.k8s.io/pause": (ImageInfo(320_000), ("3.8", "3.9", "3.10")),
     # The seed's --pod-infra-container-image: a full RHEL 7 userland around the pause binary.
     "registry.access.redhat.com/rhel7/pod-infrastructure": (ImageInfo(205_000_000), ("latest",)),
-    # What kubeadm v1.31 runs (cmd/kubeadm/app/constants: etcd 3.5.15-0, CoreDNS v1.11.3).
-    "registry.k8s.io/etcd": (ImageInfo(57_000_000, ports=(2379, 2380)), ("3.5.15-0",)),
-    "registry.k8s.io/coredns/coredns": (ImageInfo(18_000_000, ports=(53, 8080, 8181)), ("v1.11.3",)),
-    **{f"registry.k8s.io/{name}": (ImageInfo(size, ports=(port,)), tuple(f"v1.31.{p}" for p in range(5)))
+    # What kubeadm v1.31 runs (cmd/kubeadm/app/constants: etcd 3.5.15-0, CoreDNS v1.11.3), with the
+    # ports and health endpoints its static pods' probes use (etcd's metrics listener is 2381).
+    "registry.k8s.io/etcd": (ImageInfo(57_000_000, ports=(2379, 2380, 2381), http_paths=("/health", "/readyz",
+                                                                                    "/livez")), ("3.5.15-0",)),
+    "registry.k8s.io/coredns/coredns": (ImageInfo(18_000_000, ports=(53, 8080, 8181),
+                                                  http_paths=("/health", "/ready")), ("v1.11.3",)),
+    **{f"registry.k8s.io/{name}": (ImageInfo(size, ports=(port,), http_paths=("/healthz", "/livez", "/readyz")),
+                                   tuple(f"v1.31.{p}" for p in range(5)))
        for name, size, port in (("kube-apiserver", 28_000_000, 6443),
                                 ("kube-controller-manager", 26_000_000, 10257),
                                 ("kube-scheduler", 19_000_000, 10259), ("kube-proxy", 29_000_000, 10256))},
@@ -97,11 +102,11 @@ class Registry:
         self._hosts = set(REGISTRY_HOSTS)
 
     def add(self, image: str, *, size: int = DEFAULT_SIZE, shell: bool = False,
-            ports: Iterable[int] = (), http: bool = False) -> str:
+            ports: Iterable[int] = (), http_paths: Iterable[str] = ()) -> str:
         """Publish ``image`` (e.g. ``"myapp:1.0"``); returns its full reference.
 
         ``ports`` are what its default command listens on (probes reach them),
-        ``http`` whether it answers HTTP there, ``shell`` whether its default
+        ``http_paths`` where it answers HTTP 200 there, ``shell`` whether its default
         command is a shell. A new tag of a known repository keeps the
         repository's description unless given again."""
         if not isinstance(image, str) or not image:
@@ -110,7 +115,7 @@ class Registry:
             raise TypeError(f"size must be a positive number of bytes, not {size!r}")
         ref = normalize(image)
         repo, tag = repository(ref), _tag(ref)
-        info = ImageInfo(size, shell, tuple(int(p) for p in ports), http)
+        info = ImageInfo(size, shell, tuple(int(p) for p in ports), tuple(str(p) for p in http_paths))
         known = self._repositories.get(repo)
         if known is not None and info == ImageInfo(DEFAULT_SIZE):
             info = known[0]

@@ -69,7 +69,7 @@ TERMINAL = ("Succeeded", "Failed")
 CONTAINER_CREATING, POD_INITIALIZING = "ContainerCreating", "PodInitializing"  # kubelet_pods.go
 
 
-class Node(Protocol):
+class KubeletServices(Protocol):
     """What a pod worker uses of its kubelet (so the two modules don't import each other)."""
 
     api: APIServer
@@ -96,7 +96,7 @@ def is_sidecar(spec: Mapping[str, Any]) -> bool:
 class PodWorker:
     """Runs one pod; ``pod`` is the latest pod object seen (never modified)."""
 
-    def __init__(self, kubelet: Node, pod: Mapping[str, Any], *, static: bool = False) -> None:
+    def __init__(self, kubelet: KubeletServices, pod: Mapping[str, Any], *, static: bool = False) -> None:
         self.kubelet = kubelet
         self.pod = pod
         self.static = static

@@ -27,9 +27,9 @@ How a probe ends depends on the container's program (:mod:`.programs`):
   ``true``, ``false`` and ``exit N`` do what they say; any other command
   passes (the course assumes the application's own check is happy); a
   ``sleep`` at least ``timeoutSeconds`` long times out;
-* ``httpGet``: passes on a port the container's server listens on, at path
-  ``/``; another path answers 404; a port nobody listens on refuses the
-  connection;
+* ``httpGet``: passes on a port the container's server listens on, at a path
+  its image serves (nginx: ``/``; see :class:`~.images.ImageInfo`); another
+  path answers 404; a port nobody listens on refuses the connection;
 * ``tcpSocket`` and ``grpc``: pass on a port the server listens on.
 """
 
@@ -211,9 +211,9 @@ def run_probe(runtime: ContainerRuntime, container: Container, spec: Mapping[str
         url = f"{scheme}://{host}:{port}{path if path.startswith('/') else '/' + path}"
         if port not in program.ports:
             return False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
-        if not program.http:
+        if not program.http_paths:
             return False, f'Get "{url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response'
-        if path.rstrip("/") != "":
+        if path.partition("?")[0] not in program.http_paths:
             return False, "HTTP probe failed with statuscode: 404"  # prober/http/http.go
         return True, ""
     socket = spec.get("tcpSocket") or spec.get("grpc")

@@ -68,7 +68,7 @@ class Program(NamedTuple):
     handles_sigterm: bool
     files: tuple[FileChange, ...] = ()
     ports: tuple[int, ...] = ()
-    http: bool = False  # it answers HTTP on its ports
+    http_paths: tuple[str, ...] = ()  # where it answers HTTP 200 on its ports
 
 
 SERVER = Program(None, 0, True)
@@ -80,7 +80,7 @@ def program_of(container: Mapping[str, object], image: ImageInfo) -> Program:
     words = command + list(container.get("args") or ())  # type: ignore[call-overload]
     interactive = bool(container.get("stdin") or container.get("tty"))
     if not command and not image.shell:
-        return Program(None, 0, True, (), image.ports, image.http)  # the image's entrypoint, given any args
+        return Program(None, 0, True, (), image.ports, image.http_paths)  # the image's entrypoint, given any args
     if not words or (words[0] in SHELLS and "-c" not in words):
         return Program(None, 0, False) if interactive else Program(0.0, 0, False)
     if words[0] in SHELLS:
