@@ -602,3 +602,14 @@ def test_same_seed_same_story():
     assert _story(3) == _story(3)
     assert _story(3) != _story(4)
 
+
+
+def test_pod_worker_does_not_import_the_kubelet():
+    """No import circle: the pod worker names what it uses of the kubelet in a Protocol."""
+    import ast
+    import inspect
+
+    from k8scourse.node import pod_worker
+    tree = ast.parse(inspect.getsource(pod_worker))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "kubelet" not in imported and "k8scourse.node.kubelet" not in imported

@@ -49,14 +49,14 @@ import random
 from typing import Any, Callable, Mapping, Protocol
 
 from k8scourse.api.errors import StatusError
-from k8scourse.clock import VirtualClock
+from k8scourse.clock import Timer, VirtualClock
 from k8scourse.master.apiserver import APIServer
 from k8scourse.timefmt import rfc3339
 
 from . import events
 from .backoff import Backoff
 from .images import PullError, normalize
-from .prober import Prober
+from .prober import Prober, kind_name
 from .runtime import Container, ContainerRuntime, Sandbox
 from .static_pods import mirror_pod
 
@@ -118,7 +118,7 @@ class PodWorker:
         self.terminating = self.kill_sent = False
         self.in_api = not static  # a pod of the API server's, to delete from it when done
         self.gone = False
-        self._timer: Any = None
+        self._timer: Timer | None = None
         self._queue: list[Mapping[str, Any]] = []  # containers this sync still starts, in order
         spec = pod["spec"]
         self.prober = Prober(kubelet.clock, kubelet.runtime, kubelet.rng,
@@ -400,8 +400,8 @@ class PodWorker:
 
     def _unhealthy(self, container: Container, kind: str, output: str) -> None:
         if not self.gone:
-            self.kubelet.event(self._ref(), events.WARNING, events.UNHEALTHY, events.probe_failed(
-                kind[:-len("Probe")], output))
+            self.kubelet.event(self._ref(), events.WARNING, events.UNHEALTHY,
+                               events.probe_failed(kind_name(kind), output))
 
     def _probe_changed(self, kind: str) -> None:
         """Readiness goes to the status at once; liveness and startup results bring a sync."""

@@ -35,6 +35,7 @@ How a probe ends depends on the container's program (:mod:`.programs`):
 
 from __future__ import annotations
 
+import random
 import shlex
 from typing import Any, Callable, Mapping
 
@@ -133,7 +134,7 @@ class ProbeWorker:
 class Prober:
     """The probe workers of one pod, and what their results mean for its containers."""
 
-    def __init__(self, clock: VirtualClock, runtime: ContainerRuntime, rng: Any,
+    def __init__(self, clock: VirtualClock, runtime: ContainerRuntime, rng: random.Random,
                  specs: list[Mapping[str, Any]], containers: Callable[[], Mapping[str, Container]],
                  unhealthy: Callable[[Container, str, str], None], changed: Callable[[str], None],
                  kubelet_up_for: float) -> None:
