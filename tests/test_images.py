@@ -167,3 +167,19 @@ def test_an_unknown_pause_image_fails_the_sandbox():
             f'failed to pull image "{ref}": failed to pull and unpack image "{ref}": failed to resolve reference '
             f'"{ref}": {ref}: not found', 1) in kubelet_events(cluster, "web")
     assert "ContainerCreating" in cluster.kubectl("get pod web")
+
+
+@pytest.mark.parametrize("image, error", [
+    ("NGINX", "invalid reference format: repository name (library/NGINX) must be lowercase"),
+    ("docker.io/Library/nginx:1.27", "invalid reference format: repository name (Library/nginx) must be lowercase"),
+    ("nginx:", "invalid reference format"),
+    ("nginx 1.27", "invalid reference format"),
+])
+def test_an_unparsable_image_name_is_invalid_image_name(cluster, image, error):
+    cluster.apply(pod("bad", image))
+    cluster.run(5)
+    message = f'Failed to apply default image tag "{image}": couldn\'t parse image reference "{image}": {error}'
+    assert waiting(cluster, "bad") == {"reason": "InvalidImageName", "message": message}
+    events = [(kind, reason, text) for kind, reason, text, _ in kubelet_events(cluster, "bad")]
+    assert events[:2] == [("Warning", "InspectFailed", message), ("Warning", "Failed", "Error: InvalidImageName")]
+    assert "InvalidImageName" in cluster.kubectl("get pod bad")

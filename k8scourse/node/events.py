@@ -15,6 +15,7 @@ SOURCE = "kubelet"  # the event source component
 PULLING, PULLED, ERR_IMAGE_NEVER_PULL = "Pulling", "Pulled", "ErrImageNeverPull"
 CREATED, STARTED, KILLING, BACK_OFF = "Created", "Started", "Killing", "BackOff"
 FAILED = "Failed"  # FailedToPullImage and FailedToCreateContainer share it
+INSPECT_FAILED = "InspectFailed"  # FailedToInspectImage
 UNHEALTHY = "Unhealthy"  # ContainerUnhealthy
 FAILED_CREATE_POD_SANDBOX = "FailedCreatePodSandBox"
 STARTING = "Starting"
@@ -74,6 +75,10 @@ def already_present(image: str) -> str:
 
 def image_never_pull(image: str) -> str:
     return f'Container image "{image}" is not present with pull policy of Never'
+
+
+def invalid_image_name(image: str, error: str) -> str:
+    return f'Failed to apply default image tag "{image}": couldn\'t parse image reference "{image}": {error}'
 
 
 def failed_to_pull(image: str, error: str) -> str:

@@ -3,6 +3,8 @@
 ``image: nginx`` is short for ``docker.io/library/nginx:latest``: the runtime
 fills in the registry, the ``library/`` namespace and the ``latest`` tag
 (docker's reference normalisation, ``github.com/distribution/reference``).
+A name that does not parse (``NGINX``, ``nginx:``) never reaches a registry:
+the kubelet reports InvalidImageName.
 
 **The registry** (:class:`Registry`, one per cluster: ``cluster.registry``)
 knows a small catalogue, :data:`CATALOGUE`: a few tags of nginx, httpd,
@@ -24,6 +26,7 @@ for the ones queued before it: the Pulled event reports both times.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import deque
 from typing import Callable, Iterable, NamedTuple
 
@@ -157,6 +160,33 @@ class Registry:
 
     def __repr__(self) -> str:
         return f"<Registry {len(self._repositories)} repositories>"
+
+
+# github.com/distribution/reference regexp.go: the grammar of an image reference
+_DOMAIN = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*" \
+          r"(?::[0-9]+)?"
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+_REFERENCE = re.compile(rf"(?:{_DOMAIN}/)?{_PATH}(?:/{_PATH})*(?::[\w][\w.-]{{0,127}})?"
+                        r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?")
+
+
+class InvalidReference(ValueError):
+    """An image name the kubelet cannot parse (InvalidImageName)."""
+
+
+def check_reference(image: str) -> None:
+    """Refuse what ``reference.ParseNormalizedNamed`` refuses, in its words."""
+    if _REFERENCE.fullmatch(image):
+        return
+    first, slash, rest = image.partition("/")
+    if not slash or (not any(c in first for c in ".:") and first != "localhost" and first.lower() == first):
+        remainder = image if "/" in image else "library/" + image  # splitDockerDomain
+    else:
+        remainder = rest
+    remote = remainder.partition(":")[0]
+    if remote.lower() != remote:  # distribution/reference v0.6.0 normalize.go
+        raise InvalidReference(f"invalid reference format: repository name ({remote}) must be lowercase")
+    raise InvalidReference("invalid reference format")
 
 
 def normalize(image: str) -> str:

@@ -55,7 +55,7 @@ from k8scourse.timefmt import rfc3339
 
 from . import events
 from .backoff import Backoff
-from .images import PullError, normalize
+from .images import InvalidReference, PullError, check_reference, normalize
 from .prober import Prober, kind_name
 from .runtime import Container, ContainerRuntime, Sandbox
 from .static_pods import mirror_pod
@@ -320,6 +320,13 @@ class PodWorker:
     def _ensure_image(self, spec: Mapping[str, Any], then: Callable[[], None]) -> None:
         """EnsureImageExists (``pkg/kubelet/images/image_manager.go``): pull as the policy says."""
         image, images, now = spec["image"], self.kubelet.runtime.images, self.kubelet.clock.now
+        try:
+            check_reference(image)
+        except InvalidReference as exc:
+            message = events.invalid_image_name(image, str(exc))
+            self.kubelet.event(self._ref(), events.WARNING, events.INSPECT_FAILED, message)
+            self._start_failed(spec, "InvalidImageName", message)
+            return
         ref = normalize(image)
         policy = spec.get("imagePullPolicy", "IfNotPresent")
         if policy == "Never" or (policy == "IfNotPresent" and images.is_present(ref)):
