@@ -191,8 +191,10 @@ class PodWorker:
             self._sync_terminating()
             return
         phase = self._phase()
-        if phase in TERMINAL and self.sandbox is not None and self.sandbox.ready:
-            self.kubelet.runtime.stop_pod_sandbox(self.sandbox)  # a finished pod gives its IP back
+        if phase in TERMINAL:
+            self.prober.stop()  # probe workers end with the pod (doProbe)
+            if self.sandbox is not None and self.sandbox.ready:
+                self.kubelet.runtime.stop_pod_sandbox(self.sandbox)  # a finished pod gives its IP back
         self._post_status()
         if self.static:
             self._ensure_mirror()

@@ -86,6 +86,11 @@ class ProbeWorker:
     def start(self, clock: VirtualClock, first: float) -> None:
         self._timer = clock.schedule(first, self._tick, clock)
 
+    def trigger(self, clock: VirtualClock) -> None:
+        """Probe now, and count the period from now (the manual trigger resets the ticker)."""
+        self.stop()
+        self._timer = clock.schedule(0.0, self._tick, clock)
+
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -187,7 +192,7 @@ class Prober:
         manual trigger), so a ready container need not wait a whole period."""
         worker = self.workers.get((container.name, "readinessProbe"))
         if worker is not None and worker.container_id != container.id and self.started(container):
-            self.clock.schedule(0.0, worker.probe_once)
+            worker.trigger(self.clock)
 
     def grace_seconds(self, container: str, kind: str) -> float | None:
         """The probe's own terminationGracePeriodSeconds, if it sets one."""
