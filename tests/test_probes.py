@@ -227,3 +227,14 @@ def test_kubeadms_etcd_probes_pass():
     cluster.run(60)
     status = cluster.api.get("pods", "etcd-cp-1", "kube-system")["status"]["containerStatuses"][0]
     assert (status["started"], status["ready"], status["restartCount"]) == (True, True, 0)
+
+
+def test_on_failure_restarts_a_container_its_liveness_probe_stopped_cleanly(cluster):
+    pod = nginx("web", livenessProbe={"httpGet": {"path": "/healthz", "port": 80}, "periodSeconds": 3})
+    pod["spec"]["restartPolicy"] = "OnFailure"
+    cluster.apply(pod)
+    cluster.run(40)
+    status = cluster.api.get("pods", "web")["status"]
+    assert status["phase"] == "Running"  # nginx exits 0 on SIGTERM, yet a liveness kill is a failure
+    assert status["containerStatuses"][0]["restartCount"] >= 1
+    assert status["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 0

@@ -497,8 +497,8 @@ class PodWorker:
             current = self.containers.get(container["name"])
             if current is None:
                 waiting += 1
-            elif current.state == "running":
-                running += 1
+            elif current.state == "running" or (current.id in self.killed_by_probe and policy != "Never"):
+                running += 1  # killed by a probe: upstream restarts it in the same SyncPod
             else:
                 stopped += 1
                 succeeded += current.exit_code == 0
