@@ -66,7 +66,8 @@ BUSYBOX, NGINX = Registry().resolve(normalize("busybox")), Registry().resolve(no
 
 
 @pytest.mark.parametrize("container, image, program", [
-    ({}, NGINX, Program(None, 0, True, (), (80,), ("/", "/index.html"))),  # a server: runs until stopped, stops on SIGTERM
+    # a server: runs until stopped, stops on SIGTERM, listens on its image's port
+    ({}, NGINX, Program(None, 0, True, (), (80,), ("/", "/index.html"))),
     ({}, BUSYBOX, Program(0.0, 0, False)),  # sh without a terminal exits at once
     ({"tty": True, "stdin": True}, BUSYBOX, Program(None, 0, False)),
     ({"command": ["sleep", "3600"]}, BUSYBOX, Program(3600.0, 0, False)),

@@ -183,3 +183,19 @@ def test_an_unparsable_image_name_is_invalid_image_name(cluster, image, error):
     events = [(kind, reason, text) for kind, reason, text, _ in kubelet_events(cluster, "bad")]
     assert events[:2] == [("Warning", "InspectFailed", message), ("Warning", "Failed", "Error: InvalidImageName")]
     assert "InvalidImageName" in cluster.kubectl("get pod bad")
+
+
+def test_registry_add_refuses_bad_arguments_and_keeps_a_repositorys_description():
+    registry = Registry()
+    with pytest.raises(ValueError, match=r"repository name \(library/MyApp\) must be lowercase"):
+        registry.add("MyApp:1.0")
+    with pytest.raises(TypeError, match="ports must be port numbers between 1 and 65535"):
+        registry.add("myapp:1.0", ports=[0])
+    with pytest.raises(TypeError, match="http_paths must be paths starting with '/'"):
+        registry.add("myapp:1.0", http_paths=["healthz"])
+    registry.add("nginx:9.9")
+    assert registry.resolve(normalize("nginx:9.9")) == registry.resolve(normalize("nginx:1.27"))
+    registry.add("myapp:1.0", ports=[8080])
+    registry.add("myapp:2.0", size=1_000_000)
+    assert registry.resolve(normalize("myapp:2.0")).ports == (8080,)
+    assert registry.resolve(normalize("myapp:2.0")).size == 1_000_000

@@ -55,7 +55,8 @@ _WEB = ("/", "/index.html")
 #: repository -> (what its images are, the tags the registry holds). Sizes are
 #: approximate compressed sizes from registry listings, rounded.
 CATALOGUE: dict[str, tuple[ImageInfo, tuple[str, ...]]] = {
-    "docker.io/library/nginx": (ImageInfo(72_000_000, ports=(80,), http_paths=_WEB), ("latest", "stable", "1.25", "1.26", "1.27", "1.28", "1.29")),
+    "docker.io/library/nginx": (ImageInfo(72_000_000, ports=(80,), http_paths=_WEB),
+                                ("latest", "stable", "1.25", "1.26", "1.27", "1.28", "1.29")),
     "docker.io/library/httpd": (ImageInfo(58_000_000, ports=(80,), http_paths=_WEB), ("latest", "2.4")),
     "docker.io/library/redis": (ImageInfo(45_000_000, ports=(6379,)), ("latest", "7.2", "7.4", "8.0")),
     "docker.io/library/postgres": (ImageInfo(150_000_000, ports=(5432,)), ("latest", "15", "16", "17")),
@@ -104,27 +105,31 @@ class Registry:
             repo: (image, set(tags)) for repo, (image, tags) in CATALOGUE.items()}
         self._hosts = set(REGISTRY_HOSTS)
 
-    def add(self, image: str, *, size: int = DEFAULT_SIZE, shell: bool = False,
-            ports: Iterable[int] = (), http_paths: Iterable[str] = ()) -> str:
+    def add(self, image: str, *, size: int | None = None, shell: bool | None = None,
+            ports: Iterable[int] | None = None, http_paths: Iterable[str] | None = None) -> str:
         """Publish ``image`` (e.g. ``"myapp:1.0"``); returns its full reference.
 
-        ``ports`` are what its default command listens on (probes reach them),
-        ``http_paths`` where it answers HTTP 200 there, ``shell`` whether its default
-        command is a shell. A new tag of a known repository keeps the
-        repository's description unless given again."""
+        ``size`` in bytes (default 50 MB), ``shell``: whether its default command
+        is a shell, ``ports``: what its default command listens on (probes reach
+        them), ``http_paths``: where it answers HTTP 200 there. A new tag of a
+        known repository keeps the repository's description, but for what is given."""
         if not isinstance(image, str) or not image:
             raise TypeError(f"image must be a non-empty string like 'myapp:1.0', not {image!r}")
-        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        check_reference(image)
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
             raise TypeError(f"size must be a positive number of bytes, not {size!r}")
+        listens = None if ports is None else tuple(ports)
+        if listens is not None and not all(type(p) is int and 0 < p < 65536 for p in listens):
+            raise TypeError(f"ports must be port numbers between 1 and 65535, not {ports!r}")
+        paths = None if http_paths is None else tuple(http_paths)
+        if paths is not None and not all(isinstance(p, str) and p.startswith("/") for p in paths):
+            raise TypeError(f"http_paths must be paths starting with '/', not {http_paths!r}")
         ref = normalize(image)
         repo, tag = repository(ref), _tag(ref)
-        info = ImageInfo(size, shell, tuple(int(p) for p in ports), tuple(str(p) for p in http_paths))
-        known = self._repositories.get(repo)
-        if known is not None and info == ImageInfo(DEFAULT_SIZE):
-            info = known[0]
-        tags = known[1] if known is not None else set()
-        tags.add(tag)
-        self._repositories[repo] = (info, tags)
+        known, tags = self._repositories.get(repo, (ImageInfo(DEFAULT_SIZE), set()))
+        info = ImageInfo(known.size if size is None else size, known.shell if shell is None else bool(shell),
+                         known.ports if listens is None else listens, known.http_paths if paths is None else paths)
+        self._repositories[repo] = (info, tags | {tag})
         self._hosts.add(repo.partition("/")[0])
         return ref
 
@@ -163,8 +168,8 @@ class Registry:
 
 
 # github.com/distribution/reference regexp.go: the grammar of an image reference
-_DOMAIN = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*" \
-          r"(?::[0-9]+)?"
+_LABEL = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?"
 _PATH = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _REFERENCE = re.compile(rf"(?:{_DOMAIN}/)?{_PATH}(?:/{_PATH})*(?::[\w][\w.-]{{0,127}})?"
                         r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?")
