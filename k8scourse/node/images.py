@@ -28,7 +28,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import deque
-from typing import Callable, Iterable, NamedTuple
+from types import MappingProxyType
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from k8scourse.clock import Timer, VirtualClock
 
@@ -53,8 +54,9 @@ class ImageInfo(NamedTuple):
 
 _WEB = ("/", "/index.html")
 #: repository -> (what its images are, the tags the registry holds). Sizes are
-#: approximate compressed sizes from registry listings, rounded.
-CATALOGUE: dict[str, tuple[ImageInfo, tuple[str, ...]]] = {
+#: approximate compressed sizes from registry listings, rounded. Read-only: each
+#: cluster's Registry starts from a copy.
+CATALOGUE: Mapping[str, tuple[ImageInfo, tuple[str, ...]]] = MappingProxyType({
     "docker.io/library/nginx": (ImageInfo(72_000_000, ports=(80,), http_paths=_WEB),
                                 ("latest", "stable", "1.25", "1.26", "1.27", "1.28", "1.29")),
     "docker.io/library/httpd": (ImageInfo(58_000_000, ports=(80,), http_paths=_WEB), ("latest", "2.4")),
@@ -80,7 +82,7 @@ CATALOGUE: dict[str, tuple[ImageInfo, tuple[str, ...]]] = {
        for name, size, port in (("kube-apiserver", 28_000_000, 6443),
                                 ("kube-controller-manager", 26_000_000, 10257),
                                 ("kube-scheduler", 19_000_000, 10259), ("kube-proxy", 29_000_000, 10256))},
-}
+})
 #: Registries the simulated network reaches; a pull from any other host fails its DNS lookup.
 REGISTRY_HOSTS = frozenset({"docker.io", "registry.k8s.io", "registry.access.redhat.com", "quay.io", "ghcr.io"})
 #: Course value: the size of an image a notebook adds without saying.
