@@ -106,7 +106,8 @@ class ProbeWorker:
         if current is None:
             return
         if current.id != self.container_id:
-            self.container_id, self.result, self.on_hold, self.run = current.id, INITIAL[self.kind], False, 0
+            # a new instance: its initial result, probing resumes (the run of results goes on, as upstream's)
+            self.container_id, self.result, self.on_hold = current.id, INITIAL[self.kind], False
         if self.on_hold:
             return
         if current.state != "running":
