@@ -29,6 +29,7 @@ from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.scheduler import Scheduler
+from k8scourse.node.images import Registry
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 
@@ -61,6 +62,7 @@ class Cluster:
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.controllers = [NamespaceController(self.api, self.clock)]
         self.kubelets: dict[str, Kubelet] = {}
+        self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
         for controller in self.controllers:
@@ -96,7 +98,7 @@ class Cluster:
             node_ip=str(NODE_IP_BASE + index - 1),
             capacity={**DEFAULT_MACHINE, "cpu": cpu, "memory": memory},
             labels=labels, taints=taints, static_pod_manifests=static_pods,
-            pod_infra_container_image=pod_infra_container_image)
+            pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
         if start:
             kubelet.start()
