@@ -28,6 +28,7 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.namespace import NamespaceController
+from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
@@ -41,11 +42,17 @@ POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
 
+#: A v1.31 kubeadm cluster's admission plugins (AdmissionChain.V1_31_PLUGINS), for now without
+#: TaintNodesByCondition: the not-ready taint it gives each new Node is lifted by the node
+#: lifecycle controller once the node is Ready, and until that controller runs here no pod
+#: could ever be scheduled. Add it back together with that controller.
+DEFAULT_ADMISSION_PLUGINS = tuple(p for p in AdmissionChain.V1_31_PLUGINS if p != "TaintNodesByCondition")
+
 
 class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
-    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
+    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = DEFAULT_ADMISSION_PLUGINS,
                  percentage_of_nodes_to_score: int = 0) -> None:
         self.seed = seed
         self.clock = VirtualClock()
@@ -55,12 +62,13 @@ class Cluster:
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
-        self.controllers = [NamespaceController(self.api, self.clock)]
+        self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock)]
         self.kubelets: dict[str, Kubelet] = {}
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
         for controller in self.controllers:
             controller.start()
+        self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
         self.use()  # %kubectl talks to the newest cluster
 
     @classmethod
