@@ -152,7 +152,9 @@ class LeaseManager:
     def lease_for(self, ttl: int) -> int:
         now = self.store.now
         reuse = min(LEASE_REUSE_SECONDS, int(LEASE_REUSE_FRACTION * ttl))
-        if now + ttl < self._expires < now + ttl + reuse and self._attached < LEASE_MAX_OBJECTS:
+        # valid: it outlives this object's TTL; sufficient: not by more than the margin
+        # (upstream's "After" is strict, but real time never stands still between two writes)
+        if now + ttl < self._expires <= now + ttl + reuse and self._attached < LEASE_MAX_OBJECTS:
             self._attached += 1
             return self._lease
         self._lease, self._expires, self._attached = self.store.grant(ttl + reuse), now + ttl + reuse, 1

@@ -1,0 +1,277 @@
+"""Admission plugins: upstream's order, v1.31's default plugins, and their words."""
+
+import random
+
+import pytest
+
+from k8scourse.api.errors import ObjectInvalidError, StatusError
+from k8scourse.clock import VirtualClock
+from k8scourse.cluster import Cluster
+from k8scourse.etcd import Store
+from k8scourse.master.admission import AdmissionChain
+from k8scourse.master.apiserver import APIServer
+from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
+
+NOT_READY = {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+             "tolerationSeconds": 300}
+UNREACHABLE = {**NOT_READY, "key": "node.kubernetes.io/unreachable"}
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def pod(name="web", namespace=None, *, init=False, **container):
+    meta = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    spec = {"containers": [{"name": "c", "image": "nginx:1.27", **container}]}
+    if init:
+        spec["initContainers"] = [{"name": "setup", "image": "busybox:1.36"}]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+def with_spec(manifest, **spec):
+    manifest["spec"].update(spec)
+    return manifest
+
+
+def limit_range(*items):
+    return {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "limits"}, "spec": {"limits": list(items)}}
+
+
+def forbidden(call):
+    with pytest.raises(StatusError) as err:
+        call()
+    assert err.value.reason == "Forbidden"
+    return str(err.value)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A v1.31 cluster, as quickstart makes it (no nodes: nothing here needs to run)."""
+    return Cluster(seed=0)
+
+
+@pytest.fixture
+def api():
+    """An apiserver with v1.31's plugins, a ``default`` namespace and its ServiceAccount."""
+    clock = VirtualClock()
+    server = APIServer(Store(clock=clock), clock, random.Random(0), AdmissionChain.V1_31_PLUGINS)
+    server.bootstrap()
+    ServiceAccountsController(server, clock).start()
+    clock.run(0)
+    return server
+
+
+# --- the chain --------------------------------------------------------------------
+
+
+def test_chains_have_named_lists_and_run_in_upstreams_order(api):
+    assert AdmissionChain.SEED_PLUGINS == ("NamespaceLifecycle", "NamespaceExists", "LimitRanger", "ResourceQuota")
+    assert AdmissionChain.V1_31_PLUGINS == (
+        "NamespaceLifecycle", "LimitRanger", "ServiceAccount", "TaintNodesByCondition", "PodSecurity", "Priority",
+        "DefaultTolerationSeconds", "RuntimeClass", "ResourceQuota")
+    chain = AdmissionChain(api, reversed(AdmissionChain.V1_31_PLUGINS))
+    assert chain.names == AdmissionChain.V1_31_PLUGINS  # AllOrderedPlugins, whatever the flag's order
+
+
+def test_the_cluster_runs_v131s_plugins_and_the_seeds_on_request():
+    assert "ServiceAccount" in Cluster(seed=0).api.admission.names
+    seed = Cluster(seed=0, admission_plugins=AdmissionChain.SEED_PLUGINS)
+    assert seed.api.admission.names == AdmissionChain.SEED_PLUGINS
+    created = seed.api.create(pod())
+    assert "serviceAccountName" not in created["spec"] and "tolerations" not in created["spec"]
+    with pytest.raises(StatusError, match='^namespaces "nowhere" not found$'):  # NamespaceExists
+        seed.api.create(pod(namespace="nowhere"))
+
+
+# --- ServiceAccount ----------------------------------------------------------------
+
+
+def test_a_pod_runs_as_the_default_service_account_with_its_token_mounted(cluster):
+    created = cluster.api.create(pod("token", init=True))
+    spec = created["spec"]
+    assert spec["serviceAccountName"] == "default" and spec["serviceAccount"] == "default"
+    (volume,) = spec["volumes"]
+    name = volume["name"]
+    assert name.startswith("kube-api-access-") and len(name) == len("kube-api-access-") + 5
+    assert volume["projected"] == {
+        "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace",
+                                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+        ],
+        "defaultMode": 420,
+    }
+    mount = {"name": name, "readOnly": True, "mountPath": TOKEN_PATH}
+    assert spec["initContainers"][0]["volumeMounts"] == [mount]
+    assert spec["containers"][0]["volumeMounts"] == [mount]
+
+
+def test_the_volume_suffix_comes_from_the_clusters_seed():
+    names = [Cluster(seed=7).api.create(pod())["spec"]["volumes"][0]["name"] for _ in range(2)]
+    assert names[0] == names[1]
+
+
+def test_a_pod_before_its_namespaces_service_account_is_refused(cluster):
+    cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    assert forbidden(lambda: cluster.api.create(pod(namespace="team"))) == (
+        'pods "web" is forbidden: error looking up service account team/default: serviceaccount "default" not found')
+    cluster.run(0)  # the serviceaccounts controller sees the namespace
+    assert cluster.api.create(pod(namespace="team"))["spec"]["serviceAccountName"] == "default"
+
+
+def test_a_deleted_default_service_account_comes_back(cluster):
+    cluster.api.delete("serviceaccounts", "default", "kube-public")
+    cluster.run(0)
+    assert cluster.api.get("serviceaccounts", "default", "kube-public")["metadata"]["name"] == "default"
+
+
+def test_a_named_service_account_must_exist(cluster):
+    assert forbidden(lambda: cluster.api.create(with_spec(pod("robot"), serviceAccountName="robot"))) == (
+        'pods "robot" is forbidden: error looking up service account default/robot: serviceaccount "robot" not found')
+    cluster.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot"}})
+    assert cluster.api.create(with_spec(pod("robot"), serviceAccountName="robot"))["spec"]["serviceAccount"] == "robot"
+
+
+def test_the_deprecated_service_account_field_is_an_alias(cluster):
+    cluster.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "old"}})
+    created = cluster.api.create(with_spec(pod("alias"), serviceAccount="old"))
+    assert (created["spec"]["serviceAccountName"], created["spec"]["serviceAccount"]) == ("old", "old")
+
+
+def test_automount_can_be_turned_off_by_the_pod_or_the_service_account(cluster):
+    assert "volumes" not in cluster.api.create(with_spec(pod("off"), automountServiceAccountToken=False))["spec"]
+    cluster.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "quiet"},
+                        "automountServiceAccountToken": False})
+    quiet = cluster.api.create(with_spec(pod("quiet"), serviceAccountName="quiet"))
+    assert "volumes" not in quiet["spec"]
+    loud = cluster.api.create(with_spec(pod("loud"), serviceAccountName="quiet", automountServiceAccountToken=True))
+    assert loud["spec"]["volumes"][0]["name"].startswith("kube-api-access-")
+
+
+def test_a_container_mounting_the_token_path_itself_is_left_alone(cluster):
+    mounts = [{"name": "mine", "mountPath": TOKEN_PATH}]
+    created = cluster.api.create(with_spec(pod("own", volumeMounts=mounts), volumes=[{"name": "mine", "emptyDir": {}}]))
+    assert [v["name"] for v in created["spec"]["volumes"]] == ["mine"]
+    assert created["spec"]["containers"][0]["volumeMounts"] == [{"name": "mine", "mountPath": TOKEN_PATH}]
+
+
+def test_mirror_pods_are_not_changed_and_may_not_name_a_service_account(cluster):
+    mirror = pod("static-web")
+    mirror["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "abc"}
+    created = cluster.api.create(mirror)
+    assert "serviceAccountName" not in created["spec"] and "volumes" not in created["spec"]
+    mirror["metadata"]["name"] = "static-sa"
+    assert forbidden(lambda: cluster.api.create(with_spec(mirror, serviceAccountName="default"))) == (
+        'pods "static-sa" is forbidden: a mirror pod may not reference service accounts')
+
+
+# --- Priority, DefaultTolerationSeconds, RuntimeClass, TaintNodesByCondition -----------------
+
+
+def test_priority_comes_from_the_priority_class(cluster):
+    spec = cluster.api.create(pod("plain"))["spec"]
+    assert (spec["priority"], spec["preemptionPolicy"]) == (0, "PreemptLowerPriority")
+    critical = cluster.api.create(with_spec(pod("critical"), priorityClassName="system-node-critical"))
+    assert critical["spec"]["priority"] == 2000001000
+    cluster_critical = cluster.api.create(with_spec(pod("cc"), priorityClassName="system-cluster-critical"))
+    assert cluster_critical["spec"]["priority"] == 2000000000
+    assert forbidden(lambda: cluster.api.create(with_spec(pod("gold"), priorityClassName="gold"))) == (
+        'pods "gold" is forbidden: no PriorityClass with name gold was found')
+    assert forbidden(lambda: cluster.api.create(with_spec(pod("pushy"), priority=10))) == (
+        'pods "pushy" is forbidden: the integer value of priority (10) must not be provided in pod spec; '
+        "priority admission controller computed 0 from the given PriorityClass name")
+
+
+def test_pods_tolerate_a_failing_node_for_300_seconds(cluster):
+    assert cluster.api.create(pod("tol"))["spec"]["tolerations"] == [NOT_READY, UNREACHABLE]
+    own = {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}
+    assert cluster.api.create(with_spec(pod("own-tol"), tolerations=[own]))["spec"]["tolerations"] == [own, UNREACHABLE]
+    everything = {"operator": "Exists"}
+    assert cluster.api.create(with_spec(pod("all-tol"), tolerations=[everything]))["spec"]["tolerations"] == [
+        everything]
+
+
+def test_a_runtime_class_must_exist(cluster):
+    assert forbidden(lambda: cluster.api.create(with_spec(pod("gvisor"), runtimeClassName="gvisor"))) == (
+        'pods "gvisor" is forbidden: pod rejected: RuntimeClass "gvisor" not found')
+
+
+def test_new_nodes_are_tainted_not_ready(api):
+    node = api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}})
+    assert node["spec"]["taints"] == [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]
+    tainted = api.create({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-2"},
+                          "spec": {"taints": [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]}})
+    assert len(tainted["spec"]["taints"]) == 1
+
+
+def test_describe_pod_shows_what_admission_added(cluster):
+    cluster.api.create(pod("described"))
+    text = cluster.kubectl("describe pod described")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert lines[2:4] == ["Priority: 0", "Service Account: default"]
+    volume = cluster.api.get("pods", "described")["spec"]["volumes"][0]["name"]
+    start = lines.index("Volumes:")
+    assert lines[start:start + 7] == [
+        "Volumes:", f"{volume}:",
+        "Type: Projected (a volume that contains injected data from multiple sources)",
+        "TokenExpirationSeconds: 3607", "ConfigMapName: kube-root-ca.crt", "ConfigMapOptional: <nil>",
+        "DownwardAPI: true"]
+    start = lines.index("Tolerations: node.kubernetes.io/not-ready:NoExecute op=Exists for 300s")
+    assert lines[start + 1] == "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s"
+    assert f"{TOKEN_PATH} from {volume} (ro)" in lines
+
+
+# --- LimitRanger: mutating before validation ---------------------------------------------
+
+
+CPU_DEFAULTS = {"type": "Container", "default": {"cpu": "500m", "memory": "256Mi"},
+                "defaultRequest": {"cpu": "250m", "memory": "128Mi"}}
+
+
+def test_limit_ranger_defaults_are_annotated_as_upstream_does(api):
+    api.create(limit_range(CPU_DEFAULTS))
+    created = api.create(pod(init=True))
+    assert created["metadata"]["annotations"]["kubernetes.io/limit-ranger"] == (
+        "LimitRanger plugin set: cpu, memory request for container c; cpu, memory limit for container c; "
+        "cpu, memory request for init container setup; cpu, memory limit for init container setup")
+    assert created["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "250m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+
+
+def test_qos_is_computed_after_the_defaults(api):
+    api.create(limit_range(CPU_DEFAULTS))
+    assert api.create(pod())["status"]["qosClass"] == "Burstable"
+
+
+def test_a_request_above_the_default_limit_is_refused_at_create():
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    cluster.apply(limit_range(CPU_DEFAULTS))
+    with pytest.raises(ObjectInvalidError) as err:
+        cluster.apply(pod(resources={"requests": {"cpu": "1"}}))
+    assert str(err.value) == ('Pod "web" is invalid: spec.containers[0].resources.requests: Invalid value: "1": '
+                              "must be less than or equal to cpu limit of 500m")
+    cluster.run(30)  # nothing was stored for the kubelet to trip over
+    assert cluster.api.list("pods") == []
+
+
+def test_limit_ranger_bounds_containers_and_pods(api):
+    api.create(limit_range({"type": "Container", "min": {"cpu": "100m"}},
+                           {"type": "Pod", "min": {"memory": "64Mi"}, "max": {"memory": "1Gi"}}))
+    assert forbidden(lambda: api.create(pod("bare"))) == (
+        'pods "bare" is forbidden: [minimum memory usage per Pod is 64Mi.  No request is specified, '
+        "maximum memory usage per Pod is 1Gi.  No limit is specified]")
+    assert forbidden(lambda: api.create(pod("big", resources={"limits": {"memory": "2Gi"}}))) == (
+        'pods "big" is forbidden: maximum memory usage per Pod is 1Gi, but limit is 2Gi')
+    assert forbidden(lambda: api.create(pod("small", resources={"requests": {"cpu": "50m"},
+                                                                "limits": {"memory": "1Gi"}}))) == (
+        'pods "small" is forbidden: minimum cpu usage per Container is 100m, but request is 50m')
+    fits = api.create(pod("fits", resources={"limits": {"memory": "1Gi"}}))
+    # the container's minimum is also its default request (SetDefaults_LimitRangeItem)
+    assert fits["spec"]["containers"][0]["resources"]["requests"] == {"cpu": "100m", "memory": "1Gi"}
+
+
+def test_limit_ranger_ratio(api):
+    api.create(limit_range({"type": "Container", "maxLimitRequestRatio": {"cpu": "2"}}))
+    assert forbidden(lambda: api.create(pod(resources={"requests": {"cpu": "100m"}, "limits": {"cpu": "300m"}}))) == (
+        'pods "web" is forbidden: cpu max limit to request ratio per Container is 2, but provided ratio is 3.000000')
