@@ -133,7 +133,12 @@ class Cluster:
             written = list(manifests)
         for manifest in written:  # every manifest must be valid before anything is written
             objects.load(manifest, namespace or "default")
-        return [self._apply_one(manifest_data(m), namespace) for m in written]
+        stored = []
+        for i, manifest in enumerate(written):
+            if i:  # kubectl sends one request at a time; in between, controllers react to the last one
+                self.clock.run(0)  # (a new namespace gets its default ServiceAccount); no time passes
+            stored.append(self._apply_one(manifest_data(manifest), namespace))
+        return stored
 
     def _apply_one(self, manifest: dict, namespace: str | None) -> dict:
         kind = objects.kind_for(str(manifest.get("apiVersion")), str(manifest.get("kind")))

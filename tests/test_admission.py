@@ -275,3 +275,11 @@ def test_limit_ranger_ratio(api):
     api.create(limit_range({"type": "Container", "maxLimitRequestRatio": {"cpu": "2"}}))
     assert forbidden(lambda: api.create(pod(resources={"requests": {"cpu": "100m"}, "limits": {"cpu": "300m"}}))) == (
         'pods "web" is forbidden: cpu max limit to request ratio per Container is 2, but provided ratio is 3.000000')
+
+
+def test_a_namespace_and_its_pods_can_be_applied_together():
+    cluster = Cluster(seed=0)
+    stored = cluster.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+                           "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\n"
+                           "spec: {containers: [{name: api, image: 'httpd:2.4'}]}\n")
+    assert stored[1]["spec"]["serviceAccountName"] == "default" and cluster.now == 0
