@@ -283,3 +283,15 @@ def test_a_namespace_and_its_pods_can_be_applied_together():
                            "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\n"
                            "spec: {containers: [{name: api, image: 'httpd:2.4'}]}\n")
     assert stored[1]["spec"]["serviceAccountName"] == "default" and cluster.now == 0
+
+
+def test_a_deleted_namespace_takes_its_service_account_along():
+    cluster = Cluster(seed=0)
+    cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    cluster.run(1)
+    assert cluster.api.list("serviceaccounts", "team")[0]["metadata"]["name"] == "default"
+    cluster.api.delete("namespaces", "team")
+    cluster.run(5)
+    assert cluster.api.list("serviceaccounts", "team") == []
+    with pytest.raises(StatusError, match='^namespaces "team" not found$'):
+        cluster.api.get("namespaces", "team")

@@ -446,3 +446,11 @@ def test_create_leaves_the_callers_manifest_alone(cluster):
     before = json.dumps(manifest, sort_keys=True)
     api.create(manifest)
     assert json.dumps(manifest, sort_keys=True) == before
+
+
+def test_events_created_through_the_api_expire_too(cluster):
+    clock, _, api = cluster
+    api.create({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "hello"},
+                "involvedObject": {"kind": "Pod", "name": "web", "namespace": "default"}, "reason": "Test"})
+    clock.run(3661)
+    assert api.list("events") == []

@@ -44,6 +44,7 @@ from k8scourse.api.errors import (
     conflict,
     not_found,
 )
+from k8scourse.api.event import Event
 from k8scourse.api.fields import FieldSelector, parse_field_selector
 from k8scourse.api.immutability import update_errors
 from k8scourse.api.meta import generate_name
@@ -319,7 +320,7 @@ class APIServer:
             _pod_spec_to_v1(info, obj)
             obj = _in_go_order(obj)
             key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
-            if not self.store.compare_and_swap(key, 0, _dumps(obj)):  # 0: only if absent
+            if not self.store.compare_and_swap(key, 0, _dumps(obj), lease=self._lease_of(info)):  # 0: if absent
                 raise already_exists(group_resource(info), meta["name"])
         except Exception:
             if info.KIND == "Service":  # the allocation is rolled back with the failed create
@@ -361,10 +362,14 @@ class APIServer:
                 raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
             self.admission.validate("UPDATE", info, merged, old)
         stored = _in_go_order(merged)
-        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored)):
+        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored), lease=self._lease_of(info)):
             raise conflict(group_resource(info), meta["name"], STALE)
         stored["metadata"]["resourceVersion"] = str(self.store.revision)
         return stored
+
+    def _lease_of(self, info: Kind) -> int | None:
+        """The etcd lease an object is written with: Events live ``--event-ttl`` from their last write."""
+        return self._leases.lease_for(self.event_ttl_seconds) if info.KIND == "Event" else None
 
     def update_status(self, obj: Mapping[str, Any]) -> dict:
         return self.update(obj, subresource="status")
@@ -466,8 +471,7 @@ class APIServer:
                 event = orjson.loads(kv.value)
                 event["count"] += 1
                 event["lastTimestamp"] = now
-                self.store.put(self.key("events", name, namespace), _dumps(event),
-                               lease=self._leases.lease_for(self.event_ttl_seconds))
+                self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))
                 return
         # client-go names events <object>.<hex of the time in ns>, so they sort by time;
         # several at one virtual instant get the next free nanosecond.
@@ -487,8 +491,7 @@ class APIServer:
             "reason": reason, "message": message, "source": {"component": source},
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type,
         }  # in core/v1 Event's field order
-        self.store.put(self.key("events", name, namespace), _dumps(event),
-                       lease=self._leases.lease_for(self.event_ttl_seconds))
+        self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))
 
     # --- watch --------------------------------------------------------------------
 
