@@ -295,3 +295,11 @@ def test_a_deleted_namespace_takes_its_service_account_along():
     assert cluster.api.list("serviceaccounts", "team") == []
     with pytest.raises(StatusError, match='^namespaces "team" not found$'):
         cluster.api.get("namespaces", "team")
+
+
+def test_kubectl_apply_of_a_namespace_and_its_pods_works_too():
+    cluster = Cluster(seed=0)
+    result = cluster.kubectl("apply -f -", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+                                           "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\n"
+                                           "spec: {containers: [{name: api, image: 'httpd:2.4'}]}\n")
+    assert result == "namespace/shop created\npod/api created\n"
