@@ -52,7 +52,7 @@ DEFAULT_ADMISSION_PLUGINS = tuple(p for p in AdmissionChain.V1_31_PLUGINS if p !
 class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
-    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = DEFAULT_ADMISSION_PLUGINS,
+    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
                  percentage_of_nodes_to_score: int = 0) -> None:
         self.seed = seed
         self.clock = VirtualClock()

@@ -73,6 +73,14 @@ def test_chains_have_named_lists_and_run_in_upstreams_order(api):
     assert chain.names == AdmissionChain.V1_31_PLUGINS  # AllOrderedPlugins, whatever the flag's order
 
 
+def test_the_plugin_list_may_be_the_flags_text_and_nothing_else(api):
+    assert AdmissionChain(api, "LimitRanger,NamespaceLifecycle").names == ("NamespaceLifecycle", "LimitRanger")
+    with pytest.raises(ValueError, match='plugin "PodSecurityPolicy" is unknown'):  # removed in v1.25
+        AdmissionChain(api, "NamespaceLifecycle,PodSecurityPolicy")
+    with pytest.raises(TypeError, match="admission plugins must be names"):
+        AdmissionChain(api, [AdmissionChain])
+
+
 def test_the_cluster_runs_v131s_plugins_and_the_seeds_on_request():
     assert "ServiceAccount" in Cluster(seed=0).api.admission.names
     seed = Cluster(seed=0, admission_plugins=AdmissionChain.SEED_PLUGINS)

@@ -200,7 +200,7 @@ class APIServer:
     """A faithful-in-behaviour, tiny-in-size kube-apiserver over an etcd ``Store``."""
 
     def __init__(self, store: Store, clock: VirtualClock, rng: random.Random,
-                 admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
+                 admission_plugins: Iterable[str] | str = AdmissionChain.SEED_PLUGINS,
                  service_cluster_ip_range: str = "10.96.0.0/12", event_ttl_seconds: int = EVENT_TTL_SECONDS) -> None:
         self.store, self.clock, self.rng = store, clock, rng
         self.admission = AdmissionChain(self, admission_plugins)

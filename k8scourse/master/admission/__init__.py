@@ -57,8 +57,11 @@ class AdmissionChain:
     V1_31_PLUGINS = ("NamespaceLifecycle", "LimitRanger", "ServiceAccount", "TaintNodesByCondition", "PodSecurity",
                      "Priority", "DefaultTolerationSeconds", "RuntimeClass", "ResourceQuota")
 
-    def __init__(self, api: APIServer, names: Iterable[str]) -> None:
-        names = list(names)
+    def __init__(self, api: APIServer, names: Iterable[str] | str) -> None:
+        """``names``: plugin names, or the flag's comma-separated text (``"NamespaceLifecycle,LimitRanger"``)."""
+        names = names.split(",") if isinstance(names, str) else list(names)
+        if not all(isinstance(name, str) for name in names):
+            raise TypeError(f"admission plugins must be names (str), not {names!r}")
         unknown = [n for n in names if n not in PLUGINS]
         if unknown:
             raise FieldValidationError([invalid("--enable-admission-plugins", unknown[0],
