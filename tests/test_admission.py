@@ -311,3 +311,12 @@ def test_kubectl_apply_of_a_namespace_and_its_pods_works_too():
                                            "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\n"
                                            "spec: {containers: [{name: api, image: 'httpd:2.4'}]}\n")
     assert result == "namespace/shop created\npod/api created\n"
+
+
+def test_on_update_mutating_admission_runs_before_validation(cluster):
+    created = cluster.api.create(pod("updated"))
+    spec = {k: v for k, v in created["spec"].items() if k not in ("priority", "preemptionPolicy", "tolerations")}
+    labelled = {**created, "metadata": {**created["metadata"], "labels": {"tier": "web"}}, "spec": spec}
+    updated = cluster.api.update(labelled)  # Priority and DefaultTolerationSeconds put back what was left out
+    assert updated["metadata"]["labels"] == {"tier": "web"}
+    assert (updated["spec"]["priority"], updated["spec"]["tolerations"]) == (0, [NOT_READY, UNREACHABLE])
