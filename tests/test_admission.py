@@ -320,3 +320,15 @@ def test_on_update_mutating_admission_runs_before_validation(cluster):
     updated = cluster.api.update(labelled)  # Priority and DefaultTolerationSeconds put back what was left out
     assert updated["metadata"]["labels"] == {"tier": "web"}
     assert (updated["spec"]["priority"], updated["spec"]["tolerations"]) == (0, [NOT_READY, UNREACHABLE])
+
+
+def test_describe_prints_projected_sources_as_kubectl_v0_31_does():
+    from k8scourse.kubectl.describe import projected_volume_lines
+
+    projected = {"sources": [{"secret": {"name": "creds"}}, {"configMap": {"name": "cfg", "optional": True}},
+                             {"serviceAccountToken": {"path": "token"}}, {"downwardAPI": {}}, 5]}
+    assert [" ".join(line.split()) for line in projected_volume_lines(projected)] == [
+        "Type: Projected (a volume that contains injected data from multiple sources)",
+        "SecretName: creds", "SecretOptionalName: <nil>", "ConfigMapName: cfg", "ConfigMapOptional: true",
+        "TokenExpirationSeconds: 3600", "DownwardAPI: true"]
+    assert len(projected_volume_lines({"sources": 5})) == len(projected_volume_lines("x")) == 1

@@ -260,7 +260,8 @@ def _optional_pointer(ref: Mapping[str, Any]) -> str:
 def projected_volume_lines(projected: Mapping[str, Any]) -> list[str]:
     """printProjectedVolumeSource as of kubectl v0.31.0: one entry per source, secret first."""
     lines = ["    Type:\tProjected (a volume that contains injected data from multiple sources)"]
-    for source in projected.get("sources") or ():
+    sources = projected.get("sources") if isinstance(projected, Mapping) else None
+    for source in sources if isinstance(sources, list) else ():
         if not isinstance(source, Mapping):
             continue
         if isinstance(source.get("secret"), Mapping):
@@ -272,7 +273,8 @@ def projected_volume_lines(projected: Mapping[str, Any]) -> list[str]:
             lines += [f"    ConfigMapName:\t{source['configMap'].get('name', '')}",
                       f"    ConfigMapOptional:\t{_optional_pointer(source['configMap'])}"]
         elif isinstance(source.get("serviceAccountToken"), Mapping):
-            lines.append(f"    TokenExpirationSeconds:\t{source['serviceAccountToken'].get('expirationSeconds', 0)}")
+            # SetDefaults_ServiceAccountTokenProjection: an hour unless the pod says otherwise
+            lines.append(f"    TokenExpirationSeconds:\t{source['serviceAccountToken'].get('expirationSeconds', 3600)}")
     return lines
 
 
