@@ -332,3 +332,10 @@ def test_describe_prints_projected_sources_as_kubectl_v0_31_does():
         "SecretName: creds", "SecretOptionalName: <nil>", "ConfigMapName: cfg", "ConfigMapOptional: true",
         "TokenExpirationSeconds: 3600", "DownwardAPI: true"]
     assert len(projected_volume_lines({"sources": 5})) == len(projected_volume_lines("x")) == 1
+
+
+def test_kubectl_lists_service_accounts():
+    cluster = Cluster(seed=0)
+    cluster.run(5)
+    assert cluster.kubectl("get sa") == "NAME      SECRETS   AGE\ndefault   0         5s\n"
+    assert cluster.etcd.get("/registry/serviceaccounts/kube-system/default") is not None
