@@ -339,3 +339,12 @@ def test_kubectl_lists_service_accounts():
     cluster.run(5)
     assert cluster.kubectl("get sa") == "NAME      SECRETS   AGE\ndefault   0         5s\n"
     assert cluster.etcd.get("/registry/serviceaccounts/kube-system/default") is not None
+
+
+def test_pods_get_their_service_accounts_image_pull_secrets(cluster):
+    cluster.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "puller"},
+                        "imagePullSecrets": [{"name": "regcred"}]})
+    created = cluster.api.create(with_spec(pod("pulled"), serviceAccountName="puller"))
+    assert created["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
+    own = cluster.api.create(with_spec(pod("own-pull"), serviceAccountName="puller", imagePullSecrets=[{"name": "x"}]))
+    assert own["spec"]["imagePullSecrets"] == [{"name": "x"}]
