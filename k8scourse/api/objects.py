@@ -112,7 +112,7 @@ def load_all(text: str, namespace: str = "default") -> list[KubeObject]:
 
 
 __all__ = [
-    "KINDS", "KubeObject", "decoded", "documents", "NoKindMatchError", "UnknownResourceError", "kind_for", "kind_for_resource",
-    "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
+    "KINDS", "KubeObject", "decoded", "documents", "NoKindMatchError", "UnknownResourceError", "kind_for",
+    "kind_for_resource", "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
     "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event", "Lease", "ServiceAccount",
 ]

@@ -308,11 +308,14 @@ class APIServer:
         meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         meta["creationTimestamp"] = rfc3339(self.clock.now)
         meta.pop("resourceVersion", None)
-        if info.KIND == "Pod":  # the pod strategy's PrepareForCreate, after mutating admission
-            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
         if info.KIND in GENERATION_KINDS:
             meta["generation"] = 1
         loaded.validate()
+        if info.KIND == "Pod":
+            # The pod strategy's PrepareForCreate: after mutating admission, so the QoS class sees
+            # LimitRanger's defaults. Upstream runs it just before validation; status is not
+            # validated, so doing it just after is the same, and reads only valid quantities.
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
         if info.KIND == "Service":  # the service registry allocates the cluster IP (BeginCreate)
             self.service_ips.assign(obj["spec"])
         try:

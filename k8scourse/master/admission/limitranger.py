@@ -46,7 +46,7 @@ def _merge_container(container: dict, limits: dict, requests: dict, prefix: str)
         filled = sorted(name for name in defaults if name not in own)
         if filled:
             resources[key] = {**own, **{name: defaults[name] for name in filled}}
-            notes.append(f"{', '.join(filled)} {word} for {prefix} {container['name']}")
+            notes.append(f"{', '.join(filled)} {word} for {prefix} {container.get('name', '')}")
     return notes
 
 

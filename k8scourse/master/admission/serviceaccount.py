@@ -87,13 +87,14 @@ def mount_token(api: APIServer, pod: dict) -> None:
     cluster's seeded RNG (names.SimpleNameGenerator upstream)."""
     spec = pod["spec"]
     volumes = spec.get("volumes") or []
-    existing = next((v["name"] for v in volumes if v.get("name", "").startswith(VOLUME_PREFIX)), None)
+    names = [v.get("name") for v in volumes if isinstance(v, dict)]
+    existing = next((n for n in names if isinstance(n, str) and n.startswith(VOLUME_PREFIX)), None)
     name = existing or generate_name(VOLUME_PREFIX, api.rng)
     mount = {"name": name, "readOnly": True, "mountPath": TOKEN_MOUNT_PATH}
     needed = False
     for container in [*(spec.get("initContainers") or ()), *(spec.get("containers") or ())]:
         mounts = container.get("volumeMounts") or []
-        if not any(m.get("mountPath") == TOKEN_MOUNT_PATH for m in mounts):
+        if not any(isinstance(m, dict) and m.get("mountPath") == TOKEN_MOUNT_PATH for m in mounts):
             container["volumeMounts"] = [*mounts, dict(mount)]
             needed = True
     if existing is None and needed:

@@ -25,7 +25,8 @@ DEFAULT_TOLERATION_SECONDS = 300  # defaultNotReadyTolerationSeconds, defaultUnr
 
 def _tolerates(tolerations: list[dict], key: str) -> bool:
     """An existing toleration with this key (or none) and effect NoExecute (or none)."""
-    return any(t.get("key", "") in (key, "") and t.get("effect", "") in (NO_EXECUTE, "") for t in tolerations)
+    return any(isinstance(t, dict) and t.get("key", "") in (key, "") and t.get("effect", "") in (NO_EXECUTE, "")
+               for t in tolerations)
 
 
 class DefaultTolerationSeconds(AdmissionPlugin):
