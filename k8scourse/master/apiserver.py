@@ -197,7 +197,13 @@ class _Watcher:
 
 
 class APIServer:
-    """A faithful-in-behaviour, tiny-in-size kube-apiserver over an etcd ``Store``."""
+    """A faithful-in-behaviour, tiny-in-size kube-apiserver over an etcd ``Store``.
+
+    ``admission_plugins`` is ``--enable-admission-plugins``; on its own the
+    apiserver runs the seed's four (no ServiceAccount plugin, so it needs no
+    controller-manager), while ``Cluster`` runs v1.31's as kubeadm sets them up.
+    ``event_ttl_seconds`` is ``--event-ttl``.
+    """
 
     def __init__(self, store: Store, clock: VirtualClock, rng: random.Random,
                  admission_plugins: Iterable[str] | str = AdmissionChain.SEED_PLUGINS,
