@@ -28,6 +28,7 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.namespace import NamespaceController
+from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
@@ -42,6 +43,12 @@ POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
 
+#: A v1.31 kubeadm cluster's admission plugins (AdmissionChain.V1_31_PLUGINS), for now without
+#: TaintNodesByCondition: the not-ready taint it gives each new Node is lifted by the node
+#: lifecycle controller once the node is Ready, and until that controller runs here no pod
+#: could ever be scheduled. Add it back together with that controller.
+DEFAULT_ADMISSION_PLUGINS = tuple(p for p in AdmissionChain.V1_31_PLUGINS if p != "TaintNodesByCondition")
+
 
 class WaitTimeout(TimeoutError):
     """``Cluster.wait_for`` ran out of virtual time (``kubectl wait``'s ``timed out waiting``)."""
@@ -50,7 +57,7 @@ class WaitTimeout(TimeoutError):
 class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
-    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
+    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
                  percentage_of_nodes_to_score: int = 0) -> None:
         self.seed = seed
         self.clock = VirtualClock()
@@ -60,13 +67,14 @@ class Cluster:
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
-        self.controllers = [NamespaceController(self.api, self.clock)]
+        self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock)]
         self.kubelets: dict[str, Kubelet] = {}
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
         for controller in self.controllers:
             controller.start()
+        self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
         self.use()  # %kubectl talks to the newest cluster
 
     @classmethod
@@ -147,7 +155,12 @@ class Cluster:
             written = list(manifests)
         for manifest in written:  # every manifest must be valid before anything is written
             objects.load(manifest, namespace or "default")
-        return [self._apply_one(manifest_data(m), namespace) for m in written]
+        stored = []
+        for i, manifest in enumerate(written):
+            if i:  # kubectl sends one request at a time; in between, controllers react to the last one
+                self.clock.run(0)  # (a new namespace gets its default ServiceAccount); no time passes
+            stored.append(self._apply_one(manifest_data(manifest), namespace))
+        return stored
 
     def _apply_one(self, manifest: dict, namespace: str | None) -> dict:
         kind = objects.kind_for(str(manifest.get("apiVersion")), str(manifest.get("kind")))

@@ -231,7 +231,7 @@ def test_services_and_events(cluster: Cluster) -> None:
     cluster.run("apply -f -", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
                               "spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}\n")
     assert cluster.run("get svc -o wide").splitlines()[0] == (
-        "NAME   TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE   SELECTOR")
+        "NAME   TYPE        CLUSTER-IP       EXTERNAL-IP   PORT(S)   AGE   SELECTOR")
     assert "ClusterIP" in cluster.run("get svc web") and "80/TCP" in cluster.run("get svc web")
     pod = cluster.pod("web")
     cluster.api.record_event(pod, "Normal", "Scheduled", "Successfully assigned default/web to node-1",

@@ -362,6 +362,12 @@ def _quota_row(quota: Mapping[str, Any], now: float) -> list[str]:
             age(quota["metadata"].get("creationTimestamp"), now)]
 
 
+def _service_account_row(account: Mapping[str, Any], now: float) -> list[str]:
+    """printServiceAccount: how many Secrets it lists (none since tokens are projected)."""
+    return [account["metadata"]["name"], str(len(account.get("secrets") or ())),
+            age(account["metadata"].get("creationTimestamp"), now)]
+
+
 def _default_row(obj: Mapping[str, Any], now: float) -> list[str]:
     return [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp", "")]
 
@@ -404,6 +410,7 @@ TABLES: dict[str, TableSpec] = {
     "horizontalpodautoscalers": _spec("NAME|REFERENCE|TARGETS|MINPODS|MAXPODS|REPLICAS|AGE", _hpa_row),
     "services": _spec("NAME|TYPE|CLUSTER-IP|EXTERNAL-IP|PORT(S)|AGE|SELECTOR", _service_row, 6),
     "resourcequotas": _spec("NAME|REQUEST|LIMIT|AGE", _quota_row),
+    "serviceaccounts": _spec("NAME|SECRETS|AGE", _service_account_row),
 }
 DEFAULT_TABLE = _spec("NAME|CREATED AT", _default_row)
 
