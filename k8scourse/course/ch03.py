@@ -44,7 +44,7 @@ def _difference(chosen: Iterable[str], wanted: Iterable[str]) -> str | None:
     extra, missing = sorted(set(chosen) - set(wanted)), sorted(set(wanted) - set(chosen))
     problems = ([f"it also selects {', '.join(extra)}"] if extra else []) + \
                ([f"it misses {', '.join(missing)}"] if missing else [])
-    return "; ".join(problems) or None
+    return "; ".join(problems) + "." if problems else None
 
 
 def selects_exactly(cluster: Any, wanted: Iterable[str]) -> Predicate:
@@ -74,19 +74,10 @@ def has_a_release_but_not_stable(cluster: Any) -> Predicate:
         chosen = selected(_selector(text), labels)
         wanted = [name for name, pod in labels.items() if "release" in pod and pod["release"] != "stable"]
         if "shop-web-beta" in wanted and "shop-web-beta" not in chosen:
-            return "it misses a Pod labelled release=beta that someone may start tomorrow"
+            return "it misses shop-web-beta, labelled release=beta, that someone may start tomorrow."
         return _difference(chosen, wanted) or True
 
     return predicate
-
-
-def as_selectors(answer: Any) -> frozenset[str]:
-    """Several selectors in any order, each in its canonical form (``app = shop`` is ``app=shop``)."""
-    if isinstance(answer, str) or not isinstance(answer, (list, tuple, set, frozenset)):
-        raise AnswerTypeError("a list of selectors, such as [\"app=shop\"]", answer)
-    if not all(isinstance(item, str) for item in answer):
-        raise AnswerTypeError("a list of selectors (texts in quotes)", answer)
-    return frozenset(str(parse_selector(item)) for item in answer)
 
 
 def allows_only_node(cluster: Any, node: str, forbidden_prefix: str = "kubernetes.io/") -> Predicate:
@@ -103,7 +94,9 @@ def allows_only_node(cluster: Any, node: str, forbidden_prefix: str = "kubernete
                          if wanted.matches(n["metadata"].get("labels") or {}))
         if allowed == [node]:
             return True
-        return f"it allows {', '.join(allowed)}" if allowed else "no node has all those labels: the Pod would stay Pending"
+        if allowed:
+            return f"it allows {', '.join(allowed)}."
+        return "no node has all those labels: the Pod would stay Pending."
 
     return predicate
 
