@@ -68,6 +68,12 @@ def test_not_a_pod_manifest(mailbox, answer: object, message: str) -> None:
     assert mailbox(answer) == message
 
 
+def test_a_pod_that_never_runs(mailbox) -> None:
+    nowhere = MAILBOX.replace("spec:\n", "spec:\n  nodeSelector: {disktype: none}\n", 1)
+    assert mailbox(nowhere) == ("its containers are not all running after 60 s: "
+                                "look at kubectl describe pod mailbox-check-1.")
+
+
 def test_a_manifest_the_apiserver_refuses(mailbox) -> None:
     assert mailbox(MAILBOX.replace("image: busybox:1.36\n    command", "command", 1)).startswith(
         "the apiserver refuses it: ")

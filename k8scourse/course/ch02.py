@@ -33,12 +33,19 @@ def _manifest(answer: Any) -> dict | str:
     return dict(answer)
 
 
-def shares_a_file(cluster: Any, writer: tuple[str, str], reader: tuple[str, str], wait: float = 10) -> Predicate:
+def _all_running(pod: Mapping[str, Any]) -> bool:
+    """Every container of the stored Pod is running."""
+    statuses = pod.get("status", {}).get("containerStatuses") or []
+    return len(statuses) == len(pod["spec"]["containers"]) and all("running" in s["state"] for s in statuses)
+
+
+def shares_a_file(cluster: Any, writer: tuple[str, str], reader: tuple[str, str], wait: float = 60) -> Predicate:
     """A predicate: in the learner's Pod, what ``writer`` writes, ``reader`` reads.
 
     ``writer`` and ``reader`` are (container, file path). The Pod runs under
-    a fresh name (``<name>-check-N``), as ``kubectl exec`` into each container
-    would test it on a real cluster.
+    a fresh name (``<name>-check-N``) until all its containers run (at most
+    ``wait`` seconds); then the check writes and reads as ``kubectl exec``
+    into each container would on a real cluster.
     """
     attempts = 0
 
@@ -54,10 +61,11 @@ def shares_a_file(cluster: Any, writer: tuple[str, str], reader: tuple[str, str]
             cluster.apply({**pod, "metadata": metadata})
         except ValueError as error:
             return f"the apiserver refuses it: {error}"
-        cluster.run(wait)
-        node = cluster.pod(name)["spec"].get("nodeName")
-        if not node:
-            return "the Pod was not scheduled."
+        try:
+            cluster.wait_for(lambda: _all_running(cluster.pod(name)), timeout=wait)
+        except TimeoutError:
+            return f"its containers are not all running after {wait:g} s: look at kubectl describe pod {name}."
+        node = cluster.pod(name)["spec"]["nodeName"]
         runtime = cluster.kubelets[node].runtime
         try:
             source, target = runtime.find(name, writer[0]), runtime.find(name, reader[0])
