@@ -50,6 +50,11 @@ def test_sets_of_names_in_any_order() -> None:
     assert digest(["b", "A"], as_choices) == digest("a,b", as_choices)
 
 
+def test_a_wrong_answer_is_shown_as_the_learner_wrote_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert not check("letters", ["c", "a"], digest=digest(["a", "b"], as_choices), normalize=as_choices)
+    assert capsys.readouterr().out == "✘ letters: ['c', 'a'] is not right.\n"
+
+
 def test_wrong_type_gets_a_friendly_message(capsys: pytest.CaptureFixture[str]) -> None:
     assert not check("pods", 42, digest=digest(["web"], as_names), normalize=as_names)
     assert capsys.readouterr().out == "✘ pods: expected a list of names, got the number 42.\n"
