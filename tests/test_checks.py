@@ -39,7 +39,8 @@ def test_a_common_wrong_answer_gets_its_own_hint(capsys: pytest.CaptureFixture[s
         "✘ state store: The apiserver keeps no state of its own: where does it write?\n")
 
 
-@pytest.mark.parametrize("answer", ["scheduler", "kube-scheduler", " Kube-Scheduler ", "kube scheduler"])
+@pytest.mark.parametrize("answer", ["scheduler", "kube-scheduler", " Kube-Scheduler ", "kube scheduler",
+                                    "the scheduler"])
 def test_component_names_have_equivalents(answer: str) -> None:
     assert as_component(answer) == "kube-scheduler"
 

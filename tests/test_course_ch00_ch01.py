@@ -98,11 +98,13 @@ def test_binding_in_finds_the_first_version_with_a_node(cluster: Cluster, capsys
     is_binding = binding_in(cluster, key)
     first = kv.create_revision + 1  # the scheduler binds straight after the create
     assert is_binding((first, node)) is True
-    assert is_binding((kv.create_revision, node)) == f"at revision {kv.create_revision}, spec.nodeName is not {node!r}."
+    assert is_binding([first, node]) is True  # a list is as good as a tuple
+    assert is_binding((kv.create_revision, node)) == f"at revision {kv.create_revision}, the Pod has no node yet: look later."
+    assert is_binding((first, "node-9")) == f"at revision {first}, spec.nodeName is not 'node-9'."
     assert is_binding((kv.mod_revision, node)) == (
         f"spec.nodeName was already set before revision {kv.mod_revision}: look earlier.")
     assert is_binding((10**6, node)).startswith("etcd has no revision 1000000 yet")
-    assert not check("binding", [first, node], predicate=is_binding)
+    assert not check("binding", (first, node, 3), predicate=is_binding)
     assert "expected a pair (revision, node)" in capsys.readouterr().out
 
 
@@ -123,8 +125,9 @@ def test_same_number_says_which_way_it_is_off(capsys: pytest.CaptureFixture[str]
     assert is_four(4) is True and is_four(4.0) is True
     assert is_four(3) == "3 is too low: count the first one"
     assert is_four(5.5) == "5.5 is too high: nothing after the crash"
-    assert not check("writes", "4", predicate=is_four)
-    assert capsys.readouterr().out == "✘ writes: expected a number, got the text '4'.\n"
+    assert is_four("4") is True
+    assert not check("writes", "four", predicate=is_four)
+    assert capsys.readouterr().out == "✘ writes: expected a number, got the text 'four'.\n"
 
 
 @pytest.mark.parametrize("answer", ["node lifecycle controller", "kube-controller-manager", "Controller Manager",

@@ -40,8 +40,8 @@ def as_text(answer: Any) -> str:
 
 
 def as_component(answer: Any) -> str:
-    """A Kubernetes component's name; ``scheduler`` counts as ``kube-scheduler``."""
-    text = as_text(answer).strip("`'\" .")
+    """A Kubernetes component's name; ``scheduler`` and ``the scheduler`` count as ``kube-scheduler``."""
+    text = as_text(answer).strip("`'\" .").removeprefix("the ")
     return _COMPONENTS.get(text, text)
 
 

@@ -62,7 +62,7 @@ def binding_in(cluster: Cluster, key: str) -> Predicate:
     """A check that an answer ``(revision, node)`` is the revision at which the Pod at ``key`` got its node."""
 
     def is_the_binding(answer: Any) -> bool | str:
-        if not isinstance(answer, tuple) or len(answer) != 2:
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
             raise AnswerTypeError('a pair (revision, node), such as (12, "node-1")', answer)
         revision, node = answer
         if isinstance(revision, bool) or not isinstance(revision, int):
@@ -72,7 +72,10 @@ def binding_in(cluster: Cluster, key: str) -> Predicate:
         version = cluster.etcd.get(key, revision=revision)
         if version is None or version.mod_revision != revision:
             return f"the Pod's key was not written at revision {revision}: that revision changed another key."
-        if _node_name(version.value) != node:
+        stored_node = _node_name(version.value)
+        if stored_node is None:
+            return f"at revision {revision}, the Pod has no node yet: look later."
+        if stored_node != node:
             return f"at revision {revision}, spec.nodeName is not {node!r}."
         if revision > version.create_revision and _node_name(cluster.etcd.get(key, revision=revision - 1).value):
             return f"spec.nodeName was already set before revision {revision}: look earlier."
@@ -119,9 +122,15 @@ def runs_with_volume(cluster: Cluster, pod: str, mount_path: str, timeout: float
 
 
 def same_number(truth: float, too_low: str, too_high: str) -> Predicate:
-    """A check that a number equals ``truth`` (read from the cluster); a wrong one learns which way it is off."""
+    """A check that a number (``4``, ``4.0`` or ``"4"``) equals ``truth``, read from the cluster;
+    a wrong one learns which way it is off, and why."""
 
     def is_the_number(answer: Any) -> bool | str:
+        if isinstance(answer, str):  # "4" counts as 4
+            try:
+                answer = float(answer)
+            except ValueError:
+                raise AnswerTypeError("a number", answer) from None
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             raise AnswerTypeError("a number", answer)
         if answer == truth:
