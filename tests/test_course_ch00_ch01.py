@@ -99,7 +99,8 @@ def test_binding_in_finds_the_first_version_with_a_node(cluster: Cluster, capsys
     first = kv.create_revision + 1  # the scheduler binds straight after the create
     assert is_binding((first, node)) is True
     assert is_binding([first, node]) is True  # a list is as good as a tuple
-    assert is_binding((kv.create_revision, node)) == f"at revision {kv.create_revision}, the Pod has no node yet: look later."
+    assert is_binding((kv.create_revision, node)) == (
+        f"at revision {kv.create_revision}, the Pod has no node yet: look later.")
     assert is_binding((first, "node-9")) == f"at revision {first}, spec.nodeName is not 'node-9'."
     assert is_binding((kv.mod_revision, node)) == (
         f"spec.nodeName was already set before revision {kv.mod_revision}: look earlier.")
