@@ -40,7 +40,7 @@ def test_a_common_wrong_answer_gets_its_own_hint(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.parametrize("answer", ["scheduler", "kube-scheduler", " Kube-Scheduler ", "kube scheduler",
-                                    "the scheduler"])
+                                    "the scheduler", "default-scheduler"])
 def test_component_names_have_equivalents(answer: str) -> None:
     assert as_component(answer) == "kube-scheduler"
 

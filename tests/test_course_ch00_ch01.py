@@ -66,6 +66,7 @@ OBJECTS = [("Pod", "default", "db"), ("Node", None, "node-2"), ("Lease", "kube-n
 def test_keys_for_accepts_the_keys_the_apiserver_uses(cluster: Cluster) -> None:
     right = ["/registry/pods/default/db", "/registry/minions/node-2", "/registry/leases/kube-node-lease/node-2"]
     assert keys_for(cluster, OBJECTS)(right) is True
+    assert keys_for(cluster, OBJECTS)([f" {key}/" for key in right]) is True
 
 
 @pytest.mark.parametrize("keys, why", [
@@ -132,7 +133,7 @@ def test_same_number_says_which_way_it_is_off(capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("answer", ["node lifecycle controller", "kube-controller-manager", "Controller Manager",
-                                    "the node controller"])
+                                    "the node controller", "node-controller"])
 def test_a_controller_counts_as_the_controller_manager(answer: str) -> None:
     assert as_component_running(answer) == "kube-controller-manager"
     assert as_component_running("kubelet") == "kubelet"

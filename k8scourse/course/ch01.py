@@ -35,6 +35,7 @@ def keys_for(cluster: Cluster, objects: Sequence[ObjectRef]) -> Predicate:
         if len(keys) != count:
             return f"give one key for each of the {count} objects, in order; this list has {len(keys)}."
         for key, (kind, namespace, name) in zip(keys, objects):
+            key = key.strip().rstrip("/")  # "/registry/pods/shop/api/" names the same key
             kv = cluster.etcd.get(key)
             if kv is None:
                 return f"etcd has no key {key!r}. {_why_no_key(key, kind, namespace)}"
