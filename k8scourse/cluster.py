@@ -28,6 +28,7 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.namespace import NamespaceController
+from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
@@ -60,7 +61,7 @@ class Cluster:
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
-        self.controllers = [NamespaceController(self.api, self.clock)]
+        self.controllers = [NamespaceController(self.api, self.clock), NodeLifecycleController(self.api, self.clock)]
         self.kubelets: dict[str, Kubelet] = {}
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
