@@ -42,6 +42,7 @@ from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
 from k8scourse.master.admission import AdmissionChain, Kind, group_resource
+from k8scourse.master.portallocator import DEFAULT_SERVICE_NODE_PORT_RANGE, NodePortAllocator
 from k8scourse.network.service_ips import ServiceIPAllocator
 from k8scourse.timefmt import EPOCH, rfc3339
 
@@ -135,10 +136,12 @@ class APIServer:
 
     def __init__(self, store: Store, clock: VirtualClock, rng: random.Random,
                  admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
-                 service_cluster_ip_range: str = "10.96.0.0/12") -> None:
+                 service_cluster_ip_range: str = "10.96.0.0/12",
+                 service_node_port_range: str = DEFAULT_SERVICE_NODE_PORT_RANGE) -> None:
         self.store, self.clock, self.rng = store, clock, rng
         self.admission = AdmissionChain(self, admission_plugins)
         self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
+        self.node_ports = NodePortAllocator(service_node_port_range, rng, lambda: self.list("services", None))
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
@@ -240,7 +243,8 @@ class APIServer:
         if info.KIND == "Pod":  # pod strategy's PrepareForCreate
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
         if info.KIND == "Service":
-            self.service_ips.assign(obj["spec"])
+            self.node_ports.assign(obj["spec"], meta)  # first: a refused node port must not keep an IP
+            self.service_ips.assign(obj["spec"], meta["name"])
         self.admission.admit("CREATE", info, obj)
         meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         meta["creationTimestamp"] = rfc3339(self.clock.now)
@@ -280,6 +284,8 @@ class APIServer:
             errors = update_errors(info.KIND, old, merged)
             if errors:
                 raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
+            if info.KIND == "Service":
+                self.node_ports.assign(merged["spec"], merged["metadata"], old.get("spec"))
             self.admission.admit("UPDATE", info, merged, old)
         stored = _in_go_order(merged)
         if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored)):
