@@ -245,6 +245,12 @@ def _event_row(event: Mapping[str, Any], now: float) -> list[str]:
             str(event.get("count") or 1), event["metadata"]["name"]]
 
 
+def _lease_row(lease: Mapping[str, Any], now: float) -> list[str]:
+    """printLease: the holder's identity, empty when nobody holds it."""
+    holder = (lease.get("spec") or {}).get("holderIdentity") or ""
+    return [lease["metadata"]["name"], holder, age(lease["metadata"].get("creationTimestamp"), now)]
+
+
 # --- workloads -----------------------------------------------------------------------------------
 
 
@@ -404,6 +410,7 @@ TABLES: dict[str, TableSpec] = {
     "horizontalpodautoscalers": _spec("NAME|REFERENCE|TARGETS|MINPODS|MAXPODS|REPLICAS|AGE", _hpa_row),
     "services": _spec("NAME|TYPE|CLUSTER-IP|EXTERNAL-IP|PORT(S)|AGE|SELECTOR", _service_row, 6),
     "resourcequotas": _spec("NAME|REQUEST|LIMIT|AGE", _quota_row),
+    "leases": _spec("NAME|HOLDER|AGE", _lease_row),
 }
 DEFAULT_TABLE = _spec("NAME|CREATED AT", _default_row)
 

@@ -374,12 +374,14 @@ class APIServer:
 
     # --- events -------------------------------------------------------------------
 
-    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str) -> None:
-        """Create a core/v1 Event about ``obj``; a repeat bumps ``count`` (client-go's event correlator)."""
+    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str,
+                     host: str = "") -> None:
+        """Create a core/v1 Event about ``obj``; a repeat bumps ``count`` (client-go's event correlator).
+        ``source`` is the reporting component, ``host`` its machine (the kubelet's node)."""
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         now = rfc3339(self.clock.now)
-        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source)
+        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source, host)
         name = self._event_keys.get(identity)
         if name is not None:
             kv = self.store.get(self.key("events", name, namespace))
@@ -404,7 +406,8 @@ class APIServer:
             "involvedObject": {"kind": obj["kind"], "namespace": meta.get("namespace", ""),
                                "name": meta["name"], "uid": meta.get("uid", ""),
                                "apiVersion": obj.get("apiVersion", "v1")},
-            "reason": reason, "message": message, "source": {"component": source},
+            "reason": reason, "message": message,
+            "source": {"component": source, "host": host} if host else {"component": source},
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type,
         }  # in core/v1 Event's field order
         self.store.put(self.key("events", name, namespace), _dumps(event))
