@@ -18,7 +18,7 @@ import random
 from typing import Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
-from k8scourse.api.errors import StatusError
+from k8scourse.api.errors import FieldValidationError, StatusError, invalid
 from k8scourse.api.meta import manifest_data
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
@@ -44,6 +44,13 @@ POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 Manifest = Mapping[str, Any] | str
 
 
+def _expect(function: str, value: Any, types: tuple[type, ...], what: str) -> None:
+    """A wrong Python type is the caller's mistake: a TypeError saying what ``function`` takes.
+    A bool is no number here, though Python counts it as an int."""
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise TypeError(f"{function}() takes {what}, got {type(value).__name__}")
+
+
 class WaitTimeout(TimeoutError):
     """``Cluster.wait_for`` ran out of virtual time (``kubectl wait``'s ``timed out waiting``)."""
 
@@ -53,6 +60,7 @@ class Cluster:
 
     def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
                  percentage_of_nodes_to_score: int = 0) -> None:
+        _expect("Cluster", seed, (int,), "an int seed (the same seed tells the same story)")
         self.seed = seed
         self.clock = VirtualClock()
         self.rng = random.Random(seed)
@@ -74,6 +82,9 @@ class Cluster:
     def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
                    **options: Any) -> "Cluster":
         """A ready cluster: ``nodes`` nodes registered and Ready, nothing else running."""
+        _expect("quickstart", nodes, (int,), "a number of nodes (an int)")
+        if nodes < 0:
+            raise FieldValidationError([invalid("nodes", nodes, "must be greater than or equal to 0")])
         cluster = cls(seed, **options)
         for _ in range(nodes):
             cluster.add_node(cpu=cpu, memory=memory)
@@ -89,6 +100,11 @@ class Cluster:
         ``static_pods`` is the kubelet's manifest directory (path -> manifest);
         ``pod_infra_container_image`` its ``--pod-infra-container-image``.
         """
+        _expect("add_node", name, (str, type(None)), "a node name (a string) or None")
+        _expect("add_node", labels, (Mapping, type(None)), "labels as a dict of strings")
+        _expect("add_node", taints, (list, tuple, type(None)), "taints as a list of dicts")
+        for quantity in (cpu, memory):
+            _expect("add_node", quantity, (str, int, float), 'cpu and memory as quantities such as "2" or "4Gi"')
         index = len(self.kubelets) + 1
         name = name or f"node-{index}"
         if name in self.kubelets:
@@ -114,6 +130,7 @@ class Cluster:
 
     def run(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass; every component acts as it would."""
+        _expect("run", seconds, (int, float), "a number of seconds")
         self.clock.run(seconds)
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 300.0, step: float = 0.5) -> float:
@@ -140,12 +157,18 @@ class Cluster:
         Returns the stored objects. Bad manifests raise a ValueError that
         names the field and the rule, before anything is written.
         """
+        what = "a manifest (a dict or YAML text) or a list of them"
+        _expect("apply", namespace, (str, type(None)), "a namespace string or None")
         if isinstance(manifests, str):
             written = objects.documents(manifests)
         elif isinstance(manifests, Mapping):
             written = [manifests]
         else:
+            if isinstance(manifests, (bytes, bytearray)) or not isinstance(manifests, Iterable):
+                raise TypeError(f"apply() takes {what}, got {type(manifests).__name__}")
             written = list(manifests)
+            for manifest in written:
+                _expect("apply", manifest, (str, Mapping), what + " (in the list)")
         for manifest in written:  # every manifest must be valid before anything is written
             objects.load(manifest, namespace or "default")
         return [self._apply_one(manifest_data(m), namespace) for m in written]

@@ -98,6 +98,9 @@ class Framework:
 
     def __init__(self, cache: Cache, spreading: DefaultSpreading, rng: random.Random,
                  percentage_of_nodes_to_score: int = 0) -> None:
+        if not isinstance(percentage_of_nodes_to_score, int) or isinstance(percentage_of_nodes_to_score, bool):
+            raise TypeError(f"percentage_of_nodes_to_score takes an int from 0 to 100, "
+                            f"got {type(percentage_of_nodes_to_score).__name__}")
         if not 0 <= percentage_of_nodes_to_score <= 100:
             raise FieldValidationError([invalid("percentageOfNodesToScore", percentage_of_nodes_to_score,
                                                 "not in valid range [0-100]")])
