@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
@@ -60,8 +61,8 @@ class Cluster:
 
     def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
                  percentage_of_nodes_to_score: int = 0) -> None:
-        _expect("Cluster", seed, (int,), "an int seed (the same seed tells the same story)")
-        self.seed = seed
+        _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
+        self.seed = seed = int(seed)
         self.clock = VirtualClock()
         self.rng = random.Random(seed)
         self.etcd = Store(clock=self.clock)
@@ -82,7 +83,7 @@ class Cluster:
     def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
                    **options: Any) -> "Cluster":
         """A ready cluster: ``nodes`` nodes registered and Ready, nothing else running."""
-        _expect("quickstart", nodes, (int,), "a number of nodes (an int)")
+        _expect("quickstart", nodes, (Integral,), "a number of nodes (an int)")
         if nodes < 0:
             raise FieldValidationError([invalid("nodes", nodes, "must be greater than or equal to 0")])
         cluster = cls(seed, **options)
@@ -104,7 +105,7 @@ class Cluster:
         _expect("add_node", labels, (Mapping, type(None)), "labels as a dict of strings")
         _expect("add_node", taints, (list, tuple, type(None)), "taints as a list of dicts")
         for quantity in (cpu, memory):
-            _expect("add_node", quantity, (str, int, float), 'cpu and memory as quantities such as "2" or "4Gi"')
+            _expect("add_node", quantity, (str, Real), 'cpu and memory as quantities such as "2" or "4Gi"')
         index = len(self.kubelets) + 1
         name = name or f"node-{index}"
         if name in self.kubelets:
@@ -130,7 +131,7 @@ class Cluster:
 
     def run(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass; every component acts as it would."""
-        _expect("run", seconds, (int, float), "a number of seconds")
+        _expect("run", seconds, (Real,), "a number of seconds")
         self.clock.run(seconds)
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 300.0, step: float = 0.5) -> float:

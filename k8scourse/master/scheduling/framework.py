@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -98,7 +99,7 @@ class Framework:
 
     def __init__(self, cache: Cache, spreading: DefaultSpreading, rng: random.Random,
                  percentage_of_nodes_to_score: int = 0) -> None:
-        if not isinstance(percentage_of_nodes_to_score, int) or isinstance(percentage_of_nodes_to_score, bool):
+        if not isinstance(percentage_of_nodes_to_score, Integral) or isinstance(percentage_of_nodes_to_score, bool):
             raise TypeError(f"percentage_of_nodes_to_score takes an int from 0 to 100, "
                             f"got {type(percentage_of_nodes_to_score).__name__}")
         if not 0 <= percentage_of_nodes_to_score <= 100:
