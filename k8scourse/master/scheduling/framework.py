@@ -192,9 +192,9 @@ class Framework:
         reasons = Counter(verdict.failures)
         plugins = set(verdict.plugins)
         for misfit in resource_misfits(pod, self.snapshot):
-            rows = int(np.count_nonzero(misfit.rows & verdict.passed))
-            reasons[misfit.reason] += rows
-            if rows:
+            count = int(np.count_nonzero(misfit.rows & verdict.passed))
+            reasons[misfit.reason] += count
+            if count:
                 plugins.add(NODE_RESOURCES_FIT)
         if pod.preemption_policy == "Never":
             preemption = NOT_ELIGIBLE
