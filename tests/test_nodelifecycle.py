@@ -61,7 +61,8 @@ def test_cordon_adds_the_unschedulable_taint_and_uncordon_removes_it():
     spec = cluster.api.get("nodes", "node-1")["spec"]
     assert spec["unschedulable"] is True
     assert spec["taints"] == [{**UNSCHEDULABLE, "timeAdded": "2025-01-01T00:00:10Z"}]  # cordoned at 10 s
-    assert "Taints:             node.kubernetes.io/unschedulable:NoSchedule\n" in cluster.kubectl("describe node node-1")
+    described = cluster.kubectl("describe node node-1")
+    assert "Taints:             node.kubernetes.io/unschedulable:NoSchedule\n" in described
     assert "taints" not in cluster.api.get("nodes", "node-2")["spec"]
     cluster.kubectl("uncordon node-1")
     cluster.run(1)

@@ -126,7 +126,8 @@ class NodePortAllocator:
         else:
             used.add(node_port)
             return node_port
-        raise ObjectInvalidError("Service", "", meta.get("name", ""), [invalid(f"spec.ports[{index}].nodePort", node_port, why)])
+        error = invalid(f"spec.ports[{index}].nodePort", node_port, why)
+        raise ObjectInvalidError("Service", "", meta.get("name", ""), [error])
 
     def _next(self, used: set[int]) -> int:
         """AllocateNext: a random free port above the static band, else one in it (randomScanStrategyWithOffset)."""

@@ -82,15 +82,16 @@ class ServiceIPAllocator:
         families = list(spec.get("ipFamilies") or ())
         errors = []
         if policy == "SingleStack" and len(families) == 2:
-            errors.append(invalid("spec.ipFamilyPolicy", policy,
-                                  "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
+            errors.append(invalid("spec.ipFamilyPolicy", policy, "must be 'RequireDualStack' or 'PreferDualStack' "
+                                                                 "when multiple IP families are specified"))
         if headless_selectorless:
             families = families or [family]
             if len(families) < 2 and policy != "SingleStack":
                 families.append("IPv6" if families[0] == "IPv4" else "IPv4")
         else:
             if policy == "RequireDualStack":
-                errors.append(invalid("spec.ipFamilyPolicy", policy, "this cluster is not configured for dual-stack services"))
+                errors.append(invalid("spec.ipFamilyPolicy", policy,
+                                      "this cluster is not configured for dual-stack services"))
             errors += [invalid(f"spec.ipFamilies[{i}]", f, "not configured on this cluster")
                        for i, f in enumerate(families) if f != family]
             families = families or [family]
