@@ -102,6 +102,12 @@ def test_ready_condition_gives_its_taint_until_the_node_is_ready(ready, key):
     assert harness.taints() is None
 
 
+def test_the_admission_plugins_not_ready_taint_goes_once_the_node_is_ready():
+    # TaintNodesByCondition taints every new Node not-ready:NoSchedule; this pass lifts it.
+    harness = Harness(node(taints=[{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]))
+    assert harness.taints() is None
+
+
 def test_not_ready_becoming_unreachable_swaps_the_taints():
     harness = Harness(node(ready="False"))
     harness.set_ready("Unknown")
