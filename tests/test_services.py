@@ -45,10 +45,10 @@ def test_a_node_port_service_gets_a_random_port_above_the_static_band(cluster):
 
 
 def test_node_ports_are_random_from_the_clusters_seed():
-    first = [Cluster(seed=3), Cluster(seed=3), Cluster(seed=4)]
-    for c in first:
+    clusters = [Cluster(seed=3), Cluster(seed=3), Cluster(seed=4)]
+    for c in clusters:
         c.apply([service("a"), service("b")])
-    ports = [node_ports(c, "a") + node_ports(c, "b") for c in first]
+    ports = [node_ports(c, "a") + node_ports(c, "b") for c in clusters]
     assert ports[0] == ports[1] != ports[2]
     assert len(set(ports[0])) == 2
 
