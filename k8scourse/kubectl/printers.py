@@ -245,6 +245,12 @@ def _event_row(event: Mapping[str, Any], now: float) -> list[str]:
             str(event.get("count") or 1), event["metadata"]["name"]]
 
 
+def _lease_row(lease: Mapping[str, Any], now: float) -> list[str]:
+    """printLease: the holder's identity, empty when nobody holds it."""
+    holder = (lease.get("spec") or {}).get("holderIdentity") or ""
+    return [lease["metadata"]["name"], holder, age(lease["metadata"].get("creationTimestamp"), now)]
+
+
 # --- workloads -----------------------------------------------------------------------------------
 
 
@@ -411,6 +417,7 @@ TABLES: dict[str, TableSpec] = {
     "services": _spec("NAME|TYPE|CLUSTER-IP|EXTERNAL-IP|PORT(S)|AGE|SELECTOR", _service_row, 6),
     "resourcequotas": _spec("NAME|REQUEST|LIMIT|AGE", _quota_row),
     "serviceaccounts": _spec("NAME|SECRETS|AGE", _service_account_row),
+    "leases": _spec("NAME|HOLDER|AGE", _lease_row),
 }
 DEFAULT_TABLE = _spec("NAME|CREATED AT", _default_row)
 

@@ -54,6 +54,7 @@ from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
 from k8scourse.master.admission import AdmissionChain, Kind, group_resource
+from k8scourse.master.portallocator import DEFAULT_SERVICE_NODE_PORT_RANGE, NodePortAllocator
 from k8scourse.network.service_ips import ServiceIPAllocator
 from k8scourse.timefmt import EPOCH, rfc3339
 
@@ -207,12 +208,14 @@ class APIServer:
 
     def __init__(self, store: Store, clock: VirtualClock, rng: random.Random,
                  admission_plugins: Iterable[str] | str = AdmissionChain.SEED_PLUGINS,
-                 service_cluster_ip_range: str = "10.96.0.0/12", event_ttl_seconds: int = EVENT_TTL_SECONDS) -> None:
+                 service_cluster_ip_range: str = "10.96.0.0/12", event_ttl_seconds: int = EVENT_TTL_SECONDS,
+                 service_node_port_range: str = DEFAULT_SERVICE_NODE_PORT_RANGE) -> None:
         self.store, self.clock, self.rng = store, clock, rng
         self.admission = AdmissionChain(self, admission_plugins)
         self.event_ttl_seconds = event_ttl_seconds
         self._leases = LeaseManager(store)
         self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
+        self.node_ports = NodePortAllocator(service_node_port_range, rng, lambda: self.list("services", None))
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
@@ -322,8 +325,9 @@ class APIServer:
             # LimitRanger's defaults. Upstream runs it just before validation; status is not
             # validated, so doing it just after is the same, and reads only valid quantities.
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
-        if info.KIND == "Service":  # the service registry allocates the cluster IP (BeginCreate)
-            self.service_ips.assign(obj["spec"])
+        if info.KIND == "Service":  # the service registry allocates ports and the cluster IP (BeginCreate)
+            self.node_ports.assign(obj["spec"], meta)  # first: a refused node port must not keep an IP
+            self.service_ips.assign(obj["spec"], meta["name"])
         try:
             self.admission.validate("CREATE", info, obj)
             _pod_spec_to_v1(info, obj)
@@ -369,6 +373,8 @@ class APIServer:
             errors = update_errors(info.KIND, old, merged)
             if errors:
                 raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
+            if info.KIND == "Service":
+                self.node_ports.assign(merged["spec"], merged["metadata"], old.get("spec"))
             self.admission.validate("UPDATE", info, merged, old)
         stored = _in_go_order(merged)
         if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored), lease=self._lease_of(info)):
@@ -463,16 +469,18 @@ class APIServer:
 
     # --- events -------------------------------------------------------------------
 
-    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str) -> None:
+    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str,
+                     host: str = "") -> None:
         """Create a core/v1 Event about ``obj``; a repeat bumps ``count`` (client-go's event correlator).
 
+        ``source`` is the reporting component, ``host`` its machine (the kubelet's node).
         Each write of an Event attaches it to a lease of ``--event-ttl``
         (registry/core/event/storage: TTLFunc, on create and on update), so an
         Event disappears an hour after it last happened."""
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         now = rfc3339(self.clock.now)
-        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source)
+        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source, host)
         name = self._event_keys.get(identity)
         if name is not None:
             kv = self.store.get(self.key("events", name, namespace))
@@ -497,7 +505,8 @@ class APIServer:
             "involvedObject": {"kind": obj["kind"], "namespace": meta.get("namespace", ""),
                                "name": meta["name"], "uid": meta.get("uid", ""),
                                "apiVersion": obj.get("apiVersion", "v1")},
-            "reason": reason, "message": message, "source": {"component": source},
+            "reason": reason, "message": message,
+            "source": {"component": source, "host": host} if host else {"component": source},
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type,
         }  # in core/v1 Event's field order
         self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))

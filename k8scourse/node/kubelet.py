@@ -290,7 +290,7 @@ class Kubelet:
         return self.clock.now - self._started_at
 
     def event(self, obj: Mapping[str, Any], type: str, reason: str, message: str) -> None:
-        self.api.record_event(obj, type, reason, message, events.SOURCE)
+        self.api.record_event(obj, type, reason, message, events.SOURCE, host=self.node_name)
 
     def delete_pod(self, pod: Mapping[str, Any]) -> None:
         """Remove a pod from the API at once (grace period 0): its containers are already gone."""
