@@ -28,6 +28,7 @@ from k8scourse.kubectl.cli import Kubectl, KubectlResult
 from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
+from k8scourse.master.controllers.base import InformerFactory
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
@@ -75,6 +76,7 @@ class Cluster:
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
+        self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
                             NodeLifecycleController(self.api, self.clock)]
         self.kubelets: dict[str, Kubelet] = {}
@@ -83,6 +85,7 @@ class Cluster:
         self.scheduler.start()
         for controller in self.controllers:
             controller.start()
+        self.informers.start()
         self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
         self.use()  # %kubectl talks to the newest cluster
 
