@@ -5,7 +5,9 @@ the PodSpec and pod-template defaults and validation that ReplicaSets,
 ReplicationControllers and Deployments embed. Defaults follow
 ``pkg/apis/core/v1/defaults.go`` (plus the declarative ``+default`` markers
 in ``k8s.io/api/core/v1/types.go``); rules follow
-``pkg/apis/core/validation/validation.go``.
+``pkg/apis/core/validation/validation.go``: this module runs ValidatePodSpec
+in upstream's order, and ``api/podvalidation/`` holds the rules of each area
+(volumes, env, probes, security contexts, affinity, scheduling fields).
 
 Not modelled (they come from admission plugins, not defaulting):
 ``serviceAccountName``, ``priority``, default tolerations.
