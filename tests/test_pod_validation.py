@@ -468,3 +468,18 @@ def test_init_and_app_containers_share_host_ports_only_within_their_kind():
     spec = {"initContainers": [{"name": "i", "image": "busybox", "ports": [port, port]}]}
     assert errors(pod(spec, ports=[port])) == [
         'spec.initContainers[0].ports[1].hostPort: Duplicate value: "TCP//8080"']
+
+
+def test_pod_affinity_match_label_keys():
+    at = "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]"
+    term = {"topologyKey": "zone", "matchLabelKeys": ["app"], "mismatchLabelKeys": ["app"],
+            "labelSelector": {"matchLabels": {"app": "web"},
+                              "matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]}}
+    assert errors(pod({"affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}})) == [
+        f'{at}[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector',
+        f'{at}.matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and mismatchLabelKeys']
+    del term["labelSelector"]
+    assert errors(pod({"affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}})) == [
+        f"{at}.matchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
+        f"{at}.mismatchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
+        f'{at}.matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and mismatchLabelKeys']

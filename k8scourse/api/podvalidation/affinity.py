@@ -118,8 +118,18 @@ def pod_affinity_term_errors(term: Mapping[str, Any], path: str) -> list[FieldEr
     for name in term.get("namespaces") or ():
         errors += [invalid(f"{path}.namespace", name, m) for m in is_dns1123_label(name)]  # upstream's "namespace"
     match_keys, mismatch_keys = term.get("matchLabelKeys") or [], term.get("mismatchLabelKeys") or []
-    errors += _label_keys_errors(match_keys, term.get("labelSelector"), f"{path}.matchLabelKeys")
-    errors += _label_keys_errors(mismatch_keys, term.get("labelSelector"), f"{path}.mismatchLabelKeys")
+    selector = term.get("labelSelector")
+    errors += _label_keys_errors(match_keys, selector, f"{path}.matchLabelKeys")
+    errors += _label_keys_errors(mismatch_keys, selector, f"{path}.mismatchLabelKeys")
+    if selector is not None:  # a matchLabelKeys key the selector already had (the apiserver adds one of its own)
+        index = {key: i for i, key in enumerate(match_keys)}
+        selected = set(selector.get("matchLabels") or {})
+        for expression in selector.get("matchExpressions") or ():
+            key = expression.get("key", "")
+            if key in index and key in selected:
+                errors.append(invalid(f"{path}[{index[key]}]", key,  # upstream indexes the term's own path
+                                      "exists in both matchLabelKeys and labelSelector"))
+            selected.add(key)
     for i, key in enumerate(match_keys):
         if key in mismatch_keys:
             errors.append(invalid(f"{path}.matchLabelKeys[{i}]", key,
