@@ -483,3 +483,17 @@ def test_pod_affinity_match_label_keys():
         f"{at}.matchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
         f"{at}.mismatchLabelKeys: Forbidden: must not be specified when labelSelector is not set",
         f'{at}.matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and mismatchLabelKeys']
+
+
+def test_windows_host_process_containers():
+    spec = {"securityContext": {"windowsOptions": {"hostProcess": True}}}
+    manifest = pod(spec)
+    manifest["spec"]["containers"].append({"name": "d", "image": "nginx",
+                                           "securityContext": {"windowsOptions": {"hostProcess": False}}})
+    assert errors(manifest) == [
+        "spec.containers[1].securityContext.windowsOptions.hostProcess: Invalid value: false: "
+        "pod hostProcess value must be identical if both are specified, was true",
+        'spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be '
+        "HostProcess containers",
+        "spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers"]
+    assert errors(pod({**spec, "hostNetwork": True})) == []

@@ -29,7 +29,8 @@ from .podvalidation.env import env_errors, env_from_errors
 from .podvalidation.probes import container_probe_errors
 from .podvalidation.scheduling import (dns_config_errors, host_alias_errors, preemption_policy_errors,
                                        readiness_gate_errors, scheduling_gate_errors, topology_spread_errors)
-from .podvalidation.security import container_security_context_errors, os_errors, pod_security_context_errors
+from .podvalidation.security import (container_security_context_errors, host_process_errors, os_errors,
+                                     pod_security_context_errors)
 from .podvalidation.volumes import volume_device_errors, volume_mount_errors, volumes_errors
 from .resources import canonicalize, resource_requirements_errors
 from .validation import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
@@ -439,6 +440,7 @@ def _pod_spec_errors(spec: Mapping[str, Any], path: str, is_pod: bool) -> list[F
     errors += readiness_gate_errors(spec.get("readinessGates") or [], f"{path}.readinessGates")
     errors += scheduling_gate_errors(spec.get("schedulingGates") or [], f"{path}.schedulingGates")
     errors += topology_spread_errors(spec.get("topologySpreadConstraints") or [], f"{path}.topologySpreadConstraints")
+    errors += host_process_errors(spec, path)  # (validateHostUsers: user namespaces are off in v1.31)
     errors += _name_errors(spec, "serviceAccountName", is_dns1123_subdomain, path)
     errors += _name_errors(spec, "nodeName", is_dns1123_subdomain, path)
     deadline = spec.get("activeDeadlineSeconds")

@@ -230,3 +230,31 @@ def os_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
                                "readOnlyRootFilesystem", "privileged", "allowPrivilegeEscalation", "procMount",
                                "runAsUser", "runAsGroup") if key in container_context]
     return errors
+
+
+def host_process_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
+    """validateWindowsHostProcessPod: HostProcess containers are all-or-none, on the host's network."""
+    def host_process(context: Mapping[str, Any] | None) -> bool | None:
+        return ((context or {}).get("windowsOptions") or {}).get("hostProcess")
+
+    pod_value = host_process(spec.get("securityContext"))
+    errors: list[FieldError] = []
+    total = host_processes = 0
+    for group in ("initContainers", "containers", "ephemeralContainers"):  # VisitContainersWithPath's order
+        for i, container in enumerate(spec.get(group) or ()):
+            total += 1
+            value = host_process(container.get("securityContext"))
+            if pod_value is not None and value is not None and pod_value != value:
+                errors.append(invalid(f"{path}.{group}[{i}].securityContext.windowsOptions.hostProcess", value,
+                                      "pod hostProcess value must be identical if both are specified, "
+                                      f"was {'true' if pod_value else 'false'}"))
+            if value or value is None and pod_value:
+                host_processes += 1
+    if host_processes:
+        if host_processes != total:
+            errors.append(invalid(path, "", "If pod contains any hostProcess containers then all containers "
+                                            "must be HostProcess containers"))
+        if not spec.get("hostNetwork"):
+            errors.append(invalid(f"{path}.hostNetwork", False,
+                                  "hostNetwork must be true if pod contains any hostProcess containers"))
+    return errors
