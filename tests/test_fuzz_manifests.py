@@ -136,6 +136,8 @@ BASES: list[dict] = [
     {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1"},
      "involvedObject": {"kind": "Pod", "namespace": "default", "name": "web"}, "reason": "Fuzzed",
      "message": "a message", "type": "Normal", "count": 1, "source": {"component": "fuzz"}},
+    {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot"},
+     "automountServiceAccountToken": False, "secrets": [{"name": "token"}], "imagePullSecrets": [{"name": "registry"}]},
     {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "web", "namespace": "default"},
      "spec": {"holderIdentity": "web", "leaseDurationSeconds": 15}},
 ]
@@ -236,6 +238,10 @@ def mutated_manifests(draw: st.DrawFn) -> dict:
     typed = t is not None and not t.anything
     parent[key] = rnd.choice(WRONG_TYPES + ODD_STRINGS + ODD_INTS) if typed else _same_type_odd(value, rnd)
     return manifest
+
+
+def test_every_kind_has_a_base_manifest():
+    assert {base["kind"] for base in BASES} == set(SCHEMAS)
 
 
 def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = None) -> str:
