@@ -36,25 +36,56 @@ import yaml
 
 from .errors import K8sValueError
 from .quantity import FORMAT_ERROR
-from .rfc3339 import TimeParseError, format_rfc3339, parse_rfc3339
+from .rfc3339 import TimeParseError, canonical
 
 # --- YAML ---------------------------------------------------------------------------
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class ManifestSyntaxError(K8sValueError):
+    """Text that is not YAML at all."""
+
+
+def _go_float_key(number: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, ...): shortest digits, an exponent below 1e-4 or from 1e6."""
+    if number != number or number in (float("inf"), float("-inf")):
+        return ".nan" if number != number else ".inf" if number > 0 else "-.inf"
+    exact = Decimal(repr(number))
+    exponent = exact.adjusted() if number else 0
+    if -4 <= exponent < 6:
+        return format(exact.normalize(), "f")
+    mantissa = format(exact.scaleb(-exponent).normalize(), "f")
+    return f"{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
+
+
 class _ManifestLoader(_Loader):  # type: ignore[misc, valid-type]
-    """YAML 1.1 as sigs.k8s.io/yaml reads it, but timestamps stay text: metav1.Time parses them."""
+    """YAML 1.1 as sigs.k8s.io/yaml reads it: timestamps stay text (metav1.Time parses them), and
+    mapping keys become JSON's text keys (``1: a`` is ``"1": a``, ``true: b`` is ``"true": b``)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+        self.flatten_mapping(node)  # "<<" merge keys, as SafeConstructor does
+        mapping: dict = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                if isinstance(key, bool):
+                    key = "true" if key else "false"
+                elif isinstance(key, int):
+                    key = str(key)
+                elif isinstance(key, float):
+                    key = _go_float_key(key)
+                else:  # sigs.k8s.io/yaml convertToJSONableObject
+                    shown = "<nil>" if key is None else type(key).__name__
+                    raise ManifestSyntaxError(f"error converting YAML to JSON: unsupported map key of type: {shown}")
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
 _ManifestLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
 }
-
-
-class ManifestSyntaxError(K8sValueError):
-    """Text that is not YAML at all."""
 
 
 def parse_yaml_documents(text: str) -> list[Any]:
@@ -116,13 +147,12 @@ class Scalar(GoType):
             if not isinstance(value, self.accepts):
                 return walk.mismatch(value, struct, go_path, self.go)
             return value
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # YAML 3.0 reaches the apiserver as JSON 3
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = int(value) if isinstance(value, float) and value.is_integer() else value  # YAML 3.0 is JSON 3
+        if isinstance(number, bool) or not isinstance(number, int):
             return walk.mismatch(value, struct, go_path, self.go, literal=isinstance(value, float))
-        if not -(2 ** (self.bits - 1)) <= value < 2 ** (self.bits - 1):
+        if not -(2 ** (self.bits - 1)) <= number < 2 ** (self.bits - 1):
             return walk.mismatch(value, struct, go_path, self.go, literal=True)
-        return value
+        return number
 
 
 class Struct(GoType):
@@ -234,10 +264,9 @@ class IntOrStringType(Custom):
         return 0
 
     def decode(self, value: Any, walk: "_Walk", struct: str, path: str, go_path: str) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
-            return value
+        number = int(value) if isinstance(value, float) and value.is_integer() else value
+        if isinstance(number, int) and not isinstance(number, bool) and -(2**31) <= number < 2**31:
+            return number
         found = f"number {_number_literal(value)}" if _is_number(value) else _json_kind(value)
         raise _UnmarshalError(f"json: cannot unmarshal {found} into Go value of type int32")
 
@@ -255,10 +284,9 @@ class TimeType(Custom):
         if not isinstance(value, str):  # json.Unmarshal into a string first
             raise _UnmarshalError(f"json: cannot unmarshal {_json_kind(value)} into Go value of type string")
         try:
-            instant = parse_rfc3339(value, self.micro)
+            return canonical(value, self.micro)
         except TimeParseError as err:
             raise _UnmarshalError(str(err)) from None
-        return format_rfc3339(instant, self.micro)
 
 
 STRING = Scalar("string", str)
@@ -357,7 +385,7 @@ def _number_literal(value: float | int) -> str:
     if value != 0 and not 1e-6 <= abs(value) < 1e21:
         mantissa, _, exponent = repr(value).partition("e")
         return f"{mantissa}e{exponent[0]}{exponent[1:].lstrip('0') or '0'}"
-    return format(Decimal(repr(value)), "f")
+    return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
 
 
 def _json_key(key: Any) -> str:

@@ -16,10 +16,15 @@ elements: a 4-digit year, 2-digit month, day, minute and second, a 1- or
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import datetime, timedelta, timezone
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 RFC3339_MICRO = "2006-01-02T15:04:05.000000Z07:00"
+
+# Text already in the form the apiserver writes (UTC, "Z"): the common case, checked cheaply.
+_WRITTEN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
+_WRITTEN_MICRO = re.compile(_WRITTEN.pattern[:-1] + r"\.[0-9]{6}Z")
 
 
 class TimeParseError(ValueError):
@@ -129,6 +134,15 @@ def _zone(p: _Parse) -> timedelta:
         raise p.fail("Z07:00", p.rest, f": time zone offset {'minute' if minutes > 60 else 'hour'} out of range")
     offset = timedelta(hours=hours, minutes=minutes)
     return -offset if rest[0] == "-" else offset
+
+
+def canonical(value: str, micro: bool = False) -> str:
+    """``value`` as metav1.Time (or MicroTime) stores it after a round trip: parsed, then written in UTC."""
+    written = (_WRITTEN_MICRO if micro else _WRITTEN).fullmatch(value)
+    if written and (value[8:10] <= "28" or int(value[8:10]) <= calendar.monthrange(int(value[:4]) or 2000,
+                                                                                    int(value[5:7]))[1]):
+        return value
+    return format_rfc3339(parse_rfc3339(value, micro), micro)
 
 
 def format_rfc3339(instant: datetime, micro: bool = False) -> str:
