@@ -211,9 +211,10 @@ class MapOf(GoType):
     def decode(self, value: Any, walk: "_Walk", struct: str, path: str, go_path: str) -> Any:
         if not isinstance(value, dict):
             return walk.mismatch(value, struct, go_path, self.go)
-        value = _string_keys(value)
         item_type = self.value
         for key, item in value.items():
+            if type(key) is not str:  # only from a Python dict: YAML keys are text already
+                return self.decode(_string_keys(value), walk, struct, path, go_path)
             if item is None:
                 value[key] = item_type.zero()
             elif not item_type.anything and type(item) is not item_type.exact:
@@ -336,13 +337,16 @@ def go_struct(sid: str) -> Struct:
 class StructOf:
     """A class attribute that is a generated struct, read on first use (``SCHEMA = StructOf("core.v1.Pod")``)."""
 
-    __slots__ = ("sid",)
+    __slots__ = ("sid", "struct")
 
     def __init__(self, sid: str) -> None:
         self.sid = sid
+        self.struct: Struct | None = None
 
     def __get__(self, instance: Any, owner: type) -> Struct:
-        return go_struct(self.sid)
+        if self.struct is None:
+            self.struct = go_struct(self.sid)
+        return self.struct
 
 
 # --- decoding -----------------------------------------------------------------------------
@@ -395,11 +399,8 @@ def _json_key(key: Any) -> str:
 
 
 def _string_keys(data: dict) -> dict:
-    """``data`` itself when every key is text (always, from YAML); else a copy with JSON's keys."""
-    for key in data:
-        if type(key) is not str:
-            return {_json_key(k): v for k, v in data.items()}
-    return data
+    """A copy of ``data`` with JSON's text keys."""
+    return {_json_key(k): v for k, v in data.items()}
 
 
 class _Walk:
@@ -425,12 +426,15 @@ class _Walk:
         return value
 
     def struct(self, data: dict, t: Struct, path: str, go_path: str) -> dict:
-        data = _string_keys(data)
         fields, name = t.fields, t.name
         nulls = []
+        unknown = len(self.unknown)
         for key, value in data.items():  # in document order, as errors are reported
             ftype = fields.get(key)
             if ftype is None:
+                if type(key) is not str:  # only from a Python dict: YAML keys are text already
+                    del self.unknown[unknown:]  # start this struct again, with text keys
+                    return self.struct(_string_keys(data), t, path, go_path)
                 self.unknown.append(f"{path}.{key}" if path else key)
                 continue
             if ftype.anything or type(value) is ftype.exact:

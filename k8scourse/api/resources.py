@@ -171,11 +171,16 @@ def canonicalize(resources: dict[str, Any] | None, milli: bool = True) -> None:
     does (core/v1/defaults.go). Values that do not parse are left for validation.
     """
     for name, raw in (resources or {}).items():
-        if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):  # a bool is never a quantity
-            try:
-                resources[name] = _canonical_text(raw if isinstance(raw, str) else repr(raw), milli)  # type: ignore[index]
-            except QuantityError:
-                pass
+        if type(raw) is str:
+            text = raw
+        elif isinstance(raw, (int, float)) and not isinstance(raw, bool):  # a bool is never a quantity
+            text = repr(raw)
+        else:
+            continue
+        try:
+            resources[name] = _canonical_text(text, milli)  # type: ignore[index]
+        except QuantityError:
+            pass
 
 
 def resource_requirements_errors(requirements: Mapping[str, Any], path: str) -> list[FieldError]:
