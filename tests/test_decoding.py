@@ -25,6 +25,7 @@ from k8scourse.api.decoding import (
     RawJSON,
     Scalar,
     Struct,
+    base64_error_offset,
     decode,
     go_struct,
     parse_yaml_documents,
@@ -459,3 +460,27 @@ def test_cluster_is_importable_from_the_package_lazily() -> None:
 
     with pytest.raises(AttributeError, match="has no attribute 'Clusters'"):
         k8scourse.Clusters  # noqa: B018
+
+
+# --- []byte: base64 text -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, offset", [
+    ("aGVsbG8=", None), ("aGVsbA==", None), ("aG\nVsbG8=", None), ("", None),
+    ("aGVsbG8", 4),  # a quantum cut short: StdEncoding wants its padding
+    ("aGVs!G8=", 4), ("aGVsbG8=x", 8), ("aGVsbA=", 7), ("aGVsbA=a", 6), ("=abc", 0), ("a", 0),
+])
+def test_base64_errors_name_the_byte_as_encoding_base64_does(text: str, offset: int | None) -> None:
+    assert base64_error_offset(text.encode()) == offset
+
+
+def test_secret_data_is_base64_text() -> None:
+    secret = go_struct("core.v1.Secret")
+    data = {"data": {"k": "aGVsbG8=", "empty": None}, "stringData": {"s": "plain"}}
+    decode(data, secret, "Secret", "v1")
+    assert data == {"data": {"k": "aGVsbG8=", "empty": ""}, "stringData": {"s": "plain"}}
+    with pytest.raises(DecodeError) as err:
+        decode({"data": {"k": "aGVsbG8"}}, secret, "Secret", "v1")
+    assert str(err.value) == 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4'
+    with pytest.raises(DecodeError, match="cannot unmarshal number into Go struct field Secret.data of type"
+                                          r" \[\]uint8"):
+        decode({"data": {"k": 5}}, secret, "Secret", "v1")

@@ -126,7 +126,7 @@ class GoType:
 
 
 class Scalar(GoType):
-    """string, bool, a sized integer, float64, or []byte (base64 text)."""
+    """string, bool, a sized integer or float64."""
 
     __slots__ = ("accepts", "bits", "exact")
 
@@ -136,7 +136,7 @@ class Scalar(GoType):
         self.exact = None if bits else accepts  # integers always get their range checked
 
     def zero(self) -> Any:
-        return "" if self.go == "[]uint8" else self.accepts()
+        return self.accepts()
 
     def decode(self, value: Any, walk: "_Walk", struct: str, path: str, go_path: str) -> Any:
         if self.accepts is float:  # float64 takes any JSON number
@@ -153,6 +153,64 @@ class Scalar(GoType):
         if not -(2 ** (self.bits - 1)) <= number < 2 ** (self.bits - 1):
             return walk.mismatch(value, struct, go_path, self.go, literal=True)
         return number
+
+
+class Bytes(Scalar):
+    """[]byte: JSON carries it as base64 text (base64.StdEncoding, padded)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__("[]uint8", str)
+        self.exact = None  # the text is always checked
+
+    def decode(self, value: Any, walk: "_Walk", struct: str, path: str, go_path: str) -> Any:
+        if not isinstance(value, str):
+            return walk.mismatch(value, struct, go_path, self.go)
+        offset = base64_error_offset(value.encode("utf-8", "surrogatepass"))
+        if offset is not None:  # encoding/json saves base64.CorruptInputError as it is
+            walk.save(f"illegal base64 data at input byte {offset}")
+        return value
+
+
+def base64_error_offset(data: bytes) -> int | None:
+    """Where base64.StdEncoding.Decode fails on ``data`` (its CorruptInputError), or None.
+
+    Follows decodeQuantum in Go's encoding/base64: quanta of four, newlines
+    skipped, "=" padding only at the end, nothing after it.
+    """
+    si, size = 0, len(data)
+    while si < size:
+        j = 0
+        while j < 4:
+            if si == size:
+                if j == 0:
+                    return None
+                return si - j  # a quantum cut short: padding is required
+            char = data[si]
+            si += 1
+            if char in _BASE64_ALPHABET:
+                j += 1
+                continue
+            if char in b"\r\n":
+                continue
+            if char != ord("=") or j < 2:
+                return si - 1
+            if j == 2:  # "==" expected: the first is read
+                while si < size and data[si] in b"\r\n":
+                    si += 1
+                if si == size:
+                    return size
+                if data[si] != ord("="):
+                    return si - 1
+                si += 1
+            while si < size and data[si] in b"\r\n":
+                si += 1
+            return si if si < size else None  # trailing garbage after the padding
+    return None
+
+
+_BASE64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
 class Struct(GoType):
@@ -295,7 +353,7 @@ BOOL = Scalar("bool", bool)
 INT32 = Scalar("int32", int, 32)
 INT64 = Scalar("int64", int, 64)
 FLOAT64 = Scalar("float64", float)
-BYTES = Scalar("[]uint8", str)
+BYTES = Bytes()
 QUANTITY = QuantityType("resource.Quantity")
 INT_OR_STRING = IntOrStringType("intstr.IntOrString")
 TIME = TimeType("v1.Time")
@@ -416,13 +474,17 @@ class _Walk:
         self.unknown: list[str] = []
         self.first_mismatch: str | None = None
 
+    def save(self, detail: str) -> None:
+        """decodeState.saveError: keep the first error, read on."""
+        if self.first_mismatch is None:
+            self.first_mismatch = detail
+
     def mismatch(self, value: Any, struct: str, go_path: str, go_type: str, literal: bool = False) -> Any:
         """Remember an UnmarshalTypeError (Go leaves the field at its zero value and reads on)."""
         if self.first_mismatch is None:
-            found = f"number {_number_literal(value)}" if literal else _json_kind(value)
             # A number that does not fit an integer type is quoted with its digits.
-            self.first_mismatch = (f"json: cannot unmarshal {found} into Go struct field "
-                                   f"{struct}.{go_path} of type {go_type}")
+            found = f"number {_number_literal(value)}" if literal else _json_kind(value)
+            self.save(f"json: cannot unmarshal {found} into Go struct field {struct}.{go_path} of type {go_type}")
         return value
 
     def struct(self, data: dict, t: Struct, path: str, go_path: str) -> dict:
