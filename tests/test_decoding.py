@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from k8scourse.api.decoding import (
     BOOL,
@@ -369,6 +370,17 @@ def test_map_keys_are_json_text() -> None:
         {"0.5": "a", "1.5e+07": "b", "1e-05": "c", "100": "d"}]
     with pytest.raises(ManifestSyntaxError, match="error converting YAML to JSON: unsupported map key of type: <nil>"):
         load(text.replace("1: a, true: b", "~: a"))
+    assert parse_yaml_documents("{.inf: a, -.inf: b, .nan: c}") == [{".inf": "a", "-.inf": "b", ".nan": "c"}]
+
+
+def test_infinities_have_no_json_form() -> None:
+    with pytest.raises(ManifestSyntaxError) as err:
+        load("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {priority: -.inf}\n")
+    assert str(err.value) == "error converting YAML to JSON: json: unsupported value: -Inf"
+    assert error_of(pod(priority=float("inf"))) == (
+        POD_ERROR + "json: cannot unmarshal number +Inf into Go struct field PodSpec.spec.priority of type int32")
+    assert error_of(pod(container(livenessProbe={"tcpSocket": {"port": float("nan")}}))) == (
+        POD_ERROR + "json: cannot unmarshal number NaN into Go value of type int32")
 
 
 def test_unknown_fields_deep_inside_are_named_with_their_index() -> None:
@@ -484,3 +496,50 @@ def test_secret_data_is_base64_text() -> None:
     with pytest.raises(DecodeError, match="cannot unmarshal number into Go struct field Secret.data of type"
                                           r" \[\]uint8"):
         decode({"data": {"k": 5}}, secret, "Secret", "v1")
+
+
+# --- any value anywhere: a DecodeError or a decoded value, nothing else ----------------------------------
+
+_JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-(2**64), 2**64), st.floats(allow_nan=False),
+                         st.text(max_size=8), st.sampled_from(["1Gi", "500m", "2025-01-01T00:00:00Z", "aGk="]))
+_ANY_JSON = st.recursive(_JSON_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=6)
+
+
+def _values_for(t: Any, depth: int = 0) -> st.SearchStrategy:
+    """A value of the right shape for ``t``, or now and then any JSON at all."""
+    if depth > 4:
+        return _ANY_JSON
+    if isinstance(t, Struct):
+        names = sorted(t.fields)
+        fields = st.lists(st.sampled_from(names), max_size=3, unique=True).flatmap(
+            lambda chosen: st.fixed_dictionaries({name: _values_for(t.fields[name], depth + 1) for name in chosen}))
+        right = fields
+    elif isinstance(t, ListOf):
+        right = st.lists(_values_for(t.item, depth + 1), max_size=2)
+    elif isinstance(t, MapOf):
+        right = st.dictionaries(st.text(max_size=4), _values_for(t.value, depth + 1), max_size=2)
+    else:
+        right = _JSON_LEAVES
+    return st.one_of(right, right, right, _ANY_JSON)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.KIND)
+def test_any_manifest_decodes_or_fails_with_the_servers_error(kind: Any) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(_values_for(kind.SCHEMA).filter(lambda manifest: isinstance(manifest, dict)))
+    def check(manifest: Any) -> None:
+        data = copy.deepcopy(manifest)
+        try:
+            decode(data, kind.SCHEMA, kind.KIND, kind.VERSION)
+        except DecodeError as err:
+            assert str(err).startswith(f'{kind.KIND} in version "{kind.VERSION}" cannot be handled as a {kind.KIND}: ')
+            return
+        again = copy.deepcopy(data)
+        decode(again, kind.SCHEMA, kind.KIND, kind.VERSION)
+        assert again == data  # decoding what decoded changes nothing
+        json.dumps(data)  # still plain JSON data
+
+    check()

@@ -47,10 +47,10 @@ class ManifestSyntaxError(K8sValueError):
     """Text that is not YAML at all."""
 
 
-def _go_float_key(number: float) -> str:
+def _go_float(number: float) -> str:
     """strconv.FormatFloat(f, 'g', -1, ...): shortest digits, an exponent below 1e-4 or from 1e6."""
     if number != number or number in (float("inf"), float("-inf")):
-        return ".nan" if number != number else ".inf" if number > 0 else "-.inf"
+        return "NaN" if number != number else "+Inf" if number > 0 else "-Inf"
     exact = Decimal(repr(number))
     exponent = exact.adjusted() if number else 0
     if -4 <= exponent < 6:
@@ -67,14 +67,18 @@ class _ManifestLoader(_Loader):  # type: ignore[misc, valid-type]
         self.flatten_mapping(node)  # "<<" merge keys, as SafeConstructor does
         mapping: dict = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            if key_node.tag == "tag:yaml.org,2002:float":  # a key may be .inf: it becomes text
+                key = self.construct_yaml_float(key_node)
+            else:
+                key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str):
                 if isinstance(key, bool):
                     key = "true" if key else "false"
                 elif isinstance(key, int):
                     key = str(key)
                 elif isinstance(key, float):
-                    key = _go_float_key(key)
+                    key = _go_float(key)
+                    key = {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(key, key)
                 else:  # sigs.k8s.io/yaml convertToJSONableObject
                     shown = "<nil>" if key is None else type(key).__name__
                     raise ManifestSyntaxError(f"error converting YAML to JSON: unsupported map key of type: {shown}")
@@ -82,6 +86,15 @@ class _ManifestLoader(_Loader):  # type: ignore[misc, valid-type]
         return mapping
 
 
+def _finite_float(loader: _ManifestLoader, node: Any) -> float:
+    """A YAML float; ``.inf`` and ``.nan`` have no JSON form, so sigs.k8s.io/yaml's json.Marshal fails."""
+    number = loader.construct_yaml_float(node)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ManifestSyntaxError(f"error converting YAML to JSON: json: unsupported value: {_go_float(number)}")
+    return number
+
+
+_ManifestLoader.add_constructor("tag:yaml.org,2002:float", _finite_float)
 _ManifestLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
@@ -444,6 +457,8 @@ def _number_literal(value: float | int) -> str:
     """The number as JSON text, as encoding/json writes a float64 (``1e+21``, ``0.000001``, ``1.5``)."""
     if not isinstance(value, float):
         return str(value)
+    if value != value or value in (float("inf"), float("-inf")):  # only from a Python dict
+        return _go_float(value)
     if value != 0 and not 1e-6 <= abs(value) < 1e21:
         mantissa, _, exponent = repr(value).partition("e")
         return f"{mantissa}e{exponent[0]}{exponent[1:].lstrip('0') or '0'}"
