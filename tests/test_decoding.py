@@ -81,7 +81,7 @@ def test_struct_fields_carry_their_go_types() -> None:
     assert go_struct("core.v1.ServicePort").fields["targetPort"] is INT_OR_STRING
     assert go_struct("meta.v1.ObjectMeta").fields["creationTimestamp"] is TIME
     assert isinstance(go_struct("meta.v1.ManagedFieldsEntry").fields["fieldsV1"], RawJSON)
-    assert go_struct("coordination.v1.LeaseSpec").fields["renewTime"].go == "v1.MicroTime"
+    assert go_struct("coordination.v1.LeaseSpec").fields["renewTime"].go == "*v1.MicroTime"
     assert go_struct("core.v1.Secret").fields["data"].go == "map[string][]uint8"
     # v1.31 has no pod-level resources (v1.32) and no HPA tolerance (v1.33).
     assert "resources" not in spec.fields
@@ -106,8 +106,8 @@ def test_every_go_type_reachable_is_one_the_decoder_knows() -> None:
             walk(t.value)
         else:
             assert isinstance(t, Scalar) or t.go in (
-                "resource.Quantity", "intstr.IntOrString", "v1.Time", "v1.MicroTime", "v1.FieldsV1",
-                "runtime.RawExtension"), t.go
+                "resource.Quantity", "intstr.IntOrString", "v1.Time", "v1.MicroTime", "*v1.Time", "*v1.MicroTime",
+                "v1.FieldsV1", "runtime.RawExtension"), t.go
 
     for kind in KINDS:
         walk(kind.SCHEMA)
@@ -309,6 +309,18 @@ def test_times_are_stored_in_utc_to_the_second() -> None:
     event = load({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e"}, "involvedObject": {},
                   "firstTimestamp": "2025-01-01T02:00:00+02:00"})
     assert event.data["firstTimestamp"] == "2025-01-01T00:00:00Z"
+
+
+def test_a_null_value_time_stays_null_and_a_null_pointer_time_is_left_out() -> None:
+    # PodCondition.LastProbeTime is a metav1.Time: zero, it is written back as null.
+    # ObjectMeta.DeletionTimestamp and PodStatus.StartTime are *metav1.Time: nil, they are omitted.
+    data = {"metadata": {"name": "p", "creationTimestamp": None, "deletionTimestamp": None},
+            "status": {"startTime": None, "conditions": [{"type": "Ready", "lastProbeTime": None}]}}
+    decode(data, go_struct("core.v1.Pod"), "Pod", "v1")
+    assert data == {"metadata": {"name": "p", "creationTimestamp": None},
+                    "status": {"conditions": [{"type": "Ready", "lastProbeTime": None}]}}
+    assert go_struct("core.v1.PodStatus").fields["startTime"].go == "*v1.Time"
+    assert go_struct("core.v1.PodCondition").fields["lastProbeTime"] is TIME
 
 
 def test_raw_json_takes_anything() -> None:

@@ -12,13 +12,15 @@ writes each field's Go type, as encoding/json names it in errors:
 * ``[]T`` for arrays, ``map[string]T`` for objects with ``additionalProperties``;
 * apimachinery types with their own UnmarshalJSON: ``resource.Quantity``,
   ``intstr.IntOrString``, ``v1.Time``, ``v1.MicroTime``, ``v1.FieldsV1``,
-  ``runtime.RawExtension``;
+  ``runtime.RawExtension``; a time field that is a pointer is ``*v1.Time``
+  (``POINTER_TIMES``: the one Go fact here that OpenAPI does not carry);
 * a struct by its id, ``<group>.<version>.<Name>`` (``core.v1.PodSpec``); Go
   prints it as ``<version>.<Name>`` (``v1.PodSpec``), which is not unique
   across groups (core and discovery both have ``v1.EndpointPort``).
 
 OpenAPI loses Go's named types (``type RestartPolicy string`` reads as plain
-``string``), so errors name the underlying type.
+``string``, ``v1.ResourceList`` as ``map[string]resource.Quantity``), so errors
+name the underlying type.
 
 Regenerate (downloads the wheel with pip unless one is given)::
 
@@ -73,6 +75,20 @@ CUSTOM = {
 }
 _PREFIXES = ("io.k8s.api.", "io.k8s.apimachinery.pkg.apis.")
 
+# OpenAPI does not say which fields are pointers. It matters for times: a zero metav1.Time
+# (a value field) is written back as null, a nil *metav1.Time is left out. These are the
+# pointer ones among the kinds above (k8s.io/api v0.31 core/v1, autoscaling/v2, coordination/v1
+# types.go; apimachinery meta/v1 types.go); every other time field is a value.
+POINTER_TIMES = {
+    ("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "deletionTimestamp"),
+    ("io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", "time"),
+    ("io.k8s.api.core.v1.PodStatus", "startTime"),
+    ("io.k8s.api.core.v1.Taint", "timeAdded"),
+    ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus", "lastScaleTime"),
+    ("io.k8s.api.coordination.v1.LeaseSpec", "acquireTime"),
+    ("io.k8s.api.coordination.v1.LeaseSpec", "renewTime"),
+}
+
 
 def struct_id(definition: str) -> str:
     """``io.k8s.api.core.v1.PodSpec`` -> ``core.v1.PodSpec``."""
@@ -124,7 +140,8 @@ def generate(definitions: dict[str, Any]) -> dict[str, Any]:
         properties = definitions[definition].get("properties")
         if properties is None:
             raise ValueError(f"{definition} is neither a struct nor a known custom type")
-        structs[sid] = {name: go_type(prop, pending) for name, prop in sorted(properties.items())}
+        structs[sid] = {name: ("*" if (definition, name) in POINTER_TIMES else "") + go_type(prop, pending)
+                        for name, prop in sorted(properties.items())}
     return {
         "source": f"{WHEEL}: {DEFINITIONS}",
         "kinds": {f"{api_version} {kind}": struct_id(d) for (api_version, kind), d in sorted(KINDS.items())},

@@ -125,6 +125,7 @@ class GoType:
     __slots__ = ("go",)
     exact: type | None = None
     anything = False
+    null_stays = False  # a struct field set to null is dropped (Go's zero value, omitted on output)
 
     def __init__(self, go: str) -> None:
         self.go = go
@@ -344,13 +345,18 @@ class IntOrStringType(Custom):
 
 
 class TimeType(Custom):
-    """metav1.Time (RFC 3339, stored to the second) or metav1.MicroTime (to the microsecond), in UTC."""
+    """metav1.Time (RFC 3339, stored to the second) or metav1.MicroTime (to the microsecond), in UTC.
 
-    __slots__ = ("micro",)
+    A zero time is written back as null, so a null in a value field (``lastProbeTime: null``)
+    stays; a pointer field (``*v1.Time``, e.g. deletionTimestamp) set to null is left out.
+    """
+
+    __slots__ = ("micro", "null_stays")
 
     def __init__(self, go: str, micro: bool = False) -> None:
         super().__init__(go)
         self.micro = micro
+        self.null_stays = not go.startswith("*")
 
     def decode(self, value: Any, walk: "_Walk", struct: str, path: str, go_path: str) -> Any:
         if not isinstance(value, str):  # json.Unmarshal into a string first
@@ -371,10 +377,12 @@ QUANTITY = QuantityType("resource.Quantity")
 INT_OR_STRING = IntOrStringType("intstr.IntOrString")
 TIME = TimeType("v1.Time")
 MICRO_TIME = TimeType("v1.MicroTime", micro=True)
+TIME_POINTER = TimeType("*v1.Time")
+MICRO_TIME_POINTER = TimeType("*v1.MicroTime", micro=True)
 RAW_EXTENSION = RawJSON("runtime.RawExtension")
 FIELDS_V1 = RawJSON("v1.FieldsV1")
 _NAMED = {t.go: t for t in (STRING, BOOL, INT32, INT64, FLOAT64, BYTES, QUANTITY, INT_OR_STRING, TIME, MICRO_TIME,
-                            RAW_EXTENSION, FIELDS_V1)}
+                            TIME_POINTER, MICRO_TIME_POINTER, RAW_EXTENSION, FIELDS_V1)}
 
 
 # --- the v1.31 structs, from the generated schema ----------------------------------------------
@@ -517,7 +525,8 @@ class _Walk:
             if ftype.anything or type(value) is ftype.exact:
                 continue
             if value is None:  # JSON null leaves the zero value: omitted on output
-                nulls.append(key)
+                if not ftype.null_stays:
+                    nulls.append(key)
             else:
                 data[key] = ftype.decode(value, self, name, f"{path}.{key}" if path else key,
                                          f"{go_path}.{key}" if go_path else key)
@@ -530,7 +539,8 @@ def decode(data: dict, t: Struct, kind: str, version: str) -> None:
     """Type-check ``data`` against the kind's struct, in place; raise DecodeError like the apiserver.
 
     Nulls are dropped (Go leaves zero values; in a list or map they become the
-    zero value), whole floats become ints and times are written back in UTC.
+    zero value) except in time fields that are values, which Go writes back as
+    null; whole floats become ints and times are written back in UTC.
     A type error wins over unknown fields, as in sigs.k8s.io/json.
     """
     walk = _Walk()
