@@ -75,7 +75,7 @@ def test_struct_fields_carry_their_go_types() -> None:
     assert isinstance(spec.fields["containers"], ListOf) and spec.fields["containers"].go == "[]v1.Container"
     assert spec.fields["containers"].item is go_struct("core.v1.Container")
     assert spec.fields["nodeSelector"].go == "map[string]string" and spec.fields["nodeSelector"].value is STRING
-    assert spec.fields["overhead"].value is QUANTITY
+    assert spec.fields["overhead"].value is QUANTITY and spec.fields["overhead"].go == "v1.ResourceList"
     assert spec.fields["priority"] is INT32 and spec.fields["hostNetwork"] is BOOL
     assert spec.fields["terminationGracePeriodSeconds"].go == "int64"
     assert go_struct("core.v1.ServicePort").fields["targetPort"] is INT_OR_STRING
@@ -129,6 +129,8 @@ def test_generator_rebuilds_the_committed_file_from_the_openapi_definitions() ->
             "ratio": {"type": "number", "format": "double"},
             "data": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "null"],
                                                                          "format": "byte"}},
+            "limits": {"type": ["object", "null"], "additionalProperties": {
+                "$ref": "#/$defs/io.k8s.apimachinery.pkg.api.resource.Quantity"}},
         }},
         "io.k8s.api.core.v1.ObjectReference": {"properties": {"name": {"type": "string"}}},
     }
@@ -141,7 +143,8 @@ def test_generator_rebuilds_the_committed_file_from_the_openapi_definitions() ->
     assert schema["kinds"] == {"v1 Binding": "core.v1.Binding"}
     assert schema["structs"] == {
         "core.v1.Binding": {"apiVersion": "string", "counts": "[]int32", "data": "map[string][]uint8",
-                            "ratio": "float64", "size": "resource.Quantity", "target": "core.v1.ObjectReference"},
+                            "limits": "v1.ResourceList", "ratio": "float64", "size": "resource.Quantity",
+                            "target": "core.v1.ObjectReference"},
         "core.v1.ObjectReference": {"name": "string"},
     }
 
@@ -199,6 +202,9 @@ def test_generator_rebuilds_the_committed_file_from_the_openapi_definitions() ->
     (pod(priority=1e-7),
      "json: cannot unmarshal number 1e-7 into Go struct field PodSpec.spec.priority of type int32"),
     (pod(hostNetwork="true"), "json: cannot unmarshal string into Go struct field PodSpec.spec.hostNetwork of type bool"),
+    (pod(container(resources={"requests": "500m"})),
+     "json: cannot unmarshal string into Go struct field ResourceRequirements.spec.containers.resources.requests "
+     "of type v1.ResourceList"),
     ({**pod(), "status": "Running"},
      "json: cannot unmarshal string into Go struct field Pod.status of type v1.PodStatus"),
 ])

@@ -9,7 +9,8 @@ writes each field's Go type, as encoding/json names it in errors:
 
 * ``string``, ``bool``, ``int32``, ``int64`` (OpenAPI ``format``), ``float64``
   (``number``), ``[]uint8`` (``format: byte``, base64 text);
-* ``[]T`` for arrays, ``map[string]T`` for objects with ``additionalProperties``;
+* ``[]T`` for arrays, ``map[string]T`` for objects with ``additionalProperties``
+  (``v1.ResourceList`` for a map of quantities);
 * apimachinery types with their own UnmarshalJSON: ``resource.Quantity``,
   ``intstr.IntOrString``, ``v1.Time``, ``v1.MicroTime``, ``v1.FieldsV1``,
   ``runtime.RawExtension``; a time field that is a pointer is ``*v1.Time``
@@ -18,9 +19,9 @@ writes each field's Go type, as encoding/json names it in errors:
   prints it as ``<version>.<Name>`` (``v1.PodSpec``), which is not unique
   across groups (core and discovery both have ``v1.EndpointPort``).
 
-OpenAPI loses Go's named types (``type RestartPolicy string`` reads as plain
-``string``, ``v1.ResourceList`` as ``map[string]resource.Quantity``), so errors
-name the underlying type.
+OpenAPI loses Go's named types: ``type RestartPolicy string`` reads as plain
+``string``, so errors name the underlying type, except for ``v1.ResourceList``
+(``RESOURCE_LIST``), the one named map.
 
 Regenerate (downloads the wheel with pip unless one is given)::
 
@@ -88,6 +89,9 @@ POINTER_TIMES = {
     ("io.k8s.api.coordination.v1.LeaseSpec", "acquireTime"),
     ("io.k8s.api.coordination.v1.LeaseSpec", "renewTime"),
 }
+# Every resource map of these kinds is core/v1's `type ResourceList map[ResourceName]resource.Quantity`
+# (core/v1 types.go), and errors name it so.
+RESOURCE_LIST = "v1.ResourceList"
 
 
 def struct_id(definition: str) -> str:
@@ -116,7 +120,8 @@ def go_type(schema: dict, pending: list[str]) -> str:
     if kinds == {"array"}:
         return "[]" + go_type(schema["items"], pending)
     if kinds == {"object"} and isinstance(schema.get("additionalProperties"), dict):
-        return "map[string]" + go_type(schema["additionalProperties"], pending)
+        value = go_type(schema["additionalProperties"], pending)
+        return RESOURCE_LIST if value == "resource.Quantity" else "map[string]" + value
     if kinds == {"string"}:
         return "[]uint8" if schema.get("format") == "byte" else "string"
     if kinds == {"boolean"}:

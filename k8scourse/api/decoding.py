@@ -271,10 +271,12 @@ class ListOf(GoType):
 
 
 class MapOf(GoType):
+    """map[string]T; ``go`` names a named map type instead (``v1.ResourceList``)."""
+
     __slots__ = ("value",)
 
-    def __init__(self, value: GoType) -> None:
-        super().__init__("map[string]" + value.go)
+    def __init__(self, value: GoType, go: str = "") -> None:
+        super().__init__(go or "map[string]" + value.go)
         self.value = value
 
     def zero(self) -> dict:
@@ -401,6 +403,8 @@ def _structs() -> dict[str, Struct]:
             return ListOf(resolve(expr[2:]))
         if expr.startswith("map[string]"):
             return MapOf(resolve(expr[len("map[string]"):]))
+        if expr == "v1.ResourceList":  # map[ResourceName]resource.Quantity
+            return MapOf(QUANTITY, expr)
         return _NAMED.get(expr) or structs[expr]
 
     for sid, fields in table.items():
