@@ -14,7 +14,7 @@ writes each field's Go type, as encoding/json names it in errors:
 * apimachinery types with their own UnmarshalJSON: ``resource.Quantity``,
   ``intstr.IntOrString``, ``v1.Time``, ``v1.MicroTime``, ``v1.FieldsV1``,
   ``runtime.RawExtension``; a time field that is a pointer is ``*v1.Time``
-  (``POINTER_TIMES``: the one Go fact here that OpenAPI does not carry);
+  (``POINTER_TIMES``, a Go fact OpenAPI does not carry);
 * a struct by its id, ``<group>.<version>.<Name>`` (``core.v1.PodSpec``); Go
   prints it as ``<version>.<Name>`` (``v1.PodSpec``), which is not unique
   across groups (core and discovery both have ``v1.EndpointPort``).
