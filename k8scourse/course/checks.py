@@ -1,20 +1,30 @@
-"""Friendly answer checks for exercise notebooks.
+"""Friendly answer checks for exercise notebooks, that never give the answer away.
 
-A check tells a learner how an answer fares and returns ``True`` or
-``False``; it never raises on a wrong or missing answer, because an
-exception would stop "Run All" at the first unfinished exercise. Output is
-plain text without object ids, so notebooks stay deterministic under nbval.
+A check tells a learner how an answer fares and returns a :class:`Verdict`;
+it never raises on a wrong or missing answer, because an exception would
+stop "Run All" at the first unfinished exercise. Output is plain text
+without object ids, so notebooks stay deterministic under nbval.
 
-A check returns a :class:`Verdict`, which is truthy exactly when the answer
-passed; Jupyter shows nothing for it, so a check on the last line of a cell
-does not echo ``True``/``False`` under its message. (A trailing ``;`` would
-not do: nbval runs cells without history, where IPython ignores it.)
+The expected answer never stands in a notebook. A check compares either
+
+* a **digest** (a hash of the normalised right answer), written by the
+  author with :func:`digest` and pasted into the check call, or
+* a **predicate**, a function that decides, usually one from the library
+  that computes the truth from the cluster.
+
+Normalisers (:mod:`k8scourse.course.answers`) make reasonable equivalents
+count (``scheduler`` for ``kube-scheduler``, any order of a set) and turn an
+answer of the wrong type into a friendly message. A wrong answer gets a hint
+about *why* it is wrong: ``wrong`` maps the digests of common wrong answers
+to what each one misses.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 PASS = "✔"
@@ -23,6 +33,8 @@ TODO = "…"
 
 _MAX_REPR = 200
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: Hex digits of SHA-256 kept in a digest: enough that no two course answers collide.
+DIGEST_LENGTH = 16
 
 
 class Verdict(int):
@@ -39,6 +51,13 @@ class Verdict(int):
         """Show nothing: the check printed its verdict already."""
 
 
+class AnswerTypeError(TypeError):
+    """An answer of a type the exercise does not ask for; the message says what it asks for."""
+
+    def __init__(self, wanted: str, answer: Any) -> None:
+        super().__init__(f"expected {wanted}, got {describe(answer)}.")
+
+
 def show(value: Any) -> str:
     """Return a short repr of ``value`` without memory addresses."""
     try:
@@ -51,30 +70,75 @@ def show(value: Any) -> str:
     return text
 
 
+def describe(value: Any) -> str:
+    """Name a value for a learner: ``the number 42``, ``the text 'web'``, ``a list of 3 items``."""
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, (int, float)):
+        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {show(value)}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        noun = {list: "list", tuple: "tuple"}.get(type(value), "set")
+        count = len(value)
+        return f"a {noun} of {count} item{'s' if count != 1 else ''}"
+    if isinstance(value, Mapping):
+        return f"a dict with {len(value)} key{'s' if len(value) != 1 else ''}"
+    return f"a {type(value).__name__} ({show(value)})"
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able form of ``value`` in which sets are sorted lists and tuples lists."""
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    return value
+
+
+def digest(value: Any, normalize: Callable[[Any], Any] | None = None) -> str:
+    """The digest of an answer, as ``check(..., digest=...)`` compares it.
+
+    Authors run ``digest("kube-scheduler", as_component)`` once and paste
+    the result into the notebook; the answer itself never appears there.
+    """
+    if normalize is not None:
+        value = normalize(value)
+    text = json.dumps(_canonical(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
 def check(
     name: str,
     answer: Any,
-    expected: Any = None,
     *,
+    digest: str | None = None,  # noqa: A002 - the keyword reads best in notebooks
     predicate: Callable[[Any], bool | str] | None = None,
     normalize: Callable[[Any], Any] | None = None,
     hint: str = "",
+    wrong: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Print how ``answer`` fares against the exercise ``name``; return whether it passed.
 
-    Give either ``expected`` (compared with ``==``) or ``predicate``. A
-    predicate returns ``True`` for a right answer, and ``False`` or a string
-    saying what is wrong otherwise. ``normalize`` is applied to both answer
-    and expected before comparing (e.g. ``str.lower``). An answer of ``None``
-    or ``...`` means "not answered yet" and prints the hint.
+    Give either ``digest`` (see :func:`digest`) or ``predicate``. A predicate
+    returns ``True`` for a right answer, and ``False`` or a string saying what
+    is wrong otherwise. ``normalize`` is applied to the answer first (it may
+    raise :class:`AnswerTypeError`). ``wrong`` maps digests of common wrong
+    answers to a hint about why each is wrong. An answer of ``None`` or
+    ``...`` means "not answered yet" and prints the hint.
     """
-    if (expected is None) == (predicate is None):
-        raise TypeError("check() needs exactly one of expected= or predicate=")
+    if (digest is None) == (predicate is None):
+        raise TypeError("check() needs exactly one of digest= or predicate=")
     if answer is None or answer is Ellipsis:
         _report(TODO, name, "not answered yet.", hint)
         return Verdict(False)
     try:
-        problem = _problem(answer, expected, predicate, normalize)
+        value = normalize(answer) if normalize is not None else answer
+        problem = _problem(value, digest, predicate, wrong or {}, show(answer))
+    except AnswerTypeError as exc:
+        problem = str(exc)
     except ValueError as exc:  # k8scourse rejects bad input with a ValueError naming the rule
         problem = f"{show(answer)} is not valid: {exc}"
     except Exception as exc:  # the learner's answer may not fit the check at all
@@ -87,21 +151,26 @@ def check(
 
 
 def _problem(
-    answer: Any,
-    expected: Any,
+    value: Any,
+    expected_digest: str | None,
     predicate: Callable[[Any], bool | str] | None,
-    normalize: Callable[[Any], Any] | None,
+    wrong: Mapping[str, str],
+    shown: str,
 ) -> str | None:
-    """Return what is wrong with ``answer``, or ``None`` when it is right."""
+    """Return what is wrong with the (normalised) answer, or ``None`` when it is right.
+
+    ``shown`` is the answer as the learner wrote it (not its normalised
+    form, a frozenset's repr), for the message.
+    """
     if predicate is not None:
-        verdict = predicate(answer)
+        verdict = predicate(value)
         if isinstance(verdict, str):
-            return verdict or f"{show(answer)} is not right."
-        return None if verdict else f"{show(answer)} is not right."
-    got, want = (normalize(answer), normalize(expected)) if normalize else (answer, expected)
-    if got == want:
+            return verdict or f"{shown} is not right."
+        return None if verdict else f"{shown} is not right."
+    got = digest(value)
+    if got == expected_digest:
         return None
-    return f"expected {show(expected)}, got {show(answer)}."
+    return wrong.get(got) or f"{shown} is not right."
 
 
 def _report(mark: str, name: str, message: str, hint: str) -> None:
