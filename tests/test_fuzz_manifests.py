@@ -244,6 +244,27 @@ def test_every_kind_has_a_base_manifest():
     assert {base["kind"] for base in BASES} == set(SCHEMAS)
 
 
+# --- what the fuzz found, kept as plain regression tests -----------------------------------------
+
+def test_a_quantity_number_beyond_int64_is_stored_as_its_canonical_text():
+    hpa = copy.deepcopy(BASES[7])
+    hpa["status"] = {"currentMetrics": [{"type": "Resource", "resource": {"name": "cpu",
+                                                                         "current": {"averageValue": 10**30}}}]}
+    [stored] = Cluster.quickstart(nodes=1, seed=0).apply(hpa)
+    assert stored["status"]["currentMetrics"][0]["resource"]["current"]["averageValue"] == "1e30"
+
+
+def test_a_pod_with_scheduling_gates_waits_unscheduled():
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    [stored] = cluster.apply(BASES[1])
+    assert stored["status"]["conditions"] == [{
+        "type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": None,
+        "reason": "SchedulingGated", "message": "Scheduling is blocked due to non-empty scheduling gates"}]
+    cluster.run(30)
+    assert cluster.kubectl("get pods").splitlines()[1].split()[2] == "SchedulingGated"
+    assert "spec.nodeName" not in cluster.kubectl("get pod web -o yaml")
+
+
 def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = None) -> str:
     """kubectl answers with its output or its error text; it never raises."""
     out = cluster.kubectl(command, stdin=stdin)
