@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
 
 from k8scourse.viz.architecture import (
     APISERVER,
@@ -13,6 +14,8 @@ from k8scourse.viz.architecture import (
     architecture_graph,
     architecture_layout,
     draw_architecture,
+    draw_request_path,
+    is_watch_event,
     pod_creation_path,
 )
 from k8scourse.viz.placement import (
@@ -80,30 +83,56 @@ def test_components_never_call_each_other_except_inside_a_node():
             assert graph.nodes[a]["host"] == graph.nodes[b]["host"] not in ("master", "client"), (a, b)
 
 
-def test_architecture_layout_is_fixed_master_above_nodes():
+def test_architecture_layout_is_fixed_apiserver_between_master_and_nodes():
     first, second = architecture_layout(architecture_graph()), architecture_layout(architecture_graph())
     assert first == second
-    assert min(first[c][1] for c in ("kube-apiserver", "etcd", "kube-scheduler")) > first["node-1/kubelet"][1]
-    assert first["node-1/kubelet"][0] < first["node-2/kubelet"][0]
+    assert max(first[c][0] for c in ("etcd", "kube-scheduler", "kube-controller-manager")) < first[APISERVER][0]
+    assert first[APISERVER][0] < first["node-1/kubelet"][0]
+    assert first["node-1/kubelet"][1] > first["node-2/kubelet"][1]  # node-1 on top
 
 
-def test_draw_architecture_numbers_the_path():
+def test_draw_request_path_numbers_the_hops():
     graph = architecture_graph()
     path = pod_creation_path("node-2")
-    figure = draw_architecture(graph, path=path, notes=POD_CREATION_NOTES)
+    figure = draw_request_path(graph, path, notes=POD_CREATION_NOTES)
     assert isinstance(figure, Figure)
     texts = [t.get_text() for t in figure.axes[0].texts]
     hops = len(path) - 1
     for step in range(1, hops + 1):
         assert texts.count(str(step)) == 2  # on the arrow and in the key
     assert any(t.startswith("node-2/kubelet → node-2/container runtime:  CRI") for t in texts)
+    # draw_architecture with a path draws the same (the way chapter 01 first called it)
+    old = draw_architecture(graph, path=path, notes=POD_CREATION_NOTES)
+    assert [t.get_text() for t in old.axes[0].texts] == texts
+
+
+def test_watch_events_are_dashed_requests_solid():
+    graph = architecture_graph(["node-1"])
+    path = pod_creation_path("node-1")
+    assert [is_watch_event(graph, a, b) for a, b in zip(path, path[1:])] == [
+        False, False, True, True, False, False, True, True, False, False]
+    figure = draw_request_path(graph, path)
+    arrows = [p for p in figure.axes[0].patches if isinstance(p, FancyArrowPatch)][:len(path) - 1]
+    assert [p.get_linestyle() == "--" for p in arrows] == [
+        False, False, True, True, False, False, True, True, False, False]
 
 
 def test_draw_architecture_draws_one_arrow_per_edge():
+    for nodes in (["node-1"], ["node-1", "node-2", "node-3"]):
+        graph = architecture_graph(nodes)
+        figure = draw_architecture(graph)
+        arrows = [p for p in figure.axes[0].patches if isinstance(p, FancyArrowPatch)]
+        assert len(arrows) == graph.number_of_edges()
+        labels = {t.get_text() for t in figure.axes[0].texts}
+        assert {data["label"] for _, _, data in graph.edges(data=True)} <= labels
+
+
+def test_the_kubelets_10250_connection_is_only_for_logs_and_exec():
     graph = architecture_graph(["node-1"])
-    figure = draw_architecture(graph)
-    arrows = [t for t in figure.axes[0].texts if getattr(t, "arrow_patch", None) is not None]
-    assert len(arrows) == graph.number_of_edges()
+    assert graph.edges[APISERVER, "node-1/kubelet"]["label"] == "logs, exec (:10250)"
+    assert not graph.edges[APISERVER, "node-1/kubelet"]["watch"]
+    assert graph.edges["node-1/kubelet", APISERVER]["watch"]  # pods reach the kubelet down its own watch
+    assert "EndpointSlices" in graph.edges["node-1/kube-proxy", APISERVER]["label"]
 
 
 @pytest.mark.parametrize(
@@ -116,12 +145,14 @@ def test_draw_architecture_draws_one_arrow_per_edge():
 )
 def test_a_path_must_follow_connections(path, message):
     with pytest.raises(ValueError, match=message):
-        draw_architecture(architecture_graph(), path=path)
+        draw_request_path(architecture_graph(), path)
 
 
 def test_notes_must_match_the_hops():
     with pytest.raises(ValueError, match="notes has 1 entries; the path has 2 hops"):
-        draw_architecture(architecture_graph(), path=["kubectl", APISERVER, ETCD], notes=["one"])
+        draw_request_path(architecture_graph(), ["kubectl", APISERVER, ETCD], notes=["one"])
+    with pytest.raises(ValueError, match="a path needs at least two components, got 1"):
+        draw_request_path(architecture_graph(), ["kubectl"])
 
 
 # --- placement -----------------------------------------------------------------------

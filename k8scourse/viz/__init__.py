@@ -1,12 +1,19 @@
 """Pictures of the cluster: networkx graphs, drawn with matplotlib.
 
 Each view has a graph builder (plain data, for tests and learners to
-inspect) and a ``draw_*`` function that lays it out the same way every time.
+inspect) and a ``draw_*`` function that lays it out the same way every time,
+at a size JupyterLab shows without shrinking it (see :mod:`.canvas`).
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
 
-from .architecture import POD_CREATION_NOTES, architecture_graph, draw_architecture, pod_creation_path
+from .architecture import (
+    POD_CREATION_NOTES,
+    architecture_graph,
+    draw_architecture,
+    draw_request_path,
+    pod_creation_path,
+)
 from .placement import PlacementView, draw_placement, placement_graph
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "architecture_graph",
     "draw_architecture",
     "draw_placement",
+    "draw_request_path",
     "placement_graph",
     "pod_creation_path",
 ]
