@@ -14,14 +14,18 @@ from .architecture import (
     draw_request_path,
     pod_creation_path,
 )
+from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
+from .pod import draw_pod_anatomy
 
 __all__ = [
     "POD_CREATION_NOTES",
     "PlacementView",
     "architecture_graph",
     "draw_architecture",
+    "draw_backoff",
     "draw_placement",
+    "draw_pod_anatomy",
     "draw_request_path",
     "placement_graph",
     "pod_creation_path",
