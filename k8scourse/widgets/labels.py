@@ -116,6 +116,8 @@ def label_editor(cluster: HasAPI) -> Any:
     """An ipywidgets label editor: pick a pod or node, set or remove labels."""
     import ipywidgets as w
 
+    from .saved import SavedPicture
+
     model = LabelEditorModel(cluster)
     choice = w.Dropdown(options=[(_target_text(t), t) for t in model.targets()], description="object")
     table, error, command = w.HTML(), w.HTML(), w.HTML()
@@ -139,5 +141,33 @@ def label_editor(cluster: HasAPI) -> Any:
     remove_button.on_click(lambda _: show(model.remove_label(key.value)))
     if choice.value is not None:
         on_choice({"new": choice.value})
-    return w.VBox([choice, table, w.HBox([key, value]), w.HBox([set_button, remove_button]), error, command])
+    return SavedPicture([choice, table, w.HBox([key, value]), w.HBox([set_button, remove_button]), error, command],
+                        "label editor", labels_picture(model))
+
+
+MAX_ROWS = 12  # objects listed in the label editor's saved picture
+
+
+def labels_picture(model: LabelEditorModel) -> bytes:
+    """A PNG listing the objects the editor offers and their labels (``kubectl get --show-labels``)."""
+    from k8scourse.viz.canvas import MAX_WIDTH, SMALL, ensure_legible, fit_text, new_axes, png_bytes
+
+    rows = []
+    for target in model.targets():
+        labels = model._get(target)["metadata"].get("labels") or {}
+        rows.append((_target_text(target), ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"))
+    shown = rows[:MAX_ROWS] + ([(f"... and {len(rows) - MAX_ROWS} more", "")] if len(rows) > MAX_ROWS else [])
+    line = 0.22
+    ax = new_axes(MAX_WIDTH, 0.45 + line * max(len(shown), 1))
+    top = ax.get_ylim()[1] - 0.15
+    name_w = max([1.2] + [len(name) * 0.075 for name, _ in shown])
+    ax.text(0.15, top, "OBJECT", ha="left", va="top", fontsize=SMALL, fontweight="bold", family="monospace")
+    ax.text(0.25 + name_w, top, "LABELS", ha="left", va="top", fontsize=SMALL, fontweight="bold",
+            family="monospace")
+    for i, (name, labels) in enumerate(shown, start=1):
+        y = top - i * line
+        ax.text(0.15, y, name, ha="left", va="top", fontsize=SMALL, family="monospace")
+        ax.text(0.25 + name_w, y, fit_text(labels, MAX_WIDTH - name_w - 0.4, SMALL), ha="left", va="top",
+                fontsize=SMALL, family="monospace")
+    return png_bytes(ensure_legible(ax.figure))
 
