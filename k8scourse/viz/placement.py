@@ -182,6 +182,8 @@ class PlacementView:
         self.ax.set_xlim(-self.col_w / 2, width - self.col_w / 2)
         self.ax.set_ylim(header_h / 2 - self._height - GAP, header_h / 2 + GAP)
         column_boxes = [self._draw_column(head) for head, _ in self.columns]
+        if not self.columns:
+            self.ax.text(0, 0, "no nodes,\nno pods", ha="center", va="center", fontsize=LABEL, color="#555555")
         pod_boxes = self._draw_pods()
         self._draw_legend()
         # One patch per column, then one per pod (in self.pods' order): what highlight() recolours.
