@@ -63,6 +63,18 @@ def test_execute_runs_a_notebook_in_place(course: Path, capsys: pytest.CaptureFi
     assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "42\n"
 
 
+def test_execute_saves_a_widgets_picture_without_its_dead_view(course: Path) -> None:
+    path = course / "notebooks" / "w.ipynb"
+    source = ("from k8scourse.viz.canvas import new_axes, png_bytes\n"
+              "from k8scourse.widgets.saved import SavedPicture\n"
+              "SavedPicture([], 'demo', png_bytes(new_axes(1, 1).figure))")
+    nbformat.write(new_notebook(cells=[new_code_cell(source)]), path)
+    assert cli.main(["execute", str(path)]) == 0
+    data = nbformat.read(path, as_version=4).cells[0].outputs[0].data
+    assert sorted(data) == ["image/png", "text/plain"]
+    assert data["text/plain"] == "▶ Run this cell to interact with the demo."
+
+
 @pytest.mark.parametrize("euid, extra", [(1000, []), (0, ["--allow-root"])])
 def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.MonkeyPatch, euid: int,
                                         extra: list[str]) -> None:
