@@ -617,3 +617,24 @@ def test_pod_anatomy_refuses_what_it_cannot_draw(pod_cluster):
         draw_pod_anatomy("nowhere", pod_cluster)
     with pytest.raises(TypeError, match="takes a pod name or a Pod object, got int"):
         draw_pod_anatomy(42, pod_cluster)
+
+
+def test_matplotlib_inline_shows_a_course_figure_at_its_own_size():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import select_figure_formats
+
+    from k8scourse.viz import canvas
+
+    shell = InteractiveShell.instance()
+    try:
+        select_figure_formats(shell, {"png"})  # what %matplotlib inline does: crop every Figure ("tight")
+        cropped, _ = shell.display_formatter.format(draw_architecture(architecture_graph(["node-1"])))
+        cropped = cropped["image/png"]
+        assert png_info(base64.b64decode(cropped) if isinstance(cropped, str) else cropped)[0] == 970
+        canvas._show_course_figures_whole()
+        data, _ = shell.display_formatter.format(draw_architecture(architecture_graph(["node-1"])))
+        png = data["image/png"]
+        png = base64.b64decode(png) if isinstance(png, str) else png
+        assert png_info(png)[0] == DISPLAY_WIDTH_PX  # not 970 px: cropped to content plus 0.1 in each side
+    finally:
+        InteractiveShell.clear_instance()

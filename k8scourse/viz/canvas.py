@@ -54,6 +54,23 @@ class CourseFigure(Figure):
         return png_bytes(self)
 
 
+def _show_course_figures_whole() -> None:
+    """Make IPython show a CourseFigure with :func:`png_bytes`, at its own size.
+
+    ``%matplotlib inline`` registers a PNG printer for every Figure that
+    crops it to its content and adds 0.1 in around it (``bbox_inches="tight"``):
+    a 950 px figure would come out 970 px wide and be shrunk. A printer
+    registered for CourseFigure itself comes first in IPython's lookup.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # matplotlib without IPython: nothing to register with
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(CourseFigure, png_bytes)
+
+
 def png_bytes(figure: Figure) -> bytes:
     """The figure as a PNG at its own size and ``DPI``, without a timestamp (same bytes every run)."""
     buffer = io.BytesIO()
@@ -154,3 +171,6 @@ def fit_text(text: str, width: float, fontsize: float, weight: str = "normal") -
         else:
             high = middle - 1
     return text[:max(low, 1)] + "…"
+
+
+_show_course_figures_whole()
