@@ -70,16 +70,20 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
     host_network = bool(obj["spec"].get("hostNetwork"))
     containers = [sandbox.pause, *_newest(sandbox)]
     volumes = list(sandbox.volumes.items())
+    # Images as the manifest names them (nginx:1.27); the runtime's full name for pause.
+    images = {c["name"]: c["image"] for c in obj["spec"].get("containers", [])}
     mounts = {c.id: sorted((path, v.name) for path, v in c.mounts.items()) for c in containers}
-    most_mounts = max((len(m) for m in mounts.values()), default=0)
+    most_mounts = max([1] + [len(m) for m in mounts.values()])  # a container without mounts says so
 
     inner_x0, inner_x1 = 3 * MARGIN + 0.1, MAX_WIDTH - 3 * MARGIN - 0.1  # inside the network namespace
     count = len(containers)
     box_w = min(2.4, (inner_x1 - inner_x0 - (count - 1) * BOX_GAP) / count)
-    mount_h = most_mounts * MOUNT_LINE + (0.15 if most_mounts else 0)
-    volume_rows = 1 if volumes else 0
+    mount_h = most_mounts * MOUNT_LINE + 0.1
+    volume_w = (inner_x1 - inner_x0 - (len(volumes) - 1) * BOX_GAP) / max(len(volumes), 1)
+    paths = {name: _wrap_path(volume.host_path, volume_w - 0.16) for name, volume in volumes}
+    volume_h = max([VOLUME_H] + [0.42 + 0.16 * (p.count("\n") + 1) for p in paths.values()])
     height = (MARGIN + 0.35 + 0.35 + 0.4 + BOX_H + 0.15 + mount_h
-              + (0.45 + VOLUME_H) * volume_rows + 0.2 + MARGIN)
+              + ((0.4 + volume_h) if volumes else 0) + 2 * MARGIN)
     ax = new_axes(MAX_WIDTH, height)
 
     top = height - MARGIN
@@ -108,7 +112,8 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
         room = box_w - 0.16
         ax.text(x + box_w / 2, box_top - 0.1, fit_text(title, room, LABEL, "bold"), ha="center", va="top",
                 fontsize=LABEL, fontweight="bold", zorder=3)
-        ax.text(x + box_w / 2, box_top - 0.34, fit_text(container.image, room, SMALL) + "\n"
+        image = container.image if pause else images.get(container.name, container.image)
+        ax.text(x + box_w / 2, box_top - 0.34, fit_text(image, room, SMALL) + "\n"
                 + fit_text(detail, room, SMALL), ha="center", va="top", fontsize=SMALL, color="#333333",
                 linespacing=1.2, zorder=3)
         lines = [f"{path} ← {volume}" for path, volume in mounts[container.id]] or (
@@ -118,17 +123,17 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
                     SMALL), ha="center", va="top", fontsize=SMALL, color="#333333")
 
     if volumes:
-        volume_top = netns_bottom - mount_h - 0.45
-        width = (inner_x1 - inner_x0 - (len(volumes) - 1) * BOX_GAP) / len(volumes)
+        volume_top = netns_bottom - mount_h - 0.4
+        width = volume_w
         for k, (name, volume) in enumerate(volumes):
             x = inner_x0 + k * (width + BOX_GAP)
-            ax.add_patch(FancyBboxPatch((x, volume_top - VOLUME_H), width, VOLUME_H,
+            ax.add_patch(FancyBboxPatch((x, volume_top - volume_h), width, volume_h,
                                         boxstyle="round,pad=0,rounding_size=0.08", facecolor=VOLUME_STYLE[0],
                                         edgecolor=VOLUME_STYLE[1], linewidth=1.4, zorder=2))
             kind = _volume_kind(obj, name)
             ax.text(x + width / 2, volume_top - 0.1, fit_text(f"volume {name} ({kind})", width - 0.16, LABEL,
                     "bold"), ha="center", va="top", fontsize=LABEL, fontweight="bold", zorder=3)
-            ax.text(x + width / 2, volume_top - 0.36, _wrap_path(volume.host_path, width - 0.16), ha="center",
+            ax.text(x + width / 2, volume_top - 0.36, paths[name], ha="center",
                     va="top", fontsize=SMALL, color="#333333", linespacing=1.15, zorder=3)
             for container in containers:
                 if any(v == name for _, v in mounts[container.id]):
