@@ -384,7 +384,8 @@ def test_every_figure_fits_the_notebook_and_every_text_is_9_px_or_more(drawing):
     assert texts
     for text in texts:
         # font size in points x pixels per point x how much JupyterLab shrinks the figure
-        shown = text.get_fontsize() * drawing.dpi / 72 * min(1, DISPLAY_WIDTH_PX / (drawing.get_figwidth() * drawing.dpi))
+        width_px = drawing.get_figwidth() * drawing.dpi
+        shown = text.get_fontsize() * drawing.dpi / 72 * min(1, DISPLAY_WIDTH_PX / width_px)
         assert shown == pytest.approx(text_px(text))
         assert shown >= MIN_TEXT_PX, f"{text.get_text()!r} is {shown:.1f} px"
 
@@ -638,3 +639,26 @@ def test_matplotlib_inline_shows_a_course_figure_at_its_own_size():
         assert png_info(png)[0] == DISPLAY_WIDTH_PX  # not 970 px: cropped to content plus 0.1 in each side
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_many_nodes_wrap_into_bands_with_every_name_whole():
+    view = PlacementView(many_pods())
+    assert view.per_band < len(view.columns)
+    names = [t.get_text() for t in view.ax.texts]
+    assert "payment-gateway-199" in names and "waiting-for-a-node · Pending" in names
+    assert not [name for name in names if name.endswith("…")]
+    pos = view.positions
+    assert pos["worker-node-00"][1] == 0 and pos[f"worker-node-{view.per_band:02d}"][1] < 0  # the next band, below
+    assert pos[f"worker-node-{view.per_band:02d}"][0] == pos["worker-node-00"][0]
+
+
+def test_the_picture_starts_at_the_top_no_empty_band():
+    import io
+
+    import numpy as np
+    import PIL.Image
+
+    view = PlacementView(placement_graph(NODES, PODS))
+    pixels = np.asarray(PIL.Image.open(io.BytesIO(view.png())).convert("L"))
+    rows = np.nonzero((pixels < 250).any(axis=1))[0]
+    assert rows[0] <= 0.15 * DPI and pixels.shape[0] - rows[-1] <= 0.15 * DPI

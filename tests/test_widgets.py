@@ -264,7 +264,8 @@ def test_saved_output_is_a_captioned_picture_not_the_repr(cluster, make, what):
 
 
 def test_saved_pictures_are_the_same_every_time(cluster):
-    assert label_editor(cluster)._repr_mimebundle_()["image/png"] == label_editor(cluster)._repr_mimebundle_()["image/png"]
+    first, second = (label_editor(cluster)._repr_mimebundle_()["image/png"] for _ in range(2))
+    assert first == second
 
 
 def test_label_editor_picture_lists_the_objects_and_their_labels(cluster):

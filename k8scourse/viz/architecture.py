@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .canvas import LABEL, MAX_WIDTH, SMALL, TITLE, axes_for, ensure_legible, text_width
+from .canvas import LABEL, MAX_WIDTH, SMALL, axes_for, ensure_legible, text_width
 
 APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD = "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"
 KUBECTL = "kubectl"

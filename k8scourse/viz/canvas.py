@@ -36,7 +36,7 @@ MIN_FONT = MIN_TEXT_PX * 72 / DPI
 """``MIN_TEXT_PX`` in points (6.48 pt), the unit matplotlib's ``fontsize`` takes."""
 
 # The course's type sizes, in points (pixels: x 100/72). Every one is at least MIN_FONT.
-TITLE, LABEL, SMALL, TINY = 11.0, 10.0, 8.5, 7.5
+LABEL, SMALL = 10.0, 8.5
 
 
 class IllegibleFigure(ValueError):
