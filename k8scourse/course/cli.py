@@ -1,7 +1,9 @@
 """The ``k8scourse`` command: start the course, build exercises, execute notebooks.
 
 Run it from the course folder (the repository root); paths default to the
-``notebooks/``, ``solutions/`` and ``exercises/`` folders there.
+``notebooks/``, ``solutions/`` and ``exercises/`` folders there. ``start``
+serves learners' copies of them in ``work/``, so the committed notebooks stay
+as the course ships them.
 """
 
 from __future__ import annotations
