@@ -662,3 +662,13 @@ def test_the_picture_starts_at_the_top_no_empty_band():
     pixels = np.asarray(PIL.Image.open(io.BytesIO(view.png())).convert("L"))
     rows = np.nonzero((pixels < 250).any(axis=1))[0]
     assert rows[0] <= 0.15 * DPI and pixels.shape[0] - rows[-1] <= 0.15 * DPI
+
+
+def test_drawings_go_into_axes_you_give_them():
+    figure = Figure(figsize=(16, 12))  # wider than the notebook: yours to choose, not checked
+    top, middle, bottom = figure.subplots(3)
+    graph = architecture_graph(["node-1"])
+    assert draw_architecture(graph, ax=top) is figure
+    assert draw_request_path(graph, pod_creation_path("node-1"), ax=middle) is figure
+    assert draw_placement(placement_graph(NODES, PODS), ax=bottom) is figure
+    assert {t.get_text() for t in top.texts} >= {"kubectl", "etcd", "node-1"}

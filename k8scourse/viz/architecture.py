@@ -218,6 +218,7 @@ def draw_architecture(graph: nx.DiGraph, ax: Axes | None = None, path: Sequence[
     nodes = graph.graph["nodes"]
     body = _body_height(len(nodes))
     top = body + 0.15
+    owned = ax is None  # a figure we make is checked for legibility; yours is yours
     ax = axes_for(ax, MAX_WIDTH, top + TOP)
     pos = architecture_layout(graph)
 
@@ -265,7 +266,7 @@ def draw_architecture(graph: nx.DiGraph, ax: Axes | None = None, path: Sequence[
             start, end = pos[a][0] + a_w / 2, pos[b][0] - b_w / 2
             _arrow(ax, (start, y), (end, y))
             _edge_label(ax, (start + end) / 2, y, graph.edges[a, b]["label"])
-    return ensure_legible(ax.figure)
+    return ensure_legible(ax.figure) if owned else ax.figure
 
 
 # --- a request's path: a sequence diagram --------------------------------------------------
@@ -330,6 +331,7 @@ def draw_request_path(graph: nx.DiGraph, path: Sequence[str], notes: Sequence[st
             for i, (a, b) in enumerate(hops)]
     key_h = sum(len(lines) for lines in keys) * KEY_LINE
     height = 0.1 + HEADER_H + (len(hops) + 0.4) * ROW_H + 0.2 + key_h + 0.5
+    owned = ax is None
     ax = axes_for(ax, MAX_WIDTH, height)
 
     spacing = (MAX_WIDTH - 0.2) / len(lanes)
@@ -355,7 +357,7 @@ def draw_request_path(graph: nx.DiGraph, path: Sequence[str], notes: Sequence[st
                 linespacing=1.25, transform=ax.transData).set_y(y + 0.08)
         y -= len(lines) * KEY_LINE
     _line_key(ax, 0.3, 0.22)
-    return ensure_legible(ax.figure)
+    return ensure_legible(ax.figure) if owned else ax.figure
 
 
 def _line_key(ax: Axes, x: float, y: float) -> None:
