@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
-from k8scourse.api.errors import StatusError
+from k8scourse.api.errors import FieldValidationError, StatusError, invalid
 from k8scourse.api.meta import manifest_data
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
@@ -27,8 +28,12 @@ from k8scourse.kubectl.cli import Kubectl, KubectlResult
 from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
+from k8scourse.master.controllers.base import InformerFactory
 from k8scourse.master.controllers.namespace import NamespaceController
+from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
+from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
 from k8scourse.master.scheduler import Scheduler
+from k8scourse.node.images import Registry
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 
@@ -41,6 +46,17 @@ POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
 
+#: A v1.31 kubeadm cluster's admission plugins. TaintNodesByCondition taints each new Node
+#: not-ready:NoSchedule; the node lifecycle controller lifts the taint once the node is Ready.
+DEFAULT_ADMISSION_PLUGINS = AdmissionChain.V1_31_PLUGINS
+
+
+def _expect(function: str, value: Any, types: tuple[type, ...], what: str) -> None:
+    """A wrong Python type is the caller's mistake: a TypeError saying what ``function`` takes.
+    A bool is no number here, though Python counts it as an int."""
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise TypeError(f"{function}() takes {what}, got {type(value).__name__}")
+
 
 class WaitTimeout(TimeoutError):
     """``Cluster.wait_for`` ran out of virtual time (``kubectl wait``'s ``timed out waiting``)."""
@@ -49,9 +65,10 @@ class WaitTimeout(TimeoutError):
 class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
-    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
+    def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
                  percentage_of_nodes_to_score: int = 0) -> None:
-        self.seed = seed
+        _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
+        self.seed = seed = int(seed)
         self.clock = VirtualClock()
         self.rng = random.Random(seed)
         self.etcd = Store(clock=self.clock)
@@ -59,18 +76,26 @@ class Cluster:
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
-        self.controllers = [NamespaceController(self.api, self.clock)]
+        self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
+        self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
+                            NodeLifecycleController(self.api, self.clock)]
         self.kubelets: dict[str, Kubelet] = {}
+        self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
         for controller in self.controllers:
             controller.start()
+        self.informers.start()
+        self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
         self.use()  # %kubectl talks to the newest cluster
 
     @classmethod
     def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
                    **options: Any) -> "Cluster":
         """A ready cluster: ``nodes`` nodes registered and Ready, nothing else running."""
+        _expect("quickstart", nodes, (Integral,), "a number of nodes (an int)")
+        if nodes < 0:
+            raise FieldValidationError([invalid("nodes", nodes, "must be greater than or equal to 0")])
         cluster = cls(seed, **options)
         for _ in range(nodes):
             cluster.add_node(cpu=cpu, memory=memory)
@@ -86,6 +111,11 @@ class Cluster:
         ``static_pods`` is the kubelet's manifest directory (path -> manifest);
         ``pod_infra_container_image`` its ``--pod-infra-container-image``.
         """
+        _expect("add_node", name, (str, type(None)), "a node name (a string) or None")
+        _expect("add_node", labels, (Mapping, type(None)), "labels as a dict of strings")
+        _expect("add_node", taints, (list, tuple, type(None)), "taints as a list of dicts")
+        for quantity in (cpu, memory):
+            _expect("add_node", quantity, (str, Real), 'cpu and memory as quantities such as "2" or "4Gi"')
         index = len(self.kubelets) + 1
         name = name or f"node-{index}"
         if name in self.kubelets:
@@ -96,7 +126,7 @@ class Cluster:
             node_ip=str(NODE_IP_BASE + index - 1),
             capacity={**DEFAULT_MACHINE, "cpu": cpu, "memory": memory},
             labels=labels, taints=taints, static_pod_manifests=static_pods,
-            pod_infra_container_image=pod_infra_container_image)
+            pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
         if start:
             kubelet.start()
@@ -111,6 +141,7 @@ class Cluster:
 
     def run(self, seconds: float) -> None:
         """Let ``seconds`` of virtual time pass; every component acts as it would."""
+        _expect("run", seconds, (Real,), "a number of seconds")
         self.clock.run(seconds)
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 300.0, step: float = 0.5) -> float:
@@ -137,15 +168,26 @@ class Cluster:
         Returns the stored objects. Bad manifests raise a ValueError that
         names the field and the rule, before anything is written.
         """
+        what = "a manifest (a dict or YAML text) or a list of them"
+        _expect("apply", namespace, (str, type(None)), "a namespace string or None")
         if isinstance(manifests, str):
             written = objects.documents(manifests)
         elif isinstance(manifests, Mapping):
             written = [manifests]
         else:
+            if isinstance(manifests, (bytes, bytearray)) or not isinstance(manifests, Iterable):
+                raise TypeError(f"apply() takes {what}, got {type(manifests).__name__}")
             written = list(manifests)
+            for manifest in written:
+                _expect("apply", manifest, (str, Mapping), what + " (in the list)")
         for manifest in written:  # every manifest must be valid before anything is written
             objects.load(manifest, namespace or "default")
-        return [self._apply_one(manifest_data(m), namespace) for m in written]
+        stored = []
+        for i, manifest in enumerate(written):
+            if i:  # kubectl sends one request at a time; in between, controllers react to the last one
+                self.clock.run(0)  # (a new namespace gets its default ServiceAccount); no time passes
+            stored.append(self._apply_one(manifest_data(manifest), namespace))
+        return stored
 
     def _apply_one(self, manifest: dict, namespace: str | None) -> dict:
         kind = objects.kind_for(str(manifest.get("apiVersion")), str(manifest.get("kind")))

@@ -31,10 +31,15 @@ def parse_rfc3339(text: str) -> float:
 
 
 def human_duration(seconds: float) -> str:
-    """kubectl's AGE column (``k8s.io/apimachinery/pkg/util/duration.HumanDuration``)."""
-    s = int(seconds)
-    if s < 0:
+    """kubectl's AGE column (``k8s.io/apimachinery/pkg/util/duration.HumanDuration``).
+
+    Up to a second in the future reads ``0s``: HumanDuration tolerates that
+    much clock skew between machines; more is ``<invalid>``."""
+    s = int(seconds)  # whole seconds, truncated toward zero as Go's int() does
+    if s < -1:
         return "<invalid>"
+    if s < 0:
+        return "0s"
     if s < 60 * 2:
         return f"{s}s"
     minutes = s // 60

@@ -173,6 +173,63 @@ def test_events_are_recorded_and_counted(cluster):
     assert api.list("events", field_selector="reason=FailedScheduling") == [event]
 
 
+def test_events_expire_after_the_event_ttl(cluster):
+    clock, store, api = cluster
+    obj = api.create(pod())
+    api.record_event(obj, "Normal", "Scheduled", "Successfully assigned default/web to node-1", "default-scheduler")
+    api.record_event(obj, "Normal", "Pulling", 'Pulling image "nginx:1.27"', "kubelet")
+    (lease,) = store.leases()  # one lease, shared (lease_manager.go)
+    assert store.time_to_live(lease).granted_ttl == 3600 + 60  # --event-ttl, plus the reuse margin
+    clock.run(3599)
+    assert len(api.list("events")) == 2
+    clock.run(62)
+    assert api.list("events") == []
+
+
+def test_a_repeated_event_lives_an_hour_from_its_last_time(cluster):
+    clock, _, api = cluster
+    obj = api.create(pod())
+    api.record_event(obj, "Warning", "BackOff", "Back-off restarting failed container", "kubelet")
+    clock.run(3000)
+    api.record_event(obj, "Warning", "BackOff", "Back-off restarting failed container", "kubelet")
+    clock.run(1000)
+    (event,) = api.list("events")
+    assert event["count"] == 2
+    clock.run(3000)
+    assert api.list("events") == []
+
+
+def test_the_event_ttl_is_a_flag():
+    clock = VirtualClock()
+    api = APIServer(Store(clock=clock), clock, random.Random(0), event_ttl_seconds=60)
+    api.bootstrap()
+    api.record_event(api.get("namespaces", "default"), "Normal", "Test", "a short-lived event", "test")
+    clock.run(63)  # 60 s and at most 5 % more
+    assert api.list("events") == []
+
+
+def test_pods_have_no_generation_in_v1_31(cluster):
+    _, _, api = cluster
+    created = api.create(pod())
+    assert "generation" not in created["metadata"]
+    updated = api.update({**created, "spec": {**created["spec"], "activeDeadlineSeconds": 60}})
+    assert "generation" not in updated["metadata"]
+    rs = api.create({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+                     "spec": {"selector": {"matchLabels": {"app": "web"}},
+                              "template": {"metadata": {"labels": {"app": "web"}},
+                                           "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}})
+    assert rs["metadata"]["generation"] == 1
+
+
+def test_binding_sets_pod_scheduled_with_a_null_probe_time(cluster):
+    _, _, api = cluster
+    api.create(pod())
+    api.bind("default", "web", "node-1")
+    (condition,) = api.get("pods", "web")["status"]["conditions"]
+    assert condition == {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                         "lastTransitionTime": "2025-01-01T00:00:00Z"}
+
+
 # --- admission -------------------------------------------------------------------
 
 def test_namespace_must_exist(cluster):
@@ -389,3 +446,11 @@ def test_create_leaves_the_callers_manifest_alone(cluster):
     before = json.dumps(manifest, sort_keys=True)
     api.create(manifest)
     assert json.dumps(manifest, sort_keys=True) == before
+
+
+def test_events_created_through_the_api_expire_too(cluster):
+    clock, _, api = cluster
+    api.create({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "hello"},
+                "involvedObject": {"kind": "Pod", "name": "web", "namespace": "default"}, "reason": "Test"})
+    clock.run(3661)
+    assert api.list("events") == []

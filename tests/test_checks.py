@@ -39,7 +39,8 @@ def test_a_common_wrong_answer_gets_its_own_hint(capsys: pytest.CaptureFixture[s
         "✘ state store: The apiserver keeps no state of its own: where does it write?\n")
 
 
-@pytest.mark.parametrize("answer", ["scheduler", "kube-scheduler", " Kube-Scheduler ", "kube scheduler"])
+@pytest.mark.parametrize("answer", ["scheduler", "kube-scheduler", " Kube-Scheduler ", "kube scheduler",
+                                    "the scheduler", "default-scheduler"])
 def test_component_names_have_equivalents(answer: str) -> None:
     assert as_component(answer) == "kube-scheduler"
 
@@ -48,6 +49,11 @@ def test_sets_of_names_in_any_order() -> None:
     assert digest(["web-2", "web-1"], as_names) == digest({"web-1", "web-2"}, as_names) == digest("web-1, web-2",
                                                                                                    as_names)
     assert digest(["b", "A"], as_choices) == digest("a,b", as_choices)
+
+
+def test_a_wrong_answer_is_shown_as_the_learner_wrote_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert not check("letters", ["c", "a"], digest=digest(["a", "b"], as_choices), normalize=as_choices)
+    assert capsys.readouterr().out == "✘ letters: ['c', 'a'] is not right.\n"
 
 
 def test_wrong_type_gets_a_friendly_message(capsys: pytest.CaptureFixture[str]) -> None:

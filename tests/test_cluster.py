@@ -121,3 +121,38 @@ def test_wait_for_runs_the_clock_until_the_condition_holds() -> None:
         cluster.wait_for(lambda: False, timeout=5)
     with pytest.raises(TypeError, match="takes a function"):
         cluster.wait_for(True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda c: c.kubectl(123), "kubectl() takes a command line string, got int"),
+    (lambda c: c.kubectl(["get", "pods"]), "kubectl() takes a command line string, got list"),
+    (lambda c: c.kubectl("apply -f -", stdin=5),
+     "kubectl() takes stdin as a string (the text a pipe would give), got int"),
+    (lambda c: c.run("10"), "run() takes a number of seconds, got str"),
+    (lambda c: c.run(True), "run() takes a number of seconds, got bool"),
+    (lambda c: c.apply(123), "apply() takes a manifest (a dict or YAML text) or a list of them, got int"),
+    (lambda c: c.apply(b"kind: Pod"), "apply() takes a manifest (a dict or YAML text) or a list of them, got bytes"),
+    (lambda c: c.apply([None]),
+     "apply() takes a manifest (a dict or YAML text) or a list of them (in the list), got NoneType"),
+    (lambda c: c.apply({}, namespace=5), "apply() takes a namespace string or None, got int"),
+    (lambda c: c.add_node(5), "add_node() takes a node name (a string) or None, got int"),
+    (lambda c: c.add_node(labels=["a=b"]), "add_node() takes labels as a dict of strings, got list"),
+    (lambda c: c.add_node(taints={"key": "a"}), "add_node() takes taints as a list of dicts, got dict"),
+    (lambda c: c.add_node(cpu=None),
+     'add_node() takes cpu and memory as quantities such as "2" or "4Gi", got NoneType'),
+    (lambda c: Cluster(seed=None), "Cluster() takes an int seed (the same seed tells the same story), got NoneType"),
+    (lambda c: Cluster(percentage_of_nodes_to_score="50"),
+     "percentage_of_nodes_to_score takes an int from 0 to 100, got str"),
+    (lambda c: Cluster.quickstart("3"), "quickstart() takes a number of nodes (an int), got str"),
+])
+def test_a_wrong_python_type_is_a_type_error_that_says_what_was_expected(call, message):
+    cluster = Cluster()
+    with pytest.raises(TypeError) as err:
+        call(cluster)
+    assert str(err.value) == message
+    assert cluster.kubelets == {}  # nothing was started
+
+
+def test_a_negative_node_count_is_refused():
+    with pytest.raises(K8sValueError, match=r"^nodes: Invalid value: -1: must be greater than or equal to 0$"):
+        Cluster.quickstart(-1)

@@ -9,8 +9,7 @@ from k8scourse.clock import VirtualClock
 from k8scourse.node.backoff import Backoff
 from k8scourse.node.cni import AddressesExhausted, HostLocalIPAM
 from k8scourse.node.events import go_duration, pulled
-from k8scourse.node.images import ImageService, normalize, pull_seconds
-from k8scourse.node.images import info as image_info
+from k8scourse.node.images import ImageService, Registry, normalize, pull_seconds
 from k8scourse.node.node_status import NodeStatus, status_changed
 from k8scourse.node.programs import Program, program_of, run_script
 from k8scourse.node.runtime import ContainerRuntime, docker_duration
@@ -33,11 +32,11 @@ def test_pulls_take_time_by_size_and_queue_one_at_a_time():
     clock = VirtualClock()
     images = ImageService(clock)
     done = []
-    images.pull(normalize("nginx"), lambda took, total, size: done.append((clock.now, took, total, size)))
-    images.pull(normalize("busybox"), lambda took, total, size: done.append((clock.now, took, total, size)))
+    images.pull(normalize("nginx"), lambda error, took, total, size: done.append((clock.now, took, total, size)))
+    images.pull(normalize("busybox"), lambda error, took, total, size: done.append((clock.now, took, total, size)))
     clock.run(10)
     assert done == [(7.2, 7.2, 7.2, 72_000_000), (pytest.approx(7.4), 0.2, pytest.approx(7.4), 2_200_000)]
-    assert pull_seconds(image_info(normalize("registry.k8s.io/pause:3.10")).size) == 0.1
+    assert pull_seconds(Registry().resolve(normalize("registry.k8s.io/pause:3.10")).size) == 0.1
     assert [ref for ref, _ in images.images()] == ["docker.io/library/nginx:latest",
                                                    "docker.io/library/busybox:latest"]
 
@@ -63,11 +62,12 @@ def test_docker_ps_durations(seconds, text):
     assert docker_duration(seconds) == text
 
 
-BUSYBOX, NGINX = image_info(normalize("busybox")), image_info(normalize("nginx"))
+BUSYBOX, NGINX = Registry().resolve(normalize("busybox")), Registry().resolve(normalize("nginx"))
 
 
 @pytest.mark.parametrize("container, image, program", [
-    ({}, NGINX, Program(None, 0, True)),  # a server: runs until stopped, stops on SIGTERM
+    # a server: runs until stopped, stops on SIGTERM, listens on its image's port
+    ({}, NGINX, Program(None, 0, True, (), (80,), ("/", "/index.html"))),
     ({}, BUSYBOX, Program(0.0, 0, False)),  # sh without a terminal exits at once
     ({"tty": True, "stdin": True}, BUSYBOX, Program(None, 0, False)),
     ({"command": ["sleep", "3600"]}, BUSYBOX, Program(3600.0, 0, False)),

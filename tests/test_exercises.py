@@ -25,8 +25,8 @@ def exercise_source(source: str, cell_type: str = "code") -> str:
 
 
 def test_assigned_names_become_none() -> None:
-    source = "### BEGIN SOLUTION\nanswer = 'etcd'\n### END SOLUTION\ncheck('q', answer, 'etcd')"
-    assert exercise_source(source) == "answer = None  # YOUR CODE HERE\ncheck('q', answer, 'etcd')"
+    source = "### BEGIN SOLUTION\nanswer = 'etcd'\n### END SOLUTION\ncheck('q', answer, digest='d1')"
+    assert exercise_source(source) == "answer = None  # YOUR CODE HERE\ncheck('q', answer, digest='d1')"
 
 
 def test_block_without_assignments_becomes_pass_at_its_indentation() -> None:
@@ -196,7 +196,8 @@ def test_missing_directories_and_broken_files(tmp_path: Path) -> None:
 def test_executed_exercise_runs_its_checks(tmp_path: Path) -> None:
     solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
     exercises.mkdir()
-    check_cell = "from k8scourse.course import check\ncheck('store', answer, 'etcd', hint='key-value')"
+    check_cell = ("from k8scourse.course import check, digest\n"
+                  "check('store', answer, digest=digest('etcd'), hint='key-value')")
     write(
         solutions,
         "00-w.ipynb",

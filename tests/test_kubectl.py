@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shlex
 import time
 
@@ -16,9 +17,10 @@ from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
 from k8scourse.kubectl import Kubectl, KubectlResult, magics
 from k8scourse.kubectl.flags import BOOL, INT, STRING, STRINGS, Flag, FlagError, parse
-from k8scourse.kubectl.printers import pod_status
+from k8scourse.kubectl.printers import age, pod_status
 from k8scourse.kubectl.tabwriter import tabwrite
 from k8scourse.master.apiserver import APIServer
+from k8scourse.timefmt import human_duration
 
 POD = """\
 apiVersion: v1
@@ -231,7 +233,7 @@ def test_services_and_events(cluster: Cluster) -> None:
     cluster.run("apply -f -", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
                               "spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}\n")
     assert cluster.run("get svc -o wide").splitlines()[0] == (
-        "NAME   TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE   SELECTOR")
+        "NAME   TYPE        CLUSTER-IP       EXTERNAL-IP   PORT(S)   AGE   SELECTOR")
     assert "ClusterIP" in cluster.run("get svc web") and "80/TCP" in cluster.run("get svc web")
     pod = cluster.pod("web")
     cluster.api.record_event(pod, "Normal", "Scheduled", "Successfully assigned default/web to node-1",
@@ -240,6 +242,43 @@ def test_services_and_events(cluster: Cluster) -> None:
     assert cluster.run("get events") == (
         "LAST SEEN   TYPE     REASON      OBJECT    MESSAGE\n"
         "61s         Normal   Scheduled   pod/web   Successfully assigned default/web to node-1\n")
+
+
+def test_wide_events_name_the_source_component_and_its_host(cluster: Cluster) -> None:
+    pod = cluster.pod("web")
+    cluster.api.record_event(pod, "Normal", "Pulling", 'Pulling image "nginx:1.25"', "kubelet", host="node-3")
+    cluster.api.record_event(pod, "Normal", "Scheduled", "Successfully assigned default/web to node-3",
+                             "default-scheduler")
+    table = [re.split(r"\s{2,}", line) for line in cluster.run("get events -o wide").splitlines()]
+    assert [row[-5] for row in table] == ["SOURCE", "kubelet, node-3", "default-scheduler"]  # formatEventSource
+    assert cluster.api.list("events", "default")[0]["source"] == {"component": "kubelet", "host": "node-3"}
+
+
+def test_leases_show_their_holder(cluster: Cluster) -> None:
+    cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-node-lease"}})
+    lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+             "metadata": {"name": "node-1", "namespace": "kube-node-lease"},
+             "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 40}}
+    cluster.api.create(lease)
+    cluster.api.create({**lease, "metadata": {"name": "free", "namespace": "kube-node-lease"}, "spec": {}})
+    cluster.clock.run(5)
+    assert cluster.run("get lease -n kube-node-lease") == (
+        "NAME     HOLDER   AGE\n"
+        "free              5s\n"
+        "node-1   node-1   5s\n")
+
+
+@pytest.mark.parametrize("seconds, shown", [
+    (-2.0, "<invalid>"), (-1.5, "0s"), (-1.0, "0s"), (-0.2, "0s"), (0, "0s"), (119.9, "119s"), (120, "2m"),
+    (125, "2m5s"), (600, "10m"), (3 * 3600, "3h"), (8 * 3600, "8h"), (48 * 3600, "2d"), (50 * 3600, "2d2h"),
+    (8 * 86400, "8d"), (2 * 365 * 86400, "2y"), (2 * 365 * 86400 + 86400, "2y1d"), (8 * 365 * 86400, "8y"),
+])
+def test_ages_read_as_human_duration_prints_them(seconds: float, shown: str) -> None:
+    assert human_duration(seconds) == shown
+
+
+def test_a_timestamp_a_second_ahead_is_0s_old() -> None:
+    assert (age("2025-01-01T00:00:11Z", 10), age("2025-01-01T00:00:12Z", 10)) == ("0s", "<invalid>")
 
 
 def test_empty_lists_say_no_resources_found(cluster: Cluster) -> None:

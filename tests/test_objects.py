@@ -287,6 +287,7 @@ def test_registry_and_resource_names():
         "ResourceQuota": ("v1", "resourcequotas", ("quota",), True),
         "Event": ("v1", "events", ("ev",), True),
         "Lease": ("coordination.k8s.io/v1", "leases", (), True),
+        "ServiceAccount": ("v1", "serviceaccounts", ("sa",), True),
     }
     for name in ("pods", "pod", "po", "Pod", "POD"):
         assert kind_for_resource(name) is Pod

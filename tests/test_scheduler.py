@@ -132,9 +132,11 @@ class Cluster:
 
 
 def preemption(n: int, not_helpful: int = 0) -> str:
+    """DefaultPreemption's part of a FailedScheduling message. It ends with two full stops: the
+    preemption FitError's own, then FitError.Error's SeparatorFormat " %v." around it."""
     parts = sorted(f"{c} {r}" for r, c in (("Preemption is not helpful for scheduling", not_helpful),
                                            ("No preemption victims found for incoming pod", n - not_helpful)) if c)
-    return f"preemption: 0/{n} nodes are available: {', '.join(parts)}."
+    return f"preemption: 0/{n} nodes are available: {', '.join(parts)}.."
 
 
 # --- taints and tolerations --------------------------------------------------------------------
@@ -348,11 +350,30 @@ def test_insufficient_cpu_message():
     assert cluster.messages("web") == [f"0/3 nodes are available: 3 Insufficient cpu. {preemption(3)}"]
 
 
-def test_a_request_larger_than_any_node_is_hopeless_for_preemption():
+def test_insufficient_cpu_reads_as_v1_31_says_it():
+    cluster = Cluster([node(f"node-{i}", cpu="1") for i in range(3)])
+    cluster.add(pod("web", cpu="2"))
+    assert cluster.messages("web") == [
+        "0/3 nodes are available: 3 Insufficient cpu. "
+        "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.."]
+
+
+def test_a_request_larger_than_any_node_still_looks_for_victims():
+    # Until v1.34 (kubernetes#131345) NodeResourcesFit answered Unschedulable even then.
     cluster = Cluster([node(f"node-{i}", cpu="2") for i in range(3)])
     cluster.add(pod("big", cpu="3", memory="16Gi"))
     assert cluster.messages("big") == [
-        f"0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. {preemption(3, not_helpful=3)}"]
+        f"0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. {preemption(3)}"]
+
+
+def test_preemption_is_not_helpful_only_where_an_unresolvable_filter_said_no():
+    cluster = Cluster([node("cordoned", unschedulable=True, cpu="8"), node("small-1", cpu="1"),
+                       node("small-2", cpu="1")])
+    cluster.add(pod("web", cpu="2"))
+    assert cluster.messages("web") == [
+        f"0/3 nodes are available: 1 {ERR_UNSCHEDULABLE}, 2 Insufficient cpu. "
+        "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+        "2 No preemption victims found for incoming pod.."]
 
 
 def test_node_selector_mismatch_message():
@@ -379,7 +400,7 @@ def test_mixed_reasons_are_counted_and_sorted_as_strings():
     assert cluster.messages("web") == [
         (f"0/5 nodes are available: 1 {ERR_NODE_AFFINITY}, "
          "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient memory. "
-        f"{preemption(5, not_helpful=5)}")]
+        f"{preemption(5, not_helpful=2)}")]
 
 
 def test_unschedulable_and_not_ready_nodes_are_filtered():
@@ -411,7 +432,7 @@ def test_preemption_policy_never_says_so():
     cluster = Cluster([node("node-1", cpu="1")])
     cluster.add(pod("web", cpu="2", preemptionPolicy="Never"))
     assert cluster.messages("web") == [("0/1 nodes are available: 1 Insufficient cpu. "
-                                       "preemption: not eligible due to preemptionPolicy=Never.")]
+                                       "preemption: not eligible due to preemptionPolicy=Never..")]
 
 
 def test_no_nodes_at_all_then_a_node_registers():

@@ -353,13 +353,24 @@ class KubeObject:
     @classmethod
     def _admit(cls, data: dict, namespace: str) -> "KubeObject":
         """The three apiserver steps on a private, kind-checked dict."""
+        obj = cls._decoded(data, namespace)
+        obj.validate()
+        return obj
+
+    @classmethod
+    def _decoded(cls, data: dict, namespace: str) -> "KubeObject":
+        """Steps 1 and 2 (decode, default) on a private, kind-checked dict. The apiserver
+        runs mutating admission between these and ``validate``."""
         decode(data, cls.SCHEMA, cls.KIND, cls.VERSION)
         obj = cls(data)
         obj.apply_defaults(namespace)
-        errors = obj.field_errors()
-        if errors:
-            raise ObjectInvalidError(cls.KIND, cls.GROUP, obj.name, _unique(errors))
         return obj
+
+    def validate(self) -> None:
+        """Step 3: raise ObjectInvalidError listing every broken rule."""
+        errors = self.field_errors()
+        if errors:
+            raise ObjectInvalidError(self.KIND, self.GROUP, self.name, _unique(errors))
 
     def apply_defaults(self, namespace: str = "default") -> None:
         """Fill in what the apiserver fills in. Kinds extend this."""

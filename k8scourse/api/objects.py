@@ -24,10 +24,11 @@ from .pod import Pod
 from .policy import LimitRange, ResourceQuota
 from .replication import ReplicaSet, ReplicationController
 from .service import Service
+from .serviceaccount import ServiceAccount
 
 KINDS: tuple[type[KubeObject], ...] = (
     Pod, Node, Namespace, ReplicationController, ReplicaSet, Deployment,
-    HorizontalPodAutoscaler, Service, LimitRange, ResourceQuota, Event, Lease,
+    HorizontalPodAutoscaler, Service, LimitRange, ResourceQuota, Event, Lease, ServiceAccount,
 )
 _BY_TYPE = {(k.API_VERSION, k.KIND): k for k in KINDS}
 _BY_RESOURCE: dict[str, type[KubeObject]] = {}
@@ -74,13 +75,21 @@ def load(manifest: Mapping[str, Any] | str, namespace: str = "default") -> KubeO
 
     ``namespace`` applies when a namespaced manifest names none (kubectl's ``-n``).
     """
+    obj = decoded(manifest, namespace)
+    obj.validate()
+    return obj
+
+
+def decoded(manifest: Mapping[str, Any] | str, namespace: str = "default") -> KubeObject:
+    """One manifest decoded and defaulted but not yet validated: what the apiserver's
+    handler holds when mutating admission runs (``validate()`` comes after it)."""
     data = manifest_data(manifest)
     kind, api_version = data.get("kind"), data.get("apiVersion")
     if not kind:
         raise missing_error("Kind", data)
     if not api_version:
         raise missing_error("apiVersion", data)
-    return kind_for(str(api_version), str(kind))._admit(data, namespace)
+    return kind_for(str(api_version), str(kind))._decoded(data, namespace)
 
 
 def documents(text: str) -> list[Any]:
@@ -103,7 +112,7 @@ def load_all(text: str, namespace: str = "default") -> list[KubeObject]:
 
 
 __all__ = [
-    "KINDS", "KubeObject", "documents", "NoKindMatchError", "UnknownResourceError", "kind_for", "kind_for_resource",
-    "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event", "Lease",
+    "KINDS", "KubeObject", "decoded", "documents", "NoKindMatchError", "UnknownResourceError", "kind_for",
+    "kind_for_resource", "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
+    "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event", "Lease", "ServiceAccount",
 ]

@@ -30,6 +30,8 @@ SESSION_AFFINITIES = ("ClientIP", "None")
 TRAFFIC_POLICIES = ("Cluster", "Local")
 PROTOCOLS = ("SCTP", "TCP", "UDP")
 CLUSTER_IP_NONE = "None"  # a headless Service: DNS answers with the pods' IPs
+IP_FAMILIES = ("IPv4", "IPv6")  # supportedServiceIPFamily
+IP_FAMILY_POLICIES = ("PreferDualStack", "RequireDualStack", "SingleStack")  # supportedServiceIPFamilyPolicy
 
 SERVICE_SPEC = Struct("v1.ServiceSpec", {
     "ports": ListOf(Struct("v1.ServicePort", {
@@ -134,8 +136,10 @@ class Service(KubeObject):
         if kind in ("LoadBalancer", "NodePort") and headless:
             errors.append(invalid("spec.clusterIPs[0]", CLUSTER_IP_NONE, f"may not be set to 'None' for {kind} services"))
         elif kind == "ExternalName":
-            if spec.get("clusterIPs") or spec.get("clusterIP"):
-                errors.append(forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
+            set_fields = {"clusterIPs": spec.get("clusterIPs") or spec.get("clusterIP"),
+                          "ipFamilies": spec.get("ipFamilies"), "ipFamilyPolicy": "ipFamilyPolicy" in spec}
+            errors += [forbidden(f"spec.{field}", "may not be set for ExternalName services")
+                       for field, is_set in set_fields.items() if is_set]
             cname = spec.get("externalName", "").removesuffix(".")
             if cname:
                 errors += [invalid("spec.externalName", cname, m) for m in is_dns1123_subdomain(cname)]
@@ -154,7 +158,7 @@ class Service(KubeObject):
         if "allocateLoadBalancerNodePorts" in spec and kind != "LoadBalancer":
             errors.append(forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"))
         errors += self._traffic_policy_errors(spec)
-        return errors
+        return errors + self._ip_family_errors(spec)
 
     @staticmethod
     def _affinity_errors(spec: Mapping[str, Any]) -> list[FieldError]:
@@ -222,6 +226,24 @@ class Service(KubeObject):
             errors.append(required("spec.internalTrafficPolicy"))
         elif internal is not None and internal not in TRAFFIC_POLICIES:
             errors.append(not_supported("spec.internalTrafficPolicy", internal, TRAFFIC_POLICIES))
+        return errors
+
+    @staticmethod
+    def _ip_family_errors(spec: Mapping[str, Any]) -> list[FieldError]:
+        """The stand-alone checks of ValidateServiceClusterIPsRelatedFields on ipFamilies and ipFamilyPolicy."""
+        if spec.get("type") == "ExternalName":
+            return []
+        errors: list[FieldError] = []
+        seen: set[str] = set()
+        for i, family in enumerate(spec.get("ipFamilies") or ()):
+            if family not in IP_FAMILIES:
+                errors.append(not_supported(f"spec.ipFamilies[{i}]", family, IP_FAMILIES))
+            if family in seen:
+                errors.append(FieldError(f"spec.ipFamilies[{i}]", DUPLICATE, family))
+            seen.add(family)
+        policy = spec.get("ipFamilyPolicy")
+        if policy is not None and policy not in IP_FAMILY_POLICIES:
+            errors.append(not_supported("spec.ipFamilyPolicy", policy, IP_FAMILY_POLICIES))
         return errors
 
     @property

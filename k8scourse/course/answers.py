@@ -20,7 +20,7 @@ from .checks import AnswerTypeError
 #: Other names learners use for the components (lower case, spaces or dashes).
 _COMPONENT_NAMES = {
     "kube-apiserver": ("apiserver", "api server", "api-server", "kube apiserver", "kube-api-server", "kube-apiserverr"),
-    "kube-scheduler": ("scheduler", "kube scheduler"),
+    "kube-scheduler": ("scheduler", "kube scheduler", "default-scheduler"),  # the name its Events carry
     "kube-controller-manager": ("controller-manager", "controller manager", "kube controller manager",
                                 "controllers", "controller"),
     "kubelet": ("the kubelet",),
@@ -40,8 +40,8 @@ def as_text(answer: Any) -> str:
 
 
 def as_component(answer: Any) -> str:
-    """A Kubernetes component's name; ``scheduler`` counts as ``kube-scheduler``."""
-    text = as_text(answer).strip("`'\" .")
+    """A Kubernetes component's name; ``scheduler`` and ``the scheduler`` count as ``kube-scheduler``."""
+    text = as_text(answer).strip("`'\" .").removeprefix("the ")
     return _COMPONENTS.get(text, text)
 
 

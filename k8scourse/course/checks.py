@@ -136,7 +136,7 @@ def check(
         return Verdict(False)
     try:
         value = normalize(answer) if normalize is not None else answer
-        problem = _problem(value, digest, predicate, wrong or {})
+        problem = _problem(value, digest, predicate, wrong or {}, show(answer))
     except AnswerTypeError as exc:
         problem = str(exc)
     except ValueError as exc:  # k8scourse rejects bad input with a ValueError naming the rule
@@ -155,17 +155,22 @@ def _problem(
     expected_digest: str | None,
     predicate: Callable[[Any], bool | str] | None,
     wrong: Mapping[str, str],
+    shown: str,
 ) -> str | None:
-    """Return what is wrong with the (normalised) answer, or ``None`` when it is right."""
+    """Return what is wrong with the (normalised) answer, or ``None`` when it is right.
+
+    ``shown`` is the answer as the learner wrote it (not its normalised
+    form, a frozenset's repr), for the message.
+    """
     if predicate is not None:
         verdict = predicate(value)
         if isinstance(verdict, str):
-            return verdict or f"{show(value)} is not right."
-        return None if verdict else f"{show(value)} is not right."
+            return verdict or f"{shown} is not right."
+        return None if verdict else f"{shown} is not right."
     got = digest(value)
     if got == expected_digest:
         return None
-    return wrong.get(got) or f"{show(value)} is not right."
+    return wrong.get(got) or f"{shown} is not right."
 
 
 def _report(mark: str, name: str, message: str, hint: str) -> None:

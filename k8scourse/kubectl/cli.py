@@ -60,7 +60,15 @@ class Kubectl:
         self.api, self.clock = api, clock
 
     def run(self, command_line: str, stdin: str | None = None) -> KubectlResult:
-        """Run one kubectl command line (the ``kubectl`` prefix is optional); ``stdin`` feeds ``-f -``."""
+        """Run one kubectl command line (the ``kubectl`` prefix is optional); ``stdin`` feeds ``-f -``.
+
+        A wrong Python type is a TypeError: it is a mistake in the calling
+        code, not a command kubectl could answer."""
+        if not isinstance(command_line, str):
+            raise TypeError(f"kubectl() takes a command line string, got {type(command_line).__name__}")
+        if stdin is not None and not isinstance(stdin, str):
+            raise TypeError(f"kubectl() takes stdin as a string (the text a pipe would give), "
+                            f"got {type(stdin).__name__}")
         try:
             tokens = shlex.split(command_line)
         except ValueError as err:  # an unbalanced quote: the shell's complaint

@@ -251,6 +251,33 @@ def go_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _optional_pointer(ref: Mapping[str, Any]) -> str:
+    """``%v`` of a ``*bool``: ``<nil>`` when unset. Set, Go prints the pointer's address
+    (a kubectl quirk); the course prints the value there, an address would change every run."""
+    return "<nil>" if ref.get("optional") is None else go_text(ref["optional"])
+
+
+def projected_volume_lines(projected: Mapping[str, Any]) -> list[str]:
+    """printProjectedVolumeSource as of kubectl v0.31.0: one entry per source, secret first."""
+    lines = ["    Type:\tProjected (a volume that contains injected data from multiple sources)"]
+    sources = projected.get("sources") if isinstance(projected, Mapping) else None
+    for source in sources if isinstance(sources, list) else ():
+        if not isinstance(source, Mapping):
+            continue
+        if isinstance(source.get("secret"), Mapping):
+            lines += [f"    SecretName:\t{source['secret'].get('name', '')}",
+                      f"    SecretOptionalName:\t{_optional_pointer(source['secret'])}"]
+        elif source.get("downwardAPI") is not None:
+            lines.append("    DownwardAPI:\ttrue")
+        elif isinstance(source.get("configMap"), Mapping):
+            lines += [f"    ConfigMapName:\t{source['configMap'].get('name', '')}",
+                      f"    ConfigMapOptional:\t{_optional_pointer(source['configMap'])}"]
+        elif isinstance(source.get("serviceAccountToken"), Mapping):
+            # SetDefaults_ServiceAccountTokenProjection: an hour unless the pod says otherwise
+            lines.append(f"    TokenExpirationSeconds:\t{source['serviceAccountToken'].get('expirationSeconds', 3600)}")
+    return lines
+
+
 def volume_lines(volumes: Sequence[Mapping[str, Any]], indent: str = "") -> list[str]:
     """describeVolumes for the sources the course uses; any other shows ``<unknown>``."""
     if not volumes:
@@ -267,18 +294,7 @@ def volume_lines(volumes: Sequence[Mapping[str, Any]], indent: str = "") -> list
                 limit = volume[source].get("sizeLimit")
                 lines.append(f"    SizeLimit:\t{quantity_of(limit) if limit and quantity_of(limit) else '<unset>'}")
         elif "projected" in volume:
-            lines.append("    Type:\tProjected (a volume that contains injected data from multiple sources)")
-            for item in volume["projected"].get("sources") or []:
-                if "serviceAccountToken" in item:
-                    seconds = item["serviceAccountToken"].get("expirationSeconds", 3600)
-                    lines.append(f"    TokenExpirationSeconds:\t{seconds}")
-                elif "configMap" in item or "secret" in item:
-                    ref = item.get("configMap") or item.get("secret")
-                    label = "ConfigMapName" if "configMap" in item else "SecretName"
-                    lines += [f"    {label}:\t{ref.get('name', '')}",
-                              f"    Optional:\t{go_text(bool(ref.get('optional')))}"]
-                elif "downwardAPI" in item:
-                    lines.append("    DownwardAPI:\ttrue")
+            lines += projected_volume_lines(volume["projected"])
         else:
             lines.append("    <unknown>")
     return lines

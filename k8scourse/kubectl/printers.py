@@ -84,7 +84,12 @@ def _template_spec(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def pod_status(pod: Mapping[str, Any], now: float) -> tuple[str, str, str]:
-    """READY, STATUS and RESTARTS of a pod, computed as printPod does."""
+    """READY, STATUS and RESTARTS of a pod, computed as v1.31's printPod does
+    (``pkg/printers/internalversion/printers.go``): init containers first
+    (``Init:1/2``, ``Init:Error``, ``Init:CrashLoopBackOff``), then the app
+    containers from last to first, so the first one's reason wins. A sidecar
+    (an init container with ``restartPolicy: Always``) counts in READY, and
+    only its restarts count once the pod is initialised."""
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
     meta = pod["metadata"]
     phase = status.get("phase", "")
@@ -92,15 +97,26 @@ def pod_status(pod: Mapping[str, Any], now: float) -> tuple[str, str, str]:
     for condition in status.get("conditions") or []:
         if condition.get("type") == "PodScheduled" and condition.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
-    total, ready, restarts, last_restart = len(spec.get("containers") or []), 0, 0, ""
+    init_specs = {c.get("name"): c for c in spec.get("initContainers") or [] if isinstance(c, Mapping)}
+    sidecars = {name for name, c in init_specs.items() if c.get("restartPolicy") == "Always"}
+    total, ready = len(spec.get("containers") or []) + len(sidecars), 0
+    restarts, last_restart = 0, ""
+    sidecar_restarts, sidecar_last_restart = 0, ""
     initializing = False
     init_count = len(spec.get("initContainers") or [])
     for i, container in enumerate(status.get("initContainerStatuses") or []):
         restarts += container.get("restartCount", 0)
         last_restart = max(last_restart, _finished_at(container))
+        sidecar = container.get("name") in sidecars
+        if sidecar:
+            sidecar_restarts += container.get("restartCount", 0)
+            sidecar_last_restart = max(sidecar_last_restart, _finished_at(container))
         state = container.get("state") or {}
         terminated, waiting = state.get("terminated"), state.get("waiting")
         if terminated is not None and terminated.get("exitCode", 0) == 0:
+            continue
+        if sidecar and container.get("started"):
+            ready += bool(container.get("ready"))
             continue
         if terminated is not None:
             reason = "Init:" + (terminated.get("reason") or _exit_reason(terminated))
@@ -111,7 +127,7 @@ def pod_status(pod: Mapping[str, Any], now: float) -> tuple[str, str, str]:
         initializing = True
         break
     if not initializing or _condition_true(status, "Initialized"):
-        restarts, last_restart, has_running = 0, "", False
+        restarts, last_restart, has_running = sidecar_restarts, sidecar_last_restart, False
         for container in reversed(status.get("containerStatuses") or []):
             restarts += container.get("restartCount", 0)
             last_restart = max(last_restart, _finished_at(container))
@@ -227,6 +243,12 @@ def _event_row(event: Mapping[str, Any], now: float) -> list[str]:
     return [last, event.get("type", ""), event.get("reason", ""), target, involved.get("fieldPath", ""),
             f"{component}, {host}" if host else component, str(event.get("message", "")).strip(), first,
             str(event.get("count") or 1), event["metadata"]["name"]]
+
+
+def _lease_row(lease: Mapping[str, Any], now: float) -> list[str]:
+    """printLease: the holder's identity, empty when nobody holds it."""
+    holder = (lease.get("spec") or {}).get("holderIdentity") or ""
+    return [lease["metadata"]["name"], holder, age(lease["metadata"].get("creationTimestamp"), now)]
 
 
 # --- workloads -----------------------------------------------------------------------------------
@@ -346,6 +368,12 @@ def _quota_row(quota: Mapping[str, Any], now: float) -> list[str]:
             age(quota["metadata"].get("creationTimestamp"), now)]
 
 
+def _service_account_row(account: Mapping[str, Any], now: float) -> list[str]:
+    """printServiceAccount: how many Secrets it lists (none since tokens are projected)."""
+    return [account["metadata"]["name"], str(len(account.get("secrets") or ())),
+            age(account["metadata"].get("creationTimestamp"), now)]
+
+
 def _default_row(obj: Mapping[str, Any], now: float) -> list[str]:
     return [obj["metadata"]["name"], obj["metadata"].get("creationTimestamp", "")]
 
@@ -388,6 +416,8 @@ TABLES: dict[str, TableSpec] = {
     "horizontalpodautoscalers": _spec("NAME|REFERENCE|TARGETS|MINPODS|MAXPODS|REPLICAS|AGE", _hpa_row),
     "services": _spec("NAME|TYPE|CLUSTER-IP|EXTERNAL-IP|PORT(S)|AGE|SELECTOR", _service_row, 6),
     "resourcequotas": _spec("NAME|REQUEST|LIMIT|AGE", _quota_row),
+    "serviceaccounts": _spec("NAME|SECRETS|AGE", _service_account_row),
+    "leases": _spec("NAME|HOLDER|AGE", _lease_row),
 }
 DEFAULT_TABLE = _spec("NAME|CREATED AT", _default_row)
 

@@ -125,7 +125,9 @@ def apply(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 
 def _each(ctx: Context, manifests: list[Manifest], action: Any) -> None:
     errors: list[Exception] = []
-    for manifest in manifests:
+    for i, manifest in enumerate(manifests):
+        if i:  # one request at a time: in between, controllers react (a new namespace gets its ServiceAccount)
+            ctx.api.clock.run(0)
         try:
             ctx.write(action(ctx, manifest))
         except (ValueError, CommandError, SourcedError) as err:

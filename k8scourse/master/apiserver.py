@@ -2,15 +2,26 @@
 
 Every component (kubectl, the scheduler, controllers, kubelets) reads and
 writes objects here, never in etcd directly and never by calling each other.
-A write goes through the same stages as in the real apiserver:
+A write goes through the same stages, in the same order, as in the real
+apiserver (``staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go``
+and ``update.go``, then ``registry/rest/create.go`` ``BeforeCreate``):
 
-1. decode the manifest, apply defaults, validate it (``k8scourse.api``);
-2. admission: the plugins enabled with ``--enable-admission-plugins``
-   (the seed's ``--admission-control``) may change or refuse it;
-3. persist it in etcd under ``/registry/...`` with a compare-and-swap, so
+1. decode the manifest into its Go types and apply defaults (``k8scourse.api``);
+2. mutating admission: the plugins enabled with ``--enable-admission-plugins``
+   (the seed's ``--admission-control``) may change it: LimitRanger's default
+   requests, the ServiceAccount's token volume, Priority, tolerations;
+3. the registry's strategy prepares it (``PrepareForCreate``: a new pod's
+   status and QoS class, computed from what admission set) and validates the
+   result, so nothing an admission plugin added escapes validation;
+4. validating admission: plugins may still refuse it (LimitRanger's min/max,
+   ResourceQuota);
+5. persist it in etcd under ``/registry/...`` with a compare-and-swap, so
    that two writers can't both win (optimistic concurrency);
-4. etcd's watch tells every watcher (the apiserver's watch cache fans the
+6. etcd's watch tells every watcher (the apiserver's watch cache fans the
    event out, indexed by ``spec.nodeName`` for pods, as upstream does).
+
+Events are stored with an etcd lease of ``--event-ttl`` (1 h), so etcd
+deletes them once that hour has passed.
 
 ``metadata.resourceVersion`` is etcd's ``mod_revision`` of the key.
 """
@@ -33,15 +44,17 @@ from k8scourse.api.errors import (
     conflict,
     not_found,
 )
+from k8scourse.api.event import Event
 from k8scourse.api.fields import FieldSelector, parse_field_selector
 from k8scourse.api.immutability import update_errors
-from k8scourse.api.meta import generate_name, manifest_data
+from k8scourse.api.meta import generate_name
 from k8scourse.api.patch import merge_patch
 from k8scourse.api.pod import qos_class
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
 from k8scourse.master.admission import AdmissionChain, Kind, group_resource
+from k8scourse.master.portallocator import DEFAULT_SERVICE_NODE_PORT_RANGE, NodePortAllocator
 from k8scourse.network.service_ips import ServiceIPAllocator
 from k8scourse.timefmt import EPOCH, rfc3339
 
@@ -61,10 +74,18 @@ STALE = "the object has been modified; please apply your changes to the latest v
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 #: --etcd-compaction-interval (DefaultCompactInterval, apiserver/pkg/storage/storagebackend/config.go).
 COMPACTION_INTERVAL = 5 * 60.0
+#: --event-ttl: "Amount of time to retain events" (cmd/kube-apiserver/app/options/options.go: 1 * time.Hour).
+EVENT_TTL_SECONDS = 3600
+#: How long a granted lease is shared by later writes, and by how many objects at most
+#: (apiserver/pkg/storage/etcd3/lease_manager.go: 60 s or 5 % of the TTL, 1000 objects).
+LEASE_REUSE_SECONDS = 60
+LEASE_REUSE_FRACTION = 0.05
+LEASE_MAX_OBJECTS = 1000
 
 # Kinds whose metadata.generation counts spec changes (controllers compare it
-# with status.observedGeneration to know they have caught up).
-GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "HorizontalPodAutoscaler", "Pod"}
+# with status.observedGeneration to know they have caught up). Pods have it
+# only from v1.34 (PodObservedGenerationTracking), so not here.
+GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "HorizontalPodAutoscaler"}
 
 
 # Field order of the Go structs (TypeMeta, ObjectMeta, then spec and status),
@@ -94,6 +115,52 @@ def _in_go_order(obj: Mapping[str, Any]) -> dict[str, Any]:
 def _dumps(obj: Mapping[str, Any]) -> str:
     """The JSON stored in etcd."""
     return orjson.dumps(obj).decode()
+
+
+def _pod_spec_from_v1(info: Kind, obj: dict) -> None:
+    """v1 -> internal conversion of a Pod: the deprecated ``serviceAccount`` is an
+    alias of ``serviceAccountName``, which wins when both are set
+    (Convert_v1_PodSpec_To_core_PodSpec, pkg/apis/core/v1/conversion.go)."""
+    if info.KIND == "Pod":
+        spec = obj["spec"]
+        if not spec.get("serviceAccountName") and spec.get("serviceAccount"):
+            spec["serviceAccountName"] = spec["serviceAccount"]
+
+
+def _pod_spec_to_v1(info: Kind, obj: dict) -> None:
+    """internal -> v1: ``serviceAccount`` always mirrors ``serviceAccountName``."""
+    if info.KIND == "Pod":
+        spec = obj["spec"]
+        if spec.get("serviceAccountName"):
+            spec["serviceAccount"] = spec["serviceAccountName"]
+        else:
+            spec.pop("serviceAccount", None)
+
+
+class LeaseManager:
+    """Leases for objects with a TTL (events), shared as kube-apiserver shares them.
+
+    Granting a lease per event would load etcd, so a granted lease is reused by
+    later writes while it still covers their TTL and expires at most a little
+    (min(60 s, 5 % of the TTL)) after they should, for up to 1000 objects
+    (apiserver/pkg/storage/etcd3/lease_manager.go GetLease). Each lease is
+    granted that little longer than the TTL, so an event lives between 1 h and 1 h 1 min.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lease, self._expires, self._attached = 0, 0.0, 0
+
+    def lease_for(self, ttl: int) -> int:
+        now = self.store.now
+        reuse = min(LEASE_REUSE_SECONDS, int(LEASE_REUSE_FRACTION * ttl))
+        # valid: it outlives this object's TTL; sufficient: not by more than the margin
+        # (upstream's "After" is strict, but real time never stands still between two writes)
+        if now + ttl < self._expires <= now + ttl + reuse and self._attached < LEASE_MAX_OBJECTS:
+            self._attached += 1
+            return self._lease
+        self._lease, self._expires, self._attached = self.store.grant(ttl + reuse), now + ttl + reuse, 1
+        return self._lease
 
 
 class _Watcher:
@@ -131,14 +198,24 @@ class _Watcher:
 
 
 class APIServer:
-    """A faithful-in-behaviour, tiny-in-size kube-apiserver over an etcd ``Store``."""
+    """A faithful-in-behaviour, tiny-in-size kube-apiserver over an etcd ``Store``.
+
+    ``admission_plugins`` is ``--enable-admission-plugins``; on its own the
+    apiserver runs the seed's four (no ServiceAccount plugin, so it needs no
+    controller-manager), while ``Cluster`` runs v1.31's as kubeadm sets them up.
+    ``event_ttl_seconds`` is ``--event-ttl``.
+    """
 
     def __init__(self, store: Store, clock: VirtualClock, rng: random.Random,
-                 admission_plugins: Iterable[str] = AdmissionChain.SEED_PLUGINS,
-                 service_cluster_ip_range: str = "10.96.0.0/12") -> None:
+                 admission_plugins: Iterable[str] | str = AdmissionChain.SEED_PLUGINS,
+                 service_cluster_ip_range: str = "10.96.0.0/12", event_ttl_seconds: int = EVENT_TTL_SECONDS,
+                 service_node_port_range: str = DEFAULT_SERVICE_NODE_PORT_RANGE) -> None:
         self.store, self.clock, self.rng = store, clock, rng
         self.admission = AdmissionChain(self, admission_plugins)
+        self.event_ttl_seconds = event_ttl_seconds
+        self._leases = LeaseManager(store)
         self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
+        self.node_ports = NodePortAllocator(service_node_port_range, rng, lambda: self.list("services", None))
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
@@ -222,12 +299,7 @@ class APIServer:
 
     def create(self, manifest: Mapping[str, Any] | str, namespace: str | None = None) -> dict:
         """Create an object; the stored form, with defaults and metadata, is returned."""
-        data = manifest_data(manifest) if isinstance(manifest, str) else manifest
-        meta = data.get("metadata") if isinstance(data, Mapping) else None
-        if isinstance(meta, Mapping) and not meta.get("name") and isinstance(meta.get("generateName"), str):
-            # named before validation, as the registry's BeforeCreate does (the caller's dict stays as it was)
-            data = {**data, "metadata": {**meta, "name": generate_name(meta["generateName"], self.rng)}}
-        loaded = objects.load(data, namespace or "default")  # load works on its own copy
+        loaded = objects.decoded(manifest, namespace or "default")  # decoded and defaulted, on its own copy
         obj, info = loaded.data, type(loaded)  # the data is a fresh copy no one else holds
         meta = obj["metadata"]
         if info.NAMESPACED:
@@ -237,20 +309,36 @@ class APIServer:
             meta["namespace"] = meta.get("namespace") or namespace or "default"
         else:
             meta.pop("namespace", None)
-        if info.KIND == "Pod":  # pod strategy's PrepareForCreate
-            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
-        if info.KIND == "Service":
-            self.service_ips.assign(obj["spec"])
+        _pod_spec_from_v1(info, obj)
         self.admission.admit("CREATE", info, obj)
+        # The registry's Create: system fields and the generated name, then BeforeCreate.
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = generate_name(meta["generateName"], self.rng)
         meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         meta["creationTimestamp"] = rfc3339(self.clock.now)
+        meta.pop("resourceVersion", None)
         if info.KIND in GENERATION_KINDS:
             meta["generation"] = 1
-        meta.pop("resourceVersion", None)
-        obj = _in_go_order(obj)
-        key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
-        if not self.store.compare_and_swap(key, 0, _dumps(obj)):  # 0: only if absent
-            raise already_exists(group_resource(info), meta["name"])
+        loaded.validate()
+        if info.KIND == "Pod":
+            # The pod strategy's PrepareForCreate: after mutating admission, so the QoS class sees
+            # LimitRanger's defaults. Upstream runs it just before validation; status is not
+            # validated, so doing it just after is the same, and reads only valid quantities.
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
+        if info.KIND == "Service":  # the service registry allocates ports and the cluster IP (BeginCreate)
+            self.node_ports.assign(obj["spec"], meta)  # first: a refused node port must not keep an IP
+            self.service_ips.assign(obj["spec"], meta["name"])
+        try:
+            self.admission.validate("CREATE", info, obj)
+            _pod_spec_to_v1(info, obj)
+            obj = _in_go_order(obj)
+            key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
+            if not self.store.compare_and_swap(key, 0, _dumps(obj), lease=self._lease_of(info)):  # 0: if absent
+                raise already_exists(group_resource(info), meta["name"])
+        except Exception:
+            if info.KIND == "Service":  # the allocation is rolled back with the failed create
+                self.service_ips.release(obj["spec"])
+            raise
         obj["metadata"]["resourceVersion"] = str(self.store.revision)
         return obj
 
@@ -260,7 +348,7 @@ class APIServer:
         ``subresource="status"`` changes only ``status`` (as PUT .../status does);
         otherwise ``status`` is kept and only the rest changes.
         """
-        loaded = objects.load(obj)
+        loaded = objects.decoded(obj)
         new = loaded.data
         info = type(loaded)
         meta = new["metadata"]
@@ -273,19 +361,30 @@ class APIServer:
         wanted = meta.get("resourceVersion")
         if wanted and wanted != str(kv.mod_revision):
             raise conflict(group_resource(info), meta["name"], STALE)
-        merged = self._merge_update(info, old, new, subresource)
+        if subresource is None:  # admission sees the main resource only here (every plugin skips status)
+            _pod_spec_from_v1(info, new)
+            self.admission.admit("UPDATE", info, new, old)
+        merged = self._merge_update(info, old, new, subresource)  # the strategy's PrepareForUpdate
+        _pod_spec_to_v1(info, merged)
         if merged == old:
             return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
+        info(merged).validate()
         if subresource is None:
             errors = update_errors(info.KIND, old, merged)
             if errors:
                 raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
-            self.admission.admit("UPDATE", info, merged, old)
+            if info.KIND == "Service":
+                self.node_ports.assign(merged["spec"], merged["metadata"], old.get("spec"))
+            self.admission.validate("UPDATE", info, merged, old)
         stored = _in_go_order(merged)
-        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored)):
+        if not self.store.compare_and_swap(key, kv.mod_revision, _dumps(stored), lease=self._lease_of(info)):
             raise conflict(group_resource(info), meta["name"], STALE)
         stored["metadata"]["resourceVersion"] = str(self.store.revision)
         return stored
+
+    def _lease_of(self, info: Kind) -> int | None:
+        """The etcd lease an object is written with: Events live ``--event-ttl`` from their last write."""
+        return self._leases.lease_for(self.event_ttl_seconds) if info.KIND == "Event" else None
 
     def update_status(self, obj: Mapping[str, Any]) -> dict:
         return self.update(obj, subresource="status")
@@ -325,7 +424,8 @@ class APIServer:
         """
         info = objects.kind_for_resource(resource)
         obj = self.get(info.RESOURCE, name, namespace)
-        self.admission.admit("DELETE", info, obj)
+        self.admission.admit("DELETE", info, obj, obj)
+        self.admission.validate("DELETE", info, obj, obj)
         meta = obj["metadata"]
         if info.RESOURCE == "pods" and obj["spec"].get("nodeName") and grace_period_seconds != 0:
             if meta.get("deletionTimestamp"):
@@ -359,7 +459,8 @@ class APIServer:
                                              f'"{pod["spec"]["nodeName"]}"')
         pod["spec"]["nodeName"] = node_name
         conditions = [c for c in pod.get("status", {}).get("conditions", []) if c["type"] != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True",
+        # podutil.UpdatePodCondition; a zero metav1.Time is written as null (lastProbeTime)
+        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                            "lastTransitionTime": rfc3339(self.clock.now)})
         pod.setdefault("status", {})["conditions"] = conditions
         key = self.key("pods", pod_name, namespace)
@@ -368,12 +469,18 @@ class APIServer:
 
     # --- events -------------------------------------------------------------------
 
-    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str) -> None:
-        """Create a core/v1 Event about ``obj``; a repeat bumps ``count`` (client-go's event correlator)."""
+    def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str,
+                     host: str = "") -> None:
+        """Create a core/v1 Event about ``obj``; a repeat bumps ``count`` (client-go's event correlator).
+
+        ``source`` is the reporting component, ``host`` its machine (the kubelet's node).
+        Each write of an Event attaches it to a lease of ``--event-ttl``
+        (registry/core/event/storage: TTLFunc, on create and on update), so an
+        Event disappears an hour after it last happened."""
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         now = rfc3339(self.clock.now)
-        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source)
+        identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source, host)
         name = self._event_keys.get(identity)
         if name is not None:
             kv = self.store.get(self.key("events", name, namespace))
@@ -381,7 +488,7 @@ class APIServer:
                 event = orjson.loads(kv.value)
                 event["count"] += 1
                 event["lastTimestamp"] = now
-                self.store.put(self.key("events", name, namespace), _dumps(event))
+                self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))
                 return
         # client-go names events <object>.<hex of the time in ns>, so they sort by time;
         # several at one virtual instant get the next free nanosecond.
@@ -398,10 +505,11 @@ class APIServer:
             "involvedObject": {"kind": obj["kind"], "namespace": meta.get("namespace", ""),
                                "name": meta["name"], "uid": meta.get("uid", ""),
                                "apiVersion": obj.get("apiVersion", "v1")},
-            "reason": reason, "message": message, "source": {"component": source},
+            "reason": reason, "message": message,
+            "source": {"component": source, "host": host} if host else {"component": source},
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type,
         }  # in core/v1 Event's field order
-        self.store.put(self.key("events", name, namespace), _dumps(event))
+        self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))
 
     # --- watch --------------------------------------------------------------------
 

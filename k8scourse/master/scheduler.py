@@ -196,9 +196,6 @@ class Scheduler:
         old = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
         condition = {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
                      "lastTransitionTime": rfc3339(self.clock.now), "reason": reason, "message": message}
-        generation = pod.pod["metadata"].get("generation")
-        if generation is not None:  # PodObservedGenerationTracking (beta, on by default since v1.34)
-            condition["observedGeneration"] = generation
         if old is not None:
             if old.get("status") == "False":  # the transition time only moves when the status does
                 condition["lastTransitionTime"] = old.get("lastTransitionTime", condition["lastTransitionTime"])

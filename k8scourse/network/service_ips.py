@@ -13,7 +13,7 @@ import ipaddress
 import random
 from typing import Any, MutableMapping
 
-from k8scourse.api.errors import FieldValidationError, invalid
+from k8scourse.api.errors import FieldValidationError, ObjectInvalidError, invalid
 
 #: Static band: size/16 addresses, at least 16 and at most 256 (bitmap.go calculateRangeOffset).
 MIN_STATIC_BAND, MAX_STATIC_BAND, STATIC_BAND_STEP = 16, 256, 16
@@ -43,9 +43,19 @@ class ServiceIPAllocator:
         """The range's first IP, which belongs to the ``kubernetes`` Service."""
         return self._ip(0)
 
-    def assign(self, spec: MutableMapping[str, Any]) -> None:
-        """Give a Service spec its clusterIP(s): the one asked for, or a free one."""
-        if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
+    def assign(self, spec: MutableMapping[str, Any], name: str = "") -> None:
+        """Give the Service ``name``'s spec its IP families and clusterIP(s): the one asked for,
+        or a free one. A refusal is the apiserver's Invalid error about that Service."""
+        try:
+            self._assign(spec)
+        except FieldValidationError as err:
+            raise ObjectInvalidError("Service", "", name, err.errors) from None
+
+    def _assign(self, spec: MutableMapping[str, Any]) -> None:
+        if spec.get("type") == "ExternalName":
+            return
+        self._init_ip_families(spec)
+        if spec.get("clusterIP") == "None":
             return
         wanted = spec.get("clusterIP")
         if wanted:
@@ -61,6 +71,33 @@ class ServiceIPAllocator:
         self.used.add(offset)
         spec["clusterIP"] = self._ip(offset)
         spec["clusterIPs"] = [spec["clusterIP"]]
+
+    def _init_ip_families(self, spec: MutableMapping[str, Any]) -> None:
+        """initIPFamilyFields (pkg/registry/core/service/storage/alloc.go) on a single-stack cluster:
+        ``ipFamilyPolicy`` defaults to SingleStack and ``ipFamilies`` to the range's family.
+        A headless Service without a selector asks for both families (RequireDualStack)."""
+        family = f"IPv{self.network.version}"
+        headless_selectorless = spec.get("clusterIP") == "None" and not spec.get("selector")
+        policy = spec.setdefault("ipFamilyPolicy", "RequireDualStack" if headless_selectorless else "SingleStack")
+        families = list(spec.get("ipFamilies") or ())
+        errors = []
+        if policy == "SingleStack" and len(families) == 2:
+            errors.append(invalid("spec.ipFamilyPolicy", policy, "must be 'RequireDualStack' or 'PreferDualStack' "
+                                                                 "when multiple IP families are specified"))
+        if headless_selectorless:
+            families = families or [family]
+            if len(families) < 2 and policy != "SingleStack":
+                families.append("IPv6" if families[0] == "IPv4" else "IPv4")
+        else:
+            if policy == "RequireDualStack":
+                errors.append(invalid("spec.ipFamilyPolicy", policy,
+                                      "this cluster is not configured for dual-stack services"))
+            errors += [invalid(f"spec.ipFamilies[{i}]", f, "not configured on this cluster")
+                       for i, f in enumerate(families) if f != family]
+            families = families or [family]
+        if errors:
+            raise FieldValidationError(errors)
+        spec["ipFamilies"] = families
 
     def _offset_of(self, text: str) -> int:
         def refuse(why: str) -> FieldValidationError:

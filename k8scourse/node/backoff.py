@@ -1,4 +1,4 @@
-"""CrashLoopBackOff: how long the kubelet waits before restarting a container that exited.
+"""CrashLoopBackOff and ImagePullBackOff: how long the kubelet waits before trying again.
 
 The kubelet keeps one back-off entry per container (``flowcontrol.Backoff``
 in ``client-go/util/flowcontrol/backoff.go``, created in ``pkg/kubelet/kubelet.go``
@@ -11,7 +11,15 @@ with ``backOffPeriod = 10s`` and ``MaxContainerBackOff = 300s``):
 * an entry untouched for twice the maximum (10 minutes: the container ran
   that long) starts over at 10 s.
 
-The kubelet creates this back-off without jitter, so the numbers are exact.
+The kubelet creates these back-offs without jitter, so the numbers are exact;
+but it only looks again when the pod worker syncs, and a sync that failed
+("back-off restarting failed container", "Back-off pulling image") is retried
+10 to 15 s later (:mod:`.pod_worker`): so a container restarts at the first
+retry after its back-off, not on the dot.
+
+Image pulls have their own entries (one per pod and image, ``pod.UID_image`` in
+``pkg/kubelet/images/image_manager.go``), started and doubled by failed pulls and
+counted from the last failure (``IsInBackOffSinceUpdate``).
 """
 
 from __future__ import annotations
@@ -43,6 +51,13 @@ class Backoff:
         if entry is None or self._expired(event_time, entry[1]):
             return False
         return now - event_time < entry[0]
+
+    def in_backoff_since_update(self, key: str, now: float) -> bool:
+        """IsInBackOffSinceUpdate: is ``now`` still within the back-off counted from its last update?"""
+        entry = self._entries.get(key)
+        if entry is None or self._expired(now, entry[1]):
+            return False
+        return now - entry[1] < entry[0]
 
     def next(self, key: str, event_time: float, now: float) -> None:
         """Next: start the entry at ``initial``, or double it up to ``maximum``."""

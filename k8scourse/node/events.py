@@ -14,6 +14,9 @@ SOURCE = "kubelet"  # the event source component
 # pkg/kubelet/events/event.go
 PULLING, PULLED, ERR_IMAGE_NEVER_PULL = "Pulling", "Pulled", "ErrImageNeverPull"
 CREATED, STARTED, KILLING, BACK_OFF = "Created", "Started", "Killing", "BackOff"
+FAILED = "Failed"  # FailedToPullImage and FailedToCreateContainer share it
+INSPECT_FAILED = "InspectFailed"  # FailedToInspectImage
+UNHEALTHY = "Unhealthy"  # ContainerUnhealthy
 FAILED_CREATE_POD_SANDBOX = "FailedCreatePodSandBox"
 STARTING = "Starting"
 NODE_ALLOCATABLE_ENFORCED = "NodeAllocatableEnforced"
@@ -72,6 +75,35 @@ def already_present(image: str) -> str:
 
 def image_never_pull(image: str) -> str:
     return f'Container image "{image}" is not present with pull policy of Never'
+
+
+def invalid_image_name(image: str, error: str) -> str:
+    return f'Failed to apply default image tag "{image}": couldn\'t parse image reference "{image}": {error}'
+
+
+def failed_to_pull(image: str, error: str) -> str:
+    return f'Failed to pull image "{image}": {error}'
+
+
+def back_off_pulling(image: str) -> str:
+    """The BackOff event (type Normal) and the ImagePullBackOff waiting message."""
+    return f'Back-off pulling image "{image}"'
+
+
+# pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer): the reason a start failed
+def start_error(reason: str) -> str:
+    return f"Error: {reason}"
+
+
+# pkg/kubelet/prober/prober.go (probe): every failed probe, whatever the threshold
+def probe_failed(kind: str, output: str) -> str:
+    """``kind``: liveness, readiness or startup."""
+    return f"{kind.capitalize()} probe failed: {output}"
+
+
+# pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions): the Killing message
+def failed_probe_kill(container: str, kind: str, restart: bool) -> str:
+    return f"Container {container} failed {kind} probe" + (", will be restarted" if restart else "")
 
 
 # pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer, killContainer)

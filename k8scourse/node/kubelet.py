@@ -16,7 +16,8 @@ today's terms and timings (``pkg/kubelet/apis/config/v1beta1/defaults.go``):
   gives each a :class:`~.pod_worker.PodWorker`; static pods come from its
   manifest directory instead (:mod:`.static_pods`);
 * **runtime**: :class:`~.runtime.ContainerRuntime` holds the node's sandboxes,
-  containers and images; learners list it with ``kubelet.runtime.ps()``.
+  containers and images; learners list it with ``kubelet.runtime.ps()``. It
+  pulls from the cluster's :class:`~.images.Registry`.
 
 ``stop()`` models the machine dying: no more heartbeats, its containers gone.
 ``start()`` again is a reboot: the node re-registers and restarts its pods.
@@ -38,6 +39,7 @@ from k8scourse.master.apiserver import APIServer
 
 from . import events
 from .backoff import Backoff
+from .images import Registry
 from .node_lease import NodeLease
 from .node_status import MAX_PODS, NodeStatus, status_changed
 from .pod_worker import TERMINAL, PodWorker
@@ -68,12 +70,14 @@ class Kubelet:
                  node_status_update_frequency: float = NODE_STATUS_UPDATE_FREQUENCY,
                  node_status_report_frequency: float = NODE_STATUS_REPORT_FREQUENCY,
                  node_lease_duration_seconds: int = NODE_LEASE_DURATION_SECONDS,
-                 file_check_frequency: float = FILE_CHECK_FREQUENCY) -> None:
+                 file_check_frequency: float = FILE_CHECK_FREQUENCY,
+                 registry: Registry | None = None) -> None:
         """``capacity`` describes the machine (default: 2 CPUs, 4Gi, 20Gi of disk); ``reserved`` is
         kubeReserved + systemReserved. ``node_ip`` is ``--node-ip``; without it the node name must
         be an IP, as with the seed's ``--hostname-override=192.168.197.131``.
         ``static_pod_manifests`` is the manifest directory: a mapping path -> manifest (dict or YAML)
-        read afresh at every check, or a directory on disk."""
+        read afresh at every check, or a directory on disk. ``registry`` is where images come
+        from (the cluster's; by default a registry of its own holding the course's catalogue)."""
         self.node_name = node_name.strip().lower()  # nodeutil.GetHostname lowercases the hostname
         self.node_ip = _node_ip(self.node_name, node_ip)
         errors = [invalid("nodeName", node_name, m) for m in is_dns1123_subdomain(self.node_name)]
@@ -87,7 +91,7 @@ class Kubelet:
                 errors.append(invalid(field, value, "must be greater than 0"))
         if errors:
             raise FieldValidationError(errors)
-        self.api, self.clock = api, clock
+        self.api, self.clock, self.rng = api, clock, rng
         self.pod_cidr = pod_cidr
         self.labels, self.taints = dict(labels or {}), [dict(t) for t in taints or ()]
         self.static_pod_manifests = static_pod_manifests
@@ -95,12 +99,13 @@ class Kubelet:
         self.node_status_report_frequency = node_status_report_frequency
         self.file_check_frequency = file_check_frequency
         self.runtime = ContainerRuntime(clock, rng, pod_cidr=pod_cidr, host_ip=self.node_ip,
-                                        sandbox_image=pod_infra_container_image)
+                                        sandbox_image=pod_infra_container_image, registry=registry)
         self.runtime.on_exit = self._on_container_exit
         self.node_status = NodeStatus(self.node_name, self.node_ip, rng, capacity=capacity, reserved=reserved,
                                       max_pods=max_pods)
         self.lease = NodeLease(api, clock, self.node_name, node_lease_duration_seconds)
-        self.backoff = Backoff()
+        self.backoff = Backoff()  # containers (CrashLoopBackOff)
+        self.image_backoff = Backoff()  # image pulls (ImagePullBackOff), kubelet.go: the same 10 s to 300 s
         self.workers: dict[str, PodWorker] = {}  # pod UID -> worker
         self.static_pod_errors: dict[str, str] = {}  # manifest path -> why it was skipped (the kubelet's log)
         self._static: dict[str, tuple[str, PodWorker]] = {}  # manifest path -> (its text, its pod's worker)
@@ -272,14 +277,20 @@ class Kubelet:
 
     # --- services for pod workers -------------------------------------------------------
 
-    def until_relist(self) -> float:
-        """Seconds to the next PLEG relist (every second since the kubelet started)."""
+    def until_relist(self, after: float = 0.0) -> float:
+        """Seconds to the first PLEG relist (every second since the kubelet started) later
+        than ``after`` seconds from now. The sync loop's one-second ticker, which picks up
+        pods whose retry is due, runs in step with it here."""
         period = round(PLEG_RELIST_PERIOD * 1e9)
-        elapsed = round((self.clock.now - self._started_at) * 1e9)
-        return (period - elapsed % period) / 1e9
+        elapsed = round((self.clock.now + after - self._started_at) * 1e9)
+        return after + (period - elapsed % period) / 1e9
+
+    def up_for(self) -> float:
+        """Seconds since the kubelet (re)started."""
+        return self.clock.now - self._started_at
 
     def event(self, obj: Mapping[str, Any], type: str, reason: str, message: str) -> None:
-        self.api.record_event(obj, type, reason, message, events.SOURCE)
+        self.api.record_event(obj, type, reason, message, events.SOURCE, host=self.node_name)
 
     def delete_pod(self, pod: Mapping[str, Any]) -> None:
         """Remove a pod from the API at once (grace period 0): its containers are already gone."""
@@ -293,8 +304,10 @@ class Kubelet:
         worker.close()
         if self.workers.get(worker.uid) is worker:
             del self.workers[worker.uid]
-        for spec in worker.pod["spec"]["containers"]:
-            self.backoff.forget(worker.backoff_key(spec["name"]))
+        spec = worker.pod["spec"]
+        for container in [*(spec.get("initContainers") or ()), *spec["containers"]]:
+            self.backoff.forget(worker.backoff_key(container["name"]))
+            self.image_backoff.forget(worker.image_backoff_key(container["image"]))
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"

@@ -14,6 +14,15 @@ The simulation runs no real programs, so it reads the container's command:
   shell. A loop (``while``, ``until``, ``for``) or any other program (a
   server) runs until stopped. When the script ends, the container exits with
   the last status.
+* files: ``touch F``, ``echo text > F`` (or ``>>``) and ``rm F`` change the
+  container's files when the script reaches them, so an exec probe that runs
+  ``cat F`` passes or fails with them. Kubernetes' own liveness example,
+  ``touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600``, becomes
+  unhealthy 30 s after it starts.
+
+A server (an image's own command) listens on the image's ports
+(:class:`~.images.ImageInfo`): an ``httpGet`` or ``tcpSocket`` probe there
+passes; anything else listens nowhere.
 
 Stopping a container sends SIGTERM, then SIGKILL when the grace period ends.
 PID 1 gets no default signal handlers, so a shell or ``sleep`` ignores
@@ -40,13 +49,26 @@ SIGKILL_EXIT = 137  # 128 + SIGKILL
 SYNTAX_ERROR_EXIT = 2  # sh: syntax error / Illegal number
 
 
+class FileChange(NamedTuple):
+    """The script writes (or, with ``text`` None, removes) ``path`` ``at`` seconds after it starts."""
+
+    at: float
+    path: str
+    text: str | None
+    append: bool = False
+
+
+
 class Program(NamedTuple):
-    """How the process behaves: when it exits by itself, with what code, and
-    whether SIGTERM stops it."""
+    """How the process behaves: when it exits by itself, with what code,
+    whether SIGTERM stops it, the files it writes, and the ports it listens on."""
 
     runs_for: float | None  # seconds until it exits; None: until stopped
     exit_code: int
     handles_sigterm: bool
+    files: tuple[FileChange, ...] = ()
+    ports: tuple[int, ...] = ()
+    http_paths: tuple[str, ...] = ()  # where it answers HTTP 200 on its ports
 
 
 SERVER = Program(None, 0, True)
@@ -58,7 +80,7 @@ def program_of(container: Mapping[str, object], image: ImageInfo) -> Program:
     words = command + list(container.get("args") or ())  # type: ignore[call-overload]
     interactive = bool(container.get("stdin") or container.get("tty"))
     if not command and not image.shell:
-        return SERVER  # the image's entrypoint, given any args
+        return Program(None, 0, True, (), image.ports, image.http_paths)  # the image's entrypoint, given any args
     if not words or (words[0] in SHELLS and "-c" not in words):
         return Program(None, 0, False) if interactive else Program(0.0, 0, False)
     if words[0] in SHELLS:
@@ -90,26 +112,43 @@ def run_script(script: str) -> Program:
 
 def _run(commands: list[tuple[list[str], str]], shell: bool) -> Program:
     elapsed, status = 0.0, 0
+    files: list[FileChange] = []
     for words, operator in commands:
         if (operator == "&&" and status) or (operator == "||" and not status):
             continue
-        name, args = words[0], words[1:]
+        words, target, append = _redirect(words)
+        name, args = words[0] if words else ":", words[1:]
         if name == "exit":
             if args and not args[0].isdigit():
-                return Program(elapsed, SYNTAX_ERROR_EXIT, False)
-            return Program(elapsed, int(args[0]) % 256 if args else status, False)
+                return Program(elapsed, SYNTAX_ERROR_EXIT, False, tuple(files))
+            return Program(elapsed, int(args[0]) % 256 if args else status, False, tuple(files))
         if name == "sleep":
             seconds = _sleep_seconds(args)
             if seconds == math.inf:
-                return Program(None, 0, False)
+                return Program(None, 0, False, tuple(files))
             elapsed, status = (elapsed, 1) if seconds is None else (elapsed + seconds, 0)
         elif name == "false":
             status = 1
         elif name == "true" or name in QUICK:
             status = 0
+            if name == "touch":
+                files += [FileChange(elapsed, path, "", True) for path in args if not path.startswith("-")]
+            elif name == "rm":
+                files += [FileChange(elapsed, path, None) for path in args if not path.startswith("-")]
         else:  # a loop or a long-running program: PID 1 is the shell when there is one
-            return Program(None, 0, not shell and name not in LOOPS)
-    return Program(elapsed, status, False)
+            return Program(None, 0, not shell and name not in LOOPS, tuple(files))
+        if target:
+            text = " ".join(args) + "\n" if name in ("echo", "printf") else ""
+            files.append(FileChange(elapsed, target, text, append))
+    return Program(elapsed, status, False, tuple(files))
+
+
+def _redirect(words: list[str]) -> tuple[list[str], str, bool]:
+    """Split ``echo ok > /tmp/f`` into the command, the file it writes and whether it appends."""
+    for i, word in enumerate(words):
+        if word in (">", ">>") and i + 1 < len(words):
+            return words[:i] + words[i + 2:], words[i + 1], word == ">>"
+    return words, "", False
 
 
 def _sleep_seconds(args: list[str]) -> float | None:

@@ -34,8 +34,8 @@ from k8scourse.api.errors import FieldValidationError, K8sValueError, invalid
 from k8scourse.clock import Timer, VirtualClock
 
 from .cni import AddressesExhausted, HostLocalIPAM
-from .images import ImageService, image_id, info, normalize
-from .programs import SIGKILL_EXIT, Program, program_of
+from .images import ImageService, PullError, Registry, image_id, normalize
+from .programs import SIGKILL_EXIT, FileChange, Program, program_of
 
 #: Course value: creating the namespaces, starting pause and the CNI ADD take a second.
 SANDBOX_SETUP_SECONDS = 1.0
@@ -82,7 +82,7 @@ class Container:
     """One container: a process in its own filesystem, in its sandbox's network namespace."""
 
     __slots__ = ("id", "sandbox", "name", "image", "image_id", "attempt", "program", "mounts", "files",
-                 "state", "exit_code", "created_at", "started_at", "finished_at", "_timers")
+                 "ports", "state", "exit_code", "created_at", "started_at", "finished_at", "_timers")
 
     def __init__(self, id: str, sandbox: Sandbox, name: str, image: str, attempt: int, program: Program,
                  mounts: dict[str, Volume], now: float) -> None:
@@ -90,6 +90,7 @@ class Container:
         self.image_id = image_id(image)
         self.program, self.mounts = program, mounts
         self.files: dict[str, str] = {}  # the container's own writable layer
+        self.ports: list[Mapping[str, Any]] = []  # the spec's ports (named ports for probes)
         self.state = "created"  # then "running", then "exited"
         self.exit_code: int | None = None
         self.created_at, self.started_at, self.finished_at = now, 0.0, 0.0
@@ -118,12 +119,12 @@ class ContainerRuntime:
     """containerd on one node, as the kubelet sees it through the CRI."""
 
     def __init__(self, clock: VirtualClock, rng: random.Random, *, pod_cidr: str, host_ip: str,
-                 sandbox_image: str) -> None:
+                 sandbox_image: str, registry: Registry | None = None) -> None:
         self.clock, self.rng = clock, rng
         self.ipam = HostLocalIPAM(pod_cidr)
         self.host_ip = host_ip
         self.sandbox_image = normalize(sandbox_image)
-        self.images = ImageService(clock)
+        self.images = ImageService(clock, registry)
         self.sandboxes: list[Sandbox] = []
         self.on_exit: ExitListener | None = None  # the kubelet's PLEG listens here
         self._host_volumes: dict[str, Volume] = {}  # hostPath volumes: shared by every pod on the node
@@ -137,9 +138,20 @@ class ContainerRuntime:
     def run_pod_sandbox(self, pod_name: str, namespace: str, pod_uid: str, *, volumes: Sequence[Mapping[str, Any]],
                         host_network: bool, done: SandboxDone) -> None:
         """Fetch the pause image if needed, set the sandbox up, then call ``done``."""
-        delay = self.images.sandbox_image_delay(self.sandbox_image) + SANDBOX_SETUP_SECONDS
-        self.clock.schedule(delay, self._sandbox_up, self._boot, pod_name, namespace, pod_uid, volumes,
-                            host_network, done)
+        delay, error = self.images.sandbox_image_delay(self.sandbox_image)
+        if error is not None:
+            self.clock.schedule(delay, self._sandbox_failed, self._boot, error, done)
+            return
+        self.clock.schedule(delay + SANDBOX_SETUP_SECONDS, self._sandbox_up, self._boot, pod_name, namespace,
+                            pod_uid, volumes, host_network, done)
+
+    def _sandbox_failed(self, boot: int, error: PullError, done: SandboxDone) -> None:
+        """containerd could not pull its sandbox image (the pod stays ContainerCreating)."""
+        if boot != self._boot:
+            return
+        code, _, reason = str(error).partition(" desc = ")
+        ref = self.sandbox_image
+        done(None, f'{code} desc = failed to get sandbox image "{ref}": failed to pull image "{ref}": {reason}')
 
     def _sandbox_up(self, boot: int, pod_name: str, namespace: str, pod_uid: str,
                     volumes: Sequence[Mapping[str, Any]], host_network: bool, done: SandboxDone) -> None:
@@ -193,7 +205,8 @@ class ContainerRuntime:
         image = normalize(spec["image"])
         mounts = {m["mountPath"]: sandbox.volumes[m["name"]] for m in spec.get("volumeMounts") or ()}
         container = Container(self._new_id(), sandbox, spec["name"], image, attempt,
-                              program_of(spec, info(image)), mounts, self.clock.now)
+                              program_of(spec, self.images.info(image)), mounts, self.clock.now)
+        container.ports = [p for p in spec.get("ports") or () if isinstance(p, Mapping)]
         dead = [c for c in sandbox.containers if c.name == container.name and c.state == "exited"]
         for old in dead[:-1]:
             sandbox.containers.remove(old)
@@ -202,9 +215,18 @@ class ContainerRuntime:
 
     def start_container(self, container: Container) -> None:
         self._run(container)
+        for change in container.program.files:
+            container._timers.append(self.clock.schedule(change.at, self._change_file, container, change))
         if container.program.runs_for is not None:
             container._timers.append(self.clock.schedule(
                 container.program.runs_for, self._exit, container, container.program.exit_code, True))
+
+    def _change_file(self, container: Container, change: FileChange) -> None:
+        files, inner = self._resolve(container, change.path)
+        if change.text is None:
+            files.pop(inner, None)
+        else:
+            files[inner] = files.get(inner, "") + change.text if change.append else change.text
 
     def _run(self, container: Container) -> None:
         container.state, container.started_at = "running", self.clock.now

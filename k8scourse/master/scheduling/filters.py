@@ -16,6 +16,11 @@ depends on what is booked, so it runs every cycle, as array operations over
 all nodes at once. (Not modelled, since course pods use none of them:
 NodePorts, the volume plugins, hard topology spread constraints, inter-pod
 affinity.)
+
+The first four say no with ``UnschedulableAndUnresolvable``: evicting pods
+would not change their answer, so preemption passes those nodes by.
+NodeResourcesFit says ``Unschedulable``, even for a request larger than the
+whole node (v1.34 made that case unresolvable too, kubernetes#131345).
 """
 
 from __future__ import annotations
@@ -119,13 +124,6 @@ class Misfit(NamedTuple):
 
     reason: str
     rows: np.ndarray
-    request: int = 0
-    allocatable: np.ndarray | None = None  # of the resource, for ``hopeless``
-
-    def hopeless(self) -> np.ndarray | None:
-        """Rows where even an empty node would be too small (request above allocatable),
-        so that no preemption could help; None for the pod count."""
-        return None if self.allocatable is None else self.allocatable < self.request
 
 
 def resource_misfits(pod: PodInfo, snapshot: Snapshot, rows: slice = slice(None)) -> list[Misfit]:
@@ -134,8 +132,7 @@ def resource_misfits(pod: PodInfo, snapshot: Snapshot, rows: slice = slice(None)
     misfits = [Misfit(TOO_MANY_PODS, snapshot.free_pods[rows] < 1)]
     cpu, memory = pod.requests
     if cpu:
-        misfits.append(Misfit(INSUFFICIENT_CPU, snapshot.free_cpu[rows] < cpu, cpu, snapshot.allocatable_cpu[rows]))
+        misfits.append(Misfit(INSUFFICIENT_CPU, snapshot.free_cpu[rows] < cpu))
     if memory:
-        misfits.append(Misfit(INSUFFICIENT_MEMORY, snapshot.free_memory[rows] < memory, memory,
-                              snapshot.allocatable_memory[rows]))
+        misfits.append(Misfit(INSUFFICIENT_MEMORY, snapshot.free_memory[rows] < memory))
     return misfits

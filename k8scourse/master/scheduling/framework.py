@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -98,6 +99,9 @@ class Framework:
 
     def __init__(self, cache: Cache, spreading: DefaultSpreading, rng: random.Random,
                  percentage_of_nodes_to_score: int = 0) -> None:
+        if not isinstance(percentage_of_nodes_to_score, Integral) or isinstance(percentage_of_nodes_to_score, bool):
+            raise TypeError(f"percentage_of_nodes_to_score takes an int from 0 to 100, "
+                            f"got {type(percentage_of_nodes_to_score).__name__}")
         if not 0 <= percentage_of_nodes_to_score <= 100:
             raise FieldValidationError([invalid("percentageOfNodesToScore", percentage_of_nodes_to_score,
                                                 "not in valid range [0-100]")])
@@ -175,29 +179,30 @@ class Framework:
         return {plugin: score * WEIGHTS[plugin] for plugin, score in scores.items()}
 
     def _fit_error(self, pod: PodInfo, verdict: PlacementVerdict) -> FitError:
-        """Every node was looked at and turned down: count the reasons (FitError.Error).
+        """Every node was looked at and turned down: count the reasons (FitError.Error),
+        then add what DefaultPreemption's PostFilter said.
 
-        Preemption is not modelled: where evicting pods could make room, the
-        message says no victims were found, which is what upstream says when
-        no pod on the node has a lower priority than this one.
+        Preemption is tried only on nodes a resource fit turned down; the
+        others are "not helpful" (nodesWherePreemptionMightHelp). Preemption
+        itself is not modelled: on those nodes the message says no victims
+        were found, which is what upstream says when no pod there has a lower
+        priority than this one (SelectVictimsOnNode).
         """
         n = len(self.snapshot)
         reasons = Counter(verdict.failures)
         plugins = set(verdict.plugins)
-        hopeless = ~verdict.passed  # rows where preemption cannot help
         for misfit in resource_misfits(pod, self.snapshot):
-            rows = misfit.rows & verdict.passed
-            reasons[misfit.reason] += int(np.count_nonzero(rows))
-            if rows.any():
+            count = int(np.count_nonzero(misfit.rows & verdict.passed))
+            reasons[misfit.reason] += count
+            if count:
                 plugins.add(NODE_RESOURCES_FIT)
-            too_small = misfit.hopeless()
-            if too_small is not None:
-                hopeless = hopeless | (rows & too_small)
         if pod.preemption_policy == "Never":
             preemption = NOT_ELIGIBLE
         else:
-            not_helpful = int(np.count_nonzero(hopeless))
+            not_helpful = int(np.count_nonzero(~verdict.passed))
             preemption = f"0/{n} nodes are available: " \
                          f"{_histogram(Counter({NOT_HELPFUL: not_helpful, NO_VICTIMS: n - not_helpful}))}."
-        message = f"0/{n} nodes are available: {_histogram(reasons)}. preemption: {preemption}"
+        # Each part ends with " %v." (SeparatorFormat); the PostFilter's own text
+        # already ends with a full stop, so the message ends with two.
+        message = f"0/{n} nodes are available: {_histogram(reasons)}. preemption: {preemption}."
         return FitError(message, frozenset(plugins))
