@@ -297,6 +297,7 @@ from matplotlib.path import Path as MplPath  # noqa: E402
 from k8scourse.cluster import Cluster  # noqa: E402
 from k8scourse.viz import draw_backoff, draw_pod_anatomy  # noqa: E402
 from k8scourse.viz.backoff import kubelet_pause, pauses  # noqa: E402
+from k8scourse.viz.pod import pod_sandbox  # noqa: E402
 from k8scourse.viz.canvas import (  # noqa: E402
     DISPLAY_WIDTH_PX,
     DPI,
@@ -327,7 +328,8 @@ spec:
     command: ["sleep", "infinity"]
     volumeMounts: [{name: html, mountPath: /data}]
   - name: shipper
-    image: fluent/fluent-bit:3.1
+    image: busybox:1.36
+    command: ["sleep", "infinity"]
     volumeMounts: [{name: logs, mountPath: /in}]
 """
 SOLO = """
@@ -601,13 +603,14 @@ def test_pod_anatomy_is_read_from_the_runtime(pod_cluster):
     ip = pod_cluster.api.get("pods", "shared")["status"]["podIP"]
     assert f"eth0 {ip}" in texts
     assert "pause (sandbox)" in texts and "mounts no volume" in texts  # files are not shared through pause
-    for line in ("web", "writer", "shipper", "/data ← html", "/in ← logs", "volume html (emptyDir)",
-                 "volume logs (emptyDir)", "registry.k8s.io/pause:3.10"):
+    for line in ("web", "writer", "shipper", "html at /data", "logs at /in", "html", "logs",
+                 "emptyDir, on the node at", "registry.k8s.io/pause:3.10", "nginx:1.27"):
         assert line in texts, line
     uid = pod_cluster.api.get("pods", "shared")["metadata"]["uid"]
-    assert uid in texts.replace("/\n", "/")  # the emptyDir's directory on the node
-    lines = [line for line in figure.axes[0].lines]
-    assert len(lines) == 4  # web: html, logs; writer: html; shipper: logs; pause: none
+    assert f"uid {uid}" in texts  # the emptyDir's directory on the node is under /var/lib/kubelet/pods/<uid>/
+    assert "/var/lib/kubelet/pods/<uid>/volumes/\nkubernetes.io~empty-dir/html" in texts
+    mounts = sum(len(c.mounts) for c in pod_sandbox(pod_cluster, "shared")[1].containers)
+    assert len(figure.axes[0].lines) == mounts  # one line per mount; pause mounts nothing
     assert draw_pod_anatomy(pod_cluster.api.get("pods", "solo"), pod_cluster) is not None
 
 

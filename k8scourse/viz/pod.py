@@ -80,8 +80,11 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
     box_w = min(2.4, (inner_x1 - inner_x0 - (count - 1) * BOX_GAP) / count)
     mount_h = most_mounts * MOUNT_LINE + 0.1
     volume_w = (inner_x1 - inner_x0 - (len(volumes) - 1) * BOX_GAP) / max(len(volumes), 1)
-    paths = {name: _wrap_path(volume.host_path, volume_w - 0.16) for name, volume in volumes}
-    volume_h = max([VOLUME_H] + [0.42 + 0.16 * (p.count("\n") + 1) for p in paths.values()])
+    # The pod's UID stands in the Pod's title once; the paths say <uid>.
+    details = {name: f"{_volume_kind(obj, name)}, on the node at\n"
+               + _wrap_path(volume.host_path.replace(sandbox.pod_uid, "<uid>"), volume_w - 0.16)
+               for name, volume in volumes}
+    volume_h = max([VOLUME_H] + [0.42 + 0.16 * (d.count("\n") + 1) for d in details.values()])
     height = (MARGIN + 0.35 + 0.35 + 0.4 + BOX_H + 0.15 + mount_h
               + ((0.4 + volume_h) if volumes else 0) + 2 * MARGIN)
     ax = new_axes(MAX_WIDTH, height)
@@ -90,7 +93,7 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
     _frame(ax, MARGIN, MARGIN, MAX_WIDTH - 2 * MARGIN, top - MARGIN, node, NODE_EDGE, "white")
     pod_x0, pod_top = 2 * MARGIN, top - 0.35
     _frame(ax, pod_x0, 2 * MARGIN, MAX_WIDTH - 4 * MARGIN, pod_top - 2 * MARGIN,
-           f"Pod {sandbox.namespace}/{sandbox.pod_name}", POD_EDGE, "#fbf9fe")
+           f"Pod {sandbox.namespace}/{sandbox.pod_name}   uid {sandbox.pod_uid}", POD_EDGE, "#fbf9fe")
     netns_top = pod_top - 0.35
     netns_bottom = netns_top - 0.4 - BOX_H - 0.15
     where = "the node's own network namespace (hostNetwork)" if host_network else "network namespace"
@@ -116,7 +119,7 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
         ax.text(x + box_w / 2, box_top - 0.34, fit_text(image, room, SMALL) + "\n"
                 + fit_text(detail, room, SMALL), ha="center", va="top", fontsize=SMALL, color="#333333",
                 linespacing=1.2, zorder=3)
-        lines = [f"{path} ← {volume}" for path, volume in mounts[container.id]] or (
+        lines = [f"{volume} at {path}" for path, volume in mounts[container.id]] or (
             ["mounts no volume"] if pause else ["no volumes"])
         for j, line in enumerate(lines):
             ax.text(x + box_w / 2, netns_bottom - 0.08 - j * MOUNT_LINE, fit_text(line, box_w + BOX_GAP - 0.05,
@@ -130,11 +133,10 @@ def draw_pod_anatomy(pod: str | Mapping[str, Any], cluster: HasNodes, namespace:
             ax.add_patch(FancyBboxPatch((x, volume_top - volume_h), width, volume_h,
                                         boxstyle="round,pad=0,rounding_size=0.08", facecolor=VOLUME_STYLE[0],
                                         edgecolor=VOLUME_STYLE[1], linewidth=1.4, zorder=2))
-            kind = _volume_kind(obj, name)
-            ax.text(x + width / 2, volume_top - 0.1, fit_text(f"volume {name} ({kind})", width - 0.16, LABEL,
-                    "bold"), ha="center", va="top", fontsize=LABEL, fontweight="bold", zorder=3)
-            ax.text(x + width / 2, volume_top - 0.36, paths[name], ha="center",
-                    va="top", fontsize=SMALL, color="#333333", linespacing=1.15, zorder=3)
+            ax.text(x + width / 2, volume_top - 0.1, fit_text(name, width - 0.16, LABEL, "bold"), ha="center",
+                    va="top", fontsize=LABEL, fontweight="bold", zorder=3)
+            ax.text(x + width / 2, volume_top - 0.36, details[name], ha="center", va="top", fontsize=SMALL,
+                    color="#333333", linespacing=1.15, zorder=3)
             for container in containers:
                 if any(v == name for _, v in mounts[container.id]):
                     start_y = netns_bottom - 0.08 - len(mounts[container.id]) * MOUNT_LINE - 0.04
@@ -164,7 +166,7 @@ def _wrap_path(path: str, width: float) -> str:
             line = candidate.lstrip("/") if not line else candidate
     lines.append(line)
     lines[0] = "/" + lines[0]
-    return "\n".join(fit_text(line, width, SMALL) for line in lines[:3])
+    return "\n".join(fit_text(line, width, SMALL) for line in lines)
 
 
 def _frame(ax: Any, x: float, y: float, w: float, h: float, title: str, edge: str, face: str,
