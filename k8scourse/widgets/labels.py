@@ -145,7 +145,7 @@ def label_editor(cluster: HasAPI) -> Any:
                         "label editor", labels_picture(model))
 
 
-MAX_ROWS = 12  # objects listed in the label editor's saved picture
+MAX_ROWS = 16  # objects listed in the label editor's saved picture
 
 
 def labels_picture(model: LabelEditorModel) -> bytes:
