@@ -298,6 +298,8 @@ from k8scourse.cluster import Cluster  # noqa: E402
 from k8scourse.viz import draw_backoff, draw_pod_anatomy  # noqa: E402
 from k8scourse.viz.backoff import kubelet_pause, pauses  # noqa: E402
 from k8scourse.viz.pod import pod_sandbox  # noqa: E402
+from k8scourse.widgets import LabelEditorModel  # noqa: E402
+from k8scourse.widgets.labels import labels_figure  # noqa: E402
 from k8scourse.viz.canvas import (  # noqa: E402
     DISPLAY_WIDTH_PX,
     DPI,
@@ -370,6 +372,7 @@ DRAWINGS = {
     "pod anatomy, 3 containers 2 volumes": lambda cluster: draw_pod_anatomy("shared", cluster),
     "pod anatomy, 1 container": lambda cluster: draw_pod_anatomy("solo", cluster),
     "backoff": lambda _: draw_backoff([59.8, 65, 80, 105, 150, 235, 400, 705], ran_for=5),
+    "label editor's saved picture": lambda cluster: labels_figure(LabelEditorModel(cluster)),
 }
 
 

@@ -27,7 +27,7 @@ from k8scourse.widgets import (
     label_editor,
     selector_explorer,
 )
-from k8scourse.widgets.labels import labels_picture
+from k8scourse.widgets.labels import labels_figure, labels_picture
 from k8scourse.widgets.saved import RUN_TO_INTERACT, caption_png
 
 matplotlib.use("Agg")  # pictures render off-screen, as in CI
@@ -271,6 +271,14 @@ def test_saved_pictures_are_the_same_every_time(cluster):
 def test_label_editor_picture_lists_the_objects_and_their_labels(cluster):
     image = PIL.Image.open(io.BytesIO(labels_picture(LabelEditorModel(cluster))))
     assert image.width == DISPLAY_WIDTH_PX
+    texts = [t.get_text() for t in labels_figure(LabelEditorModel(cluster)).axes[0].texts]
+    assert texts[:4] == ["OBJECT", "LABELS", "pod default/db-0", "app=db,tier=backend"]
+    assert "<none>" in texts and "node node-2" in texts
+    for i in range(12):
+        cluster.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"extra-{i:02d}"},
+                            "spec": {"containers": [{"name": "main", "image": "nginx"}]}})
+    texts = [t.get_text() for t in labels_figure(LabelEditorModel(cluster)).axes[0].texts]
+    assert "... and 3 more" in texts and "node node-2" not in texts  # 19 objects, 16 shown
 
 
 def test_explorer_image_is_shown_at_its_own_size(cluster):

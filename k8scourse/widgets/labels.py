@@ -59,10 +59,14 @@ class LabelEditorModel:
         kind, namespace, name = target
         return self.cluster.api.get(RESOURCES[kind], name, namespace)
 
+    def labels_of(self, target: Target) -> dict[str, str]:
+        """The labels of any pod or node from :meth:`targets`, as the apiserver has them now."""
+        return dict(self._get(target)["metadata"].get("labels") or {})
+
     @property
     def labels(self) -> dict[str, str]:
         """The selected object's labels, as the apiserver has them now."""
-        return dict(self._get(self._selected())["metadata"].get("labels") or {})
+        return self.labels_of(self._selected())
 
     def set_label(self, key: str, value: str) -> str | None:
         """Add or overwrite one label. Returns None, or the apiserver's error (then nothing changed)."""
@@ -148,26 +152,28 @@ def label_editor(cluster: HasAPI) -> Any:
 MAX_ROWS = 16  # objects listed in the label editor's saved picture
 
 
-def labels_picture(model: LabelEditorModel) -> bytes:
-    """A PNG listing the objects the editor offers and their labels (``kubectl get --show-labels``)."""
-    from k8scourse.viz.canvas import MAX_WIDTH, SMALL, ensure_legible, fit_text, new_axes, png_bytes
+def labels_figure(model: LabelEditorModel) -> Any:
+    """A figure listing the objects the editor offers and their labels (``kubectl get --show-labels``)."""
+    from k8scourse.viz.canvas import MAX_WIDTH, SMALL, ensure_legible, fit_text, new_axes, text_width
 
-    rows = []
-    for target in model.targets():
-        labels = model._get(target)["metadata"].get("labels") or {}
-        rows.append((_target_text(target), ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"))
-    shown = rows[:MAX_ROWS] + ([(f"... and {len(rows) - MAX_ROWS} more", "")] if len(rows) > MAX_ROWS else [])
+    rows = [(_target_text(target), ",".join(f"{k}={v}" for k, v in sorted(model.labels_of(target).items()))
+             or "<none>") for target in model.targets()]
+    if len(rows) > MAX_ROWS:
+        rows = rows[:MAX_ROWS] + [(f"... and {len(rows) - MAX_ROWS} more", "")]
     line = 0.22
-    ax = new_axes(MAX_WIDTH, 0.45 + line * max(len(shown), 1))
+    ax = new_axes(MAX_WIDTH, 0.45 + line * max(len(rows), 1))
     top = ax.get_ylim()[1] - 0.15
-    name_w = max([1.2] + [len(name) * 0.075 for name, _ in shown])
-    ax.text(0.15, top, "OBJECT", ha="left", va="top", fontsize=SMALL, fontweight="bold", family="monospace")
-    ax.text(0.25 + name_w, top, "LABELS", ha="left", va="top", fontsize=SMALL, fontweight="bold",
-            family="monospace")
-    for i, (name, labels) in enumerate(shown, start=1):
-        y = top - i * line
-        ax.text(0.15, y, name, ha="left", va="top", fontsize=SMALL, family="monospace")
-        ax.text(0.25 + name_w, y, fit_text(labels, MAX_WIDTH - name_w - 0.4, SMALL), ha="left", va="top",
-                fontsize=SMALL, family="monospace")
-    return png_bytes(ensure_legible(ax.figure))
+    labels_x = 0.45 + max(text_width(text, SMALL, "bold") for text, _ in [("OBJECT", ""), *rows])
+    for i, (name, labels) in enumerate([("OBJECT", "LABELS"), *rows]):
+        weight = "bold" if i == 0 else "normal"
+        ax.text(0.15, top - i * line, name, ha="left", va="top", fontsize=SMALL, fontweight=weight)
+        ax.text(labels_x, top - i * line, fit_text(labels, MAX_WIDTH - labels_x - 0.1, SMALL, weight), ha="left",
+                va="top", fontsize=SMALL, fontweight=weight)
+    return ensure_legible(ax.figure)
 
+
+def labels_picture(model: LabelEditorModel) -> bytes:
+    """:func:`labels_figure` as PNG bytes."""
+    from k8scourse.viz.canvas import png_bytes
+
+    return png_bytes(labels_figure(model))
