@@ -71,9 +71,10 @@ def placement_graph(nodes: Iterable[Mapping[str, Any]], pods: Iterable[Mapping[s
 
 
 # --- the layout ------------------------------------------------------------------------
-# Inches. Columns as wide as the longest pod name needs, narrowed (and their
-# text with them, down to the legible minimum) when they would not all fit
-# the notebook's width; names that still do not fit are cut short with "…".
+# Inches. Columns as wide as the longest pod name needs. When they would not
+# all fit the notebook's width they narrow, their text with them down to the
+# legible minimum, and then wrap into bands, one below the other. Only a name
+# too long for a column on its own is cut short with "…".
 
 COL_W, ROW_H = 1.6, 0.27
 POD_FONT, HEAD_FONT, DETAIL_FONT = SMALL, LABEL, SMALL
@@ -178,17 +179,8 @@ class PlacementView:
         self._headers = {head: self._header(head) for head, _ in self.columns}
         self._pick_colors()
         legend_w = self._legend_width()
-        count = max(len(self.columns), 1)
-        room = MAX_WIDTH - legend_w - GAP
-        natural, smallest = self._column_width(POD_FONT), self._column_width(MIN_FONT)
-        if count * natural <= room:
-            per_band, self.col_w = count, natural
-        else:  # narrower columns, smaller text (never below legible); wrap into bands when even that is too wide
-            bands = math.ceil(count / max(1, int(room // smallest)))
-            per_band = math.ceil(count / bands)
-            self.col_w = min(natural, room / per_band)
-        self.per_band = per_band
-        self.font = max(MIN_FONT, POD_FONT * min(1.0, self.col_w / natural))
+        self.per_band, self.col_w, self.font = self._fit_columns(MAX_WIDTH - legend_w - GAP)
+        per_band = self.per_band
         # The header: a title, then a line each for the status and up to two labels.
         lines = max((detail.count("\n") + 1 for _, detail in self._headers.values()), default=1)
         self.header_h = header_h = 0.4 + lines * 0.15
@@ -221,6 +213,17 @@ class PlacementView:
     @property
     def figure(self) -> Figure:
         return self.ax.figure
+
+    def _fit_columns(self, room: float) -> tuple[int, float, float]:
+        """Columns per band, column width and pod text size for ``room`` inches."""
+        count = max(len(self.columns), 1)
+        natural, smallest = self._column_width(POD_FONT), self._column_width(MIN_FONT)
+        if count * natural <= room:
+            return count, natural, POD_FONT
+        bands = math.ceil(count / max(1, int(room // smallest)))
+        per_band = math.ceil(count / bands)
+        col_w = min(natural, room / per_band)
+        return per_band, col_w, max(MIN_FONT, POD_FONT * col_w / natural)
 
     def _column_width(self, font: float) -> float:
         """The column width that shows every pod name and node name whole at pod text size ``font``."""
