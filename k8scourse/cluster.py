@@ -32,10 +32,13 @@ from k8scourse.master.controllers.base import InformerFactory
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
+from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
+from k8scourse import timeline
+from k8scourse.timeline import Timeline
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
 #: names in a simulation only; nothing is ever sent to them.
@@ -82,7 +85,8 @@ class Cluster:
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
-                            NodeLifecycleController(self.api, self.clock, self.informers)]
+                            NodeLifecycleController(self.api, self.clock, self.informers),
+                            TaintEvictionController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
@@ -146,6 +150,11 @@ class Cluster:
         """The machine ``name`` boots again: its kubelet re-registers, posts Ready, finishes
         deleting the pods deleted while it was away, and restarts the others and its static pods."""
         self._machine("restore_node", name).start()
+
+    def timeline(self, seconds: float, every: float = 1.0, namespace: str = "default") -> Timeline:
+        """Run for ``seconds``, looking every ``every`` seconds; the nodes' and pods' changes
+        (conditions, taints, pod status) as a :class:`~k8scourse.timeline.Timeline`."""
+        return timeline.record(self, seconds, every, namespace)
 
     def _machine(self, function: str, name: str) -> Kubelet:
         _expect(function, name, (str,), "a node name (a string)")
