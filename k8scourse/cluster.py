@@ -32,6 +32,7 @@ from k8scourse.master.controllers.base import InformerFactory
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
+from k8scourse.master.controllers.podgc import PodGCController
 from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
@@ -86,7 +87,8 @@ class Cluster:
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
                             NodeLifecycleController(self.api, self.clock, self.informers),
-                            TaintEvictionController(self.api, self.clock, self.informers)]
+                            TaintEvictionController(self.api, self.clock, self.informers),
+                            PodGCController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)

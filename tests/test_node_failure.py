@@ -301,3 +301,50 @@ def test_timeline_rejects_bad_arguments():
         cluster.timeline(10, every=0)
     with pytest.raises(TypeError, match="timeline\\(\\) takes seconds as a number of seconds, got str"):
         cluster.timeline("10")
+
+
+# --- when the node does not come back: the pod garbage collector (pkg/controller/podgc) ---------
+
+
+def test_deleting_the_dead_node_lets_pod_gc_remove_its_pods_after_the_quarantine():
+    cluster = failed_cluster()
+    run_until(cluster, 400)
+    cluster.kubectl("delete node node-2")
+    # PodGC runs every 20 s (420, 440, ...): at 420 the missing node enters a 40 s quarantine,
+    # at 460 it is checked with the apiserver and its pods are force-deleted.
+    run_until(cluster, 459.9)
+    assert cluster.kubectl("get pods -o name") == "pod/web\n"
+    watched = []
+    cluster.api.list_and_watch("pods", lambda kind, obj: watched.append((kind, obj["status"])))
+    run_until(cluster, 460)
+    assert cluster.kubectl("get pods") == "No resources found in default namespace.\n"
+    last = watched[-2][1]  # the status written before the deletion
+    assert last["phase"] == "Failed"
+    assert {k: v for k, v in last["conditions"][-1].items() if k in ("type", "reason", "message")} == {
+        "type": "DisruptionTarget", "reason": "DeletionByPodGC", "message": "PodGC: node no longer exists"}
+
+
+def test_the_out_of_service_taint_ends_terminating_pods_at_once():
+    cluster = failed_cluster()
+    run_until(cluster, 400)
+    assert "deletionTimestamp" in cluster.pod("web")["metadata"]
+    taints = node(cluster)["spec"]["taints"]  # as `kubectl taint nodes node-2 node.kubernetes.io/out-of-service=...`
+    out_of_service = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
+    cluster.api.patch("nodes", "node-2", {"spec": {"taints": [*taints, out_of_service]}})
+    cluster.run(20)  # the next PodGC pass
+    assert cluster.kubectl("get pods") == "No resources found in default namespace.\n"
+
+
+def test_a_rebooted_node_runs_its_static_pods_again():
+    cluster = Cluster.quickstart(nodes=2)
+    kubelet = cluster.add_node("node-3", static_pods={"/etc/kubernetes/manifests/etcd.yaml": {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "etcd", "namespace": "kube-system"},
+        "spec": {"containers": [{"name": "etcd", "image": "registry.k8s.io/etcd:3.5.15-0"}]}}})
+    cluster.run(30)
+    cluster.fail_node("node-3")
+    assert kubelet.runtime.ps() == []  # the machine is off: no containers
+    cluster.run(100)
+    cluster.restore_node("node-3")
+    cluster.run(10)
+    assert sorted(c.name for c in kubelet.runtime.ps()) == ["POD", "etcd"]  # from its manifest, no API needed
+    assert cluster.kubectl("get pod etcd-node-3 -n kube-system -o name") == "pod/etcd-node-3\n"
