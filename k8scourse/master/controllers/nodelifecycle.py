@@ -308,14 +308,14 @@ class NodeLifecycleController:
     def _update_node(self, node: Obj, zone_conditions: dict[str, list[dict | None]]) -> None:
         """One node of monitorNodeHealth: its health, its NoExecute taint, its pods' readiness."""
         name = node["metadata"]["name"]
-        copied = copy.deepcopy(node)
+        latest = node
         for _ in range(NODE_HEALTH_UPDATE_RETRY):
             try:
-                observed, current = self.try_update_node_health(copied)
+                observed, current = self.try_update_node_health(latest)
                 break
             except StatusError:
                 try:
-                    copied = self.api.get("nodes", name)  # changed meanwhile: try again on the latest
+                    latest = self.api.get("nodes", name)  # changed meanwhile: try again on the latest
                 except StatusError:
                     return  # deleted
         else:
@@ -324,7 +324,7 @@ class NodeLifecycleController:
             zone_conditions.setdefault(zone_key(node), []).append(current)
         if current is None:
             return
-        self.process_taint_based_eviction(copied, observed)
+        self.process_taint_based_eviction(latest, observed)
         if current["status"] != "True" and observed["status"] == "True":
             self.api.record_event(self._node_ref(node), "Normal", "NodeNotReady",
                                   f"Node {name} status is now: NodeNotReady", SOURCE)
@@ -333,11 +333,12 @@ class NodeLifecycleController:
             self.mark_pods_not_ready(self.pods_on(name), name)
         self.nodes_to_retry.discard(name)
 
-    def try_update_node_health(self, node: dict) -> tuple[dict, dict | None]:
+    def try_update_node_health(self, node: Obj) -> tuple[dict, dict | None]:
         """tryUpdateNodeHealth: the Ready condition as observed and as it is now; writes Unknown
-        conditions when neither the status nor the Lease has changed for the grace period."""
+        conditions when neither the status nor the Lease has changed for the grace period.
+        ``node`` is the informer's (shared: it is copied before it is changed)."""
         name, now = node["metadata"]["name"], self.clock.now
-        status = node.setdefault("status", {})
+        status = node.get("status") or {}
         health = self.health.get(name)
         current = condition(status, "Ready")
         if current is None:  # the kubelet never posted status: count from the node's creation
@@ -346,25 +347,27 @@ class NodeLifecycleController:
                         "lastTransitionTime": created}
             grace = self.node_startup_grace_period
             if health is not None:
-                health.status = copy.deepcopy(status)
+                health.status = status
             else:
-                health = NodeHealth(parse_rfc3339(created), parse_rfc3339(created), copy.deepcopy(status))
+                health = NodeHealth(parse_rfc3339(created), parse_rfc3339(created), status)
         else:
             observed = dict(current)
             grace = self.node_monitor_grace_period
         saved = condition(health.status, "Ready") if health is not None else None
         saved_lease = health.lease if health is not None else None
         if health is None or (saved is None) != (current is None):
-            health = NodeHealth(now, now, copy.deepcopy(status))
+            health = NodeHealth(now, now, status)
         elif saved is not None and current is not None and saved["lastHeartbeatTime"] != current["lastHeartbeatTime"]:
             moved = saved["lastTransitionTime"] != current["lastTransitionTime"]
-            health = NodeHealth(now, now if moved else health.ready_transition_timestamp, copy.deepcopy(status))
+            health = NodeHealth(now, now if moved else health.ready_transition_timestamp, status)
         lease = self.leases.get(f"{NODE_LEASE_NAMESPACE}/{name}")
         if lease is not None and (saved_lease is None or _renewed(saved_lease) < _renewed(lease)):
             health.lease, health.probe_timestamp = lease, now  # a renewed Lease is a heartbeat too
         self.health[name] = health
         if not now > health.probe_timestamp + grace:
             return observed, current
+        node = copy.deepcopy(dict(node))
+        status = node.setdefault("status", {})
         stamp = rfc3339(now)
         conditions = status.setdefault("conditions", [])
         for kind in UNKNOWN_CONDITIONS:
@@ -381,7 +384,7 @@ class NodeLifecycleController:
         current = condition(status, "Ready")
         if current != observed:
             self.api.update_status(node)
-            self.health[name] = NodeHealth(health.probe_timestamp, now, copy.deepcopy(status), lease)
+            self.health[name] = NodeHealth(health.probe_timestamp, now, status, lease)
         return observed, current
 
     def mark_pods_not_ready(self, pods: list[Obj], node_name: str) -> None:
@@ -550,6 +553,6 @@ class NodeLifecycleController:
         return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": meta["name"], "uid": meta.get("uid", "")}}
 
 
-def _renewed(lease: Obj) -> float:
-    renew = (lease.get("spec") or {}).get("renewTime")
-    return parse_rfc3339(renew) if renew else float("-inf")
+def _renewed(lease: Obj) -> str:
+    """The lease's renewTime; MicroTimes in UTC have one fixed layout, so the text sorts as the time."""
+    return (lease.get("spec") or {}).get("renewTime") or ""
