@@ -62,8 +62,8 @@ def pod_state(pod: Mapping[str, Any], now: float) -> str:
 class Timeline:
     """The changes seen, in time order; ``str()`` is a table, ``states(obj)`` one object's story."""
 
-    def __init__(self, changes: list[Change]) -> None:
-        self.changes = changes
+    def __init__(self, changes: list[Change], seconds: float) -> None:
+        self.changes, self.seconds = changes, seconds
 
     def objects(self) -> list[str]:
         """Every object seen, nodes first, in the order they appeared."""
@@ -80,7 +80,19 @@ class Timeline:
         return table(rows)
 
     def __repr__(self) -> str:
-        return f"<Timeline {len(self.changes)} changes of {len(self.objects())} objects>"
+        return f"<Timeline {self.seconds:g}s, {len(self.changes)} changes of {len(self.objects())} objects>"
+
+    def segments(self, obj: str) -> list[tuple[float, float, str]]:
+        """``(start, end, state)`` for each stretch of time ``obj`` spent in one state."""
+        states = self.states(obj)
+        ends = [t for t, _ in states[1:]] + [self.seconds]
+        return [(start, end, state) for (start, state), end in zip(states, ends)]
+
+    def draw(self, ax: Any = None) -> Any:
+        """The timeline as a chart (:func:`k8scourse.viz.timeline.draw_timeline`)."""
+        from k8scourse.viz.timeline import draw_timeline  # matplotlib only when drawing
+
+        return draw_timeline(self, ax)
 
 
 def snapshot(api: Any, now: float, namespace: str) -> dict[str, str]:
@@ -112,7 +124,7 @@ def record(cluster: Runnable, seconds: float, every: float = 1.0, namespace: str
                 changes.append(Change(round(elapsed, 9), obj, state))
         last = {o: s for o, s in now.items()}
         if elapsed >= seconds - 1e-9:
-            return Timeline(changes)
+            return Timeline(changes, elapsed)
         step = min(every, seconds - elapsed)
         cluster.run(step)
         elapsed += step

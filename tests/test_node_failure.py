@@ -348,3 +348,28 @@ def test_a_rebooted_node_runs_its_static_pods_again():
     cluster.run(10)
     assert sorted(c.name for c in kubelet.runtime.ps()) == ["POD", "etcd"]  # from its manifest, no API needed
     assert cluster.kubectl("get pod etcd-node-3 -n kube-system -o name") == "pod/etcd-node-3\n"
+
+
+def test_the_timeline_draws_one_bar_per_state_legibly():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from k8scourse.viz import draw_timeline
+    from k8scourse.viz.timeline import STATE_COLORS, state_kind
+
+    cluster = failed_cluster()
+    timeline = cluster.timeline(400, every=5)
+    assert timeline.segments("node/node-2") == [
+        (0, 50, "Ready"), (50, 60, "NotReady, taints: node.kubernetes.io/unreachable:NoSchedule"),
+        (60, 400, "NotReady, taints: node.kubernetes.io/unreachable:NoSchedule node.kubernetes.io/unreachable:NoExecute")]
+    figure = draw_timeline(timeline)
+    assert figure.get_figwidth() <= 9.5
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["node/node-1", "node/node-2", "node/node-3", "pod/web"]
+    bars = [bar for bar in ax.collections]
+    assert len(bars) == sum(len(timeline.segments(o)) for o in timeline.objects())  # 1 + 3 + 1 + 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Ready / Running", "NotReady / Running, not Ready", "NotReady, NoExecute", "Terminating"]
+    assert min(t.get_fontsize() for t in [*ax.get_yticklabels(), *ax.get_legend().get_texts()]) * 100 / 72 >= 9
+    assert state_kind("(deleted)") is None and STATE_COLORS[state_kind("Terminating, Ready=False, on node-2")]
+    assert figure._repr_png_().startswith(b"\x89PNG")
