@@ -15,7 +15,12 @@ import pytest
 from k8scourse.api.errors import FieldValidationError, K8sValueError
 from k8scourse.clock import VirtualClock
 from k8scourse.cluster import DEFAULT_ADMISSION_PLUGINS, Cluster, UnknownNode
-from k8scourse.master.controllers.nodelifecycle import FULL_DISRUPTION, NORMAL, PARTIAL_DISRUPTION
+from k8scourse.master.controllers.nodelifecycle import (
+    FULL_DISRUPTION,
+    NORMAL,
+    PARTIAL_DISRUPTION,
+    NodeLifecycleController,
+)
 from k8scourse.master.controllers.ratelimitedqueue import RateLimitedTimedQueue, TokenBucket
 from k8scourse.master.controllers.tainteviction import matching_tolerations, min_toleration_time
 
@@ -37,6 +42,10 @@ def failed_cluster(*pods: dict, nodes: int = 3, **options) -> Cluster:
     cluster.run(FAIL_AT - cluster.now)
     cluster.fail_node("node-2")
     return cluster
+
+
+def lifecycle(cluster: Cluster) -> NodeLifecycleController:
+    return next(c for c in cluster.controllers if isinstance(c, NodeLifecycleController))
 
 
 def run_until(cluster: Cluster, t: float) -> None:
@@ -178,7 +187,7 @@ def test_when_every_node_is_down_nothing_is_evicted():
     cluster.run(20)
     cluster.fail_node("node-1")
     cluster.run(600)
-    controller = cluster.controllers[2]
+    controller = lifecycle(cluster)
     assert controller.zone_states == {"": FULL_DISRUPTION}
     assert [t["effect"] for t in node(cluster, "node-1")["spec"]["taints"]] == ["NoSchedule"]
     assert "deletionTimestamp" not in cluster.pod("web")["metadata"]
@@ -188,7 +197,7 @@ def test_when_every_node_is_down_nothing_is_evicted():
 
 
 def test_zone_states_follow_compute_zone_state():
-    controller = Cluster(seed=0).controllers[2]
+    controller = lifecycle(Cluster(seed=0))
     ready, not_ready = {"status": "True"}, {"status": "Unknown"}
     assert controller.compute_zone_state([not_ready, not_ready]) == (2, FULL_DISRUPTION)
     assert controller.compute_zone_state([ready, not_ready, not_ready]) == (2, NORMAL)  # needs more than 2
@@ -373,3 +382,29 @@ def test_the_timeline_draws_one_bar_per_state_legibly():
     assert min(t.get_fontsize() for t in [*ax.get_yticklabels(), *ax.get_legend().get_texts()]) * 100 / 72 >= 9
     assert state_kind("(deleted)") is None and STATE_COLORS[state_kind("Terminating, Ready=False, on node-2")]
     assert figure._repr_png_().startswith(b"\x89PNG")
+
+
+def test_a_small_zone_with_most_nodes_down_is_not_tainted_at_all():
+    cluster = Cluster.quickstart(nodes=5)
+    cluster.run(20)
+    for name in ("node-1", "node-2", "node-3"):
+        cluster.fail_node(name)
+    cluster.run(300)
+    # 3 of 5 not Ready: more than 2 and at least 55% (--unhealthy-zone-threshold) -> PartialDisruption,
+    # and a zone of at most 50 nodes (--large-cluster-size-threshold) is then not tainted (ReducedQPSFunc).
+    assert lifecycle(cluster).zone_states == {"": PARTIAL_DISRUPTION}
+    assert all(t[1] == "NoSchedule" for name in ("node-1", "node-2", "node-3") for t in taints(cluster, name))
+
+
+def test_a_node_that_never_posted_status_gets_unknown_after_the_startup_grace_period():
+    cluster = Cluster(seed=0)
+    cluster.apply({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "ghost"}})  # no kubelet behind it
+    cluster.run(60)
+    assert "conditions" not in node(cluster, "ghost").get("status", {})
+    cluster.run(5)  # 65 s > creation + NodeStartupGracePeriod (60 s)
+    found = conditions(cluster, "ghost")
+    assert list(found) == ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"]
+    assert {(c["status"], c["reason"], c["message"], c["lastHeartbeatTime"], c["lastTransitionTime"])
+            for c in found.values()} == {("Unknown", "NodeStatusNeverUpdated", "Kubelet never posted node status.",
+                                          "2025-01-01T00:00:00Z", "2025-01-01T00:01:05Z")}
+    assert "NotReady" in cluster.kubectl("get node ghost")
