@@ -341,3 +341,104 @@ def test_the_rollback_annotation_rolls_back_to_a_revision() -> None:
     assert util.annotations(first)[util.REVISION_HISTORY] == "1"
     assert cluster.events_for("web")[-2]["message"] == 'Rolled back deployment "web" to revision 1' or any(
         e["message"] == 'Rolled back deployment "web" to revision 1' for e in cluster.events_for("web"))
+
+
+# --- kubectl rollout, set image, get, describe ----------------------------------------------
+
+@pytest.fixture
+def rolled() -> Cluster:
+    cluster = Cluster.quickstart(nodes=3, seed=0)
+    cluster.apply(web(3))
+    cluster.wait_for(lambda: rolled_out(cluster), timeout=120)
+    return cluster
+
+
+def test_rollout_status_runs_the_clock_until_the_rollout_is_done(rolled: Cluster) -> None:
+    assert rolled.kubectl("rollout status deployment/web") == 'deployment "web" successfully rolled out\n'
+    assert rolled.kubectl("set image deployment/web web=nginx:1.28") == "deployment.apps/web image updated\n"
+    start = rolled.now
+    out = rolled.kubectl("rollout status deploy/web")
+    lines = out.splitlines()
+    assert out.ok and lines[0] == "Waiting for deployment spec update to be observed..."
+    assert 'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have been updated...' in lines
+    assert 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...' in lines
+    assert lines[-1] == 'deployment "web" successfully rolled out'
+    assert rolled_out(rolled) and 10 < rolled.now - start < 60
+    header, row = rolled.kubectl("get deploy").splitlines()
+    assert header.split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"] and row.split()[:4] == [
+        "web", "3/3", "3", "3"]
+
+
+def test_rollout_status_times_out_and_reports_the_progress_deadline(rolled: Cluster) -> None:
+    rolled.kubectl("set image deployment/web web=nginx:no-such-tag")
+    out = rolled.kubectl("rollout status deployment/web --timeout=20s")
+    assert out.exit_code == 1 and out.endswith("error: timed out waiting for the condition\n")
+    out = rolled.kubectl("rollout status deployment/web")
+    assert out.exit_code == 1 and out.endswith('error: deployment "web" exceeded its progress deadline\n')
+    assert 590 < rolled.now < 680
+    assert rolled.kubectl("rollout status deployment/web --watch=false").exit_code == 1
+    assert "parsing" not in rolled.kubectl("rollout status deployment/web --timeout=soon")
+    assert rolled.kubectl("rollout status deployment/web --timeout=soon") == (
+        'error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"\n'
+        "See 'kubectl rollout status --help' for usage.\n")
+
+
+def test_rollout_history_and_undo(rolled: Cluster) -> None:
+    d = rolled.api.get("deployments", "web")
+    d["metadata"]["annotations"]["kubernetes.io/change-cause"] = "kubectl set image deployment/web web=nginx:1.28"
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    rolled.api.update(d)
+    rolled.kubectl("rollout status deployment/web")
+    assert rolled.kubectl("rollout history deployment/web") == (
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n"
+        "2         kubectl set image deployment/web web=nginx:1.28\n\n")
+    one = rolled.kubectl("rollout history deployment/web --revision=1")
+    assert one.startswith("deployment.apps/web with revision #1\nPod Template:\n  Labels:  app=web\n")
+    assert "    Image:         nginx:1.27\n" in one
+    assert rolled.kubectl("rollout history deployment/web --revision=7") == \
+        "error: unable to find the specified revision\n"
+    assert rolled.kubectl("rollout undo deployment/web --to-revision=99") == \
+        "error: unable to find specified revision 99 in history\n"
+    assert rolled.kubectl("rollout undo deployment/web --to-revision=2") == \
+        "deployment.apps/web skipped rollback (current template already matches revision 2)\n"
+    assert rolled.kubectl("rollout undo deployment/web") == "deployment.apps/web rolled back\n"
+    rolled.kubectl("rollout status deployment/web")
+    d = rolled.api.get("deployments", "web")
+    assert d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert "kubernetes.io/change-cause" not in d["metadata"]["annotations"], "the old revision's annotations"
+    history = rolled.kubectl("rollout history deployment/web")
+    assert history.splitlines()[2:4] == ["2         kubectl set image deployment/web web=nginx:1.28", "3         <none>"]
+    events = [e["message"] for e in rolled.events_for("web")]
+    first = util.by_creation(rolled.api.list("replicasets"))[0]["metadata"]["name"]
+    assert f"Scaled up replica set {first} to 1 from 0" in events
+
+
+def test_pause_resume_restart_messages(rolled: Cluster) -> None:
+    k = rolled.kubectl
+    assert k("rollout pause deployment/web") == "deployment.apps/web paused\n"
+    assert k("rollout pause deployment/web") == "deployment.apps/web already paused\n"
+    assert k("rollout restart deployment/web") == (
+        'error: deployments.apps "web" can\'t restart paused deployment (run rollout resume first)\n')
+    assert k("rollout undo deployment/web") == ("error: you cannot rollback a paused deployment; resume it first "
+                                                 "with 'kubectl rollout resume' and try again\n")
+    assert k("rollout resume deployment/web") == "deployment.apps/web resumed\n"
+    assert k("rollout resume deployment/web") == "deployment.apps/web already resumed\n"
+    assert k("rollout restart deployment/web") == "deployment.apps/web restarted\n"
+    k("rollout status deployment/web")
+    assert len(rolled.api.list("replicasets")) == 2, "a restart is a new template"
+    assert k("rollout status rs/x") == "error: no status viewer has been implemented for ReplicaSet.apps\n"
+    assert k("rollout status") == ("error: Required resource not specified.\n"
+                                   "See 'kubectl rollout status -h' for help and examples\n")
+    assert k("rollout bogus") == 'error: unknown command "bogus" for "kubectl rollout"\n'
+    assert k("set image deployment/web nope=nginx") == 'error: unable to find container named "nope"\n'
+
+
+def test_describe_deployment_shows_old_and_new_replica_sets(rolled: Cluster) -> None:
+    rolled.kubectl("set image deployment/web web=nginx:1.28")
+    rolled.run(12)
+    text = rolled.kubectl("describe deploy web")
+    old, new = (rs["metadata"]["name"] for rs in replica_sets(rolled))
+    assert "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n" in text
+    assert f"OldReplicaSets:  {old} (2/2 replicas created)\n" in text
+    assert f"NewReplicaSet:   {new} (2/2 replicas created)\n" in text
+    assert f"Scaled up replica set {new} to 2 from 1" in text
