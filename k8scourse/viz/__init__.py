@@ -8,6 +8,7 @@ does not.
 
 from .architecture import POD_CREATION_NOTES, architecture_graph, draw_architecture, pod_creation_path
 from .placement import PlacementView, draw_placement, placement_graph
+from .rollout import draw_rollouts
 
 __all__ = [
     "POD_CREATION_NOTES",
@@ -15,6 +16,7 @@ __all__ = [
     "architecture_graph",
     "draw_architecture",
     "draw_placement",
+    "draw_rollouts",
     "placement_graph",
     "pod_creation_path",
 ]
