@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 from k8scourse.master.controllers.deployment import util
 
-from .checks import describe
+from .answers import as_int
+from .checks import AnswerTypeError, describe
 
 Predicate = Callable[[Any], "bool | str"]
 
@@ -146,10 +147,14 @@ def timeline_table(rollout: Rollout, changes_only: bool = True) -> str:
 # --- checks -------------------------------------------------------------------------------
 
 def _pair(answer: Any, what: str) -> tuple[int, int] | str:
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in answer)):
-        return f"expected {what} as a pair of whole numbers, such as (5, 3), got {describe(answer)}."
-    return int(answer[0]), int(answer[1])
+    """Two whole numbers (``3.0`` counts as 3), or a sentence saying what the answer is instead."""
+    wanted = f"expected {what} as a pair of whole numbers, such as (5, 3), got {describe(answer)}."
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
+        return wanted
+    try:
+        return as_int(answer[0]), as_int(answer[1])
+    except AnswerTypeError:
+        return wanted
 
 
 def predicts_extremes(rollout: Rollout) -> Predicate:
