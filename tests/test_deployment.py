@@ -407,7 +407,8 @@ def test_rollout_history_and_undo(rolled: Cluster) -> None:
     assert d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert "kubernetes.io/change-cause" not in d["metadata"]["annotations"], "the old revision's annotations"
     history = rolled.kubectl("rollout history deployment/web")
-    assert history.splitlines()[2:4] == ["2         kubectl set image deployment/web web=nginx:1.28", "3         <none>"]
+    assert history.splitlines()[2:4] == ["2         kubectl set image deployment/web web=nginx:1.28",
+                                         "3         <none>"]
     events = [e["message"] for e in rolled.events_for("web")]
     first = util.by_creation(rolled.api.list("replicasets"))[0]["metadata"]["name"]
     assert f"Scaled up replica set {first} to 1 from 0" in events
@@ -442,3 +443,8 @@ def test_describe_deployment_shows_old_and_new_replica_sets(rolled: Cluster) -> 
     assert f"OldReplicaSets:  {old} (2/2 replicas created)\n" in text
     assert f"NewReplicaSet:   {new} (2/2 replicas created)\n" in text
     assert f"Scaled up replica set {new} to 2 from 1" in text
+    rolled.kubectl("rollout status deployment/web")
+    text = rolled.kubectl("describe deploy web")
+    assert f"OldReplicaSets:  <none>\nNewReplicaSet:   {new} (3/3 replicas created)\n" in text, \
+        "kubectl lists only old ReplicaSets still asked for pods"
+    assert "  Progressing    True    NewReplicaSetAvailable\n" in text

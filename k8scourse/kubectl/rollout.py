@@ -60,8 +60,8 @@ def _deployment(ctx: Context, args: list[str], sub: str, what: str) -> dict:
         raise usage_error(f"rollout {sub}", "Required resource not specified.")
     kind, name = request.named[0]
     if kind.KIND != "Deployment":
-        group = f".{kind.GROUP}" if kind.GROUP else ""
-        raise CommandError(f"error: {what.format(kind=f'{kind.KIND}{group}', resource=f'{kind.RESOURCE}{group}', name=name)}")
+        group_kind = f"{kind.KIND}.{kind.GROUP}" if kind.GROUP else kind.KIND  # schema.GroupKind's String()
+        raise CommandError(f"error: {what.format(kind=group_kind)}")
     return ctx.api.get("deployments", name, ctx.namespace)
 
 
@@ -159,6 +159,10 @@ def history_of(ctx: Context, deploy: Obj) -> dict[int, dict]:
     return found
 
 
+def change_cause(template: Obj) -> str | None:
+    return ((template.get("metadata") or {}).get("annotations") or {}).get(CHANGE_CAUSE)
+
+
 def history(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``rollout history``: the REVISION / CHANGE-CAUSE table, or one revision's pod template."""
     deploy = _deployment(ctx, args, "history", 'no history viewer has been implemented for "{kind}"')
@@ -171,8 +175,7 @@ def history(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
             raise CommandError("error: unable to find the specified revision")
         text = describe_text("\n".join(pod_template_lines(found[revision])) + "\n")
     else:
-        rows = "".join(f"{r}\t{((found[r].get('metadata') or {}).get('annotations') or {}).get(CHANGE_CAUSE) or '<none>'}\n"
-                       for r in sorted(found))
+        rows = "".join(f"{r}\t{change_cause(found[r]) or '<none>'}\n" for r in sorted(found))
         text = tabwrite("REVISION\tCHANGE-CAUSE\n" + rows, 0, 2)
     with_revision = f"with revision #{revision}" if revision > 0 else ""
     ctx.write(f"{object_name(deploy)} {with_revision}\n{text}\n")
