@@ -377,7 +377,6 @@ def test_rollout_status_times_out_and_reports_the_progress_deadline(rolled: Clus
     assert out.exit_code == 1 and out.endswith('error: deployment "web" exceeded its progress deadline\n')
     assert 590 < rolled.now < 680
     assert rolled.kubectl("rollout status deployment/web --watch=false").exit_code == 1
-    assert "parsing" not in rolled.kubectl("rollout status deployment/web --timeout=soon")
     assert rolled.kubectl("rollout status deployment/web --timeout=soon") == (
         'error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"\n'
         "See 'kubectl rollout status --help' for usage.\n")
@@ -448,3 +447,12 @@ def test_describe_deployment_shows_old_and_new_replica_sets(rolled: Cluster) -> 
     assert f"OldReplicaSets:  <none>\nNewReplicaSet:   {new} (3/3 replicas created)\n" in text, \
         "kubectl lists only old ReplicaSets still asked for pods"
     assert "  Progressing    True    NewReplicaSetAvailable\n" in text
+
+
+def test_deleting_a_deployment_takes_its_replica_sets_and_pods() -> None:
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(web(3))
+    cluster.wait_for(lambda: rolled_out(cluster), timeout=120)
+    assert cluster.kubectl("delete deployment web") == 'deployment.apps "web" deleted\n'
+    cluster.run(40)  # the garbage collector follows the ownerReferences; the pods terminate gracefully
+    assert cluster.api.list("replicasets") == [] and cluster.api.list("pods", label_selector="app=web") == []

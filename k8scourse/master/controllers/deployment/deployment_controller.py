@@ -34,7 +34,7 @@ from k8scourse.api.errors import StatusError
 from k8scourse.api.selectors import LabelSelector
 from k8scourse.clock import VirtualClock
 
-from ..base import Informer, InformerFactory, WorkQueue, key_of, split_key
+from ..base import Informer, InformerFactory, WorkQueue, key_of
 from . import recreate, rollback, rolling, sync, util
 from .util import Obj
 
@@ -104,24 +104,25 @@ class DeploymentController:
 
     def sync_deployment(self, key: str) -> None:
         """syncDeployment: one pass over one Deployment (see the module docstring's steps 2-6)."""
-        namespace, name = split_key(key)
         cached = self.deployments.get(key)
         if cached is None:
             return  # deleted: its ReplicaSets go with the garbage collector
         d = copy.deepcopy(dict(cached))
         rs_list = self.replica_sets_for(d)
         if d["metadata"].get("deletionTimestamp"):
-            return sync.sync_status_only(self, d, rs_list)
+            sync.sync_status_only(self, d, rs_list)
+            return
         sync.check_paused_conditions(self, d)
         if d["spec"].get("paused"):
-            return sync.sync(self, d, rs_list)
-        if rollback.rollback_to(d) is not None:
-            return rollback.rollback(self, d, rs_list)
-        if sync.is_scaling_event(self, d, rs_list):
-            return sync.sync(self, d, rs_list)
-        if util.is_rolling_update(d):
-            return rolling.rollout_rolling(self, d, rs_list)
-        return recreate.rollout_recreate(self, d, rs_list, self.pods_for(rs_list))
+            sync.sync(self, d, rs_list)
+        elif rollback.rollback_to(d) is not None:
+            rollback.rollback(self, d, rs_list)
+        elif sync.is_scaling_event(self, d, rs_list):
+            sync.sync(self, d, rs_list)
+        elif util.is_rolling_update(d):
+            rolling.rollout_rolling(self, d, rs_list)
+        else:
+            recreate.rollout_recreate(self, d, rs_list, self.pods_for(rs_list))
 
     def replica_sets_for(self, d: Obj) -> list[Obj]:
         """getReplicaSetsForDeployment: the ReplicaSets it controls that its selector still selects."""

@@ -25,9 +25,11 @@ def rollout_recreate(dc: "DeploymentController", d: dict, rs_list: list[Obj], po
     new_rs, old_sets = sync.get_all_replica_sets_and_sync_revision(dc, d, rs_list, create=False)
     all_sets = [*old_sets, new_rs]
     if scale_down_old_replica_sets_for_recreate(dc, util.active(old_sets), d):
-        return progress.sync_rollout_status(dc, all_sets, new_rs, d)  # wait for the old pods to go
+        progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        return  # wait for the old pods to go
     if old_pods_running(new_rs, old_sets, pods):
-        return progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        return
     if new_rs is None:
         new_rs, old_sets = sync.get_all_replica_sets_and_sync_revision(dc, d, rs_list, create=True)
         all_sets = [*old_sets, new_rs]

@@ -31,9 +31,11 @@ def rollout_rolling(dc: "DeploymentController", d: dict, rs_list: list[Obj]) -> 
     assert new_rs is not None  # created above
     all_sets = [*old_sets, new_rs]
     if reconcile_new_replica_set(dc, all_sets, new_rs, d):
-        return progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        return
     if reconcile_old_replica_sets(dc, all_sets, util.active(old_sets), new_rs, d):
-        return progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        progress.sync_rollout_status(dc, all_sets, new_rs, d)
+        return
     if util.deployment_complete(d, d.get("status") or {}):
         sync.cleanup_deployment(dc, old_sets, d)
     progress.sync_rollout_status(dc, all_sets, new_rs, d)
