@@ -424,6 +424,9 @@ def test_pause_resume_restart_messages(rolled: Cluster) -> None:
     assert k("rollout resume deployment/web") == "deployment.apps/web resumed\n"
     assert k("rollout resume deployment/web") == "deployment.apps/web already resumed\n"
     assert k("rollout restart deployment/web") == "deployment.apps/web restarted\n"
+    assert k("rollout restart deployment/web") == (
+        "error: failed to create patch for web: if restart has already been triggered within the past second, "
+        "please wait before attempting to trigger another\n")
     k("rollout status deployment/web")
     assert len(rolled.api.list("replicasets")) == 2, "a restart is a new template"
     assert k("rollout status rs/x") == "error: no status viewer has been implemented for ReplicaSet.apps\n"

@@ -249,8 +249,13 @@ def _patch_each(ctx: Context, args: list[str], sub: str, change: Any, unchanged:
         if problem:
             errors.append(CommandError(f'error: {resource} "{name}" {problem}'))
             continue
-        if changed == obj and unchanged:
-            ctx.write(f"{object_name(obj)} {unchanged}\n")
+        if changed == obj:
+            if unchanged is None:  # restart.go: the same timestamp twice makes an empty patch
+                errors.append(CommandError(f"error: failed to create patch for {name}: if restart has already been "
+                                           "triggered within the past second, please wait before attempting "
+                                           "to trigger another"))
+            else:
+                ctx.write(f"{object_name(obj)} {unchanged}\n")
             continue
         ctx.api.update(changed)
         ctx.write(f"{object_name(obj)} {done}\n")
