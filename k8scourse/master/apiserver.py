@@ -28,7 +28,6 @@ deletes them once that hour has passed.
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from collections import defaultdict
@@ -221,6 +220,7 @@ class APIServer:
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
         self._event_keys: dict[tuple, str] = {}
+        self._event_nanos: dict[tuple[str, str], int] = {}  # (namespace, object) -> the next free nanosecond
         self._seen_revision = 0  # the compactor's last look at etcd's revision
         store.watch("/registry/", self._on_store_event)
 
@@ -392,7 +392,10 @@ class APIServer:
 
     @staticmethod
     def _merge_update(info: Kind, old: dict, new: dict, subresource: str | None) -> dict:
-        merged = copy.deepcopy(old)
+        # ``old`` was just decoded from etcd and no one else holds it, and the merge only
+        # replaces top-level fields and metadata's, so copying those two levels is enough
+        # (a deep copy of every pod on every status write was the costliest step here).
+        merged = {**old, "metadata": dict(old["metadata"])}
         if subresource == "status":
             merged["status"] = new.get("status", {})
             return merged
@@ -519,9 +522,13 @@ class APIServer:
                 return
         # client-go names events <object>.<hex of the time in ns>, so they sort by time;
         # several at one virtual instant get the next free nanosecond.
-        nanos = int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000)
+        # Start past the last name taken for this object, so a burst of events (a ReplicaSet's
+        # hundred SuccessfulCreate) does not probe every taken name again.
+        nanos = max(int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000),
+                    self._event_nanos.get((namespace, meta["name"]), 0))
         while self.store.get(self.key("events", f"{meta['name']}.{nanos:x}", namespace)) is not None:
             nanos += 1
+        self._event_nanos[(namespace, meta["name"])] = nanos + 1
         name = f"{meta['name']}.{nanos:x}"
         self._event_keys[identity] = name
         event = {
