@@ -304,6 +304,7 @@ class ReplicaSetController:
         self.index = PodIndex()
         self.expectations = Expectations(clock)
         self.queue = WorkQueue(clock, self.sync)
+        self._selectors: dict[str, tuple[Any, Selector]] = {}  # owner UID -> (spec.selector, parsed)
 
     def start(self) -> None:
         self.owners.add_handler(self._on_owner)
@@ -315,6 +316,7 @@ class ReplicaSetController:
         key = key_of(owner)
         if event_type == "DELETED":
             self.expectations.delete(key)
+            self._selectors.pop(owner["metadata"].get("uid", ""), None)
         self.queue.add(key)
 
     def _resolve(self, namespace: str, ref: Mapping[str, Any] | None) -> str | None:
@@ -333,7 +335,7 @@ class ReplicaSetController:
         namespace = pod["metadata"].get("namespace")
         found = []
         for owner in self.owners.list(namespace):
-            selector = self.kind.selector(owner)
+            selector = self._selector(owner)
             if not selector.empty() and selector.matches(labels):
                 found.append(key_of(owner))
         return found
@@ -398,7 +400,7 @@ class ReplicaSetController:
             self.expectations.delete(key)
             return
         needs_sync = self.expectations.satisfied(key)
-        claimed = self._claim_pods(owner, self.kind.selector(owner))  # active pods only
+        claimed = self._claim_pods(owner, self._selector(owner))  # active pods only
         error: StatusError | None = None
         if needs_sync and not owner["metadata"].get("deletionTimestamp"):
             error = self._manage_replicas(key, owner, claimed)
@@ -410,6 +412,14 @@ class ReplicaSetController:
             self.queue.add_after(key, min_ready)  # a last line of defence against clock skew
         if error is not None:
             raise error
+
+    def _selector(self, owner: Obj) -> Selector:
+        """The owner's selector, parsed once for as long as ``spec.selector`` stays the same."""
+        uid, wanted = owner["metadata"]["uid"], (owner.get("spec") or {}).get("selector")
+        cached = self._selectors.get(uid)
+        if cached is None or cached[0] != wanted:
+            cached = self._selectors[uid] = (wanted, self.kind.selector(owner))
+        return cached[1]
 
     def _owner_reference(self, owner: Obj) -> dict:
         """metav1.NewControllerRef."""
@@ -523,6 +533,15 @@ class ReplicaSetController:
                               self.kind.component)
         return None
 
+    def deletion_candidates(self, key: str, count: int) -> list[Obj]:
+        """The ``count`` pods a scale-down of the owner ``namespace/name`` by ``count`` would delete now."""
+        owner = self.owners.get(key)
+        if owner is None:
+            return []
+        claimed = [f.pod for f in self.index.owned(owner)
+                   if f.active and self._selector(owner).matches(f.pod["metadata"].get("labels") or {})]
+        return self._pods_to_delete(owner, claimed, count)
+
     def _related_pods(self, owner: Obj) -> list[Obj]:
         """getIndirectlyRelatedPods: the pods of every ReplicaSet with the same controller as this one
         (a Deployment's old and new ReplicaSets). A ReplicaSet without a controller has none."""
@@ -533,7 +552,7 @@ class ReplicaSetController:
                    if (controller_ref(o) or {}).get("uid") == ref.get("uid")]
         seen: dict[str, Obj] = {}
         for other in related:
-            selector = self.kind.selector(other)
+            selector = self._selector(other)
             for facts in (*self.index.owned(other), *self.index.orphans_near(other)):
                 if selector.matches(facts.pod["metadata"].get("labels") or {}):
                     seen.setdefault(facts.pod["metadata"]["uid"], facts.pod)
