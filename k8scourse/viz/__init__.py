@@ -24,6 +24,7 @@ from .architecture import (
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .rollout import draw_rollouts
 from .timeline import draw_timeline
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "draw_placement",
     "draw_pod_anatomy",
     "draw_request_path",
+    "draw_rollouts",
     "draw_timeline",
     "placement_graph",
     "pod_creation_path",
