@@ -678,3 +678,20 @@ def test_drawings_go_into_axes_you_give_them():
     assert draw_request_path(graph, pod_creation_path("node-1"), ax=middle) is figure
     assert draw_placement(placement_graph(NODES, PODS), ax=bottom) is figure
     assert {t.get_text() for t in top.texts} >= {"kubectl", "etcd", "node-1"}
+
+
+def test_a_timeline_legend_of_five_colours_stays_inside_the_figure():
+    """Five kinds of state in one row of legend ran off both sides of a 950 px figure."""
+    from k8scourse.timeline import Change, Timeline
+    from k8scourse.viz import draw_timeline
+
+    states = ["Ready", "NotReady", "NotReady, taints: node.kubernetes.io/unreachable:NoExecute",
+              "Running, Ready=True, on node-1", "Running, Ready=False, on node-2",
+              "CrashLoopBackOff, Ready=False, on node-1", "Error, Ready=False, on node-1",
+              "Terminating, Ready=False, on node-2"]
+    timeline = Timeline([Change(0, f"pod/p{i}", state) for i, state in enumerate(states)], 10)
+    figure = draw_timeline(timeline)
+    figure.canvas.draw()
+    legend = figure.axes[0].get_legend().get_window_extent()
+    assert len(figure.axes[0].get_legend().get_texts()) == 5
+    assert 0 <= legend.x0 and legend.x1 <= figure.bbox.x1 and 0 <= legend.y0
