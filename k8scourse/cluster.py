@@ -29,6 +29,8 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.base import InformerFactory
+from k8scourse.master.controllers.endpoints import EndpointsController
+from k8scourse.master.controllers.endpointslice import EndpointSliceController
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
@@ -79,6 +81,8 @@ class Cluster:
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
                             NodeLifecycleController(self.api, self.clock)]
+        self.controllers += [EndpointsController(self.api, self.clock, self.informers),
+                             EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
