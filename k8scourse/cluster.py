@@ -36,6 +36,8 @@ from k8scourse.master.controllers.serviceaccounts import ServiceAccountsControll
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
+from k8scourse.network.request import RequestResult, send_request
+from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 
@@ -84,6 +86,7 @@ class Cluster:
         self.controllers += [EndpointsController(self.api, self.clock, self.informers),
                              EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
+        self.kube_proxies: dict[str, KubeProxy] = {}  # kube-proxy on each node, beside its kubelet
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
@@ -132,8 +135,10 @@ class Cluster:
             labels=labels, taints=taints, static_pod_manifests=static_pods,
             pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
+        self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, str(POD_NETWORK))
         if start:
             kubelet.start()
+            self.kube_proxies[name].start()
         return kubelet
 
     # --- time -------------------------------------------------------------------------
@@ -216,6 +221,19 @@ class Cluster:
         events = self.api.list("events", namespace, field_selector=f"involvedObject.name={name}")
         return sorted(events, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
                                              e["metadata"]["name"]))
+
+    def request(self, source: str, target: str) -> RequestResult:
+        """Open one connection from a pod (``"ns/name"`` or ``"name"``) or a node to ``"host:port"``
+        (a Service name, a ClusterIP, a pod IP, or a node's address and a node port), through
+        kube-proxy's rules, and say who answered, or why no one did (never raises for that)."""
+        return send_request(self, source, target)
+
+    def iptables(self, node: str) -> str:
+        """The rules kube-proxy wrote on ``node``, as ``iptables-save`` prints them there."""
+        _expect("iptables", node, (str,), "a node name (a string)")
+        if node not in self.kube_proxies:
+            raise StatusError(404, "NotFound", f'nodes "{node}" not found')
+        return self.kube_proxies[node].iptables_save()
 
     def use(self) -> "Cluster":
         """Make ``%kubectl`` talk to this cluster (a new cluster takes it over by default)."""
