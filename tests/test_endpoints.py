@@ -148,3 +148,57 @@ def test_endpoints_and_slices_are_validated_as_upstream():
     assert str(err.value) == (
         'EndpointSlice.discovery.k8s.io "x" is invalid: [addressType: Unsupported value: "IPv5": supported '
         'values: "FQDN", "IPv4", "IPv6", endpoints[0].addresses: Required value: must contain at least 1 address]')
+
+
+# --- kubectl ---------------------------------------------------------------------------------------
+
+
+def test_kubectl_get_endpoints_and_endpointslices_truncate_after_three():
+    cluster = Cluster.quickstart(nodes=2, seed=1)
+    cluster.apply([SERVICE, {**SERVICE, "metadata": {"name": "empty"}, "spec": {**SERVICE["spec"],
+                                                                                "selector": {"app": "none"}}},
+                   *(pod(f"web-{i}") for i in range(5))])
+    cluster.run(30)
+    ips = sorted(cluster.pod(f"web-{i}")["status"]["podIP"] for i in range(5))
+    rows = {line.split()[0]: line.split(None, 1)[1].rsplit(None, 1)[0].strip()
+            for line in cluster.kubectl("get endpoints").splitlines()}
+    assert rows["NAME"] == "ENDPOINTS"
+    assert rows["web"] == ",".join(f"{ip}:80" for ip in ips[:3]) + " + 2 more..."
+    assert rows["empty"] == "<none>"
+    assert rows["kubernetes"] == "192.168.197.130:6443"
+    table = cluster.kubectl("get endpointslices").splitlines()
+    assert table[0].split() == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    empty = next(line.split() for line in table if line.startswith("empty-"))
+    assert empty[1:4] == ["IPv4", "<unset>", "<unset>"]
+    web = next(line for line in table if line.startswith("web-"))
+    assert web.split()[1:3] == ["IPv4", "80"]
+    assert web.split("   ")[-2].strip().endswith(" + 2 more...")  # five addresses, three shown
+
+
+def test_kubectl_describe_service_lists_ready_endpoints_per_port(cluster):
+    cluster.apply([{**SERVICE, "spec": {**SERVICE["spec"], "type": "NodePort"}}, pod("web-a")])
+    cluster.run(30)
+    text = cluster.kubectl("describe svc web")
+    svc = cluster.api.get("services", "web")["spec"]
+    ip = cluster.pod("web-a")["status"]["podIP"]
+    assert text.splitlines() == [
+        "Name:                     web",
+        "Namespace:                default",
+        "Labels:                   tier=front",
+        "Annotations:              <none>",
+        "Selector:                 app=web",
+        "Type:                     NodePort",
+        "IP Family Policy:         SingleStack",
+        "IP Families:              IPv4",
+        f"IP:                       {svc['clusterIP']}",
+        f"IPs:                      {svc['clusterIP']}",
+        "Port:                     http  80/TCP",
+        "TargetPort:               http/TCP",
+        f"NodePort:                 http  {svc['ports'][0]['nodePort']}/TCP",
+        f"Endpoints:                {ip}:80",
+        "Session Affinity:         None",
+        "External Traffic Policy:  Cluster",
+        "Internal Traffic Policy:  Cluster",
+        "Events:                   <none>",
+    ]
+    assert "Selector:                 <none>" in cluster.kubectl("describe svc kubernetes")
