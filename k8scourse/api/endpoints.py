@@ -20,9 +20,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Mapping
 
-from .decoding import BOOL, INT32, STRING, STRING_MAP, ListOf, Struct
+from .decoding import StructOf
 from .errors import DUPLICATE, FieldError, invalid, not_supported, required
-from .meta import KubeObject, checked_labels, object_struct
+from .meta import KubeObject, checked_labels
 from .pod import port_num_errors
 from .service import PROTOCOLS
 from .validation import is_dns1123_label, is_dns1123_subdomain, is_qualified_name
@@ -32,32 +32,6 @@ MAX_ENDPOINTS = 1000  # discovery validation.go maxEndpoints
 MAX_ADDRESSES = 100  # maxAddresses
 MAX_PORTS = 100  # maxPorts
 IP_ERROR = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"  # validation.IsValidIP
-
-_OBJECT_REFERENCE = Struct("v1.ObjectReference", {
-    "kind": STRING, "namespace": STRING, "name": STRING, "uid": STRING, "apiVersion": STRING,
-    "resourceVersion": STRING, "fieldPath": STRING,
-})
-_ENDPOINT_ADDRESS = Struct("v1.EndpointAddress", {
-    "ip": STRING, "hostname": STRING, "nodeName": STRING, "targetRef": _OBJECT_REFERENCE,
-})
-ENDPOINTS = object_struct("v1.Endpoints", subsets=ListOf(Struct("v1.EndpointSubset", {
-    "addresses": ListOf(_ENDPOINT_ADDRESS), "notReadyAddresses": ListOf(_ENDPOINT_ADDRESS),
-    "ports": ListOf(Struct("v1.EndpointPort", {"name": STRING, "port": INT32, "protocol": STRING,
-                                               "appProtocol": STRING})),
-})))
-ENDPOINT_SLICE = object_struct(
-    "v1.EndpointSlice", addressType=STRING,
-    endpoints=ListOf(Struct("v1.Endpoint", {
-        "addresses": ListOf(STRING),
-        "conditions": Struct("v1.EndpointConditions", {"ready": BOOL, "serving": BOOL, "terminating": BOOL}),
-        "hostname": STRING, "targetRef": _OBJECT_REFERENCE, "deprecatedTopology": STRING_MAP,
-        "nodeName": STRING, "zone": STRING,
-        "hints": Struct("v1.EndpointHints", {"forZones": ListOf(Struct("v1.ForZone", {"name": STRING}))}),
-    })),
-    ports=ListOf(Struct("v1.EndpointPort", {"name": STRING, "protocol": STRING, "port": INT32,
-                                            "appProtocol": STRING})),
-)
-
 
 def _ip_errors(address: str, path: str, family: int | None = None) -> list[FieldError]:
     """validation.IsValidIP (or IsValidIPv4Address / IsValidIPv6Address when ``family`` is given)."""
@@ -84,7 +58,7 @@ class Endpoints(KubeObject):
     RESOURCE = "endpoints"
     SHORT_NAMES = ("ep",)
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateEndpointsName
-    SCHEMA = ENDPOINTS
+    SCHEMA = StructOf("core.v1.Endpoints")  # decoded by its generated v1.31 Go struct
 
     __slots__ = ()
 
@@ -137,7 +111,7 @@ class EndpointSlice(KubeObject):
     GROUP = "discovery.k8s.io"
     RESOURCE = "endpointslices"
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateEndpointSliceName
-    SCHEMA = ENDPOINT_SLICE
+    SCHEMA = StructOf("discovery.v1.EndpointSlice")
 
     __slots__ = ()
 
