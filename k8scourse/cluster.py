@@ -19,7 +19,7 @@ from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
-from k8scourse.api.errors import FieldValidationError, StatusError, invalid
+from k8scourse.api.errors import FieldValidationError, K8sValueError, StatusError, invalid
 from k8scourse.api.meta import manifest_data
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
@@ -34,12 +34,16 @@ from k8scourse.master.controllers.endpointslice import EndpointSliceController
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
+from k8scourse.master.controllers.podgc import PodGCController
+from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
 from k8scourse.network.request import RequestResult, send_request
 from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
+from k8scourse import timeline
+from k8scourse.timeline import Timeline
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
 #: names in a simulation only; nothing is ever sent to them.
@@ -62,6 +66,10 @@ def _expect(function: str, value: Any, types: tuple[type, ...], what: str) -> No
         raise TypeError(f"{function}() takes {what}, got {type(value).__name__}")
 
 
+class UnknownNode(K8sValueError):
+    """``fail_node``/``restore_node`` of a machine the cluster does not have."""
+
+
 class WaitTimeout(TimeoutError):
     """``Cluster.wait_for`` ran out of virtual time (``kubectl wait``'s ``timed out waiting``)."""
 
@@ -82,7 +90,9 @@ class Cluster:
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
-                            NodeLifecycleController(self.api, self.clock)]
+                            NodeLifecycleController(self.api, self.clock, self.informers),
+                            TaintEvictionController(self.api, self.clock, self.informers),
+                            PodGCController(self.api, self.clock, self.informers)]
         self.controllers += [EndpointsController(self.api, self.clock, self.informers),
                              EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
@@ -139,6 +149,32 @@ class Cluster:
         if start:
             kubelet.start()
             self.kube_proxies[name].start()
+        return kubelet
+
+    def fail_node(self, name: str) -> None:
+        """The machine ``name`` stops, as if its power were cut: its kubelet no longer posts
+        status or renews its Lease, and its containers are gone. The API objects stay; the
+        node lifecycle controller marks the node NotReady after its grace period (40 s)."""
+        self._machine("fail_node", name).stop()
+        self.kube_proxies[name].stop()  # the machine's kube-proxy and its rules go with it
+
+    def restore_node(self, name: str) -> None:
+        """The machine ``name`` boots again: its kubelet re-registers, posts Ready, finishes
+        deleting the pods deleted while it was away, and restarts the others and its static pods."""
+        self._machine("restore_node", name).start()
+        self.kube_proxies[name].start()
+
+    def timeline(self, seconds: float, every: float = 1.0, namespace: str = "default") -> Timeline:
+        """Run for ``seconds``, looking every ``every`` seconds; the nodes' and pods' changes
+        (conditions, taints, pod status) as a :class:`~k8scourse.timeline.Timeline`."""
+        return timeline.record(self, seconds, every, namespace)
+
+    def _machine(self, function: str, name: str) -> Kubelet:
+        _expect(function, name, (str,), "a node name (a string)")
+        kubelet = self.kubelets.get(name)
+        if kubelet is None:
+            known = ", ".join(sorted(self.kubelets)) or "none"
+            raise UnknownNode(f'{function}: no node named "{name}" in this cluster (its nodes: {known})')
         return kubelet
 
     # --- time -------------------------------------------------------------------------

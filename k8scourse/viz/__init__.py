@@ -23,6 +23,7 @@ from .architecture import (
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .timeline import draw_timeline
 
 __all__ = [
     "POD_CREATION_NOTES",
@@ -33,6 +34,7 @@ __all__ = [
     "draw_placement",
     "draw_pod_anatomy",
     "draw_request_path",
+    "draw_timeline",
     "placement_graph",
     "pod_creation_path",
 ]
