@@ -29,8 +29,11 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.base import InformerFactory
+from k8scourse.master.controllers.deployment import DeploymentController
 from k8scourse.master.controllers.endpoints import EndpointsController
 from k8scourse.master.controllers.endpointslice import EndpointSliceController
+from k8scourse.master.controllers.garbagecollector import GarbageCollector
+from k8scourse.master.controllers.replicaset import ReplicaSetController, replication_manager
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
@@ -92,7 +95,11 @@ class Cluster:
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
                             NodeLifecycleController(self.api, self.clock, self.informers),
                             TaintEvictionController(self.api, self.clock, self.informers),
-                            PodGCController(self.api, self.clock, self.informers)]
+                            PodGCController(self.api, self.clock, self.informers),
+                            ReplicaSetController(self.api, self.clock, self.informers),
+                            replication_manager(self.api, self.clock, self.informers),
+                            DeploymentController(self.api, self.clock, self.informers),
+                            GarbageCollector(self.api, self.clock, self.informers)]
         self.controllers += [EndpointsController(self.api, self.clock, self.informers),
                              EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
