@@ -56,6 +56,8 @@ NODE_IP_BASE = ipaddress.ip_address("192.168.197.131")
 POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
+#: kubeadm's --service-cluster-ip-range (networking.serviceSubnet: 10.96.0.0/12).
+DEFAULT_SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 
 #: A v1.31 kubeadm cluster's admission plugins. TaintNodesByCondition taints each new Node
 #: not-ready:NoSchedule; the node lifecycle controller lifts the taint once the node is Ready.
@@ -81,13 +83,17 @@ class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
     def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
-                 percentage_of_nodes_to_score: int = 0) -> None:
+                 percentage_of_nodes_to_score: int = 0,
+                 service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE) -> None:
+        """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
+        _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
         self.clock = VirtualClock()
         self.rng = random.Random(seed)
         self.etcd = Store(clock=self.clock)
-        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins)
+        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins,
+                             service_cluster_ip_range=service_cluster_ip_range)
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)

@@ -156,3 +156,12 @@ def test_a_dead_nodes_pods_time_out_until_their_endpoints_go():
     assert cluster.request("node-1", "10.96.0.1:443").error == "node-1 is down: nothing runs there to send the request"
     with pytest.raises(ValueError, match='nodes "node-9" not found'):
         cluster.iptables("node-9")
+
+
+def test_the_service_range_is_the_apiservers_flag():
+    notes = Cluster(seed=0, service_cluster_ip_range="192.254.0.0/16")
+    assert notes.api.get("services", "kubernetes")["spec"]["clusterIP"] == "192.254.0.1"
+    with pytest.raises(ValueError, match="a /29 is the smallest one kube-apiserver accepts"):
+        Cluster(seed=0, service_cluster_ip_range="10.0.0.0/30")
+    with pytest.raises(TypeError, match="service CIDR"):
+        Cluster(seed=0, service_cluster_ip_range=None)  # type: ignore[arg-type]
