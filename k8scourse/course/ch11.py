@@ -65,7 +65,8 @@ def statistic_probabilities(endpoints: int) -> Predicate:
         if not isinstance(answer, (list, tuple)):
             return f"expected a list of {endpoints} probabilities (the last one None), got {describe(answer)}."
         if len(answer) != endpoints:
-            return f"a chain with {endpoints} endpoints has {endpoints} rules, one per endpoint; you gave {len(answer)}."
+            return (f"a chain with {endpoints} endpoints has {endpoints} rules, one per endpoint; "
+                    f"you gave {len(answer)}.")
         if answer[-1] is not None:
             return "the last rule has no --probability at all: write None for it."
         numbers = answer[:-1]
@@ -77,7 +78,8 @@ def statistic_probabilities(endpoints: int) -> Predicate:
         if all(abs(float(p) - 1 / endpoints) < 1e-6 for p in numbers):
             return ("1/n for every rule would be right only if every packet met every rule; a packet reaches "
                     "rule 2 only when rule 1 did not match.")
-        return f"rule{'s' if len(wrong) > 1 else ''} {', '.join(map(str, wrong))}: not the probability kube-proxy writes."
+        rules = f"rule{'s' if len(wrong) > 1 else ''} {', '.join(map(str, wrong))}"
+        return f"{rules}: not the probability kube-proxy writes."
 
     return predicate
 
