@@ -16,12 +16,13 @@ from typing import Any
 from k8scourse.clock import VirtualClock
 from k8scourse.master.apiserver import APIServer
 
-from . import read, rollout, set_image, write
+from . import read, rollout, scale, set_image, write
 from .context import Command, Context
 from .errors import CommandError, SourcedError, Aggregate, error_text, flag_error
 from .flags import BOOL, STRING, Flag, FlagError, parse
 
-COMMANDS: dict[str, Command] = {**read.COMMANDS, **write.COMMANDS, **rollout.COMMANDS, **set_image.COMMANDS}
+COMMANDS: dict[str, Command] = {**read.COMMANDS, **write.COMMANDS, **rollout.COMMANDS, **set_image.COMMANDS,
+                                 **scale.COMMANDS}
 GLOBAL_FLAGS = (Flag("namespace", "n", STRING), Flag("help", "h", BOOL))
 # Every command of a real kubectl: typos are matched against these, as cobra does.
 KUBECTL_COMMANDS = (

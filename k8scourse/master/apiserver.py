@@ -28,7 +28,6 @@ deletes them once that hour has passed.
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from collections import defaultdict
@@ -49,6 +48,7 @@ from k8scourse.api.fields import FieldSelector, parse_field_selector
 from k8scourse.api.immutability import update_errors
 from k8scourse.api.meta import generate_name
 from k8scourse.api.patch import merge_patch
+from k8scourse.api.scale import check_scalable, scale_errors, scale_of
 from k8scourse.api.pod import qos_class
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
@@ -225,6 +225,7 @@ class APIServer:
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
         self._event_keys: dict[tuple, str] = {}
+        self._event_nanos: dict[tuple[str, str], int] = {}  # (namespace, object) -> the next free nanosecond
         self._seen_revision = 0  # the compactor's last look at etcd's revision
         store.watch("/registry/", self._on_store_event)
 
@@ -413,7 +414,10 @@ class APIServer:
 
     @staticmethod
     def _merge_update(info: Kind, old: dict, new: dict, subresource: str | None) -> dict:
-        merged = copy.deepcopy(old)
+        # ``old`` was just decoded from etcd and no one else holds it, and the merge only
+        # replaces top-level fields and metadata's, so copying those two levels is enough
+        # (a deep copy of every pod on every status write was the costliest step here).
+        merged = {**old, "metadata": dict(old["metadata"])}
         if subresource == "status":
             merged["status"] = new.get("status", {})
             return merged
@@ -471,6 +475,32 @@ class APIServer:
             self.service_ips.release(obj["spec"])
         return obj
 
+    def get_scale(self, resource: str, name: str, namespace: str | None = None) -> dict:
+        """GET .../<resource>/<name>/scale: the workload's autoscaling/v1 Scale."""
+        info = objects.kind_for_resource(resource)
+        check_scalable(info.RESOURCE)
+        return scale_of(self.get(info.RESOURCE, name, namespace))
+
+    def update_scale(self, resource: str, name: str, scale: Mapping[str, Any], namespace: str | None = None) -> dict:
+        """PUT .../scale: set ``spec.replicas`` from ``scale``; a ``resourceVersion`` in it is a precondition."""
+        info = objects.kind_for_resource(resource)
+        check_scalable(info.RESOURCE)
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or isinstance(replicas, bool):
+            json_type = {bool: "bool", str: "string", float: "number", list: "array", dict: "object"}.get(
+                type(replicas), type(replicas).__name__)
+            raise bad_request(f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal '
+                              f"{json_type} into Go struct field ScaleSpec.spec.replicas of type int32")
+        errors = scale_errors(scale)
+        if errors:
+            raise ObjectInvalidError("Scale", "autoscaling", name, errors)
+        obj = self.get(info.RESOURCE, name, namespace)
+        wanted = (scale.get("metadata") or {}).get("resourceVersion")
+        if wanted:
+            obj["metadata"]["resourceVersion"] = wanted  # the update's optimistic-concurrency check
+        obj["spec"]["replicas"] = replicas
+        return scale_of(self.update(obj))
+
     def finalize_namespace(self, name: str) -> None:
         """The namespace controller's last step: the emptied namespace goes away."""
         self.store.delete(self.key("namespaces", name))
@@ -516,9 +546,13 @@ class APIServer:
                 return
         # client-go names events <object>.<hex of the time in ns>, so they sort by time;
         # several at one virtual instant get the next free nanosecond.
-        nanos = int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000)
+        # Start past the last name taken for this object, so a burst of events (a ReplicaSet's
+        # hundred SuccessfulCreate) does not probe every taken name again.
+        nanos = max(int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000),
+                    self._event_nanos.get((namespace, meta["name"]), 0))
         while self.store.get(self.key("events", f"{meta['name']}.{nanos:x}", namespace)) is not None:
             nanos += 1
+        self._event_nanos[(namespace, meta["name"])] = nanos + 1
         name = f"{meta['name']}.{nanos:x}"
         self._event_keys[identity] = name
         event = {

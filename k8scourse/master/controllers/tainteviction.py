@@ -21,7 +21,11 @@ kube-controller-manager since v1.29, ``SeparateTaintEvictionController``):
 
 On an unreachable node nobody can confirm the containers stopped, so the
 deleted pods stay ``Terminating`` until the kubelet comes back (or the Node is
-deleted). Their ReplicaSet counts them gone already and makes replacements.
+deleted, and the pod garbage collector, :mod:`.podgc`, removes them). Their
+ReplicaSet counts them gone already and makes replacements. kubectl shows
+them ``Terminating``: its other STATUS for such pods, ``Unknown``, needs the
+pod reason ``NodeLost``, which only the node controller's old eviction path
+(``DeletePods``, no longer called in v1.31) wrote.
 """
 
 from __future__ import annotations
