@@ -89,3 +89,7 @@ def test_reaches_from_outside_predicate(cluster):
     assert check("192.168.197.131:80") == "192.168.197.131:80 does not answer: dial tcp 192.168.197.131:80: " \
                                           "connect: connection refused."
     assert check(80).startswith("expected an address and port as text")
+    cluster.fail_node("node-1")  # the other machine is down: the request comes from node-2 itself
+    assert check(f"192.168.197.132:{port}") is True
+    assert check(f"192.168.197.131:{port}") == (f"192.168.197.131:{port} does not answer: "
+                                               f"dial tcp 192.168.197.131:{port}: i/o timeout.")
