@@ -68,6 +68,7 @@ def test_each_cluster_ip_port_gets_a_svc_chain_picking_endpoints_one_in_n(cluste
     assert (f'-A {sep} -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination {ips[0]}:80'
             in rules.splitlines())
     assert rules == cluster.iptables("node-2")  # every node has the same rules
+    assert "-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN" in rules.splitlines()
 
 
 def test_a_service_without_endpoints_is_rejected_in_the_filter_table(cluster):

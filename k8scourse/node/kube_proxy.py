@@ -93,6 +93,7 @@ class Rule:
     probability: int = 0  # -m statistic --mode random --probability (31-bit)
     to_destination: str = ""  # -j DNAT --to-destination IP:port
     target_args: str = ""  # what follows the target word (REJECT's, MARK's)
+    mark: str = ""  # -m mark ! --mark ...: only in KUBE-POSTROUTING, which requests never walk
 
     def save(self) -> str:
         """The rule as ``iptables-save`` prints it (its option order, addresses as /32)."""
@@ -107,6 +108,8 @@ class Rule:
             words += ["-p", self.protocol]
         if self.comment:
             words += ["-m", "comment", "--comment", f'"{self.comment}"']
+        if self.mark:
+            words += ["-m", "mark", self.mark]
         if self.local_destination:
             words += ["-m", "addrtype", "--dst-type", "LOCAL"]
         if self.protocol:
@@ -320,6 +323,9 @@ class KubeProxy:
             tables.add("nat", Rule(hook, KUBE_SERVICES, "kubernetes service portals"))
         tables.add("nat", Rule("POSTROUTING", KUBE_POSTROUTING, "kubernetes postrouting rules"))
         tables.add("nat", Rule(KUBE_MARK_MASQ, "MARK", target_args="--or-mark 0x4000"))
+        # what KUBE-MARK-MASQ marked leaves with the node's address (the reply must come back through it)
+        tables.add("nat", Rule(KUBE_POSTROUTING, "RETURN", mark="! --mark 0x4000/0x4000"))
+        tables.add("nat", Rule(KUBE_POSTROUTING, "MARK", target_args="--xor-mark 0x4000"))
         tables.add("nat", Rule(KUBE_POSTROUTING, "MASQUERADE", "kubernetes service traffic requiring SNAT",
                                target_args="--random-fully"))
         for hook in ("FORWARD", "OUTPUT"):
