@@ -29,7 +29,7 @@ from typing import Any, Mapping, Protocol
 
 from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.master.apiserver import ADVERTISE_ADDRESS, SECURE_PORT
-from k8scourse.node.kube_proxy import KubeProxy, Packet
+from k8scourse.node.kube_proxy import KubeProxy, Packet, network
 
 CLUSTER_DOMAIN = "cluster.local"  # the kubelet's --cluster-domain (kubeadm's default)
 
@@ -171,7 +171,7 @@ def _deliver(cluster: ClusterNetwork, result: "_Result", ip: str, port: int, dia
         return result.failed(f"dial tcp {dialed}: connect: connection refused")
     address = ipaddress.ip_address(ip)
     owner = next((k for k in cluster.kubelets.values()
-                  if k.node_ip == ip or address in ipaddress.ip_network(k.pod_cidr)), None)
+                  if k.node_ip == ip or address in network(k.pod_cidr)), None)
     if owner is None:
         return result.failed(f"dial tcp {dialed}: i/o timeout")  # nothing routes there
     if not owner.running:

@@ -37,6 +37,7 @@ import hashlib
 import ipaddress
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Mapping, Protocol
 
 from k8scourse.clock import Timer, VirtualClock
@@ -55,6 +56,13 @@ KUBE_POSTROUTING = "KUBE-POSTROUTING"
 STATISTIC_SCALE = 0x80000000
 
 
+@lru_cache(maxsize=4096)  # pure functions, cached: the same few CIDRs and chain names come back all the time
+def network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR parsed once (rules and requests test addresses against the same few)."""
+    return ipaddress.ip_network(cidr)
+
+
+@lru_cache(maxsize=65536)
 def port_proto_hash(service_port_name: str, protocol: str) -> str:
     """portProtoHash: base32 of sha256, first 16 characters."""
     digest = hashlib.sha256((service_port_name + protocol).encode()).digest()
@@ -131,7 +139,7 @@ class Rule:
             return False
         if self.source and packet.source != self.source:
             return False
-        if self.not_source and ipaddress.ip_address(packet.source) in ipaddress.ip_network(self.not_source):
+        if self.not_source and ipaddress.ip_address(packet.source) in network(self.not_source):
             return False
         if self.protocol and packet.protocol != self.protocol:
             return False
