@@ -202,3 +202,35 @@ def test_kubectl_describe_service_lists_ready_endpoints_per_port(cluster):
         "Events:                   <none>",
     ]
     assert "Selector:                 <none>" in cluster.kubectl("describe svc kubernetes")
+
+
+def test_a_changed_target_port_replaces_the_slice_and_a_changed_selector_the_addresses(cluster):
+    cluster.apply([SERVICE, pod("web-a"), pod("db", labels={"app": "db"})])
+    cluster.run(30)
+    [before] = slices(cluster)
+    cluster.apply({**SERVICE, "spec": {**SERVICE["spec"], "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}})
+    cluster.run(1)
+    [after] = slices(cluster)
+    assert after["metadata"]["name"] != before["metadata"]["name"]
+    assert after["ports"] == [{"name": "http", "protocol": "TCP", "port": 8080}]
+    cluster.apply({**SERVICE, "spec": {**SERVICE["spec"], "selector": {"app": "db"}}})
+    cluster.run(1)
+    assert [a["targetRef"]["name"] for a in cluster.api.get("endpoints", "web")["subsets"][0]["addresses"]] == ["db"]
+    assert set(slice_endpoints(cluster)) == {"db"}
+
+
+def test_pods_with_different_ports_get_subsets_of_their_own_and_pending_pods_none():
+    cluster = Cluster.quickstart(nodes=1, seed=4)
+    two_ports = {**SERVICE, "spec": {**SERVICE["spec"], "ports": [
+        {"name": "http", "port": 80, "targetPort": "http"}, {"name": "metrics", "port": 9090, "targetPort": 9090}]}}
+    pending = pod("web-c")
+    pending["spec"]["nodeSelector"] = {"disk": "ssd"}  # no node has it: web-c never gets a node, nor an IP
+    cluster.apply([two_ports, pod("web-a"), pod("web-b", ports=[{"name": "http", "containerPort": 8080}]), pending])
+    cluster.run(30)
+    subsets = cluster.api.get("endpoints", "web")["subsets"]
+    by_pod = {a["targetRef"]["name"]: s["ports"] for s in subsets for a in s["addresses"]}
+    assert set(by_pod) == {"web-a", "web-b"}
+    assert by_pod["web-a"] == [{"name": "http", "port": 80, "protocol": "TCP"},
+                               {"name": "metrics", "port": 9090, "protocol": "TCP"}]
+    assert by_pod["web-b"][0] == {"name": "http", "port": 8080, "protocol": "TCP"}
+    assert len(slices(cluster)) == 2  # one per set of ports
