@@ -24,8 +24,9 @@ kube-controller-manager's endpointslice-controller
 
 kube-proxy reads these slices, not Endpoints. When a Service is deleted its
 slices go too (upstream the garbage collector removes them through their
-ownerReference; the course's cluster has no garbage collector, so this
-controller deletes them).
+ownerReference; the course's garbage collector follows only workload owners, so this
+controller deletes them). Not modelled: the endpointslicemirroring controller, which
+copies hand-written Endpoints of a selector-less Service into slices.
 """
 
 from __future__ import annotations
