@@ -142,6 +142,7 @@ class EndpointSliceController:
                       key=lambda s: (s["metadata"]["creationTimestamp"], s["metadata"]["name"]))
 
     def sync(self, key: str) -> None:
+        """syncService: steps 2 to 4 for one Service."""
         namespace, name = split_key(key)
         namespace = namespace or "default"
         service = self.services.get(key)
