@@ -1,0 +1,92 @@
+"""Load: the clients outside the cluster, and the CPU their requests cost the pods that serve them.
+
+Not a Kubernetes component: the world the cluster runs in. ``cluster.set_load("app=web",
+cpu="800m")`` says "the traffic to the pods labelled ``app=web`` costs 800
+millicores in all". As traffic behind a Service is, it is spread evenly over
+the *ready* pods the selector matches (a pod that is not Ready is not among
+the Service's endpoints and gets none), and it follows them as they come and
+go: twice the pods, half the CPU each. What a pod can actually use is then
+capped by its container limits and its node's cores, which the node's
+cAdvisor applies (:mod:`k8scourse.node.cadvisor`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol
+
+from k8scourse.api.errors import FieldValidationError, invalid
+from k8scourse.api.quantity import QuantityError, parse_quantity
+from k8scourse.api.selectors import Selector, parse_selector
+from k8scourse.clock import VirtualClock
+
+
+class PodsAPI(Protocol):
+    def list(self, resource: str, namespace: str | None = None, **options: Any) -> list[dict]: ...
+
+
+def is_ready(pod: Mapping[str, Any]) -> bool:
+    """Ready and not being deleted: a pod a Service would send traffic to."""
+    if pod["metadata"].get("deletionTimestamp"):
+        return False
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or ())
+
+
+def parse_load(selector: Any, cpu: Any) -> tuple[Selector, int]:
+    """Check ``set_load``'s arguments: a label selector and a non-negative CPU quantity (millicores)."""
+    if not isinstance(selector, str):
+        raise TypeError(f"set_load() takes a label selector string such as \"app=web\", got {type(selector).__name__}")
+    if not isinstance(cpu, (str, int, float)) or isinstance(cpu, bool):
+        raise TypeError(f"set_load() takes cpu as a quantity such as \"800m\", got {type(cpu).__name__}")
+    try:
+        parsed = parse_selector(selector)
+    except ValueError as err:
+        raise FieldValidationError([invalid("selector", selector, str(err))]) from None
+    if not parsed.requirements:
+        raise FieldValidationError([invalid("selector", selector,
+                                            "must select some pods (an empty selector would load every pod)")])
+    try:
+        quantity = parse_quantity(cpu)
+    except QuantityError as err:
+        raise FieldValidationError([invalid("cpu", cpu, str(err))]) from None
+    if quantity.sign() < 0:
+        raise FieldValidationError([invalid("cpu", cpu, "must be greater than or equal to 0")])
+    return parsed, quantity.milli_value()
+
+
+class Load:
+    """The CPU demand of the traffic to each group of pods, as ``set_load`` set it."""
+
+    def __init__(self, api: PodsAPI, clock: VirtualClock) -> None:
+        self.api, self.clock = api, clock
+        self._loads: dict[tuple[str, str], tuple[Selector, int]] = {}  # (namespace, selector) -> (parsed, milli)
+        self._shares: tuple[float, dict[tuple[str, str], float]] | None = None  # (when, demand()) of the last call
+
+    def set(self, selector: str, cpu: str | int | float, namespace: str = "default") -> None:
+        """Total CPU demand ``cpu`` on the ready pods matching ``selector``; ``"0"`` removes the load."""
+        parsed, milli = parse_load(selector, cpu)
+        if milli:
+            self._loads[(namespace, selector)] = (parsed, milli)
+        else:
+            self._loads.pop((namespace, selector), None)
+        self._shares = None
+
+    def total(self, selector: str, namespace: str = "default") -> int:
+        """The millicores set for ``selector`` (0 when none)."""
+        return self._loads.get((namespace, selector), (None, 0))[1]
+
+    def demand(self) -> dict[tuple[str, str], float]:
+        """Millicores each pod is asked for now, by (namespace, name); a pod under two loads gets both.
+
+        Worked out once per instant: every node's cAdvisor asks at the same scrape."""
+        if self._shares is not None and self._shares[0] == self.clock.now:
+            return self._shares[1]
+        shares: dict[tuple[str, str], float] = {}
+        for (namespace, _), (selector, milli) in self._loads.items():
+            ready = [p for p in self.api.list("pods", namespace) if is_ready(p)
+                     and selector.matches(p["metadata"].get("labels") or {})]
+            for pod in ready:
+                key = (namespace, pod["metadata"]["name"])
+                shares[key] = shares.get(key, 0.0) + milli / len(ready)
+        self._shares = (self.clock.now, shares)
+        return shares

@@ -1,0 +1,139 @@
+"""How many replicas a CPU utilisation target asks for: ``GetResourceReplicas``.
+
+``pkg/controller/podautoscaler/replica_calculator.go`` (v1.31), as a pure
+function the controller, the tests and the notebooks all call:
+
+1. sort the pods: failed or deleting pods are **ignored**; pending or unready
+   pods are **unready**; pods metrics-server has no sample for are **missing**;
+   the rest are **ready** (``groupPods``);
+2. from the ready pods only, ``utilization = int(100 * Σ usage / Σ request)``
+   (an integer percent, truncated) and ``ratio = utilization / target``
+   (``GetResourceUtilizationRatio``);
+3. with nothing unready or missing to worry about: keep the current count if
+   ``|1 - ratio| <= tolerance`` (0.1), else ``ceil(ratio * ready pods)``;
+4. otherwise **rebalance** conservatively: on a scale-down each missing pod
+   counts as using 100 % of its request (or the target, if that is higher);
+   on a scale-up missing pods and unready pods count as using 0 %. The ratio
+   is computed again over all those pods, and the scale is cancelled (the
+   current count kept) if the new ratio is within tolerance or points the
+   other way; else ``ceil(new ratio * pods counted)``, unless that count
+   itself goes against the direction.
+
+The utilisation returned is step 2's: what ``kubectl get hpa`` shows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Mapping
+
+#: --horizontal-pod-autoscaler-tolerance (cmd/kube-controller-manager/app/options/hpacontroller.go)
+DEFAULT_TOLERANCE = 0.1
+
+Pod = Mapping[str, Any]
+_FIELDS = ("name", "request_milli", "usage_milli", "ready", "phase", "deleting")
+
+
+class MetricsError(ValueError):
+    """The replica count cannot be computed (no pods, no metrics); the text is upstream's."""
+
+
+def _check_pod(i: int, pod: Any) -> None:
+    if not isinstance(pod, Mapping):
+        raise TypeError(f"calculate_replicas() takes pods as a list of dicts, got {type(pod).__name__} at pods[{i}]")
+    unknown = sorted(set(pod) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"pods[{i}]: unknown field {unknown[0]!r}; a pod has {', '.join(_FIELDS)}")
+    for key in ("request_milli", "usage_milli"):
+        value = pod.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"pods[{i}].{key}: must be a non-negative int of millicores, got {value!r}")
+    if pod.get("request_milli") is None:
+        raise ValueError(f"pods[{i}].request_milli: required (the HPA needs every pod's CPU request)")
+
+
+def _utilization(metrics: Mapping[str, int], requests: Mapping[str, int], target: int) -> tuple[float, int, int]:
+    """``GetResourceUtilizationRatio``: (ratio, utilisation %, average usage in millicores)."""
+    used = sum(metrics[name] for name in metrics if name in requests)
+    requested = sum(requests[name] for name in metrics if name in requests)
+    counted = sum(1 for name in metrics if name in requests)
+    if requested == 0:
+        raise MetricsError("no metrics returned matched known pods")
+    utilization = used * 100 // requested
+    return utilization / target, utilization, used // counted
+
+
+def calculate_replicas(current_replicas: int, target_utilization: int, pods: Iterable[Pod],
+                       tolerance: float = DEFAULT_TOLERANCE) -> tuple[int, int]:
+    """``(replicas, utilization)`` for ``pods`` at a CPU ``target_utilization`` percent.
+
+    Each pod is ``{"name", "request_milli", "usage_milli" (None: no metrics),
+    "ready", "phase", "deleting"}``. Raises :class:`MetricsError` with
+    upstream's text when there are no pods or no usable metrics.
+    """
+    replicas, utilization, _ = resource_replicas(current_replicas, target_utilization, pods, tolerance)
+    return replicas, utilization
+
+
+def resource_replicas(current_replicas: int, target_utilization: int, pods: Iterable[Pod],
+                      tolerance: float = DEFAULT_TOLERANCE) -> tuple[int, int, int]:
+    """:func:`calculate_replicas` plus the raw average usage (millicores) the HPA's status shows."""
+    for name, value in (("current_replicas", current_replicas), ("target_utilization", target_utilization)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"calculate_replicas() takes {name} as an int, got {type(value).__name__}")
+    if target_utilization < 1:
+        raise ValueError(f"target_utilization: must be greater than 0, got {target_utilization}")
+    pods = list(pods)
+    for i, pod in enumerate(pods):
+        _check_pod(i, pod)
+    if not pods:
+        raise MetricsError("no pods returned by selector while calculating replica count")
+
+    # 1. groupPods
+    ready_count, unready, missing = 0, set(), set()
+    metrics: dict[str, int] = {}
+    for pod in pods:
+        name, usage = pod["name"], pod.get("usage_milli")
+        if pod.get("deleting") or pod.get("phase") == "Failed":
+            continue  # ignored: its sample is dropped too
+        if pod.get("phase", "Running") == "Pending":
+            unready.add(name)
+            continue
+        if usage is None:
+            missing.add(name)
+            continue
+        if not pod.get("ready", True):
+            unready.add(name)
+            continue
+        metrics[name] = usage
+        ready_count += 1
+    if not metrics:
+        raise MetricsError("did not receive metrics for targeted pods (pods might be unready)")
+    requests = {pod["name"]: pod["request_milli"] for pod in pods}
+
+    # 2. the ratio over the ready pods
+    ratio, utilization, average = _utilization(metrics, requests, target_utilization)
+
+    # 3. the simple case
+    scale_up_with_unready = bool(unready) and ratio > 1.0
+    if not scale_up_with_unready and not missing:
+        if abs(1.0 - ratio) <= tolerance:
+            return current_replicas, utilization, average
+        return math.ceil(ratio * ready_count), utilization, average
+
+    # 4. rebalance with conservative guesses for the pods we know nothing about
+    if missing:
+        if ratio < 1.0:
+            fallback = max(100, target_utilization)
+            metrics.update({name: requests[name] * fallback // 100 for name in missing})
+        elif ratio > 1.0:
+            metrics.update({name: 0 for name in missing})
+    if scale_up_with_unready:
+        metrics.update({name: 0 for name in unready})
+    new_ratio, _, _ = _utilization(metrics, requests, target_utilization)
+    if (abs(1.0 - new_ratio) <= tolerance or (ratio < 1.0 < new_ratio) or (new_ratio < 1.0 < ratio)):
+        return current_replicas, utilization, average  # too small a change, or the direction flipped
+    replicas = math.ceil(new_ratio * len(metrics))
+    if (new_ratio < 1.0 and replicas > current_replicas) or (new_ratio > 1.0 and replicas < current_replicas):
+        return current_replicas, utilization, average
+    return replicas, utilization, average
