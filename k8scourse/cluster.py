@@ -29,6 +29,8 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.base import InformerFactory
+from k8scourse.master.controllers.garbagecollector import GarbageCollector
+from k8scourse.master.controllers.replicaset import ReplicaSetController, replication_manager
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
@@ -78,7 +80,10 @@ class Cluster:
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
-                            NodeLifecycleController(self.api, self.clock)]
+                            NodeLifecycleController(self.api, self.clock),
+                            ReplicaSetController(self.api, self.clock, self.informers),
+                            replication_manager(self.api, self.clock, self.informers),
+                            GarbageCollector(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
