@@ -84,8 +84,12 @@ def resource_replicas(current_replicas: int, target_utilization: int, pods: Iter
     if target_utilization < 1:
         raise ValueError(f"target_utilization: must be greater than 0, got {target_utilization}")
     pods = list(pods)
+    names: set[str] = set()
     for i, pod in enumerate(pods):
         _check_pod(i, pod)
+        if pod.get("name") in names:
+            raise ValueError(f"pods[{i}].name: Duplicate value: {pod.get('name')!r} (pod names are unique)")
+        names.add(pod.get("name"))
     if not pods:
         raise MetricsError("no pods returned by selector while calculating replica count")
 
