@@ -4,13 +4,10 @@ replica_calculator.go, then the controller on a cluster, then kubectl's hpa verb
 from __future__ import annotations
 
 import math
-import types
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from k8scourse.api.errors import StatusError
-from k8scourse.api.selectors import LabelSelector
 from k8scourse.cluster import Cluster
 from k8scourse.master.controllers.hpa import MetricsError, calculate_replicas
 
@@ -233,32 +230,8 @@ spec:
 """
 
 
-def _with_scale_subresource(api):
-    """The scale subresource until the replication branch's get_scale/update_scale land on main."""
-    if hasattr(api, "get_scale"):
-        return
-
-    def get_scale(self, resource, name, namespace=None):
-        obj = self.get(resource, name, namespace)
-        return {"apiVersion": "autoscaling/v1", "kind": "Scale",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"replicas": obj["spec"].get("replicas", 1)},
-                "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                           "selector": str(LabelSelector.from_dict(obj["spec"]["selector"]))}}
-
-    def update_scale(self, resource, name, scale, namespace=None):
-        obj = self.get(resource, name, namespace)
-        obj["spec"]["replicas"] = scale["spec"]["replicas"]
-        self.update(obj)
-        return self.get_scale(resource, name, namespace)
-
-    api.get_scale = types.MethodType(get_scale, api)
-    api.update_scale = types.MethodType(update_scale, api)
-
-
 def make_cluster(replicas=2, minimum=1, maximum=10, **options) -> Cluster:
     cluster = Cluster.quickstart(nodes=3, **options)
-    _with_scale_subresource(cluster.api)
     cluster.apply(WEB % replicas)
     cluster.apply(HPA % (minimum, maximum))
     return cluster
@@ -388,7 +361,6 @@ def test_zero_replicas_disables_scaling():
 
 def test_missing_target_is_failed_get_scale():
     cluster = Cluster.quickstart(nodes=1)
-    _with_scale_subresource(cluster.api)
     cluster.apply(HPA % (1, 5))
     cluster.run(16)
     assert condition(cluster, "AbleToScale") == ("False", "FailedGetScale")
@@ -434,7 +406,6 @@ spec:
 
 def test_behavior_policies_limit_the_rate():
     cluster = Cluster.quickstart(nodes=3)
-    _with_scale_subresource(cluster.api)
     cluster.apply(WEB % 2)
     cluster.apply(BEHAVIOR)
     cluster.set_load("app=web", cpu="1600m")  # wants 16; one pod a minute

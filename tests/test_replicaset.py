@@ -378,10 +378,132 @@ def test_garbage_collector_keeps_a_dependent_with_another_owner(cluster: Cluster
     pod = pods_of(cluster)[0]
     keeper = cluster.api.get("replicationcontrollers", "keeper")
     refs = [*pod["metadata"]["ownerReferences"],
-            {"apiVersion": "v1", "kind": "ReplicationController", "name": "keeper", "uid": keeper["metadata"]["uid"]}]
+            {"apiVersion": "v1", "kind": "ReplicationController", "name": "keeper",
+             "uid": keeper["metadata"]["uid"]}]
     cluster.api.patch("pods", pod["metadata"]["name"], {"metadata": {"ownerReferences": refs}})
     cluster.kubectl("delete rs web")
     cluster.run(5)
     kept = cluster.pod(pod["metadata"]["name"])
     assert [r["name"] for r in kept["metadata"]["ownerReferences"]] == ["keeper"]
     assert not kept["metadata"].get("deletionTimestamp")
+
+
+# --- the scale subresource -----------------------------------------------------------------------------
+
+
+def test_get_scale_of_replica_set_and_replication_controller(cluster: Cluster) -> None:
+    manifest = rs(replicas=2)
+    manifest["spec"]["selector"]["matchExpressions"] = [{"key": "tier", "operator": "NotIn", "values": ["db"]}]
+    created = cluster.apply(manifest)[0]
+    cluster.apply(rc("legacy", replicas=1))
+    cluster.run(10)
+    scale = cluster.api.get_scale("replicasets", "web", "default")
+    assert scale["kind"] == "Scale" and scale["apiVersion"] == "autoscaling/v1"
+    assert scale["metadata"]["uid"] == created["metadata"]["uid"]
+    assert scale["spec"] == {"replicas": 2}
+    assert scale["status"] == {"replicas": 2, "selector": "app=web,tier notin (db)"}
+    assert cluster.api.get_scale("rc", "legacy")["status"] == {"replicas": 1, "selector": "app=legacy"}
+
+
+def test_update_scale_changes_spec_replicas(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=1))
+    cluster.run(10)
+    scale = cluster.api.get_scale("replicasets", "web")
+    scale["spec"]["replicas"] = 3
+    updated = cluster.api.update_scale("replicasets", "web", scale)
+    assert updated["spec"]["replicas"] == 3
+    stored = cluster.api.get("replicasets", "web")
+    assert stored["spec"]["replicas"] == 3 and stored["metadata"]["generation"] == 2
+    with pytest.raises(StatusError) as err:  # the old resourceVersion is a failed precondition
+        cluster.api.update_scale("replicasets", "web", scale)
+    assert str(err.value) == ('Operation cannot be fulfilled on replicasets.apps "web": the object has been '
+                              'modified; please apply your changes to the latest version and try again')
+
+
+def test_update_scale_bad_input(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=1))
+    with pytest.raises(ObjectInvalidError) as invalid:
+        cluster.api.update_scale("replicasets", "web", {"spec": {"replicas": -1}})
+    assert str(invalid.value) == ('Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: '
+                                  'must be greater than or equal to 0')
+    with pytest.raises(StatusError) as bad:
+        cluster.api.update_scale("replicasets", "web", {"spec": {"replicas": "3"}})
+    assert str(bad.value) == ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string '
+                              'into Go struct field ScaleSpec.spec.replicas of type int32')
+    with pytest.raises(StatusError) as missing:
+        cluster.api.get_scale("pods", "web")
+    assert missing.value.code == 404 and str(missing.value) == "the server could not find the requested resource"
+    with pytest.raises(StatusError) as absent:
+        cluster.api.get_scale("replicasets", "nope")
+    assert str(absent.value) == 'replicasets.apps "nope" not found'
+
+
+# --- kubectl -------------------------------------------------------------------------------------------
+
+
+DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+              "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "api"}},
+                       "template": {"metadata": {"labels": {"app": "api"}},
+                                    "spec": {"containers": [{"name": "api", "image": "nginx:1.27"}]}}}}
+
+
+def test_kubectl_scale_rs_rc_and_deployment(cluster: Cluster) -> None:
+    cluster.apply([rs(replicas=1), rc("legacy", replicas=1), DEPLOYMENT])
+    assert cluster.kubectl("scale rs web --replicas=3") == "replicaset.apps/web scaled\n"
+    assert cluster.kubectl("scale --replicas=2 rc/legacy") == "replicationcontroller/legacy scaled\n"
+    assert cluster.kubectl("scale deployment api --replicas=4") == "deployment.apps/api scaled\n"
+    assert [cluster.api.get(r, n)["spec"]["replicas"] for r, n in
+            [("replicasets", "web"), ("replicationcontrollers", "legacy"), ("deployments", "api")]] == [3, 2, 4]
+    cluster.run(20)
+    assert len(pods_of(cluster)) == 3 and len(pods_of(cluster, "legacy")) == 2
+
+
+def test_kubectl_scale_preconditions(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=2))
+    refused = cluster.kubectl("scale rs web --current-replicas=3 --replicas=5")
+    assert not refused.ok and refused == "error: Expected replicas to be 3, was 2\n"
+    assert cluster.kubectl("scale rs web --current-replicas=2 --replicas=5") == "replicaset.apps/web scaled\n"
+    version = cluster.api.get("replicasets", "web")["metadata"]["resourceVersion"]
+    assert cluster.kubectl("scale rs web --resource-version=1 --replicas=1") == \
+        f"error: Expected resource version to be 1, was {version}\n"
+
+
+@pytest.mark.parametrize(("command", "error"), [
+    ("scale rs web --replicas=-1",
+     "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n"),
+    ("scale rs web", 'error: required flag(s) "replicas" not set\n'),
+    ("scale rs web --replicas=1 --current-replicas=-2",
+     "error: The --current-replicas must specify an integer of -1 or greater\n"),
+    ("scale rs nope --replicas=1", 'Error from server (NotFound): replicasets.apps "nope" not found\n'),
+    ("scale rs web --replicas=two", 'error: invalid argument "two" for "--replicas" flag: strconv.ParseInt: '
+                                    "parsing \"two\": invalid syntax\nSee 'kubectl scale --help' for usage.\n"),
+])
+def test_kubectl_scale_errors(cluster: Cluster, command: str, error: str) -> None:
+    cluster.apply(rs(replicas=1))
+    result = cluster.kubectl(command)
+    assert not result.ok and result == error
+
+
+def test_kubectl_get_rs_rc_columns(cluster: Cluster) -> None:
+    cluster.apply([rs(replicas=2), rc("legacy", replicas=1)])
+    cluster.run(20)
+    assert cluster.kubectl("get rs,rc") == (
+        "NAME                  DESIRED   CURRENT   READY   AGE\n"
+        "replicaset.apps/web   2         2         2       20s\n\n"
+        "NAME                           DESIRED   CURRENT   READY   AGE\n"
+        "replicationcontroller/legacy   1         1         1       20s\n")
+    assert cluster.kubectl("get rs -o wide") == (
+        "NAME   DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES       SELECTOR\n"
+        "web    2         2         2       20s   web          nginx:1.27   app=web\n")
+
+
+def test_kubectl_describe_rs_shows_pods_status_and_events(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=2))
+    cluster.run(20)
+    cluster.kubectl("scale rs web --replicas=1")
+    cluster.run(1)
+    text = cluster.kubectl("describe rs web")
+    assert "Replicas:     1 current / 1 desired\n" in text
+    assert "Pods Status:  1 Running / 0 Waiting / 0 Succeeded / 0 Failed\n" in text
+    assert "  Normal  SuccessfulCreate  21s   replicaset-controller  Created pod: web-" in text
+    assert "  Normal  SuccessfulDelete  1s    replicaset-controller  Deleted pod: web-" in text

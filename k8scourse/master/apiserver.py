@@ -49,6 +49,7 @@ from k8scourse.api.fields import FieldSelector, parse_field_selector
 from k8scourse.api.immutability import update_errors
 from k8scourse.api.meta import generate_name
 from k8scourse.api.patch import merge_patch
+from k8scourse.api.scale import check_scalable, scale_errors, scale_of
 from k8scourse.api.pod import qos_class
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
@@ -447,6 +448,32 @@ class APIServer:
         if info.KIND == "Service":
             self.service_ips.release(obj["spec"])
         return obj
+
+    def get_scale(self, resource: str, name: str, namespace: str | None = None) -> dict:
+        """GET .../<resource>/<name>/scale: the workload's autoscaling/v1 Scale."""
+        info = objects.kind_for_resource(resource)
+        check_scalable(info.RESOURCE)
+        return scale_of(self.get(info.RESOURCE, name, namespace))
+
+    def update_scale(self, resource: str, name: str, scale: Mapping[str, Any], namespace: str | None = None) -> dict:
+        """PUT .../scale: set ``spec.replicas`` from ``scale``; a ``resourceVersion`` in it is a precondition."""
+        info = objects.kind_for_resource(resource)
+        check_scalable(info.RESOURCE)
+        replicas = (scale.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or isinstance(replicas, bool):
+            json_type = {bool: "bool", str: "string", float: "number", list: "array", dict: "object"}.get(
+                type(replicas), type(replicas).__name__)
+            raise bad_request(f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal '
+                              f"{json_type} into Go struct field ScaleSpec.spec.replicas of type int32")
+        errors = scale_errors(scale)
+        if errors:
+            raise ObjectInvalidError("Scale", "autoscaling", name, errors)
+        obj = self.get(info.RESOURCE, name, namespace)
+        wanted = (scale.get("metadata") or {}).get("resourceVersion")
+        if wanted:
+            obj["metadata"]["resourceVersion"] = wanted  # the update's optimistic-concurrency check
+        obj["spec"]["replicas"] = replicas
+        return scale_of(self.update(obj))
 
     def finalize_namespace(self, name: str) -> None:
         """The namespace controller's last step: the emptied namespace goes away."""
