@@ -12,9 +12,11 @@ cAdvisor applies (:mod:`k8scourse.node.cadvisor`).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol
 
 from k8scourse.api.errors import FieldValidationError, invalid
+from k8scourse.api.objects import kind_for
 from k8scourse.api.quantity import QuantityError, parse_quantity
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
@@ -90,3 +92,41 @@ class Load:
                 shares[key] = shares.get(key, 0.0) + milli / len(ready)
         self._shares = (self.clock.now, shares)
         return shares
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One moment of :func:`drive`: the load set, what the HPA saw and did, and the pods serving."""
+
+    t: float
+    load_milli: int
+    utilization: int | None  # the HPA's last reading (None: no metrics yet)
+    replicas: int  # the target's spec.replicas, as the HPA last set it
+    ready: int  # ready pods behind the selector
+
+
+def drive(cluster: Any, selector: str, curve: Callable[[float], float], seconds: float, *, hpa: str,
+          step: float = 15.0, namespace: str = "default") -> list[Sample]:
+    """Run ``cluster`` for ``seconds``, setting the load to ``curve(t)`` millicores every ``step``.
+
+    Returns a :class:`Sample` per step, for tables and plots of load,
+    utilisation and replicas over time (``t`` counts from the call).
+    """
+    if not callable(curve):
+        raise TypeError(f"drive() takes curve as a function of seconds giving millicores, got {type(curve).__name__}")
+    start, samples = cluster.now, []
+    ref_of = cluster.api.get("horizontalpodautoscalers", hpa, namespace)["spec"]["scaleTargetRef"]
+    target = kind_for(ref_of.get("apiVersion", ""), ref_of["kind"]).RESOURCE
+    parsed, _ = parse_load(selector, 0)
+    while cluster.now - start < seconds - 1e-9:
+        t = cluster.now - start
+        milli = max(0, round(curve(t)))
+        cluster.set_load(selector, cpu=f"{milli}m", namespace=namespace)
+        cluster.run(step)
+        status = cluster.api.get("horizontalpodautoscalers", hpa, namespace).get("status") or {}
+        current = ((status.get("currentMetrics") or [{}])[0].get("resource") or {}).get("current") or {}
+        pods = cluster.api.list("pods", namespace)
+        ready = sum(1 for p in pods if is_ready(p) and parsed.matches(p["metadata"].get("labels") or {}))
+        replicas = cluster.api.get_scale(target, ref_of["name"], namespace)["spec"]["replicas"]
+        samples.append(Sample(t + step, milli, current.get("averageUtilization"), replicas, ready))
+    return samples

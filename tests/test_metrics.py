@@ -179,3 +179,15 @@ def test_set_load_zero_removes_it():
     assert cluster.load.total("app=web") == 0
     cluster.run(2 * METRIC_RESOLUTION)
     assert set(top_pods(cluster).values()) == {"0m"}
+
+
+def test_drive_records_load_utilization_and_replicas():
+    from k8scourse.load import drive
+
+    cluster = web(replicas=2)
+    cluster.kubectl("autoscale rs web --min=1 --max=10 --cpu-percent=50")
+    samples = drive(cluster, "app=web", lambda t: 800, 180, hpa="web")
+    assert [s.t for s in samples[:2]] == [15.0, 30.0] and len(samples) == 12
+    assert samples[-1].load_milli == 800 and samples[-1].replicas == 8 and samples[-1].utilization == 50
+    with pytest.raises(TypeError, match="curve as a function of seconds"):
+        drive(cluster, "app=web", 800, 15, hpa="web")
