@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.k8scourse-installed
+# `make course` opens JupyterLab on your copies of the notebooks in work/ (see README).
 # Extra options for JupyterLab, e.g. `make course LAB_ARGS=--no-browser`.
 LAB_ARGS ?=
 

@@ -63,6 +63,18 @@ def test_execute_runs_a_notebook_in_place(course: Path, capsys: pytest.CaptureFi
     assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "42\n"
 
 
+def test_execute_saves_a_widgets_picture_without_its_dead_view(course: Path) -> None:
+    path = course / "notebooks" / "w.ipynb"
+    source = ("from k8scourse.viz.canvas import new_axes, png_bytes\n"
+              "from k8scourse.widgets.saved import SavedPicture\n"
+              "SavedPicture([], 'demo', png_bytes(new_axes(1, 1).figure))")
+    nbformat.write(new_notebook(cells=[new_code_cell(source)]), path)
+    assert cli.main(["execute", str(path)]) == 0
+    data = nbformat.read(path, as_version=4).cells[0].outputs[0].data
+    assert sorted(data) == ["image/png", "text/plain"]
+    assert data["text/plain"] == "▶ Run this cell to interact with the demo."
+
+
 @pytest.mark.parametrize("euid, extra", [(1000, []), (0, ["--allow-root"])])
 def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.MonkeyPatch, euid: int,
                                         extra: list[str]) -> None:
@@ -71,9 +83,46 @@ def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(os, "execv", lambda path, argv: calls.append((path, argv)))
     monkeypatch.setattr(os, "geteuid", lambda: euid)
     cli.main(["start", "--no-browser"])
-    root = f"--ServerApp.root_dir={course}"
-    command = [sys.executable, "-m", "jupyterlab", root, "notebooks/00-welcome.ipynb", "--no-browser", *extra]
+    hide = [f"--ContentsManager.hide_globs={glob}" for glob in
+            ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info")]
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={course / 'work'}",
+               "--LabApp.default_url=/lab/tree/notebooks/00-welcome.ipynb", *hide, "--no-browser", *extra]
     assert calls == [(sys.executable, command)]
+    assert (course / "work" / "notebooks" / "00-welcome.ipynb").is_file()
+
+
+def test_start_copies_the_course_into_work_once(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    nbformat.write(new_notebook(), course / "notebooks" / "00-welcome.ipynb")
+    (course / "notebooks" / ".ipynb_checkpoints").mkdir()
+    (course / "notebooks" / ".ipynb_checkpoints" / "00-welcome-checkpoint.ipynb").write_text("{}")
+    monkeypatch.setattr(os, "execv", lambda path, argv: None)
+    cli.main(["start"])
+    assert "copied 2 course files into work/" in capsys.readouterr().out
+    work = course / "work"
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*.ipynb")) == [
+        "notebooks/00-welcome.ipynb", "solutions/01-a.ipynb"]
+    # The learner's edits survive the next start; a chapter the course adds meanwhile is copied.
+    (work / "notebooks" / "00-welcome.ipynb").write_text("mine")
+    nbformat.write(new_notebook(), course / "notebooks" / "01-new.ipynb")
+    cli.main(["start"])
+    assert "copied 1 course files" in capsys.readouterr().out
+    assert (work / "notebooks" / "00-welcome.ipynb").read_text() == "mine"
+    assert (work / "notebooks" / "01-new.ipynb").is_file()
+    cli.main(["start"])
+    assert capsys.readouterr().out == ""
+
+
+def test_prepare_work_returns_what_it_copied(tmp_path: Path) -> None:
+    (tmp_path / "course" / "exercises").mkdir(parents=True)
+    (tmp_path / "course" / "exercises" / "00-x.ipynb").write_text("{}")
+    copied = cli.prepare_work(tmp_path / "course", tmp_path / "work")
+    assert copied == [tmp_path / "work" / "exercises" / "00-x.ipynb"]
+    assert cli.prepare_work(tmp_path / "course", tmp_path / "work") == []
+
+
+def test_work_is_ignored_by_git() -> None:
+    assert "work/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_start_outside_the_course_folder(course: Path, capsys: pytest.CaptureFixture[str]) -> None:

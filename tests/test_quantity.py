@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from k8scourse.api.errors import K8sValueError
+from k8scourse.api.resources import canonicalize
 from k8scourse.api.quantity import (
     BINARY_SI,
     DECIMAL_EXPONENT,
@@ -143,3 +144,24 @@ def test_addition_is_exact(x, y):
     a, b = Quantity(x), Quantity(y)
     assert (a + b).exact() == Fraction(x + y, 10**9)
     assert ((a + b) - b) == a
+
+
+# --- one process, many clusters: nothing a cluster does changes what another parses ---------------
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_bool_is_never_a_quantity_even_after_1_and_0_were_parsed(value):
+    assert str(parse_quantity(1)) == "1" and str(parse_quantity(0)) == "0"
+    with pytest.raises(QuantityError, match="quantities must match"):
+        parse_quantity(value)
+    resources = {"memory": value, "cpu": 1}
+    canonicalize({"memory": 0, "cpu": 1.0})  # another cluster's manifest, cached first
+    canonicalize(resources)
+    assert resources == {"memory": value, "cpu": "1"}  # left for the decoder to refuse
+
+
+def test_parsed_quantities_are_shared_so_they_cannot_change():
+    quantity = parse_quantity("100m")
+    assert parse_quantity("100m") is quantity  # cached
+    with pytest.raises(AttributeError, match="a Quantity cannot be changed"):
+        quantity.nanos = 5
+    assert str(parse_quantity("100m")) == "100m"

@@ -24,6 +24,13 @@ POD = {"app": "web", "tier": "frontend", "env": "prod", "version": "3"}
         ("!canary", "!canary"),
         ("version>2,version<10", "version>2,version<10"),
         ("x in (foo,,baz),y,z notin ()", "x in (,baz,foo),y,z notin ()"),  # upstream's own example
+        # parseIdentifiersList: every empty place between commas is "" (selector_test.go TestSetSelectorParser).
+        ("x in (a,,)", "x in (,a)"),
+        ("x in (a,,,)", "x in (,a)"),
+        ("x in (a,,,,,,)", "x in (,a)"),
+        ("x in (a,,a,,a,,a,,)", "x in (,a)"),
+        ("x notin (, a)", "x notin (,a)"),
+        ("x in (,,)", "x in ()"),
         ("env=", "env="),
         ("tier=frontend,app=web", "app=web,tier=frontend"),  # sorted by key
         ("in in (in, notin)", "in in (in,notin)"),  # keywords are plain words as keys/values

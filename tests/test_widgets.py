@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import random
 from types import SimpleNamespace
 
 import ipywidgets
 import matplotlib
+import PIL.Image
 import pytest
 
 from k8scourse import parse_selector
@@ -16,13 +19,16 @@ from k8scourse.cluster import Cluster
 from k8scourse.etcd.store import Store
 from k8scourse.kubectl import Kubectl
 from k8scourse.master.apiserver import APIServer
-from k8scourse.viz.placement import PENDING, placement_graph
+from k8scourse.viz.canvas import DISPLAY_WIDTH_PX, DPI, png_bytes
+from k8scourse.viz.placement import PENDING, draw_placement, placement_graph
 from k8scourse.widgets import (
     LabelEditorModel,
     SelectorExplorerModel,
     label_editor,
     selector_explorer,
 )
+from k8scourse.widgets.labels import labels_figure, labels_picture
+from k8scourse.widgets.saved import RUN_TO_INTERACT, caption_png
 
 matplotlib.use("Agg")  # pictures render off-screen, as in CI
 
@@ -243,3 +249,47 @@ def test_labelling_a_node_in_the_editor_lets_the_scheduler_place_a_waiting_pod()
     cluster.run(30)
     assert set(placement_graph(cluster.api.list("nodes"), cluster.api.list("pods"))["default/fast"]) == {"node-2"}
     assert SelectorExplorerModel(cluster).set_selector("app=db").matched == ["fast"]
+
+
+# --- what a widget cell shows before it is run ----------------------------------------------
+
+
+@pytest.mark.parametrize(("make", "what"), [(label_editor, "label editor"), (selector_explorer, "selector explorer")])
+def test_saved_output_is_a_captioned_picture_not_the_repr(cluster, make, what):
+    bundle = make(cluster)._repr_mimebundle_()
+    assert bundle["text/plain"] == f"▶ Run this cell to interact with the {what}."  # the same every run (nbval)
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # a live kernel still shows the widget
+    image = PIL.Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert image.width <= DISPLAY_WIDTH_PX and round(image.info["dpi"][0]) == DPI
+
+
+def test_saved_pictures_are_the_same_every_time(cluster):
+    first, second = (label_editor(cluster)._repr_mimebundle_()["image/png"] for _ in range(2))
+    assert first == second
+
+
+def test_label_editor_picture_lists_the_objects_and_their_labels(cluster):
+    image = PIL.Image.open(io.BytesIO(labels_picture(LabelEditorModel(cluster))))
+    assert image.width == DISPLAY_WIDTH_PX
+    texts = [t.get_text() for t in labels_figure(LabelEditorModel(cluster)).axes[0].texts]
+    assert texts[:4] == ["OBJECT", "LABELS", "pod default/db-0", "app=db,tier=backend"]
+    assert "<none>" in texts and "node node-2" in texts
+    for i in range(12):
+        cluster.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"extra-{i:02d}"},
+                            "spec": {"containers": [{"name": "main", "image": "nginx"}]}})
+    texts = [t.get_text() for t in labels_figure(LabelEditorModel(cluster)).axes[0].texts]
+    assert "... and 3 more" in texts and "node node-2" not in texts  # 19 objects, 16 shown
+
+
+def test_explorer_image_is_shown_at_its_own_size(cluster):
+    ui = selector_explorer(cluster)
+    image = find(ui, ipywidgets.Image)[0]
+    png = PIL.Image.open(io.BytesIO(bytes(image.value)))
+    assert (image.layout.width, image.layout.height) == (f"{png.width}px", f"{png.height}px")
+
+
+def test_caption_is_written_under_the_picture():
+    picture = png_bytes(draw_placement(placement_graph([], [])))
+    before = PIL.Image.open(io.BytesIO(picture))
+    after = PIL.Image.open(io.BytesIO(caption_png(picture, RUN_TO_INTERACT.format(what="explorer"))))
+    assert after.width == before.width and after.height == before.height + 36

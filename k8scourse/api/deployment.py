@@ -16,10 +16,10 @@ import math
 import re
 from typing import Any, Mapping
 
-from .decoding import ANY, BOOL, INT32, INT_OR_STRING, STRING, Struct
+from .decoding import StructOf
 from .errors import FieldError, K8sValueError, forbidden, invalid, not_supported, required
-from .meta import LABEL_SELECTOR, GoValue, nonnegative, object_struct
-from .pod import POD_TEMPLATE_SPEC, default_pod_template
+from .meta import GoValue, nonnegative
+from .pod import default_pod_template
 from .replication import DEFAULT_REPLICAS, _Replicated, selected_template_errors
 from .validation import regex_error
 
@@ -37,13 +37,6 @@ PERCENT_ERROR = regex_error("a valid percent string must be a numeric string fol
                             PERCENT_FMT, "1%", "93%")
 
 IntOrString = int | str
-
-_ROLLING_UPDATE = Struct("v1.RollingUpdateDeployment", {"maxUnavailable": INT_OR_STRING, "maxSurge": INT_OR_STRING})
-DEPLOYMENT_SPEC = Struct("v1.DeploymentSpec", {
-    "replicas": INT32, "selector": LABEL_SELECTOR, "template": POD_TEMPLATE_SPEC,
-    "strategy": Struct("v1.DeploymentStrategy", {"type": STRING, "rollingUpdate": _ROLLING_UPDATE}),
-    "minReadySeconds": INT32, "revisionHistoryLimit": INT32, "paused": BOOL, "progressDeadlineSeconds": INT32,
-})
 
 
 def int_or_percent(value: IntOrString) -> int:
@@ -110,7 +103,7 @@ class Deployment(_Replicated):
     GROUP = "apps"
     RESOURCE = "deployments"
     SHORT_NAMES = ("deploy",)
-    SCHEMA = object_struct("v1.Deployment", spec=DEPLOYMENT_SPEC, status=ANY)
+    SCHEMA = StructOf("apps.v1.Deployment")
 
     __slots__ = ()
 

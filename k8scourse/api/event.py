@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .decoding import ANY, INT32, STRING, TIME, Struct
+from .decoding import StructOf
 from .errors import FieldError, invalid, required
-from .meta import KubeObject, object_struct
+from .meta import KubeObject
 from .validation import is_dns1123_subdomain, is_qualified_name
 
 # events.go length limits
@@ -26,19 +26,6 @@ REPORTING_INSTANCE_LENGTH_LIMIT = 128
 ACTION_LENGTH_LIMIT = 128
 REASON_LENGTH_LIMIT = 128
 NOTE_LENGTH_LIMIT = 1024
-
-_OBJECT_REFERENCE = Struct("v1.ObjectReference", {
-    "kind": STRING, "namespace": STRING, "name": STRING, "uid": STRING, "apiVersion": STRING,
-    "resourceVersion": STRING, "fieldPath": STRING,
-})
-EVENT = object_struct(
-    "v1.Event",
-    involvedObject=_OBJECT_REFERENCE, reason=STRING, message=STRING,
-    source=Struct("v1.EventSource", {"component": STRING, "host": STRING}),
-    firstTimestamp=TIME, lastTimestamp=TIME, count=INT32, type=STRING, eventTime=TIME,
-    series=ANY, action=STRING, related=_OBJECT_REFERENCE, reportingComponent=STRING, reportingInstance=STRING,
-)
-
 
 def _too_long(event: Mapping[str, Any], key: str, path: str, limit: int) -> list[FieldError]:
     return [invalid(path, "", f"can have at most {limit} characters")] if len(event.get(key, "")) > limit else []
@@ -50,7 +37,7 @@ class Event(KubeObject):
     KIND = "Event"
     RESOURCE = "events"
     SHORT_NAMES = ("ev",)
-    SCHEMA = EVENT
+    SCHEMA = StructOf("core.v1.Event")
 
     __slots__ = ()
 

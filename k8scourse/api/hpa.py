@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .decoding import ANY, INT32, QUANTITY, STRING, ListOf, Struct
+from .decoding import StructOf
 from .errors import FieldError, forbidden, invalid, not_supported, required
-from .meta import LABEL_SELECTOR, GoValue, KubeObject, object_struct
+from .meta import GoValue, KubeObject
 from .resources import container_resource_name_errors, manifest_quantity, quantity_errors
 from .quantity import QuantityError
 from .validation import is_dns1123_label, is_dns1123_subdomain
@@ -47,31 +47,6 @@ SELECT_POLICIES = ("Disabled", "Max", "Min")
 POLICY_TYPES = ("Percent", "Pods")
 _SOURCE_FIELDS = (("object", "Object"), ("external", "External"), ("pods", "Pods"),
                   ("resource", "Resource"), ("containerResource", "ContainerResource"))
-
-_CROSS_VERSION_REF = Struct("v2.CrossVersionObjectReference", {"kind": STRING, "name": STRING, "apiVersion": STRING})
-_TARGET = Struct("v2.MetricTarget", {
-    "type": STRING, "value": QUANTITY, "averageValue": QUANTITY, "averageUtilization": INT32,
-})
-_IDENTIFIER = Struct("v2.MetricIdentifier", {"name": STRING, "selector": LABEL_SELECTOR})
-_METRIC = Struct("v2.MetricSpec", {
-    "type": STRING,
-    "object": Struct("v2.ObjectMetricSource", {
-        "describedObject": _CROSS_VERSION_REF, "target": _TARGET, "metric": _IDENTIFIER}),
-    "pods": Struct("v2.PodsMetricSource", {"metric": _IDENTIFIER, "target": _TARGET}),
-    "resource": Struct("v2.ResourceMetricSource", {"name": STRING, "target": _TARGET}),
-    "containerResource": Struct("v2.ContainerResourceMetricSource", {
-        "name": STRING, "target": _TARGET, "container": STRING}),
-    "external": Struct("v2.ExternalMetricSource", {"metric": _IDENTIFIER, "target": _TARGET}),
-})
-_RULES = Struct("v2.HPAScalingRules", {
-    "stabilizationWindowSeconds": INT32, "selectPolicy": STRING, "tolerance": QUANTITY,
-    "policies": ListOf(Struct("v2.HPAScalingPolicy", {"type": STRING, "value": INT32, "periodSeconds": INT32})),
-})
-HPA_SPEC = Struct("v2.HorizontalPodAutoscalerSpec", {
-    "scaleTargetRef": _CROSS_VERSION_REF, "minReplicas": INT32, "maxReplicas": INT32,
-    "metrics": ListOf(_METRIC),
-    "behavior": Struct("v2.HorizontalPodAutoscalerBehavior", {"scaleUp": _RULES, "scaleDown": _RULES}),
-})
 
 
 def path_segment_errors(name: str) -> list[str]:
@@ -240,7 +215,7 @@ class HorizontalPodAutoscaler(KubeObject):
     RESOURCE = "horizontalpodautoscalers"
     SHORT_NAMES = ("hpa",)
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateReplicationControllerName
-    SCHEMA = object_struct("v2.HorizontalPodAutoscaler", spec=HPA_SPEC, status=ANY)
+    SCHEMA = StructOf("autoscaling.v2.HorizontalPodAutoscaler")
 
     __slots__ = ()
 

@@ -17,18 +17,12 @@ from datetime import timedelta
 
 from k8scourse.timefmt import EPOCH
 
-from .decoding import INT32, STRING, Custom, Struct
+from .decoding import StructOf
 from .errors import FieldError, invalid
-from .meta import IS_NEGATIVE, KubeObject, object_struct
+from .meta import IS_NEGATIVE, KubeObject
 from .validation import is_dns1123_subdomain
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"  # v1.NamespaceNodeLease
-MICRO_TIME = Custom("v1.MicroTime")
-
-LEASE_SPEC = Struct("v1.LeaseSpec", {
-    "holderIdentity": STRING, "leaseDurationSeconds": INT32, "acquireTime": MICRO_TIME,
-    "renewTime": MICRO_TIME, "leaseTransitions": INT32, "strategy": STRING, "preferredHolder": STRING,
-})
 
 
 def rfc3339_micro(seconds: float) -> str:
@@ -43,7 +37,7 @@ class Lease(KubeObject):
     GROUP = "coordination.k8s.io"
     RESOURCE = "leases"
     NAME_RULE = staticmethod(is_dns1123_subdomain)
-    SCHEMA = object_struct("v1.Lease", spec=LEASE_SPEC)
+    SCHEMA = StructOf("coordination.v1.Lease")
 
     __slots__ = ()
 

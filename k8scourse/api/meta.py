@@ -27,9 +27,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import yaml
 
-from .decoding import (
-    ANY, BOOL, INT64, STRING, STRING_MAP, STRINGS, TIME, ListOf, Struct, decode, parse_yaml_documents,
-)
+from .decoding import Struct, decode, parse_yaml_documents
 from .errors import TOO_LONG, FieldError, K8sValueError, ObjectInvalidError, invalid, required
 from .labels import label_errors
 from .validation import is_dns1123_label, is_qualified_name
@@ -94,32 +92,6 @@ def checked_labels(labels: Mapping[str, Any] | None, path: str) -> list[FieldErr
 def nonnegative(value: int, path: str) -> list[FieldError]:
     """ValidateNonnegativeField."""
     return [invalid(path, value, IS_NEGATIVE)] if value < 0 else []
-
-
-# --- metav1 types, as the decoder sees them ----------------------------------------------
-
-OWNER_REFERENCE = Struct("v1.OwnerReference", {
-    "apiVersion": STRING, "kind": STRING, "name": STRING, "uid": STRING,
-    "controller": BOOL, "blockOwnerDeletion": BOOL,
-})
-OBJECT_META = Struct("v1.ObjectMeta", {
-    "name": STRING, "generateName": STRING, "namespace": STRING, "selfLink": STRING,
-    "uid": STRING, "resourceVersion": STRING, "generation": INT64,
-    "creationTimestamp": TIME, "deletionTimestamp": TIME, "deletionGracePeriodSeconds": INT64,
-    "labels": STRING_MAP, "annotations": STRING_MAP, "ownerReferences": ListOf(OWNER_REFERENCE),
-    "finalizers": STRINGS, "managedFields": ANY,
-})
-LABEL_SELECTOR = Struct("v1.LabelSelector", {
-    "matchLabels": STRING_MAP,
-    "matchExpressions": ListOf(Struct("v1.LabelSelectorRequirement", {
-        "key": STRING, "operator": STRING, "values": STRINGS,
-    })),
-})
-
-
-def object_struct(go: str, **fields: Any) -> Struct:
-    """A kind's top-level struct: TypeMeta, ObjectMeta and the kind's own fields."""
-    return Struct(go, {"apiVersion": STRING, "kind": STRING, "metadata": OBJECT_META, **fields})
 
 
 # --- ObjectMeta validation (apimachinery pkg/api/validation/objectmeta.go) ---------------

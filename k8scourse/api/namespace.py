@@ -11,9 +11,9 @@ Defaults: ``SetDefaults_Namespace`` and ``SetDefaults_NamespaceStatus`` in
 
 from __future__ import annotations
 
-from .decoding import ANY, STRING, STRINGS, Struct
+from .decoding import StructOf
 from .errors import FieldError, invalid
-from .meta import KubeObject, kube_finalizer_errors, object_struct
+from .meta import KubeObject, kube_finalizer_errors
 from .validation import is_dns1123_label, is_qualified_name
 
 METADATA_NAME_LABEL = "kubernetes.io/metadata.name"  # v1.LabelMetadataName
@@ -27,9 +27,7 @@ class Namespace(KubeObject):
     SHORT_NAMES = ("ns",)
     NAMESPACED = False
     NAME_RULE = staticmethod(is_dns1123_label)  # ValidateNamespaceName
-    SCHEMA = object_struct("v1.Namespace",
-                           spec=Struct("v1.NamespaceSpec", {"finalizers": STRINGS}),
-                           status=Struct("v1.NamespaceStatus", {"phase": STRING, "conditions": ANY}))
+    SCHEMA = StructOf("core.v1.Namespace")
 
     __slots__ = ()
 

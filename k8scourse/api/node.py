@@ -15,26 +15,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Mapping
 
-from .decoding import ANY, BOOL, QUANTITY, STRING, STRINGS, TIME, ListOf, MapOf, Struct
+from .decoding import StructOf
 from .errors import DUPLICATE, FieldError, invalid, not_supported, required
-from .meta import GoValue, KubeObject, fast_copy, go_quote, object_struct
+from .meta import GoValue, KubeObject, fast_copy, go_quote
 from .pod import SUPPORTED_TAINT_EFFECTS
 from .quantity import Quantity
 from .resources import canonicalize, manifest_quantity, resource_entry_errors
 from .validation import is_dns1123_subdomain, is_qualified_name, is_valid_label_value
 
 CIDR_ERROR = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"  # validation.IsValidCIDR
-
-_TAINT = Struct("v1.Taint", {"key": STRING, "value": STRING, "effect": STRING, "timeAdded": TIME})
-NODE_SPEC = Struct("v1.NodeSpec", {
-    "podCIDR": STRING, "podCIDRs": STRINGS, "providerID": STRING, "unschedulable": BOOL,
-    "taints": ListOf(_TAINT), "configSource": ANY, "externalID": STRING,
-})
-NODE_STATUS = Struct("v1.NodeStatus", {
-    "capacity": MapOf(QUANTITY), "allocatable": MapOf(QUANTITY), "phase": STRING, "conditions": ANY,
-    "addresses": ANY, "daemonEndpoints": ANY, "nodeInfo": ANY, "images": ANY, "volumesInUse": ANY,
-    "volumesAttached": ANY, "config": ANY, "runtimeHandlers": ANY, "features": ANY, "declaredFeatures": ANY,
-})
 
 
 def taint_errors(taints: list[dict], path: str) -> list[FieldError]:
@@ -85,7 +74,7 @@ class Node(KubeObject):
     SHORT_NAMES = ("no",)
     NAMESPACED = False
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateNodeName
-    SCHEMA = object_struct("v1.Node", spec=NODE_SPEC, status=NODE_STATUS)
+    SCHEMA = StructOf("core.v1.Node")
 
     __slots__ = ()
 

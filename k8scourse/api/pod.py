@@ -17,46 +17,15 @@ import marshal
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .decoding import ANY, BOOL, INT32, INT64, INT_OR_STRING, QUANTITY, STRING, STRING_MAP, STRINGS, ListOf, MapOf, Struct
+from .decoding import StructOf
 from .errors import DUPLICATE, FieldError, forbidden, invalid, not_supported, required
-from .meta import OBJECT_META, KubeObject, annotation_errors, checked_labels, object_struct
+from .meta import KubeObject, annotation_errors, checked_labels
 from .quantity import parse_quantity
 from .resources import canonicalize, resource_requirements_errors
 from .validation import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
 
 NOT_FOUND = "Not found"  # field.ErrorTypeNotFound
 
-# --- the Go structs, as far as decoding needs them ------------------------------------------
-
-_PORT = Struct("v1.ContainerPort", {
-    "name": STRING, "hostPort": INT32, "containerPort": INT32, "protocol": STRING, "hostIP": STRING,
-})
-_ENV_VAR = Struct("v1.EnvVar", {"name": STRING, "value": STRING, "valueFrom": ANY})
-_VOLUME_MOUNT = Struct("v1.VolumeMount", {
-    "name": STRING, "readOnly": BOOL, "recursiveReadOnly": STRING, "mountPath": STRING,
-    "subPath": STRING, "mountPropagation": STRING, "subPathExpr": STRING,
-})
-_RESOURCES = Struct("v1.ResourceRequirements", {
-    "limits": MapOf(QUANTITY), "requests": MapOf(QUANTITY), "claims": ANY,
-})
-_PROBE = Struct("v1.Probe", {
-    "exec": Struct("v1.ExecAction", {"command": STRINGS}),
-    "httpGet": Struct("v1.HTTPGetAction", {
-        "path": STRING, "port": INT_OR_STRING, "host": STRING, "scheme": STRING, "httpHeaders": ANY,
-    }),
-    "tcpSocket": Struct("v1.TCPSocketAction", {"port": INT_OR_STRING, "host": STRING}),
-    "grpc": Struct("v1.GRPCAction", {"port": INT32, "service": STRING}),
-    "initialDelaySeconds": INT32, "timeoutSeconds": INT32, "periodSeconds": INT32,
-    "successThreshold": INT32, "failureThreshold": INT32, "terminationGracePeriodSeconds": INT64,
-})
-CONTAINER = Struct("v1.Container", {
-    "name": STRING, "image": STRING, "command": STRINGS, "args": STRINGS, "workingDir": STRING,
-    "ports": ListOf(_PORT), "envFrom": ANY, "env": ListOf(_ENV_VAR), "resources": _RESOURCES,
-    "resizePolicy": ANY, "restartPolicy": STRING, "volumeMounts": ListOf(_VOLUME_MOUNT),
-    "volumeDevices": ANY, "livenessProbe": _PROBE, "readinessProbe": _PROBE, "startupProbe": _PROBE,
-    "lifecycle": ANY, "terminationMessagePath": STRING, "terminationMessagePolicy": STRING,
-    "imagePullPolicy": STRING, "securityContext": ANY, "stdin": BOOL, "stdinOnce": BOOL, "tty": BOOL,
-})
 # Every VolumeSource a Volume may name (k8s.io/api/core/v1 VolumeSource).
 VOLUME_SOURCES = (
     "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs",
@@ -64,30 +33,6 @@ VOLUME_SOURCES = (
     "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk",
     "photonPersistentDisk", "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
 )
-_VOLUME = Struct("v1.Volume", {
-    "name": STRING,
-    **{source: ANY for source in VOLUME_SOURCES},
-    "hostPath": Struct("v1.HostPathVolumeSource", {"path": STRING, "type": STRING}),
-    "emptyDir": Struct("v1.EmptyDirVolumeSource", {"medium": STRING, "sizeLimit": QUANTITY}),
-})
-_TOLERATION = Struct("v1.Toleration", {
-    "key": STRING, "operator": STRING, "value": STRING, "effect": STRING, "tolerationSeconds": INT64,
-})
-POD_SPEC = Struct("v1.PodSpec", {
-    "volumes": ListOf(_VOLUME), "initContainers": ListOf(CONTAINER), "containers": ListOf(CONTAINER),
-    "ephemeralContainers": ANY, "restartPolicy": STRING, "terminationGracePeriodSeconds": INT64,
-    "activeDeadlineSeconds": INT64, "dnsPolicy": STRING, "nodeSelector": STRING_MAP,
-    "serviceAccountName": STRING, "serviceAccount": STRING, "automountServiceAccountToken": BOOL,
-    "nodeName": STRING, "hostNetwork": BOOL, "hostPID": BOOL, "hostIPC": BOOL,
-    "shareProcessNamespace": BOOL, "securityContext": ANY, "imagePullSecrets": ANY, "hostname": STRING,
-    "subdomain": STRING, "affinity": ANY, "schedulerName": STRING, "tolerations": ListOf(_TOLERATION),
-    "hostAliases": ANY, "priorityClassName": STRING, "priority": INT32, "dnsConfig": ANY,
-    "readinessGates": ANY, "runtimeClassName": STRING, "enableServiceLinks": BOOL,
-    "preemptionPolicy": STRING, "overhead": MapOf(QUANTITY), "topologySpreadConstraints": ANY,
-    "setHostnameAsFQDN": BOOL, "os": ANY, "hostUsers": BOOL, "schedulingGates": ANY,
-    "resourceClaims": ANY, "resources": _RESOURCES,
-})
-POD_TEMPLATE_SPEC = Struct("v1.PodTemplateSpec", {"metadata": OBJECT_META, "spec": POD_SPEC})
 
 # --- defaults -------------------------------------------------------------------------------
 
@@ -478,7 +423,7 @@ class Pod(KubeObject):
     RESOURCE = "pods"
     SHORT_NAMES = ("po",)
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidatePodName
-    SCHEMA = object_struct("v1.Pod", spec=POD_SPEC, status=ANY)
+    SCHEMA = StructOf("core.v1.Pod")
 
     __slots__ = ()
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from .decoding import ANY, QUANTITY, STRING, STRINGS, ListOf, MapOf, Struct
+from .decoding import StructOf
 from .errors import DUPLICATE, FieldError, forbidden, invalid, required
-from .meta import GoValue, KubeObject, go_quote, object_struct
+from .meta import GoValue, KubeObject, go_quote
 from .quantity import Quantity
 from .resources import (
     STANDARD_QUOTA_RESOURCES,
@@ -34,8 +34,6 @@ from .validation import is_dns1123_subdomain, is_qualified_name
 LIMIT_TYPES = ("Pod", "Container", "PersistentVolumeClaim")  # helpers.go standardLimitRangeTypes
 LIMIT_LISTS = ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
 MAX_MILLI_VALUE = (2**63 - 1) // 1000  # resource.MaxMilliValue
-
-_ITEM = Struct("v1.LimitRangeItem", {"type": STRING, **{key: MapOf(QUANTITY) for key in LIMIT_LISTS}})
 
 
 def _shown(quantity: Quantity) -> GoValue:
@@ -132,7 +130,7 @@ class LimitRange(KubeObject):
     RESOURCE = "limitranges"
     SHORT_NAMES = ("limits",)
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateLimitRangeName
-    SCHEMA = object_struct("v1.LimitRange", spec=Struct("v1.LimitRangeSpec", {"limits": ListOf(_ITEM)}))
+    SCHEMA = StructOf("core.v1.LimitRange")
 
     __slots__ = ()
 
@@ -193,11 +191,7 @@ class ResourceQuota(KubeObject):
     RESOURCE = "resourcequotas"
     SHORT_NAMES = ("quota",)
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateResourceQuotaName
-    SCHEMA = object_struct(
-        "v1.ResourceQuota",
-        spec=Struct("v1.ResourceQuotaSpec", {"hard": MapOf(QUANTITY), "scopes": STRINGS, "scopeSelector": ANY}),
-        status=Struct("v1.ResourceQuotaStatus", {"hard": MapOf(QUANTITY), "used": MapOf(QUANTITY)}),
-    )
+    SCHEMA = StructOf("core.v1.ResourceQuota")
 
     __slots__ = ()
 

@@ -60,14 +60,18 @@ class Quantity:
     """An exact amount of a resource: ``nanos`` billionths of a unit, in a format.
 
     Compare, add and subtract quantities as numbers; ``str()`` prints the
-    canonical form the apiserver stores and kubectl shows.
+    canonical form the apiserver stores and kubectl shows. A quantity never
+    changes: parsed ones are cached and shared by every cluster in the process.
     """
 
     __slots__ = ("nanos", "format")
 
     def __init__(self, nanos: int = 0, format: str = DECIMAL_SI) -> None:
-        self.nanos = nanos
-        self.format = format
+        object.__setattr__(self, "nanos", nanos)
+        object.__setattr__(self, "format", format)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Quantity cannot be changed; make a new one (tried to set {name})")
 
     @classmethod
     def from_units(cls, value: int, format: str = DECIMAL_SI) -> "Quantity":
@@ -191,7 +195,7 @@ def _interpret(suffix: str) -> tuple[int, int, str] | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # keyed by text alone (1, 1.0 and True would share a key); values are immutable
 def _parse(text: str) -> Quantity:
     if not text:
         raise QuantityError(FORMAT_ERROR)

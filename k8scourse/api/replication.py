@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .decoding import ANY, INT32, STRING_MAP, Struct
+from .decoding import StructOf
 from .errors import FieldError, forbidden, invalid, not_supported, required
-from .meta import LABEL_SELECTOR, GoValue, KubeObject, go_string_map, nonnegative, object_struct
-from .pod import POD_TEMPLATE_SPEC, default_pod_template, pod_template_errors
+from .meta import GoValue, KubeObject, go_string_map, nonnegative
+from .pod import default_pod_template, pod_template_errors
 from .selectors import LabelSelector, Selector, equality_selector_errors, label_selector_errors, selector_from_set
 from .validation import is_dns1123_subdomain
 
@@ -105,9 +105,7 @@ class ReplicaSet(_Replicated):
     GROUP = "apps"
     RESOURCE = "replicasets"
     SHORT_NAMES = ("rs",)
-    SCHEMA = object_struct("v1.ReplicaSet", spec=Struct("v1.ReplicaSetSpec", {
-        "replicas": INT32, "minReadySeconds": INT32, "selector": LABEL_SELECTOR, "template": POD_TEMPLATE_SPEC,
-    }), status=ANY)
+    SCHEMA = StructOf("apps.v1.ReplicaSet")
 
     __slots__ = ()
 
@@ -131,9 +129,7 @@ class ReplicationController(_Replicated):
     KIND = "ReplicationController"
     RESOURCE = "replicationcontrollers"
     SHORT_NAMES = ("rc",)
-    SCHEMA = object_struct("v1.ReplicationController", spec=Struct("v1.ReplicationControllerSpec", {
-        "replicas": INT32, "minReadySeconds": INT32, "selector": STRING_MAP, "template": POD_TEMPLATE_SPEC,
-    }), status=ANY)
+    SCHEMA = StructOf("core.v1.ReplicationController")
 
     __slots__ = ()
 

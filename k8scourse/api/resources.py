@@ -158,8 +158,9 @@ def parse_resource_list(resources: Mapping[str, Any] | None, path: str, name_che
 
 
 @lru_cache(maxsize=4096)
-def _canonical_text(raw: str | int | float, milli: bool) -> str:
-    quantity = manifest_quantity(raw)
+def _canonical_text(text: str, milli: bool) -> str:
+    """Keyed by text only: as a key, 1 == 1.0 == True, and the cache is shared by every cluster."""
+    quantity = manifest_quantity(text)
     return str(quantity.round_up(-3) if milli else quantity)
 
 
@@ -170,11 +171,16 @@ def canonicalize(resources: dict[str, Any] | None, milli: bool = True) -> None:
     does (core/v1/defaults.go). Values that do not parse are left for validation.
     """
     for name, raw in (resources or {}).items():
-        if isinstance(raw, (str, int, float)):
-            try:
-                resources[name] = _canonical_text(raw, milli)  # type: ignore[index]
-            except QuantityError:
-                pass
+        if type(raw) is str:
+            text = raw
+        elif isinstance(raw, (int, float)) and not isinstance(raw, bool):  # a bool is never a quantity
+            text = repr(raw)
+        else:
+            continue
+        try:
+            resources[name] = _canonical_text(text, milli)  # type: ignore[index]
+        except QuantityError:
+            pass
 
 
 def resource_requirements_errors(requirements: Mapping[str, Any], path: str) -> list[FieldError]:

@@ -286,7 +286,12 @@ class _Parser:
         return values
 
     def value_list(self) -> set[str]:
-        """Comma-separated values; empty places (``(a,,b)``, ``(,a)``) are empty strings."""
+        """Comma-separated values; empty places (``(a,,b)``, ``(,a)``, ``(a,,)``) are empty strings.
+
+        As parseIdentifiersList (apimachinery labels/selector.go): a comma followed by
+        another comma adds "" and leaves that comma to be read next, so any run of commas
+        is valid.
+        """
         values: set[str] = set()
         while True:
             tok, lit = self.take()
@@ -305,7 +310,6 @@ class _Parser:
                     values.add("")
                     return values
                 if following == ",":
-                    self.take()
                     values.add("")
             else:
                 raise LabelSelectorError(f"found '{lit}', expected: ',', or identifier")

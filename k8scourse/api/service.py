@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .decoding import ANY, BOOL, INT32, INT_OR_STRING, STRING, STRING_MAP, STRINGS, ListOf, Struct
+from .decoding import StructOf
 from .errors import DUPLICATE, FieldError, forbidden, invalid, not_supported, required
-from .meta import GoValue, KubeObject, checked_labels, go_quote, object_struct
+from .meta import GoValue, KubeObject, checked_labels, go_quote
 from .pod import port_name_errors, port_num_errors
 from .validation import is_dns1035_label, is_dns1123_label, is_dns1123_subdomain
 
@@ -32,22 +32,6 @@ PROTOCOLS = ("SCTP", "TCP", "UDP")
 CLUSTER_IP_NONE = "None"  # a headless Service: DNS answers with the pods' IPs
 IP_FAMILIES = ("IPv4", "IPv6")  # supportedServiceIPFamily
 IP_FAMILY_POLICIES = ("PreferDualStack", "RequireDualStack", "SingleStack")  # supportedServiceIPFamilyPolicy
-
-SERVICE_SPEC = Struct("v1.ServiceSpec", {
-    "ports": ListOf(Struct("v1.ServicePort", {
-        "name": STRING, "protocol": STRING, "appProtocol": STRING, "port": INT32,
-        "targetPort": INT_OR_STRING, "nodePort": INT32,
-    })),
-    "selector": STRING_MAP, "clusterIP": STRING, "clusterIPs": STRINGS, "type": STRING,
-    "externalIPs": STRINGS, "sessionAffinity": STRING, "loadBalancerIP": STRING,
-    "loadBalancerSourceRanges": STRINGS, "externalName": STRING, "externalTrafficPolicy": STRING,
-    "healthCheckNodePort": INT32, "publishNotReadyAddresses": BOOL,
-    "sessionAffinityConfig": Struct("v1.SessionAffinityConfig", {
-        "clientIP": Struct("v1.ClientIPConfig", {"timeoutSeconds": INT32}),
-    }),
-    "ipFamilies": STRINGS, "ipFamilyPolicy": STRING, "allocateLoadBalancerNodePorts": BOOL,
-    "loadBalancerClass": STRING, "internalTrafficPolicy": STRING, "trafficDistribution": STRING,
-})
 
 
 def externally_accessible(spec: Mapping[str, Any]) -> bool:
@@ -100,7 +84,7 @@ class Service(KubeObject):
     RESOURCE = "services"
     SHORT_NAMES = ("svc",)
     NAME_RULE = staticmethod(is_dns1035_label)  # ValidateServiceName
-    SCHEMA = object_struct("v1.Service", spec=SERVICE_SPEC, status=ANY)
+    SCHEMA = StructOf("core.v1.Service")
 
     __slots__ = ()
 

@@ -14,15 +14,9 @@ Rules: ``ValidateServiceAccount`` in ``pkg/apis/core/validation/validation.go``.
 
 from __future__ import annotations
 
-from .decoding import BOOL, STRING, ListOf, Struct
-from .meta import KubeObject, object_struct
+from .decoding import StructOf
+from .meta import KubeObject
 from .validation import is_dns1123_subdomain
-
-_OBJECT_REFERENCE = Struct("v1.ObjectReference", {
-    "kind": STRING, "namespace": STRING, "name": STRING, "uid": STRING, "apiVersion": STRING,
-    "resourceVersion": STRING, "fieldPath": STRING,
-})
-_LOCAL_OBJECT_REFERENCE = Struct("v1.LocalObjectReference", {"name": STRING})
 
 #: The one every namespace gets (plugin/pkg/admission/serviceaccount: DefaultServiceAccountName).
 DEFAULT_SERVICE_ACCOUNT = "default"
@@ -35,7 +29,6 @@ class ServiceAccount(KubeObject):
     RESOURCE = "serviceaccounts"
     SHORT_NAMES = ("sa",)
     NAME_RULE = staticmethod(is_dns1123_subdomain)  # ValidateServiceAccountName
-    SCHEMA = object_struct("v1.ServiceAccount", secrets=ListOf(_OBJECT_REFERENCE),
-                           imagePullSecrets=ListOf(_LOCAL_OBJECT_REFERENCE), automountServiceAccountToken=BOOL)
+    SCHEMA = StructOf("core.v1.ServiceAccount")
 
     __slots__ = ()  # ValidateServiceAccount checks only the metadata: the base class's rules

@@ -2,7 +2,8 @@
 
 Notebooks are committed with their outputs and checked by ``pytest --nbval``,
 so executing one must give the same file every time: no timing metadata, no
-widget state with random ids, and the notebook's own metadata kept as it was.
+widget state or widget views with random ids, and the notebook's own
+metadata kept as it was.
 Every failure becomes a :class:`NotebookError` naming the file and the cell.
 """
 
@@ -19,6 +20,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from traitlets import default
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 CELL_TIMEOUT = 300
 """Seconds one cell may run; course cells take well under a second."""
@@ -101,7 +104,22 @@ def execute_notebook(nb: NotebookNode, cwd: Path, name: str) -> NotebookNode:
         raise NotebookError(f"{name}: the kernel died while running the notebook ({exc})") from None
     result.metadata = copy.deepcopy(nb.metadata)
     result.metadata.setdefault("kernelspec", KERNELSPEC)
+    _drop_dead_widget_views(result)
     return result
+
+
+def _drop_dead_widget_views(nb: NotebookNode) -> None:
+    """Keep only the saved picture of widgets that have one (``k8scourse.widgets.saved``).
+
+    The saved notebook holds no widget state, so a widget view in it could
+    only ever show "Error displaying widget"; without it, JupyterLab shows
+    the picture and its "Run this cell to interact" line until the cell runs.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "image/png" in data:
+                del data[WIDGET_VIEW]
 
 
 def _failed_cell(nb: NotebookNode) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 from typing import Any, Mapping, Protocol
 
-from k8scourse.api.errors import K8sValueError
+from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.api.pod import DEFAULT_SCHEDULER_NAME
 from k8scourse.clock import VirtualClock
 from k8scourse.timefmt import rfc3339
@@ -170,7 +170,7 @@ class Scheduler:
         self.cache.assume_pod(pod, result.node)
         try:
             self.api.bind(pod.namespace, pod.name, result.node)
-        except K8sValueError as err:
+        except StatusError as err:
             # Forgetting the assumed pod frees its place, like a pod deletion (handleBindingCycleError).
             self.cache.forget_pod(pod.key)
             self.queue.move_all(ASSIGNED_POD_DELETED)
@@ -206,5 +206,5 @@ class Scheduler:
         meta = {k: v for k, v in pod.pod["metadata"].items() if k != "resourceVersion"}
         try:
             self.api.update_status({**pod.pod, "metadata": meta, "status": {**status, "conditions": conditions}})
-        except K8sValueError:
-            pass  # the pod went away meanwhile; upstream logs and carries on
+        except StatusError:
+            pass  # the pod went away or changed meanwhile; upstream logs and carries on

@@ -1,20 +1,38 @@
 """Pictures of the cluster: networkx graphs, drawn with matplotlib.
 
-Each view has a graph builder (plain data, for tests and learners to
-inspect) and a ``draw_*`` function that lays it out the same way every time.
+Each view has a graph builder or reader (plain data, for tests and learners
+to inspect) and a ``draw_*`` function that lays it out the same way every
+time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
+
+* ``draw_architecture``: the components and who talks to whom;
+* ``draw_request_path``: a request's hops in time order (``pod_creation_path``);
+* ``draw_placement``: which pods run on which node, coloured by a label;
+* ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
+* ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster.
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
 
-from .architecture import POD_CREATION_NOTES, architecture_graph, draw_architecture, pod_creation_path
+from .architecture import (
+    POD_CREATION_NOTES,
+    architecture_graph,
+    draw_architecture,
+    draw_request_path,
+    pod_creation_path,
+)
+from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
+from .pod import draw_pod_anatomy
 
 __all__ = [
     "POD_CREATION_NOTES",
     "PlacementView",
     "architecture_graph",
     "draw_architecture",
+    "draw_backoff",
     "draw_placement",
+    "draw_pod_anatomy",
+    "draw_request_path",
     "placement_graph",
     "pod_creation_path",
 ]

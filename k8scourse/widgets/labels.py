@@ -59,10 +59,14 @@ class LabelEditorModel:
         kind, namespace, name = target
         return self.cluster.api.get(RESOURCES[kind], name, namespace)
 
+    def labels_of(self, target: Target) -> dict[str, str]:
+        """The labels of any pod or node from :meth:`targets`, as the apiserver has them now."""
+        return dict(self._get(target)["metadata"].get("labels") or {})
+
     @property
     def labels(self) -> dict[str, str]:
         """The selected object's labels, as the apiserver has them now."""
-        return dict(self._get(self._selected())["metadata"].get("labels") or {})
+        return self.labels_of(self._selected())
 
     def set_label(self, key: str, value: str) -> str | None:
         """Add or overwrite one label. Returns None, or the apiserver's error (then nothing changed)."""
@@ -116,6 +120,8 @@ def label_editor(cluster: HasAPI) -> Any:
     """An ipywidgets label editor: pick a pod or node, set or remove labels."""
     import ipywidgets as w
 
+    from .saved import SavedPicture
+
     model = LabelEditorModel(cluster)
     choice = w.Dropdown(options=[(_target_text(t), t) for t in model.targets()], description="object")
     table, error, command = w.HTML(), w.HTML(), w.HTML()
@@ -139,5 +145,35 @@ def label_editor(cluster: HasAPI) -> Any:
     remove_button.on_click(lambda _: show(model.remove_label(key.value)))
     if choice.value is not None:
         on_choice({"new": choice.value})
-    return w.VBox([choice, table, w.HBox([key, value]), w.HBox([set_button, remove_button]), error, command])
+    return SavedPicture([choice, table, w.HBox([key, value]), w.HBox([set_button, remove_button]), error, command],
+                        "label editor", labels_picture(model))
 
+
+MAX_ROWS = 16  # objects listed in the label editor's saved picture
+
+
+def labels_figure(model: LabelEditorModel) -> Any:
+    """A figure listing the objects the editor offers and their labels (``kubectl get --show-labels``)."""
+    from k8scourse.viz.canvas import MAX_WIDTH, SMALL, ensure_legible, fit_text, new_axes, text_width
+
+    rows = [(_target_text(target), ",".join(f"{k}={v}" for k, v in sorted(model.labels_of(target).items()))
+             or "<none>") for target in model.targets()]
+    if len(rows) > MAX_ROWS:
+        rows = rows[:MAX_ROWS] + [(f"... and {len(rows) - MAX_ROWS} more", "")]
+    line = 0.22
+    ax = new_axes(MAX_WIDTH, 0.45 + line * max(len(rows), 1))
+    top = ax.get_ylim()[1] - 0.15
+    labels_x = 0.45 + max(text_width(text, SMALL, "bold") for text, _ in [("OBJECT", ""), *rows])
+    for i, (name, labels) in enumerate([("OBJECT", "LABELS"), *rows]):
+        weight = "bold" if i == 0 else "normal"
+        ax.text(0.15, top - i * line, name, ha="left", va="top", fontsize=SMALL, fontweight=weight)
+        ax.text(labels_x, top - i * line, fit_text(labels, MAX_WIDTH - labels_x - 0.1, SMALL, weight), ha="left",
+                va="top", fontsize=SMALL, fontweight=weight)
+    return ensure_legible(ax.figure)
+
+
+def labels_picture(model: LabelEditorModel) -> bytes:
+    """:func:`labels_figure` as PNG bytes."""
+    from k8scourse.viz.canvas import png_bytes
+
+    return png_bytes(labels_figure(model))

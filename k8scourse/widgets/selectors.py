@@ -71,7 +71,10 @@ def selector_explorer(cluster: HasAPI, namespace: str = "default", color_by: str
     """
     import ipywidgets as w
 
+    from k8scourse.viz.canvas import DPI
     from k8scourse.viz.placement import PlacementView, placement_graph
+
+    from .saved import SavedPicture
 
     model = SelectorExplorerModel(cluster, namespace)
     text = w.Text(description="selector", placeholder="e.g. app=web,tier in (frontend)", continuous_update=True)
@@ -90,11 +93,14 @@ def selector_explorer(cluster: HasAPI, namespace: str = "default", color_by: str
 
     def load(*_: Any) -> None:
         api = cluster.api
-        state["view"] = PlacementView(placement_graph(api.list("nodes"), api.list("pods", namespace)),
-                                      color_by=color_by)
+        view = state["view"] = PlacementView(placement_graph(api.list("nodes"), api.list("pods", namespace)),
+                                             color_by=color_by)
+        # Shown at the size it was drawn: one image pixel per screen pixel, never stretched.
+        width, height = (round(size * DPI) for size in view.figure.get_size_inches())
+        image.layout = w.Layout(width=f"{width}px", height=f"{height}px")
         update()
 
     text.observe(update, names="value")
     reload.on_click(load)
     load()
-    return w.VBox([w.HBox([text, reload]), message, image])
+    return SavedPicture([w.HBox([text, reload]), message, image], "selector explorer", bytes(image.value))
