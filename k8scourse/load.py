@@ -130,3 +130,8 @@ def drive(cluster: Any, selector: str, curve: Callable[[float], float], seconds:
         replicas = cluster.api.get_scale(target, ref_of["name"], namespace)["spec"]["replicas"]
         samples.append(Sample(t + step, milli, current.get("averageUtilization"), replicas, ready))
     return samples
+
+
+def scale_changes(samples: list[Sample]) -> int:
+    """How many times the replica count changed between consecutive samples (a measure of flapping)."""
+    return sum(1 for before, after in zip(samples, samples[1:]) if before.replicas != after.replicas)

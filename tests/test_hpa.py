@@ -493,3 +493,18 @@ def test_apiserver_refuses_min_above_max_and_a_missing_target():
         cluster.apply(no_target)
     assert "spec.scaleTargetRef.kind: Required value" in str(err.value)
     assert "spec.scaleTargetRef.name: Required value" in str(err.value)
+
+
+def test_draw_autoscaling_fits_and_compares_runs():
+    from k8scourse.load import Sample
+    from k8scourse.viz import draw_autoscaling
+    from k8scourse.viz.canvas import DISPLAY_WIDTH_PX, illegible_texts
+
+    run = [Sample(15.0 * i, 600, None if i == 0 else 50 + i, 2 + i % 3, 2) for i in range(20)]
+    figure = draw_autoscaling({"defaults": run, "tolerance 0": run}, target=50)
+    assert figure.get_figwidth() * figure.dpi <= DISPLAY_WIDTH_PX and not illegible_texts(figure)
+    assert [t.get_text() for t in figure.axes[2].get_legend().get_texts()] == ["defaults", "tolerance 0"]
+    with pytest.raises(ValueError, match="at least one sample"):
+        draw_autoscaling([])
+    with pytest.raises(TypeError, match="Samples k8scourse.load.drive returns"):
+        draw_autoscaling([1, 2])

@@ -191,3 +191,11 @@ def test_drive_records_load_utilization_and_replicas():
     assert samples[-1].load_milli == 800 and samples[-1].replicas == 8 and samples[-1].utilization == 50
     with pytest.raises(TypeError, match="curve as a function of seconds"):
         drive(cluster, "app=web", 800, 15, hpa="web")
+
+
+def test_scale_changes_counts_replica_changes():
+    from k8scourse.load import Sample, scale_changes
+
+    samples = [Sample(15.0 * i, 0, None, replicas, replicas) for i, replicas in enumerate([2, 2, 3, 3, 2, 4])]
+    assert scale_changes(samples) == 3
+    assert scale_changes([]) == 0
