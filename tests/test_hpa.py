@@ -503,7 +503,7 @@ def test_draw_autoscaling_fits_and_compares_runs():
     run = [Sample(15.0 * i, 600, None if i == 0 else 50 + i, 2 + i % 3, 2) for i in range(20)]
     figure = draw_autoscaling({"defaults": run, "tolerance 0": run}, target=50)
     assert figure.get_figwidth() * figure.dpi <= DISPLAY_WIDTH_PX and not illegible_texts(figure)
-    assert [t.get_text() for t in figure.axes[2].get_legend().get_texts()] == ["defaults", "tolerance 0"]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["defaults", "tolerance 0", "target 50 %"]
     with pytest.raises(ValueError, match="at least one sample"):
         draw_autoscaling([])
     with pytest.raises(TypeError, match="Samples k8scourse.load.drive returns"):

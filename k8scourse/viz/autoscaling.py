@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from k8scourse.load import Sample
 
@@ -57,15 +58,18 @@ def draw_autoscaling(samples: Sequence[Sample] | Mapping[str, Sequence[Sample]],
         if readings:
             use_ax.plot(*zip(*readings), color=colour, linewidth=1.6, label=label or None)
         rep_ax.step(times, [s.replicas for s in run], where="post", color=colour, linewidth=1.8, label=label or None)
+    handles = [Line2D([], [], color=colour, linewidth=1.8, label=label)
+               for label, colour in zip(runs, COLOURS) if len(runs) > 1]
     if target is not None:
         use_ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.2)
-        use_ax.text(end, target, f" target {target} %", fontsize=SMALL, color=TARGET, va="bottom", ha="right")
+        handles.append(Line2D([], [], color=TARGET, linestyle="--", linewidth=1.2, label=f"target {target} %"))
     use_ax.set_ylabel("CPU (% of request)", fontsize=LABEL)
     use_ax.set_ylim(bottom=0)
     rep_ax.set_ylabel("replicas", fontsize=LABEL)
     rep_ax.set_ylim(0, max(s.replicas for run in runs.values() for s in run) + 1)
     rep_ax.set_xlabel("virtual time (s)", fontsize=LABEL)
-    if len(runs) > 1:
-        rep_ax.legend(loc="upper left", fontsize=SMALL, frameon=False)
+    if handles:  # in the title's row, clear of the data
+        figure.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.97, 0.995), fontsize=SMALL,
+                      frameon=False)
     figure.text(0.09, 0.95, title, fontsize=LABEL, fontweight="bold", ha="left")
     return ensure_legible(figure)
