@@ -199,3 +199,17 @@ def test_scale_changes_counts_replica_changes():
     samples = [Sample(15.0 * i, 0, None, replicas, replicas) for i, replicas in enumerate([2, 2, 3, 3, 2, 4])]
     assert scale_changes(samples) == 3
     assert scale_changes([]) == 0
+
+
+def test_a_fresh_container_counts_its_start_as_the_first_point():
+    """metrics-server's podStorage.Store: started 10 s to one resolution before the scrape."""
+    from k8scourse.master.metrics_server import _Point
+
+    server = Cluster(0).metrics_server
+    prev, last = server._container_points(None, _Point(112.0, 0.6, 1, start_time=100.0))
+    assert (prev.timestamp, prev.cpu_seconds) == (100.0, 0.0)  # 0.6 core-seconds over 12 s: 50m
+    assert server._container_points(None, _Point(105.0, 0.1, 1, start_time=100.0)) == (None, _Point(105.0, 0.1, 1, 100.0))
+    older = _Point(120.0, 1.0, 1, start_time=90.0)
+    assert server._container_points((None, older), _Point(135.0, 2.0, 1, start_time=90.0))[0] == older
+    restarted = _Point(140.0, 0.5, 1, start_time=123.0)  # restarted after the stored point, 17 s ago: none
+    assert server._container_points((None, older), restarted)[0] is None

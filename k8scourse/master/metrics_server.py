@@ -14,8 +14,10 @@ Its loop:
 3. serve a pod's usage as the *rate* between those two samples: CPU is
    ``Δ core-seconds / Δ t`` over the ``window`` between them (so what you
    see is up to one resolution old, averaged over the last one), memory the
-   last working set. A pod shows up only once each of its containers has two
-   samples from the same run; a restarted container starts over.
+   last working set. A pod shows up once each of its containers has two
+   samples from the same run; a container that started 10 s to one
+   resolution before a scrape counts its start (at zero CPU) as the first,
+   so a fresh Pod shows up after one scrape. A restarted container starts over.
 
 Clients reach it through the apiserver's aggregation layer (the
 ``v1beta1.metrics.k8s.io`` APIService): ``api.aggregated["metrics.k8s.io"]``.
@@ -32,6 +34,7 @@ from k8scourse.node.cadvisor import CAdvisor, NodeSample
 from k8scourse.timefmt import rfc3339
 
 METRIC_RESOLUTION = 15.0  # --metric-resolution=15s (metrics-server manifests/base/deployment.yaml)
+FRESH_CONTAINER_MIN_RESOLUTION = 10.0  # pkg/storage/pod.go freshContainerMinMetricsResolution
 API_VERSION = "metrics.k8s.io/v1beta1"
 
 
@@ -81,10 +84,27 @@ class MetricsServer:
             for pod in sample.pods:
                 key = (pod.namespace, pod.name)
                 before = self._pods.get(key, {})
-                pods[key] = {c.name: ((before.get(c.name) or (None, None))[1],
-                                      _Point(sample.timestamp, c.cpu_seconds, c.memory_bytes, c.start_time))
-                             for c in pod.containers}
+                pods[key] = {c.name: self._container_points(before.get(c.name), _Point(
+                    sample.timestamp, c.cpu_seconds, c.memory_bytes, c.start_time)) for c in pod.containers}
         self._pods, self._nodes = pods, nodes
+
+    def _container_points(self, stored: tuple[_Point | None, _Point] | None,
+                          last: _Point) -> tuple[_Point | None, _Point]:
+        """podStorage.Store: the previous point to keep beside the new one, if any.
+
+        A container that started less than a resolution (but at least 10 s)
+        before this scrape gets its start as the previous point, at zero
+        CPU, so a fresh Pod shows up after one scrape; otherwise the last
+        point becomes the previous one, unless the container restarted since."""
+        age = last.timestamp - last.start_time
+        if FRESH_CONTAINER_MIN_RESOLUTION <= age < self.resolution:
+            return _Point(last.start_time, 0.0, last.memory_bytes, last.start_time), last
+        if stored is None or not last.start_time < stored[1].timestamp:
+            return None, last
+        prev, old = stored
+        if last.timestamp > old.timestamp:
+            return old, last
+        return (prev if prev is not None and prev.timestamp < last.timestamp else None), last
 
     # --- the metrics.k8s.io API ------------------------------------------------------------
 
