@@ -19,7 +19,7 @@ from numbers import Integral, Real
 from typing import Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
-from k8scourse.api.errors import FieldValidationError, StatusError, invalid
+from k8scourse.api.errors import FieldValidationError, K8sValueError, StatusError, invalid
 from k8scourse.api.meta import manifest_data
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
@@ -38,12 +38,16 @@ from k8scourse.master.controllers.hpa import HorizontalController
 from k8scourse.master.controllers.hpa.horizontal import DOWNSCALE_STABILIZATION
 from k8scourse.master.controllers.hpa.replica_calculator import DEFAULT_TOLERANCE
 from k8scourse.master.metrics_server import MetricsServer
+from k8scourse.master.controllers.podgc import PodGCController
+from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.load import Load
 from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.node.images import Registry
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
+from k8scourse import timeline
+from k8scourse.timeline import Timeline
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
 #: names in a simulation only; nothing is ever sent to them.
@@ -64,6 +68,10 @@ def _expect(function: str, value: Any, types: tuple[type, ...], what: str) -> No
     A bool is no number here, though Python counts it as an int."""
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
         raise TypeError(f"{function}() takes {what}, got {type(value).__name__}")
+
+
+class UnknownNode(K8sValueError):
+    """``fail_node``/``restore_node`` of a machine the cluster does not have."""
 
 
 class WaitTimeout(TimeoutError):
@@ -93,7 +101,9 @@ class Cluster:
         self.hpa = self._hpa_controller(horizontal_pod_autoscaler_tolerance,
                                         horizontal_pod_autoscaler_downscale_stabilization)
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
-                            NodeLifecycleController(self.api, self.clock),
+                            NodeLifecycleController(self.api, self.clock, self.informers),
+                            TaintEvictionController(self.api, self.clock, self.informers),
+                            PodGCController(self.api, self.clock, self.informers),
                             ReplicaSetController(self.api, self.clock, self.informers),
                             replication_manager(self.api, self.clock, self.informers),
                             GarbageCollector(self.api, self.clock, self.informers), self.hpa]
@@ -184,6 +194,30 @@ class Cluster:
         """
         _expect("set_load", namespace, (str,), "a namespace string")
         self.load.set(selector, cpu, namespace)
+
+    def fail_node(self, name: str) -> None:
+        """The machine ``name`` stops, as if its power were cut: its kubelet no longer posts
+        status or renews its Lease, and its containers are gone. The API objects stay; the
+        node lifecycle controller marks the node NotReady after its grace period (40 s)."""
+        self._machine("fail_node", name).stop()
+
+    def restore_node(self, name: str) -> None:
+        """The machine ``name`` boots again: its kubelet re-registers, posts Ready, finishes
+        deleting the pods deleted while it was away, and restarts the others and its static pods."""
+        self._machine("restore_node", name).start()
+
+    def timeline(self, seconds: float, every: float = 1.0, namespace: str = "default") -> Timeline:
+        """Run for ``seconds``, looking every ``every`` seconds; the nodes' and pods' changes
+        (conditions, taints, pod status) as a :class:`~k8scourse.timeline.Timeline`."""
+        return timeline.record(self, seconds, every, namespace)
+
+    def _machine(self, function: str, name: str) -> Kubelet:
+        _expect(function, name, (str,), "a node name (a string)")
+        kubelet = self.kubelets.get(name)
+        if kubelet is None:
+            known = ", ".join(sorted(self.kubelets)) or "none"
+            raise UnknownNode(f'{function}: no node named "{name}" in this cluster (its nodes: {known})')
+        return kubelet
 
     # --- time -------------------------------------------------------------------------
 

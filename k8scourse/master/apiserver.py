@@ -327,6 +327,10 @@ class APIServer:
             # LimitRanger's defaults. Upstream runs it just before validation; status is not
             # validated, so doing it just after is the same, and reads only valid quantities.
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
+            if obj["spec"].get("schedulingGates"):  # applySchedulingGatedCondition (pod/strategy.go)
+                obj["status"]["conditions"] = [{
+                    "type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": None,
+                    "reason": "SchedulingGated", "message": "Scheduling is blocked due to non-empty scheduling gates"}]
         if info.KIND == "Service":  # the service registry allocates ports and the cluster IP (BeginCreate)
             self.node_ports.assign(obj["spec"], meta)  # first: a refused node port must not keep an IP
             self.service_ips.assign(obj["spec"], meta["name"])

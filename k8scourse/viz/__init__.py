@@ -9,6 +9,7 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_placement``: which pods run on which node, coloured by a label;
 * ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
 * ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
+* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``);
 * ``draw_autoscaling``: load, utilisation and replicas of an HPA over time.
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
@@ -25,6 +26,7 @@ from .autoscaling import draw_autoscaling
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .timeline import draw_timeline
 
 __all__ = [
     "POD_CREATION_NOTES",
@@ -36,6 +38,7 @@ __all__ = [
     "draw_placement",
     "draw_pod_anatomy",
     "draw_request_path",
+    "draw_timeline",
     "placement_graph",
     "pod_creation_path",
 ]
