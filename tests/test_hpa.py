@@ -508,3 +508,15 @@ def test_draw_autoscaling_fits_and_compares_runs():
         draw_autoscaling([])
     with pytest.raises(TypeError, match="Samples k8scourse.load.drive returns"):
         draw_autoscaling([1, 2])
+
+
+def test_cpu_samples_from_start_up_are_not_trusted():
+    """groupPods: within the CPU initialisation period, a sample whose window began before the Pod was Ready
+    makes the Pod unready, so the second sync still has nothing to go on."""
+    cluster = make_cluster()
+    cluster.set_load("app=web", cpu="800m")
+    cluster.run(31)
+    assert messages(cluster, "FailedGetResourceMetric")[-1] == (
+        "failed to get cpu utilization: did not receive metrics for targeted pods (pods might be unready)")
+    cluster.run(15)
+    assert condition(cluster, "ScalingActive") == ("True", "ValidMetricFound")

@@ -44,7 +44,7 @@ from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import Timer, VirtualClock
 from k8scourse.timefmt import parse_rfc3339, rfc3339
 
-from ..base import InformerFactory, key_of, split_key
+from ..base import InformerFactory, key_of
 from .replica_calculator import DEFAULT_TOLERANCE, MetricsError, resource_replicas
 
 SOURCE = "horizontal-pod-autoscaler"  # the Events' source component
