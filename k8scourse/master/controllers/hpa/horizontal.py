@@ -12,7 +12,8 @@ first time 15 s after it is created:
    outside ``[minReplicas, maxReplicas]`` is brought back inside at once;
 3. otherwise, for each metric, read the pods' usage from the resource
    metrics API (metrics-server) and the pods from the informer's lister, and
-   let :func:`~.replica_calculator.resource_replicas` propose a count; the
+   let :func:`~.replica_calculator.resource_replicas` propose a count (or
+   ``raw_resource_replicas`` for an ``averageValue`` target); the
    largest proposal wins (``ScalingActive``: ``ValidMetricFound``, or
    ``FailedGetResourceMetric`` and a Warning Event when there are no metrics);
 4. **normalise** the proposal. Without ``spec.behavior`` (what
@@ -45,7 +46,7 @@ from k8scourse.clock import Timer, VirtualClock
 from k8scourse.timefmt import parse_rfc3339, rfc3339
 
 from ..base import InformerFactory, key_of
-from .replica_calculator import DEFAULT_TOLERANCE, MetricsError, resource_replicas
+from .replica_calculator import DEFAULT_TOLERANCE, MetricsError, raw_resource_replicas, resource_replicas
 
 SOURCE = "horizontal-pod-autoscaler"  # the Events' source component
 # cmd/kube-controller-manager/app/options/hpacontroller.go (v1.31 defaults)
@@ -315,31 +316,41 @@ class HorizontalController:
 
     def _replicas_for_metric(self, hpa: dict, metric: Mapping[str, Any], current: int, selector: Selector,
                              status: dict) -> tuple[int, str]:
-        """computeStatusForResourceMetric for a utilisation target (the metrics-server metrics)."""
+        """computeStatusForResourceMetric: a utilisation or an average-value target on metrics-server's metrics."""
         kind = metric.get("type")
-        if kind != "Resource" or "averageUtilization" not in metric["resource"]["target"]:
-            message = (f"the course's cluster serves only resource metrics with a utilization target, "
-                       f"not this {kind} metric")
+        if kind != "Resource":
+            message = f"the course's cluster serves only resource metrics (metrics-server), not {kind} metrics"
             self._event(hpa, "Warning", f"FailedGet{kind}Metric", message)
             raise _Failed(f"FailedGet{kind}Metric", message, message)
-        resource = metric["resource"]["name"]
-        target = metric["resource"]["target"]["averageUtilization"]
+        resource, target = metric["resource"]["name"], metric["resource"]["target"]
         try:
-            pods = self._pod_samples(hpa["metadata"]["namespace"], selector, resource)
-            replicas, utilization, average = resource_replicas(current, target, pods, self.tolerance)
+            pods = self._pod_samples(hpa["metadata"]["namespace"], selector, resource,
+                                     requests="averageValue" not in target)
+            if "averageValue" in target:
+                replicas, average = raw_resource_replicas(current, _milli(target["averageValue"]), pods,
+                                                          self.tolerance)
+                current_status: dict[str, Any] = {"averageValue": str(parse_quantity(f"{average}m"))}
+                name = f"{resource} resource"
+            else:
+                replicas, utilization, average = resource_replicas(current, target["averageUtilization"], pods,
+                                                                   self.tolerance)
+                current_status = {"averageUtilization": utilization,
+                                  "averageValue": str(parse_quantity(f"{average}m"))}
+                name = f"{resource} resource utilization (percentage of request)"
         except MetricsError as err:
-            message = f"failed to get {resource} utilization: {err}"
+            message = f"failed to get {resource} {'usage' if 'averageValue' in target else 'utilization'}: {err}"
             self._event(hpa, "Warning", "FailedGetResourceMetric", message)
             # computeReplicasForMetric wraps it once more for the FailedComputeMetricsReplicas Event
             raise _Failed("FailedGetResourceMetric", message,
                           f"failed to get {resource} resource metric value: {message}") from None
         status.clear()
-        status.update({"type": "Resource", "resource": {"name": resource, "current": {
-            "averageUtilization": utilization, "averageValue": str(parse_quantity(f"{average}m"))}}})
-        return replicas, f"{resource} resource utilization (percentage of request)"
+        status.update({"type": "Resource", "resource": {"name": resource, "current": current_status}})
+        return replicas, name
 
-    def _pod_samples(self, namespace: str, selector: Selector, resource: str) -> list[dict]:
-        """The pods and their samples, in the shape calculate_replicas takes (groupPods' inputs)."""
+    def _pod_samples(self, namespace: str, selector: Selector, resource: str, requests: bool = True) -> list[dict]:
+        """The pods and their samples, in the shape calculate_replicas takes (groupPods' inputs).
+
+        Only a utilisation target needs the pods' requests (an average-value target reads none)."""
         samples = {m["metadata"]["name"]: m for m in self.metrics.pod_metrics(namespace, selector)}
         if not samples:
             raise MetricsError(f"unable to get metrics for resource {resource}: "
@@ -351,7 +362,8 @@ class HorizontalController:
             usage = None
             if sample is not None:
                 usage = sum(_milli(c["usage"][resource]) for c in sample["containers"])
-            pods.append({"name": name, "request_milli": pod_request_milli(pod, resource), "usage_milli": usage,
+            pods.append({"name": name, "request_milli": pod_request_milli(pod, resource) if requests else 0,
+                         "usage_milli": usage,
                          "ready": resource != "cpu" or sample is None or self._cpu_ready(pod, sample),
                          "phase": (pod.get("status") or {}).get("phase", "Pending"),
                          "deleting": bool(pod["metadata"].get("deletionTimestamp"))})

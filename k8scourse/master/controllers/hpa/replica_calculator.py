@@ -25,7 +25,7 @@ The utilisation returned is step 2's: what ``kubectl get hpa`` shows.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 #: --horizontal-pod-autoscaler-tolerance (cmd/kube-controller-manager/app/options/hpacontroller.go)
 DEFAULT_TOLERANCE = 0.1
@@ -75,14 +75,13 @@ def calculate_replicas(current_replicas: int, target_utilization: int, pods: Ite
     return replicas, utilization
 
 
-def resource_replicas(current_replicas: int, target_utilization: int, pods: Iterable[Pod],
-                      tolerance: float = DEFAULT_TOLERANCE) -> tuple[int, int, int]:
-    """:func:`calculate_replicas` plus the raw average usage (millicores) the HPA's status shows."""
-    for name, value in (("current_replicas", current_replicas), ("target_utilization", target_utilization)):
+def _checked(current_replicas: int, target_name: str, target: int, pods: Iterable[Pod]) -> list[Pod]:
+    """The arguments' types and rules; the pods as a list (no pods at all is upstream's first error)."""
+    for name, value in (("current_replicas", current_replicas), (target_name, target)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"calculate_replicas() takes {name} as an int, got {type(value).__name__}")
-    if target_utilization < 1:
-        raise ValueError(f"target_utilization: must be greater than 0, got {target_utilization}")
+    if target < 1:
+        raise ValueError(f"{target_name}: must be greater than 0, got {target}")
     pods = list(pods)
     names: set[str] = set()
     for i, pod in enumerate(pods):
@@ -92,8 +91,11 @@ def resource_replicas(current_replicas: int, target_utilization: int, pods: Iter
         names.add(pod.get("name"))
     if not pods:
         raise MetricsError("no pods returned by selector while calculating replica count")
+    return pods
 
-    # 1. groupPods
+
+def _group(pods: list[Pod]) -> tuple[int, set[str], set[str], dict[str, int]]:
+    """groupPods, then removeMetricsForPods: (ready count, unready, missing, the ready pods' samples)."""
     ready_count, unready, missing = 0, set(), set()
     metrics: dict[str, int] = {}
     for pod in pods:
@@ -113,31 +115,74 @@ def resource_replicas(current_replicas: int, target_utilization: int, pods: Iter
         ready_count += 1
     if not metrics:
         raise MetricsError("did not receive metrics for targeted pods (pods might be unready)")
-    requests = {pod["name"]: pod["request_milli"] for pod in pods}
+    return ready_count, unready, missing, metrics
 
-    # 2. the ratio over the ready pods
-    ratio, utilization, average = _utilization(metrics, requests, target_utilization)
 
-    # 3. the simple case
+def _replicas(current: int, ratio: float, ready_count: int, unready: set[str], missing: set[str],
+              metrics: dict[str, int], ratio_of: Callable[[dict[str, int]], float],
+              missing_guess: Callable[[str, bool], int | None], tolerance: float) -> int:
+    """Steps 3 and 4 of the module docstring, shared by utilisation and raw-usage targets.
+
+    ``missing_guess(name, scaling_down)`` is what a pod without metrics is taken to use (None: left out)."""
     scale_up_with_unready = bool(unready) and ratio > 1.0
     if not scale_up_with_unready and not missing:
         if abs(1.0 - ratio) <= tolerance:
-            return current_replicas, utilization, average
-        return math.ceil(ratio * ready_count), utilization, average
-
-    # 4. rebalance with conservative guesses for the pods we know nothing about
-    if missing:
-        if ratio < 1.0:
-            fallback = max(100, target_utilization)
-            metrics.update({name: requests[name] * fallback // 100 for name in missing})
-        elif ratio > 1.0:
-            metrics.update({name: 0 for name in missing})
+            return current
+        return math.ceil(ratio * ready_count)
+    for name in missing:
+        guess = missing_guess(name, ratio < 1.0)
+        if guess is not None:
+            metrics[name] = guess
     if scale_up_with_unready:
         metrics.update({name: 0 for name in unready})
-    new_ratio, _, _ = _utilization(metrics, requests, target_utilization)
-    if (abs(1.0 - new_ratio) <= tolerance or (ratio < 1.0 < new_ratio) or (new_ratio < 1.0 < ratio)):
-        return current_replicas, utilization, average  # too small a change, or the direction flipped
+    new_ratio = ratio_of(metrics)
+    if abs(1.0 - new_ratio) <= tolerance or (ratio < 1.0 < new_ratio) or (new_ratio < 1.0 < ratio):
+        return current  # too small a change, or the guesses turned the direction round
     replicas = math.ceil(new_ratio * len(metrics))
-    if (new_ratio < 1.0 and replicas > current_replicas) or (new_ratio > 1.0 and replicas < current_replicas):
-        return current_replicas, utilization, average
+    if (new_ratio < 1.0 and replicas > current) or (new_ratio > 1.0 and replicas < current):
+        return current
+    return replicas
+
+
+def resource_replicas(current_replicas: int, target_utilization: int, pods: Iterable[Pod],
+                      tolerance: float = DEFAULT_TOLERANCE) -> tuple[int, int, int]:
+    """:func:`calculate_replicas` plus the raw average usage (millicores) the HPA's status shows."""
+    pods = _checked(current_replicas, "target_utilization", target_utilization, pods)
+    ready_count, unready, missing, metrics = _group(pods)
+    requests = {pod["name"]: pod["request_milli"] for pod in pods}
+    ratio, utilization, average = _utilization(metrics, requests, target_utilization)
+    fallback = max(100, target_utilization)  # on a scale-down: 100 %, or the target if higher
+
+    def guess(name: str, scaling_down: bool) -> int | None:
+        if scaling_down:
+            return requests[name] * fallback // 100
+        return 0 if ratio > 1.0 else None
+
+    replicas = _replicas(current_replicas, ratio, ready_count, unready, missing, metrics,
+                         lambda m: _utilization(m, requests, target_utilization)[0], guess, tolerance)
     return replicas, utilization, average
+
+
+def _usage_ratio(metrics: Mapping[str, int], target: int) -> tuple[float, int]:
+    """GetMetricUsageRatio: (average / target, the average), the average an integer division."""
+    average = sum(metrics.values()) // len(metrics)
+    return average / target, average
+
+
+def raw_resource_replicas(current_replicas: int, target_average_milli: int, pods: Iterable[Pod],
+                          tolerance: float = DEFAULT_TOLERANCE) -> tuple[int, int]:
+    """GetRawResourceReplicas (calcPlainMetricReplicas): for an ``averageValue`` target such as ``cpu: 500m``.
+
+    The same rules on the average usage per pod instead of a percent of the
+    requests; a pod without metrics counts as using the target on a scale-down.
+    Returns (replicas, average usage in millicores)."""
+    pods = _checked(current_replicas, "target_average_milli", target_average_milli, pods)
+    ready_count, unready, missing, metrics = _group(pods)
+    ratio, average = _usage_ratio(metrics, target_average_milli)
+
+    def guess(name: str, scaling_down: bool) -> int:
+        return target_average_milli if scaling_down else 0
+
+    replicas = _replicas(current_replicas, ratio, ready_count, unready, missing, metrics,
+                         lambda m: _usage_ratio(m, target_average_milli)[0], guess, tolerance)
+    return replicas, average
