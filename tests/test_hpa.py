@@ -552,3 +552,14 @@ def test_an_average_value_target_scales_on_millicores():
     # The second step comes from the stabilised recommendation (6, from the sync before), while this
     # sync's own proposal equals the current count: upstream then leaves the reason empty.
     assert rescales[1] == "New size: 6; reason: "
+
+
+def test_autoscale_deployment_as_the_notes_would():
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply(WEB.replace("kind: ReplicaSet", "kind: Deployment") % 2)
+    assert cluster.kubectl("autoscale deployment web --min=2 --max=10 --cpu-percent=50") == \
+        "horizontalpodautoscaler.autoscaling/web autoscaled\n"
+    assert hpa(cluster)["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+    cluster.run(16)
+    assert condition(cluster, "AbleToScale") == ("True", "SucceededGetScale")  # read through deployments/scale
+    assert "Deployment/web" in cluster.kubectl("get hpa")
