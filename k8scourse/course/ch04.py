@@ -54,18 +54,21 @@ def deleted_first(cluster: Any, name: str, count: int) -> Predicate:
     return predicate
 
 
-def _replica_set(answer: Any) -> ReplicaSet:
-    """A learner's manifest, decoded and validated as the apiserver would; a wrong kind is a friendly error."""
+def _replica_set(answer: Any) -> ReplicaSet | str:
+    """A learner's manifest, decoded and validated as the apiserver would, or what is wrong with it."""
     if isinstance(answer, str):
         found = documents(answer)
         if len(found) != 1:
-            raise AnswerTypeError("one ReplicaSet manifest", f"{len(found)} YAML documents")
+            return f"expected one ReplicaSet manifest, got {len(found)} YAML documents."
         answer = found[0]
     if not isinstance(answer, dict):
         raise AnswerTypeError("a ReplicaSet manifest, as YAML text or a dict", answer)
-    loaded = load(answer)
+    try:
+        loaded = load(answer)
+    except ValueError as error:
+        return f"the apiserver would refuse it: {error}"
     if not isinstance(loaded, ReplicaSet):
-        raise AnswerTypeError("a ReplicaSet (apiVersion: apps/v1, kind: ReplicaSet)", f"a {loaded.KIND}")
+        return f"that is a {loaded.KIND}; the exercise asks for a ReplicaSet (apiVersion: apps/v1)."
     return loaded
 
 
@@ -76,9 +79,11 @@ def adopts_exactly(cluster: Any, wanted: Iterable[str]) -> Predicate:
 
     def predicate(answer: Any) -> bool | str:
         replica_set = _replica_set(answer)
+        if isinstance(replica_set, str):
+            return replica_set
         problem = _difference(selected(replica_set.selector(), pod_labels(cluster)), wanted)
         if problem:
-            return f"its selector {problem[:1].lower()}{problem[1:]}"
+            return f"its selector {problem.removeprefix('it ')}"
         if replica_set.replicas != len(wanted):
             return f"replicas: {replica_set.replicas} would make the controller " \
                    f"{'create' if replica_set.replicas > len(wanted) else 'delete'} pods."
