@@ -28,7 +28,6 @@ deletes them once that hour has passed.
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from collections import defaultdict
@@ -87,6 +86,11 @@ LEASE_MAX_OBJECTS = 1000
 # with status.observedGeneration to know they have caught up). Pods have it
 # only from v1.34 (PodObservedGenerationTracking), so not here.
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "HorizontalPodAutoscaler"}
+# Kinds whose status strategy validates only metadata and status (ValidatePodStatusUpdate,
+# ValidateReplicaSetStatusUpdate, ...): a status write keeps the stored spec and metadata, which
+# were validated when written, and the model does not validate these statuses, so there is
+# nothing left to check. (Nodes and quotas validate their status's quantities, so they are not here.)
+STATUS_UNVALIDATED_KINDS = {"Pod", "ReplicaSet", "ReplicationController", "Deployment"}
 
 
 # Field order of the Go structs (TypeMeta, ObjectMeta, then spec and status),
@@ -222,6 +226,7 @@ class APIServer:
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
         self._event_keys: dict[tuple, str] = {}
+        self._event_nanos: dict[tuple[str, str], int] = {}  # (namespace, object) -> the next free nanosecond
         self._seen_revision = 0  # the compactor's last look at etcd's revision
         store.watch("/registry/", self._on_store_event)
 
@@ -374,7 +379,8 @@ class APIServer:
         _pod_spec_to_v1(info, merged)
         if merged == old:
             return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
-        info(merged).validate()
+        if subresource is None or info.KIND not in STATUS_UNVALIDATED_KINDS:
+            info(merged).validate()
         if subresource is None:
             errors = update_errors(info.KIND, old, merged)
             if errors:
@@ -397,7 +403,10 @@ class APIServer:
 
     @staticmethod
     def _merge_update(info: Kind, old: dict, new: dict, subresource: str | None) -> dict:
-        merged = copy.deepcopy(old)
+        # ``old`` was just decoded from etcd and no one else holds it, and the merge only
+        # replaces top-level fields and metadata's, so copying those two levels is enough
+        # (a deep copy of every pod on every status write was the costliest step here).
+        merged = {**old, "metadata": dict(old["metadata"])}
         if subresource == "status":
             merged["status"] = new.get("status", {})
             return merged
@@ -524,9 +533,13 @@ class APIServer:
                 return
         # client-go names events <object>.<hex of the time in ns>, so they sort by time;
         # several at one virtual instant get the next free nanosecond.
-        nanos = int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000)
+        # Start past the last name taken for this object, so a burst of events (a ReplicaSet's
+        # hundred SuccessfulCreate) does not probe every taken name again.
+        nanos = max(int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000),
+                    self._event_nanos.get((namespace, meta["name"]), 0))
         while self.store.get(self.key("events", f"{meta['name']}.{nanos:x}", namespace)) is not None:
             nanos += 1
+        self._event_nanos[(namespace, meta["name"])] = nanos + 1
         name = f"{meta['name']}.{nanos:x}"
         self._event_keys[identity] = name
         event = {

@@ -250,15 +250,24 @@ class Expectations:
         self._by_key.pop(key, None)
 
 
+class PodFacts:
+    """A cached pod with what every sync asks of it, computed once per pod change rather than per sync."""
+
+    __slots__ = ("pod", "active", "ready")
+
+    def __init__(self, pod: Obj) -> None:
+        self.pod, self.active, self.ready = pod, is_pod_active(pod), is_pod_ready(pod)
+
+
 class PodIndex:
     """The pod informer's indexes the controller lists by: pods by their controller's UID, and orphans
     by namespace (upstream's ``controllerUIDIndex`` and orphan index), so a sync reads only its own pods."""
 
     def __init__(self) -> None:
-        self.by_owner: dict[str, dict[str, Obj]] = {}
-        self.orphans: dict[str, dict[str, Obj]] = {}
+        self.by_owner: dict[str, dict[str, PodFacts]] = {}
+        self.orphans: dict[str, dict[str, PodFacts]] = {}
 
-    def _slot(self, pod: Obj) -> dict[str, Obj]:
+    def _slot(self, pod: Obj) -> dict[str, PodFacts]:
         ref = controller_ref(pod)
         if ref is not None:
             return self.by_owner.setdefault(ref.get("uid", ""), {})
@@ -267,14 +276,18 @@ class PodIndex:
     def on_pod(self, event_type: str, pod: Obj, old: Obj | None) -> None:
         key = key_of(pod)
         if old is not None:
-            self._slot(old).pop(key, None)
+            slot = self._slot(old)
+            slot.pop(key, None)
         if event_type != "DELETED":
-            self._slot(pod)[key] = pod
+            self._slot(pod)[key] = PodFacts(pod)
 
-    def pods_for(self, owner: Obj) -> list[Obj]:
-        """getRSPods: the pods ``owner`` controls and the orphans of its namespace it might adopt."""
-        meta = owner["metadata"]
-        return [*self.by_owner.get(meta["uid"], {}).values(), *self.orphans.get(meta.get("namespace", ""), {}).values()]
+    def owned(self, owner: Obj) -> Iterable[PodFacts]:
+        """The pods whose controller reference names ``owner``."""
+        return self.by_owner.get(owner["metadata"]["uid"], {}).values()
+
+    def orphans_near(self, owner: Obj) -> Iterable[PodFacts]:
+        """The pods without a controller in ``owner``'s namespace: candidates for adoption."""
+        return self.orphans.get(owner["metadata"].get("namespace", ""), {}).values()
 
 
 # --- the controller -------------------------------------------------------------------------------
@@ -291,6 +304,7 @@ class ReplicaSetController:
         self.index = PodIndex()
         self.expectations = Expectations(clock)
         self.queue = WorkQueue(clock, self.sync)
+        self._selectors: dict[str, tuple[Any, Selector]] = {}  # owner UID -> (spec.selector, parsed)
 
     def start(self) -> None:
         self.owners.add_handler(self._on_owner)
@@ -302,6 +316,7 @@ class ReplicaSetController:
         key = key_of(owner)
         if event_type == "DELETED":
             self.expectations.delete(key)
+            self._selectors.pop(owner["metadata"].get("uid", ""), None)
         self.queue.add(key)
 
     def _resolve(self, namespace: str, ref: Mapping[str, Any] | None) -> str | None:
@@ -320,7 +335,7 @@ class ReplicaSetController:
         namespace = pod["metadata"].get("namespace")
         found = []
         for owner in self.owners.list(namespace):
-            selector = self.kind.selector(owner)
+            selector = self._selector(owner)
             if not selector.empty() and selector.matches(labels):
                 found.append(key_of(owner))
         return found
@@ -385,9 +400,7 @@ class ReplicaSetController:
             self.expectations.delete(key)
             return
         needs_sync = self.expectations.satisfied(key)
-        selector = self.kind.selector(owner)
-        active = [p for p in self.index.pods_for(owner) if is_pod_active(p)]
-        claimed = self._claim_pods(owner, selector, active)
+        claimed = self._claim_pods(owner, self._selector(owner))  # active pods only
         error: StatusError | None = None
         if needs_sync and not owner["metadata"].get("deletionTimestamp"):
             error = self._manage_replicas(key, owner, claimed)
@@ -400,35 +413,44 @@ class ReplicaSetController:
         if error is not None:
             raise error
 
+    def _selector(self, owner: Obj) -> Selector:
+        """The owner's selector, parsed once for as long as ``spec.selector`` stays the same."""
+        uid, wanted = owner["metadata"]["uid"], (owner.get("spec") or {}).get("selector")
+        cached = self._selectors.get(uid)
+        if cached is None or cached[0] != wanted:
+            cached = self._selectors[uid] = (wanted, self.kind.selector(owner))
+        return cached[1]
+
     def _owner_reference(self, owner: Obj) -> dict:
         """metav1.NewControllerRef."""
         return {"apiVersion": self.kind.api_version, "kind": self.kind.kind, "name": owner["metadata"]["name"],
                 "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
-    def _claim_pods(self, owner: Obj, selector: Selector, pods: list[Obj]) -> list[Obj]:
-        """PodControllerRefManager.ClaimPods: keep matching pods we own, release the others, adopt orphans."""
+    def _claim_pods(self, owner: Obj, selector: Selector) -> list[PodFacts]:
+        """PodControllerRefManager.ClaimPods over the active pods: keep the matching pods we own,
+        release the others, adopt matching orphans."""
         uid, owner_deleting = owner["metadata"]["uid"], bool(owner["metadata"].get("deletionTimestamp"))
-        claimed: list[Obj] = []
-        can_adopt: bool | None = None  # RecheckDeletionTimestamp, asked at most once per sync
-        for pod in pods:
-            matches = not selector.empty() and selector.matches(pod["metadata"].get("labels") or {})
-            ref = controller_ref(pod)
-            if ref is not None:
-                if ref.get("uid") != uid:
-                    continue  # another controller's
-                if matches:
-                    claimed.append(pod)
-                elif not owner_deleting:
-                    self._patch_refs(pod, [r for r in pod["metadata"].get("ownerReferences") or ()
-                                           if r.get("uid") != uid])
+        everything = selector.empty()  # an empty selector selects nothing here (labels.Nothing for a nil one)
+        claimed: list[PodFacts] = []
+        releases: list[Obj] = []
+        for facts in self.index.owned(owner):
+            if not facts.active:
                 continue
-            if owner_deleting or not matches or pod["metadata"].get("deletionTimestamp"):
-                continue
-            if can_adopt is None:
-                can_adopt = self._can_adopt(owner)
-            if can_adopt and self._patch_refs(pod, [*(pod["metadata"].get("ownerReferences") or ()),
-                                                    self._owner_reference(owner)]):
-                claimed.append(pod)
+            if not everything and selector.matches(facts.pod["metadata"].get("labels") or {}):
+                claimed.append(facts)
+            elif not owner_deleting:
+                releases.append(facts.pod)
+        for pod in releases:
+            self._patch_refs(pod, [r for r in pod["metadata"].get("ownerReferences") or () if r.get("uid") != uid])
+        if owner_deleting or everything:
+            return claimed
+        candidates = [f for f in self.index.orphans_near(owner)
+                      if f.active and selector.matches(f.pod["metadata"].get("labels") or {})]
+        if candidates and self._can_adopt(owner):  # RecheckDeletionTimestamp, asked once per sync
+            for facts in candidates:
+                refs = [*(facts.pod["metadata"].get("ownerReferences") or ()), self._owner_reference(owner)]
+                if self._patch_refs(facts.pod, refs):
+                    claimed.append(facts)
         return claimed
 
     def _can_adopt(self, owner: Obj) -> bool:
@@ -452,8 +474,9 @@ class ReplicaSetController:
             raise
         return True
 
-    def _manage_replicas(self, key: str, owner: Obj, pods: list[Obj]) -> StatusError | None:
+    def _manage_replicas(self, key: str, owner: Obj, claimed: list[PodFacts]) -> StatusError | None:
         """manageReplicas: create or delete the difference; return the first refused write."""
+        pods = [f.pod for f in claimed]
         diff = len(pods) - (owner.get("spec") or {}).get("replicas", 1)
         if diff < 0:
             wanted = min(-diff, self.burst_replicas)
@@ -510,6 +533,15 @@ class ReplicaSetController:
                               self.kind.component)
         return None
 
+    def deletion_candidates(self, key: str, count: int) -> list[Obj]:
+        """The ``count`` pods a scale-down of the owner ``namespace/name`` by ``count`` would delete now."""
+        owner = self.owners.get(key)
+        if owner is None:
+            return []
+        claimed = [f.pod for f in self.index.owned(owner)
+                   if f.active and self._selector(owner).matches(f.pod["metadata"].get("labels") or {})]
+        return self._pods_to_delete(owner, claimed, count)
+
     def _related_pods(self, owner: Obj) -> list[Obj]:
         """getIndirectlyRelatedPods: the pods of every ReplicaSet with the same controller as this one
         (a Deployment's old and new ReplicaSets). A ReplicaSet without a controller has none."""
@@ -520,10 +552,10 @@ class ReplicaSetController:
                    if (controller_ref(o) or {}).get("uid") == ref.get("uid")]
         seen: dict[str, Obj] = {}
         for other in related:
-            selector = self.kind.selector(other)
-            for pod in self.index.pods_for(other):
-                if selector.matches(pod["metadata"].get("labels") or {}):
-                    seen.setdefault(pod["metadata"]["uid"], pod)
+            selector = self._selector(other)
+            for facts in (*self.index.owned(other), *self.index.orphans_near(other)):
+                if selector.matches(facts.pod["metadata"].get("labels") or {}):
+                    seen.setdefault(facts.pod["metadata"]["uid"], facts.pod)
         return list(seen.values())
 
     def _pods_to_delete(self, owner: Obj, pods: list[Obj], count: int) -> list[Obj]:
@@ -540,32 +572,31 @@ class ReplicaSetController:
 
     # --- status -----------------------------------------------------------------------------------
 
-    def _status(self, owner: Obj, pods: list[Obj], error: StatusError | None) -> dict:
+    def _status(self, owner: Obj, claimed: list[PodFacts], error: StatusError | None) -> dict:
         """calculateStatus: counts over the claimed pods, and the ReplicaFailure condition."""
         spec = owner.get("spec") or {}
-        status = dict(owner.get("status") or {})
+        status = owner.get("status") or {}
         template_labels = selector_from_set(((spec.get("template") or {}).get("metadata") or {}).get("labels"))
         min_ready, now = spec.get("minReadySeconds", 0), self.clock.now
         labeled = ready = available = 0
-        for pod in pods:
-            if template_labels.matches(pod["metadata"].get("labels") or {}):
+        for facts in claimed:
+            if template_labels.matches(facts.pod["metadata"].get("labels") or {}):
                 labeled += 1
-            if is_pod_ready(pod):
+            if facts.ready:
                 ready += 1
-                if is_pod_available(pod, min_ready, now):
+                if min_ready == 0 or is_pod_available(facts.pod, min_ready, now):
                     available += 1
         conditions = [c for c in status.get("conditions") or () if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in status.get("conditions") or () if c.get("type") == "ReplicaFailure"), None)
         if error is not None and failure is None:
-            diff = len(pods) - spec.get("replicas", 1)
+            diff = len(claimed) - spec.get("replicas", 1)
             reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
             conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": rfc3339(now),
                                "reason": reason, "message": str(error)})
         elif error is not None:
             conditions.append(failure)
-        status.pop("conditions", None)
         # in ReplicaSetStatus's field order; zero counts are omitted (omitempty), replicas never
-        new = {"replicas": len(pods), "fullyLabeledReplicas": labeled, "readyReplicas": ready,
+        new = {"replicas": len(claimed), "fullyLabeledReplicas": labeled, "readyReplicas": ready,
                "availableReplicas": available, "observedGeneration": owner["metadata"].get("generation", 1)}
         new = {k: v for k, v in new.items() if v or k == "replicas"}
         if conditions:
