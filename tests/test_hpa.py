@@ -563,3 +563,24 @@ def test_autoscale_deployment_as_the_notes_would():
     cluster.run(16)
     assert condition(cluster, "AbleToScale") == ("True", "SucceededGetScale")  # read through deployments/scale
     assert "Deployment/web" in cluster.kubectl("get hpa")
+
+
+@pytest.mark.parametrize("ref,message", [
+    ("{apiVersion: apps/v1, kind: Foo, name: web}", 'no matches for kind "Foo" in group "apps"'),
+    ("{apiVersion: v1, kind: Pod, name: web}", "the server could not find the requested resource"),
+])
+def test_a_target_without_scale_subresource(ref, message):
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply(HPA.replace("{apiVersion: apps/v1, kind: ReplicaSet, name: web}", ref) % (1, 3))
+    cluster.run(16)
+    assert messages(cluster, "FailedGetScale") == [message]
+    assert condition(cluster, "AbleToScale") == ("False", "FailedGetScale")
+
+
+def test_any_version_of_the_targets_group_will_do():
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply(WEB % 2)
+    cluster.apply(HPA.replace("apiVersion: apps/v1, kind: ReplicaSet", "apiVersion: apps/v1beta2, kind: ReplicaSet")
+                  % (1, 3))
+    cluster.run(16)
+    assert condition(cluster, "AbleToScale") == ("True", "SucceededGetScale")

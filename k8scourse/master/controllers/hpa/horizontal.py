@@ -124,6 +124,18 @@ def pod_request_milli(pod: Mapping[str, Any], resource: str) -> int:
     return total
 
 
+def resource_for(ref: Mapping[str, Any]) -> str:
+    """RESTMapper.RESTMappings(GroupKind): the resource serving a kind in its group, whatever the version."""
+    kind, group = ref.get("kind", ""), ref.get("apiVersion", "").rpartition("/")[0]
+    try:
+        found = objects.kind_for_resource(kind)
+    except objects.UnknownResourceError:
+        found = None
+    if found is None or found.KIND != kind or found.GROUP != group:
+        raise ValueError(f'no matches for kind "{kind}" in group "{group}"')
+    return found.RESOURCE
+
+
 def _ready_condition(pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return next((c for c in (pod.get("status") or {}).get("conditions") or () if c.get("type") == "Ready"), None)
 
@@ -185,7 +197,7 @@ class HorizontalController:
         spec, namespace = hpa["spec"], hpa["metadata"]["namespace"]
         ref = spec["scaleTargetRef"]
         try:
-            resource = objects.kind_for(ref.get("apiVersion", ""), ref["kind"]).RESOURCE
+            resource = resource_for(ref)
             scale = self.api.get_scale(resource, ref["name"], namespace)
         except (StatusError, ValueError) as err:
             self._event(hpa, "Warning", "FailedGetScale", str(err))
