@@ -213,3 +213,23 @@ def test_a_fresh_container_counts_its_start_as_the_first_point():
     assert server._container_points((None, older), _Point(135.0, 2.0, 1, start_time=90.0))[0] == older
     restarted = _Point(140.0, 0.5, 1, start_time=123.0)  # restarted after the stored point, 17 s ago: none
     assert server._container_points((None, older), restarted)[0] is None
+
+
+def test_only_ready_pods_behind_the_selector_share_the_load():
+    from k8scourse.clock import VirtualClock
+    from k8scourse.load import Load
+
+    def pod(name, ready, labels=None, deleting=False):
+        meta = {"name": name, "labels": labels or {"app": "web"}}
+        if deleting:
+            meta["deletionTimestamp"] = "2025-01-01T00:00:00Z"
+        return {"metadata": meta, "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
+
+    class Pods:
+        def list(self, resource, namespace=None, **options):
+            return [pod("a", True), pod("b", True), pod("c", False), pod("d", True, deleting=True),
+                    pod("e", True, {"app": "other"})]
+
+    load = Load(Pods(), VirtualClock())
+    load.set("app=web", "900m")
+    assert load.demand() == {("default", "a"): 450.0, ("default", "b"): 450.0}
