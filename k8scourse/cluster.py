@@ -95,7 +95,7 @@ class Cluster:
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
-        self.load = Load(self.api, self.clock)  # the clients' traffic: set_load()
+        self.load = Load(self.informers.informer("pods"), self.clock)  # the clients' traffic: set_load()
         self.cadvisors: dict[str, CAdvisor] = {}  # each node's container counters, which metrics-server scrapes
         self.metrics_server = self._metrics_server()
         self.hpa = self._hpa_controller(horizontal_pod_autoscaler_tolerance,

@@ -22,8 +22,10 @@ from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 
 
-class PodsAPI(Protocol):
-    def list(self, resource: str, namespace: str | None = None, **options: Any) -> list[dict]: ...
+class PodLister(Protocol):
+    """The pods as a shared informer caches them (``Informer.list``)."""
+
+    def list(self, namespace: str | None = None, selector: Selector | None = None) -> list[Mapping[str, Any]]: ...
 
 
 def is_ready(pod: Mapping[str, Any]) -> bool:
@@ -59,8 +61,8 @@ def parse_load(selector: Any, cpu: Any) -> tuple[Selector, int]:
 class Load:
     """The CPU demand of the traffic to each group of pods, as ``set_load`` set it."""
 
-    def __init__(self, api: PodsAPI, clock: VirtualClock) -> None:
-        self.api, self.clock = api, clock
+    def __init__(self, pods: PodLister, clock: VirtualClock) -> None:
+        self.pods, self.clock = pods, clock
         self._loads: dict[tuple[str, str], tuple[Selector, int]] = {}  # (namespace, selector) -> (parsed, milli)
         self._shares: tuple[float, dict[tuple[str, str], float]] | None = None  # (when, demand()) of the last call
 
@@ -77,19 +79,18 @@ class Load:
         """The millicores set for ``selector`` (0 when none)."""
         return self._loads.get((namespace, selector), (None, 0))[1]
 
-    def demand(self) -> dict[tuple[str, str], float]:
-        """Millicores each pod is asked for now, by (namespace, name); a pod under two loads gets both.
+    def demand(self) -> dict[str, dict[str, float]]:
+        """Millicores each pod is asked for now, by namespace and then pod name; a pod under two loads gets both.
 
         Worked out once per instant: every node's cAdvisor asks at the same scrape."""
         if self._shares is not None and self._shares[0] == self.clock.now:
             return self._shares[1]
-        shares: dict[tuple[str, str], float] = {}
+        shares: dict[str, dict[str, float]] = {}
         for (namespace, _), (selector, milli) in self._loads.items():
-            ready = [p for p in self.api.list("pods", namespace) if is_ready(p)
-                     and selector.matches(p["metadata"].get("labels") or {})]
-            for pod in ready:
-                key = (namespace, pod["metadata"]["name"])
-                shares[key] = shares.get(key, 0.0) + milli / len(ready)
+            names = [p["metadata"]["name"] for p in self.pods.list(namespace, selector) if is_ready(p)]
+            in_namespace = shares.setdefault(namespace, {})
+            for name in names:
+                in_namespace[name] = in_namespace.get(name, 0.0) + milli / len(names)
         self._shares = (self.clock.now, shares)
         return shares
 

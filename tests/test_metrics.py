@@ -203,16 +203,20 @@ def test_scale_changes_counts_replica_changes():
 
 def test_a_fresh_container_counts_its_start_as_the_first_point():
     """metrics-server's podStorage.Store: started 10 s to one resolution before the scrape."""
-    from k8scourse.master.metrics_server import _Point
+    from k8scourse.master.metrics_server import _Series
 
-    server = Cluster(0).metrics_server
-    prev, last = server._container_points(None, _Point(112.0, 0.6, 1, start_time=100.0))
-    assert (prev.timestamp, prev.cpu_seconds) == (100.0, 0.0)  # 0.6 core-seconds over 12 s: 50m
-    assert server._container_points(None, _Point(105.0, 0.1, 1, start_time=100.0)) == (None, _Point(105.0, 0.1, 1, 100.0))
-    older = _Point(120.0, 1.0, 1, start_time=90.0)
-    assert server._container_points((None, older), _Point(135.0, 2.0, 1, start_time=90.0))[0] == older
-    restarted = _Point(140.0, 0.5, 1, start_time=123.0)  # restarted after the stored point, 17 s ago: none
-    assert server._container_points((None, older), restarted)[0] is None
+    fresh = _Series()
+    fresh.store(112.0, 0.6, 1, start_time=100.0, resolution=15.0)
+    assert (fresh.prev_time, fresh.prev_cpu, fresh.nanocores()) == (100.0, 0.0, 50_000_000)  # 0.6 s over 12 s
+    too_fresh = _Series()
+    too_fresh.store(105.0, 0.1, 1, start_time=100.0, resolution=15.0)
+    assert too_fresh.prev_time is None and too_fresh.nanocores() is None
+    steady = _Series()
+    steady.store(120.0, 1.0, 1, start_time=90.0, resolution=15.0)
+    steady.store(135.0, 2.5, 1, start_time=90.0, resolution=15.0)
+    assert (steady.prev_time, steady.nanocores()) == (120.0, 100_000_000)
+    steady.store(155.0, 0.5, 1, start_time=137.0, resolution=15.0)  # restarted after the stored point, 18 s ago
+    assert steady.prev_time is None and steady.nanocores() is None
 
 
 def test_only_ready_pods_behind_the_selector_share_the_load():
@@ -225,11 +229,12 @@ def test_only_ready_pods_behind_the_selector_share_the_load():
             meta["deletionTimestamp"] = "2025-01-01T00:00:00Z"
         return {"metadata": meta, "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
 
-    class Pods:
-        def list(self, resource, namespace=None, **options):
-            return [pod("a", True), pod("b", True), pod("c", False), pod("d", True, deleting=True),
+    class Pods:  # a lister: the pods in a namespace that match a selector
+        def list(self, namespace=None, selector=None):
+            pods = [pod("a", True), pod("b", True), pod("c", False), pod("d", True, deleting=True),
                     pod("e", True, {"app": "other"})]
+            return [p for p in pods if selector.matches(p["metadata"]["labels"])]
 
     load = Load(Pods(), VirtualClock())
     load.set("app=web", "900m")
-    assert load.demand() == {("default", "a"): 450.0, ("default", "b"): 450.0}
+    assert load.demand() == {"default": {"a": 450.0, "b": 450.0}}

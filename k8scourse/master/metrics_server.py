@@ -25,12 +25,11 @@ Clients reach it through the apiserver's aggregation layer (the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from k8scourse.api.selectors import Selector
 from k8scourse.clock import VirtualClock
-from k8scourse.node.cadvisor import CAdvisor, NodeSample
+from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.timefmt import rfc3339
 
 METRIC_RESOLUTION = 15.0  # --metric-resolution=15s (metrics-server manifests/base/deployment.yaml)
@@ -38,19 +37,42 @@ FRESH_CONTAINER_MIN_RESOLUTION = 10.0  # pkg/storage/pod.go freshContainerMinMet
 API_VERSION = "metrics.k8s.io/v1beta1"
 
 
-@dataclass
-class _Point:
-    timestamp: float
-    cpu_seconds: float
-    memory_bytes: int
-    start_time: float = 0.0
+class _Series:
+    """podStorage's last two points of one container (or node), kept in place from scrape to scrape."""
 
+    __slots__ = ("prev_time", "prev_cpu", "last_time", "last_cpu", "start_time", "memory_bytes", "seen")
 
-def _rate(prev: _Point, last: _Point) -> int | None:
-    """Nanocores between two samples of one run, or None (one sample, a restart, a counter reset)."""
-    if last.start_time != prev.start_time or last.timestamp <= prev.timestamp or last.cpu_seconds < prev.cpu_seconds:
-        return None
-    return round((last.cpu_seconds - prev.cpu_seconds) / (last.timestamp - prev.timestamp) * 1e9)
+    def __init__(self) -> None:
+        self.prev_time: float | None = None  # None: no previous point (yet)
+        self.prev_cpu = self.last_cpu = 0.0
+        self.last_time = self.start_time = float("-inf")
+        self.memory_bytes, self.seen = 0, 0
+
+    def store(self, timestamp: float, cpu_seconds: float, memory_bytes: int, start_time: float,
+              resolution: float) -> None:
+        """podStorage.Store for one container: which previous point to keep beside the new one.
+
+        A container that started less than a resolution (but at least 10 s)
+        before this scrape gets its start as the previous point, at zero CPU,
+        so a fresh Pod shows up after one scrape; otherwise the last point
+        becomes the previous one, unless the container restarted since."""
+        age = timestamp - start_time
+        if FRESH_CONTAINER_MIN_RESOLUTION <= age < resolution:
+            self.prev_time, self.prev_cpu = start_time, 0.0
+        elif not start_time < self.last_time:  # new, or restarted since the stored point
+            self.prev_time = None
+        elif timestamp > self.last_time:
+            self.prev_time, self.prev_cpu = self.last_time, self.last_cpu
+        elif self.prev_time is not None and not self.prev_time < timestamp:
+            self.prev_time = None
+        self.last_time, self.last_cpu, self.memory_bytes, self.start_time = timestamp, cpu_seconds, memory_bytes, \
+            start_time
+
+    def nanocores(self) -> int | None:
+        """The CPU rate between the two points, or None (one point, or a counter that went back)."""
+        if self.prev_time is None or self.last_time <= self.prev_time or self.last_cpu < self.prev_cpu:
+            return None
+        return round((self.last_cpu - self.prev_cpu) / (self.last_time - self.prev_time) * 1e9)
 
 
 def _window(seconds: float) -> str:
@@ -64,8 +86,9 @@ class MetricsServer:
                  pod_labels: Callable[[str, str], Mapping[str, str] | None],
                  resolution: float = METRIC_RESOLUTION) -> None:
         self.clock, self.nodes, self.pod_labels, self.resolution = clock, nodes, pod_labels, resolution
-        self._pods: dict[tuple[str, str], dict[str, tuple[_Point | None, _Point]]] = {}
-        self._nodes: dict[str, tuple[_Point | None, _Point]] = {}
+        self._pods: dict[tuple[str, str], dict[str, _Series]] = {}  # (namespace, pod) -> container -> points
+        self._nodes: dict[str, _Series] = {}
+        self._scrapes = 0
         self._timer = None
 
     def start(self) -> None:
@@ -73,38 +96,37 @@ class MetricsServer:
 
     def scrape(self) -> None:
         """One round: ask every kubelet, keep the last two points of what answered, forget the rest."""
-        pods: dict[tuple[str, str], dict[str, tuple[_Point | None, _Point]]] = {}
-        nodes: dict[str, tuple[_Point | None, _Point]] = {}
+        self._scrapes += 1
         for name, cadvisor in self.nodes.items():
-            sample: NodeSample | None = cadvisor.resource_metrics()
-            if sample is None:
+            node = cadvisor.resource_metrics()
+            if node is None:
                 continue
-            last = _Point(sample.timestamp, sample.cpu_seconds, sample.memory_bytes)
-            nodes[name] = ((self._nodes.get(name) or (None, None))[1], last)
-            for pod in sample.pods:
-                key = (pod.namespace, pod.name)
-                before = self._pods.get(key, {})
-                pods[key] = {c.name: self._container_points(before.get(c.name), _Point(
-                    sample.timestamp, c.cpu_seconds, c.memory_bytes, c.start_time)) for c in pod.containers}
-        self._pods, self._nodes = pods, nodes
+            series = self._nodes.get(name) or self._nodes.setdefault(name, _Series())
+            series.store(node.timestamp, node.cpu_seconds, node.memory_bytes, 0.0, float("-inf"))
+            series.seen = self._scrapes
+            for counters in node.containers.values():
+                pod = self._pods.get(counters.key)
+                if pod is None:
+                    pod = self._pods[counters.key] = {}
+                series = pod.get(counters.name)
+                if series is None:
+                    series = pod[counters.name] = _Series()
+                series.store(node.timestamp, counters.cpu_seconds, counters.memory_bytes, counters.start_time,
+                             self.resolution)
+                series.seen = self._scrapes
+        self._forget_unseen()
 
-    def _container_points(self, stored: tuple[_Point | None, _Point] | None,
-                          last: _Point) -> tuple[_Point | None, _Point]:
-        """podStorage.Store: the previous point to keep beside the new one, if any.
-
-        A container that started less than a resolution (but at least 10 s)
-        before this scrape gets its start as the previous point, at zero
-        CPU, so a fresh Pod shows up after one scrape; otherwise the last
-        point becomes the previous one, unless the container restarted since."""
-        age = last.timestamp - last.start_time
-        if FRESH_CONTAINER_MIN_RESOLUTION <= age < self.resolution:
-            return _Point(last.start_time, 0.0, last.memory_bytes, last.start_time), last
-        if stored is None or not last.start_time < stored[1].timestamp:
-            return None, last
-        prev, old = stored
-        if last.timestamp > old.timestamp:
-            return old, last
-        return (prev if prev is not None and prev.timestamp < last.timestamp else None), last
+    def _forget_unseen(self) -> None:
+        """Pods, containers and nodes this round did not report are gone from the next answers."""
+        for name in [n for n, series in self._nodes.items() if series.seen != self._scrapes]:
+            del self._nodes[name]
+        stale = [(key, container) for key, pod in self._pods.items()
+                 for container, series in pod.items() if series.seen != self._scrapes]
+        for key, container in stale:
+            pod = self._pods[key]
+            del pod[container]
+            if not pod:
+                del self._pods[key]
 
     # --- the metrics.k8s.io API ------------------------------------------------------------
 
@@ -117,31 +139,31 @@ class MetricsServer:
             labels = self.pod_labels(pod_namespace, name)
             if labels is None or (selector is not None and not selector.matches(labels)):
                 continue
-            usage, points = [], []
-            for container, (prev, last) in containers.items():
-                rate = _rate(prev, last) if prev is not None else None
+            usage = []
+            for container, series in containers.items():
+                rate = series.nanocores()
                 if rate is None:
                     break
-                usage.append({"name": container, "usage": {"cpu": f"{rate}n", "memory": f"{last.memory_bytes // 1024}Ki"}})
-                points.append((prev, last))
+                usage.append({"name": container,
+                              "usage": {"cpu": f"{rate}n", "memory": f"{series.memory_bytes // 1024}Ki"}})
             else:
-                if not points:
+                if not usage:
                     continue
-                prev, last = points[0]
+                first = min(containers.values(), key=lambda s: s.last_time)  # the earliest TimeInfo
                 items.append({"kind": "PodMetrics", "apiVersion": API_VERSION,
                               "metadata": {"name": name, "namespace": pod_namespace, "labels": dict(labels)},
-                              "timestamp": rfc3339(last.timestamp), "window": _window(last.timestamp - prev.timestamp),
-                              "containers": usage})
+                              "timestamp": rfc3339(first.last_time),
+                              "window": _window(first.last_time - first.prev_time), "containers": usage})
         return items
 
     def node_metrics(self) -> list[dict]:
         """``GET /apis/metrics.k8s.io/v1beta1/nodes``, sorted by name."""
         items = []
-        for name, (prev, last) in sorted(self._nodes.items()):
-            rate = _rate(prev, last) if prev is not None else None
+        for name, series in sorted(self._nodes.items()):
+            rate = series.nanocores()
             if rate is None:
                 continue
             items.append({"kind": "NodeMetrics", "apiVersion": API_VERSION, "metadata": {"name": name},
-                          "timestamp": rfc3339(last.timestamp), "window": _window(last.timestamp - prev.timestamp),
-                          "usage": {"cpu": f"{rate}n", "memory": f"{last.memory_bytes // 1024}Ki"}})
+                          "timestamp": rfc3339(series.last_time), "window": _window(series.last_time - series.prev_time),
+                          "usage": {"cpu": f"{rate}n", "memory": f"{series.memory_bytes // 1024}Ki"}})
         return items

@@ -17,11 +17,14 @@ What a container uses here (the course's model of the work, not cAdvisor's):
 - memory: its memory request (16 MiB without one), never above its limit;
 - the node: its pods plus the system's own use (kubelet, runtime, OS):
   :data:`SYSTEM_CPU_MILLI` and :data:`SYSTEM_MEMORY`.
+
+Each container's counters are one object, made when the container is first
+seen and updated in place at every scrape: a large cluster is scraped every
+15 s, and new objects each time would keep Python's garbage collector busy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from k8scourse.api.quantity import parse_quantity
@@ -36,34 +39,43 @@ SYSTEM_CPU_MILLI = 100  # the course's model: kubelet, container runtime and OS 
 SYSTEM_MEMORY = 512 * MIB
 
 
-@dataclass
-class ContainerSample:
-    name: str
-    cpu_seconds: float  # cumulative core-seconds since the container started
-    memory_bytes: int
-    start_time: float
-
-
-@dataclass
-class PodSample:
-    namespace: str
-    name: str
-    containers: list[ContainerSample] = field(default_factory=list)
-
-
-@dataclass
-class NodeSample:
-    """One answer of ``/metrics/resource``: the node's and each running pod's counters at ``timestamp``."""
-
-    node: str
-    timestamp: float
-    cpu_seconds: float
-    memory_bytes: int
-    pods: list[PodSample]
-
-
 def _quantity(resources: Mapping[str, Any] | None, kind: str, name: str) -> Any:
     return ((resources or {}).get(kind) or {}).get(name)
+
+
+class ContainerCounters:
+    """One running container's cgroup counters: cumulative CPU, the working set, and its CPU quota."""
+
+    __slots__ = ("namespace", "pod", "key", "name", "start_time", "cpu_seconds", "memory_bytes", "cpu_limit_milli",
+                 "rate", "seen")
+
+    def __init__(self, namespace: str, pod: str, name: str, start_time: float, spec: Mapping[str, Any]) -> None:
+        self.namespace, self.pod = namespace, pod
+        self.key = (namespace, pod)  # the pod, as metrics-server files it
+        self.name, self.start_time = name, start_time
+        self.cpu_seconds = 0.0  # core-seconds since the container started
+        resources = spec.get("resources")
+        limit = _quantity(resources, "limits", "cpu")
+        self.cpu_limit_milli = None if limit is None else parse_quantity(limit).milli_value()
+        request = _quantity(resources, "requests", "memory")
+        memory = parse_quantity(request).value() if request is not None else DEFAULT_CONTAINER_MEMORY
+        memory_limit = _quantity(resources, "limits", "memory")
+        self.memory_bytes = memory if memory_limit is None else min(memory, parse_quantity(memory_limit).value())
+        self.rate = 0.0  # millicores, since the last scrape
+        self.seen = 0
+
+
+class NodeCounters:
+    """The answer of one node's ``/metrics/resource``: the node's counters and its containers', at ``timestamp``.
+
+    The same object every time, updated in place: read it before the next scrape."""
+
+    __slots__ = ("node", "timestamp", "cpu_seconds", "memory_bytes", "containers")
+
+    def __init__(self, node: str, now: float) -> None:
+        self.node, self.timestamp = node, now
+        self.cpu_seconds, self.memory_bytes = 0.0, SYSTEM_MEMORY
+        self.containers: dict[str, ContainerCounters] = {}  # container id -> counters
 
 
 class CAdvisor:
@@ -71,58 +83,55 @@ class CAdvisor:
 
     def __init__(self, kubelet: "Kubelet", load: Load) -> None:
         self.kubelet, self.load = kubelet, load
-        self._cpu: dict[str, float] = {}  # container id -> core-seconds
-        self._node_cpu = 0.0
-        self._last = kubelet.clock.now
+        self.counters = NodeCounters(kubelet.node_name, kubelet.clock.now)
+        self._scrapes = 0
 
     def _allocatable_milli(self) -> int:
         status = self.kubelet.node_status
         return parse_quantity((status.allocatable or status.capacity)["cpu"]).milli_value()
 
-    def resource_metrics(self) -> NodeSample | None:
+    def _new_counters(self, container: Any) -> ContainerCounters | None:
+        worker = self.kubelet.workers.get(container.sandbox.pod_uid)
+        if worker is None:
+            return None
+        spec = next((c for c in worker.pod["spec"].get("containers") or () if c["name"] == container.name), {})
+        sandbox = container.sandbox
+        return ContainerCounters(sandbox.namespace, sandbox.pod_name, container.name, container.started_at, spec)
+
+    def resource_metrics(self) -> NodeCounters | None:
         """``GET /metrics/resource``; None when the kubelet is down (the scrape fails)."""
         if not self.kubelet.running:
             return None
-        now = self.kubelet.clock.now
+        node, now = self.counters, self.kubelet.clock.now
+        self._scrapes += 1
         demand = self.load.demand()
-        running = [c for c in self.kubelet.runtime.ps() if c is not c.sandbox.pause]
-        rates: dict[str, float] = {}  # container id -> millicores
-        specs: dict[str, Mapping[str, Any]] = {}
-        for container in running:
-            sandbox = container.sandbox
-            worker = self.kubelet.workers.get(sandbox.pod_uid)
-            if worker is None:
-                continue
-            spec = next((c for c in worker.pod["spec"].get("containers") or () if c["name"] == container.name), {})
-            share = demand.get((sandbox.namespace, sandbox.pod_name), 0.0) / max(1, len(sandbox.containers))
-            limit = _quantity(spec.get("resources"), "limits", "cpu")
-            if limit is not None:
-                share = min(share, parse_quantity(limit).milli_value())
-            rates[container.id], specs[container.id] = share, spec
-        wanted = sum(rates.values())
+        wanted = 0.0
+        running = (c for sandbox in self.kubelet.runtime.sandboxes for c in sandbox.containers if c.state == "running")
+        for container in running:  # the pause containers aside
+            counters = node.containers.get(container.id)
+            if counters is None:
+                counters = self._new_counters(container)
+                if counters is None:
+                    continue
+                node.containers[container.id] = counters
+            counters.seen = self._scrapes
+            in_namespace = demand.get(counters.namespace)
+            rate = in_namespace.get(counters.pod, 0.0) / max(1, len(container.sandbox.containers)) \
+                if in_namespace else 0.0
+            if counters.cpu_limit_milli is not None:
+                rate = min(rate, counters.cpu_limit_milli)
+            counters.rate = rate
+            wanted += rate
         room = self._allocatable_milli()
-        if wanted > room > 0:  # the CFS shares the node's cores out
-            rates = {cid: rate * room / wanted for cid, rate in rates.items()}
-        pods: dict[str, PodSample] = {}
+        squeeze = room / wanted if wanted > room > 0 else 1.0  # the CFS shares the node's cores out
+        gone = [cid for cid, c in node.containers.items() if c.seen != self._scrapes]
+        for cid in gone:
+            del node.containers[cid]
         memory = SYSTEM_MEMORY
-        for container in running:
-            if container.id not in rates:
-                continue
-            since = max(self._last, container.started_at)
-            used = self._cpu.get(container.id, 0.0) + rates[container.id] / 1000 * (now - since)
-            self._cpu[container.id] = used
-            resources = specs[container.id].get("resources")
-            wanted_memory = _quantity(resources, "requests", "memory")
-            container_memory = parse_quantity(wanted_memory).value() if wanted_memory else DEFAULT_CONTAINER_MEMORY
-            limit = _quantity(resources, "limits", "memory")
-            if limit is not None:
-                container_memory = min(container_memory, parse_quantity(limit).value())
-            memory += container_memory
-            sandbox = container.sandbox
-            pod = pods.setdefault(sandbox.pod_uid, PodSample(sandbox.namespace, sandbox.pod_name))
-            pod.containers.append(ContainerSample(container.name, used, container_memory, container.started_at))
-        self._node_cpu += (sum(rates.values()) + SYSTEM_CPU_MILLI) / 1000 * (now - self._last)
-        self._last = now
-        live = {c.id for c in running}
-        self._cpu = {cid: used for cid, used in self._cpu.items() if cid in live}
-        return NodeSample(self.kubelet.node_name, now, self._node_cpu, memory, list(pods.values()))
+        for counters in node.containers.values():
+            since = max(node.timestamp, counters.start_time)
+            counters.cpu_seconds += counters.rate * squeeze / 1000 * (now - since)
+            memory += counters.memory_bytes
+        node.cpu_seconds += (wanted * squeeze + SYSTEM_CPU_MILLI) / 1000 * (now - node.timestamp)
+        node.memory_bytes, node.timestamp = memory, now
+        return node
