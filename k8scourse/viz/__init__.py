@@ -26,6 +26,8 @@ from .autoscaling import draw_autoscaling
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .rollout import draw_rollouts
+from .services import draw_request_spread, draw_requests_over_time
 from .timeline import draw_timeline
 
 __all__ = [
@@ -38,6 +40,9 @@ __all__ = [
     "draw_placement",
     "draw_pod_anatomy",
     "draw_request_path",
+    "draw_rollouts",
+    "draw_request_spread",
+    "draw_requests_over_time",
     "draw_timeline",
     "placement_graph",
     "pod_creation_path",

@@ -68,5 +68,5 @@ def draw_timeline(timeline: Timeline, ax: Axes | None = None) -> Figure:
         labels.setdefault(color, []).append(kind)
     handles = [Patch(color=color, label=" / ".join(kinds)) for color, kinds in labels.items()]
     ax.legend(handles=handles, fontsize=LABEL, loc="upper center", bbox_to_anchor=(0.5, -0.2 * 5 / max(len(objects), 5)),
-              ncols=max(1, len(handles)), frameon=False)
+              ncols=max(1, min(3, len(handles))), frameon=False)  # 3 a row fit in 950 px
     return ensure_legible(ax.figure)

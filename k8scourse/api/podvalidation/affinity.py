@@ -84,7 +84,7 @@ def node_selector_errors(selector: Mapping[str, Any], path: str) -> list[FieldEr
     return errors
 
 
-def _node_affinity_errors(affinity: Mapping[str, Any], path: str) -> list[FieldError]:
+def node_affinity_errors(affinity: Mapping[str, Any], path: str = "spec.affinity.nodeAffinity") -> list[FieldError]:
     """validateNodeAffinity and ValidatePreferredSchedulingTerms."""
     errors: list[FieldError] = []
     required_terms = affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
@@ -160,7 +160,7 @@ def affinity_errors(affinity: Mapping[str, Any] | None, path: str) -> list[Field
         return []
     errors: list[FieldError] = []
     if "nodeAffinity" in affinity:
-        errors += _node_affinity_errors(affinity["nodeAffinity"], f"{path}.nodeAffinity")
+        errors += node_affinity_errors(affinity["nodeAffinity"], f"{path}.nodeAffinity")
     for kind in ("podAffinity", "podAntiAffinity"):
         if kind in affinity:
             errors += _pod_affinity_errors(affinity[kind], f"{path}.{kind}")
