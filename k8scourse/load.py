@@ -126,8 +126,7 @@ def drive(cluster: Any, selector: str, curve: Callable[[float], float], seconds:
         cluster.run(step)
         status = cluster.api.get("horizontalpodautoscalers", hpa, namespace).get("status") or {}
         current = ((status.get("currentMetrics") or [{}])[0].get("resource") or {}).get("current") or {}
-        pods = cluster.api.list("pods", namespace)
-        ready = sum(1 for p in pods if is_ready(p) and parsed.matches(p["metadata"].get("labels") or {}))
+        ready = sum(1 for p in cluster.informers.informer("pods").list(namespace, parsed) if is_ready(p))
         replicas = cluster.api.get_scale(target, ref_of["name"], namespace)["spec"]["replicas"]
         samples.append(Sample(t + step, milli, current.get("averageUtilization"), replicas, ready))
     return samples

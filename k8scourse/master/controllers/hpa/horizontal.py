@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Mapping, Protocol
 
 from k8scourse.api import objects
@@ -57,6 +58,9 @@ INITIAL_READINESS_DELAY = 30.0  # --horizontal-pod-autoscaler-initial-readiness-
 # horizontal.go: without spec.behavior a scale-up is capped at max(2 x current, 4)
 SCALE_UP_LIMIT_FACTOR = 2.0  # scaleUpLimitFactor
 SCALE_UP_LIMIT_MINIMUM = 4.0  # scaleUpLimitMinimum
+
+
+_seconds = lru_cache(maxsize=4096)(parse_rfc3339)  # the pods' timestamps repeat from sync to sync
 
 
 class API(Protocol):
@@ -387,10 +391,10 @@ class HorizontalController:
         condition, start = _ready_condition(pod), (pod.get("status") or {}).get("startTime")
         if condition is None or not start:
             return False
-        started, changed = parse_rfc3339(start), parse_rfc3339(condition["lastTransitionTime"])
+        started, changed = _seconds(start), _seconds(condition["lastTransitionTime"])
         if started + self.cpu_initialization_period > self.clock.now:
             window = float(sample["window"].rstrip("s"))
-            return condition["status"] != "False" and parse_rfc3339(sample["timestamp"]) >= changed + window
+            return condition["status"] != "False" and _seconds(sample["timestamp"]) >= changed + window
         return not (condition["status"] == "False" and started + self.initial_readiness_delay > changed)
 
     # --- normalisation without spec.behavior ----------------------------------------------------
