@@ -9,7 +9,8 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_placement``: which pods run on which node, coloured by a label;
 * ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
 * ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
-* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``).
+* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``);
+* ``draw_autoscaling``: load, utilisation and replicas of an HPA over time.
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
@@ -21,6 +22,7 @@ from .architecture import (
     draw_request_path,
     pod_creation_path,
 )
+from .autoscaling import draw_autoscaling
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
@@ -32,6 +34,7 @@ __all__ = [
     "POD_CREATION_NOTES",
     "PlacementView",
     "architecture_graph",
+    "draw_autoscaling",
     "draw_architecture",
     "draw_backoff",
     "draw_placement",
