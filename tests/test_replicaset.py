@@ -324,8 +324,8 @@ def test_replication_controller_selector_is_equality_only(cluster: Cluster) -> N
     with pytest.raises(DecodeError) as err:
         cluster.apply(manifest)
     assert str(err.value) == ('ReplicationController in version "v1" cannot be handled as a ReplicationController: '
-                              'json: cannot unmarshal array into Go struct field ReplicationControllerSpec.spec.selector '
-                              'of type string')
+                              'json: cannot unmarshal array into Go struct field '
+                              'ReplicationControllerSpec.spec.selector of type string')
 
 
 def test_replication_controller_selector_must_match_template(cluster: Cluster) -> None:
