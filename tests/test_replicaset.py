@@ -507,3 +507,13 @@ def test_kubectl_describe_rs_shows_pods_status_and_events(cluster: Cluster) -> N
     assert "Pods Status:  1 Running / 0 Waiting / 0 Succeeded / 0 Failed\n" in text
     assert "  Normal  SuccessfulCreate  21s   replicaset-controller  Created pod: web-" in text
     assert "  Normal  SuccessfulDelete  1s    replicaset-controller  Deleted pod: web-" in text
+
+
+def test_garbage_collector_deletes_a_pod_whose_owner_never_existed(cluster: Cluster) -> None:
+    ghost = bare_pod("ghost-child", {"app": "ghost"})
+    ghost["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "ghost",
+                                             "uid": "00000000-0000-4000-8000-000000000000", "controller": True}]
+    cluster.apply(ghost)
+    cluster.apply(rs("ghost", replicas=0))  # same name, another UID: still not the owner
+    cluster.run(40)
+    assert "ghost-child" not in names(cluster.api.list("pods", "default"))
