@@ -262,25 +262,33 @@ class PodFacts:
 
 class PodIndex:
     """The pod informer's indexes the controller lists by: pods by their controller's UID, and orphans
-    by namespace (upstream's ``controllerUIDIndex`` and orphan index), so a sync reads only its own pods."""
+    by namespace (upstream's ``controllerUIDIndex`` and orphan index), so a sync reads only its own pods.
+    Pods controlled by another kind (a ReplicationController's, for the ReplicaSet controller) can never
+    count or be adopted, so they are left out."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
         self.by_owner: dict[str, dict[str, PodFacts]] = {}
         self.orphans: dict[str, dict[str, PodFacts]] = {}
 
-    def _slot(self, pod: Obj) -> dict[str, PodFacts]:
+    def _slot(self, pod: Obj) -> tuple[dict[str, dict[str, PodFacts]], str] | None:
+        """Which index and which entry of it the pod belongs in, if any."""
         ref = controller_ref(pod)
-        if ref is not None:
-            return self.by_owner.setdefault(ref.get("uid", ""), {})
-        return self.orphans.setdefault(pod["metadata"].get("namespace", ""), {})
+        if ref is None:
+            return self.orphans, pod["metadata"].get("namespace", "")
+        return (self.by_owner, ref.get("uid", "")) if ref.get("kind") == self.kind else None
 
     def on_pod(self, event_type: str, pod: Obj, old: Obj | None) -> None:
         key = key_of(pod)
-        if old is not None:
-            slot = self._slot(old)
-            slot.pop(key, None)
-        if event_type != "DELETED":
-            self._slot(pod)[key] = PodFacts(pod)
+        if old is not None and (slot := self._slot(old)) is not None:
+            index, entry = slot
+            pods = index.get(entry, {})
+            pods.pop(key, None)
+            if not pods:
+                index.pop(entry, None)
+        if event_type != "DELETED" and (slot := self._slot(pod)) is not None:
+            index, entry = slot
+            index.setdefault(entry, {})[key] = PodFacts(pod)
 
     def owned(self, owner: Obj) -> Iterable[PodFacts]:
         """The pods whose controller reference names ``owner``."""
@@ -302,7 +310,7 @@ class ReplicaSetController:
         self.api, self.clock, self.kind, self.burst_replicas = api, clock, kind, burst_replicas
         self.owners: Informer = informers.informer(kind.resource)
         self.pods: Informer = informers.informer("pods")
-        self.index = PodIndex()
+        self.index = PodIndex(kind.kind)
         self.expectations = Expectations(clock)
         self.queue = WorkQueue(clock, self.sync)
         # owner UID -> (spec generation, its selector, its template's labels as a selector)
