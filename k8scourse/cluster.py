@@ -29,6 +29,9 @@ from k8scourse.kubectl.write import three_way_patch
 from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.base import InformerFactory
+from k8scourse.master.controllers.deployment import DeploymentController
+from k8scourse.master.controllers.endpoints import EndpointsController
+from k8scourse.master.controllers.endpointslice import EndpointSliceController
 from k8scourse.master.controllers.garbagecollector import GarbageCollector
 from k8scourse.master.controllers.replicaset import ReplicaSetController, replication_manager
 from k8scourse.master.controllers.namespace import NamespaceController
@@ -38,6 +41,8 @@ from k8scourse.master.controllers.podgc import PodGCController
 from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.node.images import Registry
+from k8scourse.network.request import RequestResult, send_request
+from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 from k8scourse import timeline
@@ -51,6 +56,8 @@ NODE_IP_BASE = ipaddress.ip_address("192.168.197.131")
 POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
+#: kubeadm's --service-cluster-ip-range (networking.serviceSubnet: 10.96.0.0/12).
+DEFAULT_SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 
 #: A v1.31 kubeadm cluster's admission plugins. TaintNodesByCondition taints each new Node
 #: not-ready:NoSchedule; the node lifecycle controller lifts the taint once the node is Ready.
@@ -76,13 +83,17 @@ class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
     def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
-                 percentage_of_nodes_to_score: int = 0) -> None:
+                 percentage_of_nodes_to_score: int = 0,
+                 service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE) -> None:
+        """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
+        _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
         self.clock = VirtualClock()
         self.rng = random.Random(seed)
         self.etcd = Store(clock=self.clock)
-        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins)
+        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins,
+                             service_cluster_ip_range=service_cluster_ip_range)
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
@@ -93,8 +104,12 @@ class Cluster:
                             PodGCController(self.api, self.clock, self.informers),
                             ReplicaSetController(self.api, self.clock, self.informers),
                             replication_manager(self.api, self.clock, self.informers),
+                            DeploymentController(self.api, self.clock, self.informers),
                             GarbageCollector(self.api, self.clock, self.informers)]
+        self.controllers += [EndpointsController(self.api, self.clock, self.informers),
+                             EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
+        self.kube_proxies: dict[str, KubeProxy] = {}  # kube-proxy on each node, beside its kubelet
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
@@ -143,8 +158,10 @@ class Cluster:
             labels=labels, taints=taints, static_pod_manifests=static_pods,
             pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
+        self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, str(POD_NETWORK))
         if start:
             kubelet.start()
+            self.kube_proxies[name].start()
         return kubelet
 
     def fail_node(self, name: str) -> None:
@@ -152,11 +169,13 @@ class Cluster:
         status or renews its Lease, and its containers are gone. The API objects stay; the
         node lifecycle controller marks the node NotReady after its grace period (40 s)."""
         self._machine("fail_node", name).stop()
+        self.kube_proxies[name].stop()  # the machine's kube-proxy and its rules go with it
 
     def restore_node(self, name: str) -> None:
         """The machine ``name`` boots again: its kubelet re-registers, posts Ready, finishes
         deleting the pods deleted while it was away, and restarts the others and its static pods."""
         self._machine("restore_node", name).start()
+        self.kube_proxies[name].start()
 
     def timeline(self, seconds: float, every: float = 1.0, namespace: str = "default") -> Timeline:
         """Run for ``seconds``, looking every ``every`` seconds; the nodes' and pods' changes
@@ -251,6 +270,19 @@ class Cluster:
         events = self.api.list("events", namespace, field_selector=f"involvedObject.name={name}")
         return sorted(events, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
                                              e["metadata"]["name"]))
+
+    def request(self, source: str, target: str) -> RequestResult:
+        """Open one connection from a pod (``"ns/name"`` or ``"name"``) or a node to ``"host:port"``
+        (a Service name, a ClusterIP, a pod IP, or a node's address and a node port), through
+        kube-proxy's rules, and say who answered, or why no one did (never raises for that)."""
+        return send_request(self, source, target)
+
+    def iptables(self, node: str) -> str:
+        """The rules kube-proxy wrote on ``node``, as ``iptables-save`` prints them there."""
+        _expect("iptables", node, (str,), "a node name (a string)")
+        if node not in self.kube_proxies:
+            raise StatusError(404, "NotFound", f'nodes "{node}" not found')
+        return self.kube_proxies[node].iptables_save()
 
     def use(self) -> "Cluster":
         """Make ``%kubectl`` talk to this cluster (a new cluster takes it over by default)."""

@@ -122,7 +122,7 @@ def record(cluster: Runnable, seconds: float, every: float = 1.0, namespace: str
             state = now.get(obj, GONE)
             if last.get(obj) != state:
                 changes.append(Change(round(elapsed, 9), obj, state))
-        last = {o: s for o, s in now.items()}
+        last = now
         if elapsed >= seconds - 1e-9:
             return Timeline(changes, elapsed)
         step = min(every, seconds - elapsed)

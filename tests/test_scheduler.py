@@ -26,11 +26,11 @@ from k8scourse.master.scheduling.filters import (
     node_filter,
 )
 from k8scourse.master.scheduling.framework import num_feasible_nodes_to_find
+from k8scourse.api.podvalidation.affinity import node_affinity_errors
 from k8scourse.master.scheduling.nodeaffinity import (
     NodeSelectorTerm,
     PreferredNodeAffinity,
     RequiredNodeAffinity,
-    node_affinity_errors,
 )
 from k8scourse.master.scheduling.podinfo import (
     NON_ZERO_DEFAULTS,

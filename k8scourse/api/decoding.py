@@ -35,7 +35,7 @@ from typing import Any, Mapping
 import yaml
 
 from .errors import K8sValueError
-from .quantity import FORMAT_ERROR
+from .quantity import FORMAT_ERROR, QuantityError, parse_quantity
 from .rfc3339 import TimeParseError, canonical
 
 # --- YAML ---------------------------------------------------------------------------
@@ -325,7 +325,10 @@ class QuantityType(Custom):
 
     def decode(self, value: Any, walk: "_Walk", struct: str, path: str, go_path: str) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
+            try:  # a Quantity marshals back as its canonical string: a JSON number is never stored
+                return str(parse_quantity(value))
+            except QuantityError:
+                return value
         raise _UnmarshalError(FORMAT_ERROR)
 
 

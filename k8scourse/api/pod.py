@@ -5,7 +5,9 @@ the PodSpec and pod-template defaults and validation that ReplicaSets,
 ReplicationControllers and Deployments embed. Defaults follow
 ``pkg/apis/core/v1/defaults.go`` (plus the declarative ``+default`` markers
 in ``k8s.io/api/core/v1/types.go``); rules follow
-``pkg/apis/core/validation/validation.go``.
+``pkg/apis/core/validation/validation.go``: this module runs ValidatePodSpec
+in upstream's order, and ``api/podvalidation/`` holds the rules of each area
+(volumes, env, probes, security contexts, affinity, scheduling fields).
 
 Not modelled (they come from admission plugins, not defaulting):
 ``serviceAccountName``, ``priority``, default tolerations.
@@ -21,10 +23,18 @@ from .decoding import StructOf
 from .errors import DUPLICATE, FieldError, forbidden, invalid, not_supported, required
 from .meta import KubeObject, annotation_errors, checked_labels
 from .quantity import parse_quantity
+from .podvalidation.affinity import affinity_errors
+from .podvalidation.common import MAX_INT32, port_name_errors, port_num_errors
+from .podvalidation.env import env_errors, env_from_errors
+from .podvalidation.probes import container_probe_errors
+from .podvalidation.scheduling import (dns_config_errors, host_alias_errors, preemption_policy_errors,
+                                       readiness_gate_errors, scheduling_gate_errors, topology_spread_errors)
+from .podvalidation.security import (container_security_context_errors, host_process_errors, os_errors,
+                                     pod_security_context_errors)
+from .podvalidation.volumes import volume_device_errors, volume_mount_errors, volumes_errors
 from .resources import canonicalize, resource_requirements_errors
 from .validation import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
 
-NOT_FOUND = "Not found"  # field.ErrorTypeNotFound
 
 # Every VolumeSource a Volume may name (k8s.io/api/core/v1 VolumeSource).
 VOLUME_SOURCES = (
@@ -40,7 +50,8 @@ VOLUME_SOURCES = (
 DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
 DEFAULT_SCHEDULER_NAME = "default-scheduler"
 TERMINATION_MESSAGE_PATH = "/dev/termination-log"
-DEFAULT_VOLUME_MODE = 0o644  # Secret/ConfigMap volumes' defaultMode (420)
+DEFAULT_VOLUME_MODE = 0o644  # Secret/ConfigMap/downwardAPI/projected volumes' defaultMode (420)
+DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600  # ServiceAccountTokenProjection.expirationSeconds
 _PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
 
 
@@ -67,14 +78,15 @@ def default_container(container: dict) -> None:
         field_ref = (env.get("valueFrom") or {}).get("fieldRef")
         if isinstance(field_ref, dict):
             field_ref.setdefault("apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
-    for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
-        probe = container.get(kind)
-        if probe is not None:
-            for key, value in _PROBE_DEFAULTS.items():
-                probe.setdefault(key, value)
-            if "httpGet" in probe:  # SetDefaults_HTTPGetAction
-                probe["httpGet"].setdefault("path", "/")
-                probe["httpGet"].setdefault("scheme", "HTTP")
+    probes = [container[kind] for kind in ("livenessProbe", "readinessProbe", "startupProbe") if kind in container]
+    for probe in probes:
+        for key, value in _PROBE_DEFAULTS.items():
+            probe.setdefault(key, value)
+    lifecycle = container.get("lifecycle") or {}
+    for handler in probes + [lifecycle[hook] for hook in ("postStart", "preStop") if hook in lifecycle]:
+        if "httpGet" in handler:  # SetDefaults_HTTPGetAction
+            handler["httpGet"].setdefault("path", "/")
+            handler["httpGet"].setdefault("scheme", "HTTP")
     resources = container.get("resources")
     if resources:
         canonicalize(resources.get("limits"))
@@ -89,9 +101,22 @@ def default_volume(volume: dict) -> None:
         volume["emptyDir"] = {}
     if "hostPath" in volume:
         volume["hostPath"].setdefault("type", "")  # HostPathUnset
-    for source in ("configMap", "secret"):
+    empty_dir = volume.get("emptyDir")
+    if isinstance(empty_dir, dict) and "sizeLimit" in empty_dir:  # a Quantity is stored in canonical text
+        limit = {"sizeLimit": empty_dir["sizeLimit"]}
+        canonicalize(limit, milli=False)
+        empty_dir["sizeLimit"] = limit["sizeLimit"]
+    for source in ("configMap", "secret", "downwardAPI", "projected"):
         if isinstance(volume.get(source), dict):
             volume[source].setdefault("defaultMode", DEFAULT_VOLUME_MODE)
+    items = list((volume.get("downwardAPI") or {}).get("items") or ())
+    for projection in (volume.get("projected") or {}).get("sources") or ():
+        items += (projection.get("downwardAPI") or {}).get("items") or ()
+        if "serviceAccountToken" in projection:  # SetDefaults_ServiceAccountTokenProjection
+            projection["serviceAccountToken"].setdefault("expirationSeconds", DEFAULT_TOKEN_EXPIRATION_SECONDS)
+    for item in items:
+        if "fieldRef" in item:
+            item["fieldRef"].setdefault("apiVersion", "v1")  # SetDefaults_ObjectFieldSelector
 
 
 def default_pod_spec(spec: dict) -> None:
@@ -131,38 +156,16 @@ def default_pod(spec: dict) -> None:
 
 
 # --- validation -------------------------------------------------------------------------------
+# ValidatePodSpec of pkg/apis/core/validation/validation.go (v1.31), in upstream's order. The rules
+# of each area live in api/podvalidation/; this section strings them together.
 
-MAX_INT32 = 2**31 - 1
-PORT_RANGE_ERROR = "must be between 1 and 65535, inclusive"  # validation.InclusiveRangeError(1, 65535)
 SUPPORTED_PROTOCOLS = ("SCTP", "TCP", "UDP")  # sets.List: sorted
 SUPPORTED_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 SUPPORTED_RESTART_POLICIES = ("Always", "OnFailure", "Never")
 SUPPORTED_DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 SUPPORTED_TERMINATION_MESSAGE_POLICIES = ("File", "FallbackToLogsOnError")
 SUPPORTED_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-RELAXED_ENV_NAME_ERROR = "a valid environment variable name must consist only of printable ASCII characters other than '='"
 _INIT_ONLY_ALWAYS = "may not be set for init containers without restartPolicy=Always"
-
-
-def port_num_errors(port: int) -> list[str]:
-    """validation.IsValidPortNum."""
-    return [] if 1 <= port <= 65535 else [PORT_RANGE_ERROR]
-
-
-def port_name_errors(name: str) -> list[str]:
-    """validation.IsValidPortName: an IANA_SVC_NAME such as ``http``."""
-    errs = []
-    if len(name) > 15:
-        errs.append("must be no more than 15 characters")
-    if not name or any(c not in "-abcdefghijklmnopqrstuvwxyz0123456789" for c in name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not any("a" <= c <= "z" for c in name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
 
 
 def _container_port_errors(ports: list[dict], path: str) -> list[FieldError]:
@@ -195,38 +198,7 @@ def _container_port_errors(ports: list[dict], path: str) -> list[FieldError]:
     return errors
 
 
-def _env_errors(env: list[dict], path: str) -> list[FieldError]:
-    """ValidateEnv with relaxed names (the default since RelaxedEnvironmentVariableValidation)."""
-    errors: list[FieldError] = []
-    for i, var in enumerate(env):
-        name = var.get("name", "")
-        if not name:
-            errors.append(required(f"{path}[{i}].name"))
-        elif any(not " " <= c <= "~" or c == "=" for c in name):
-            errors.append(invalid(f"{path}[{i}].name", name, RELAXED_ENV_NAME_ERROR))
-    return errors
-
-
-def _volume_mount_errors(mounts: list[dict], volumes: set[str], path: str) -> list[FieldError]:
-    """ValidateVolumeMounts: each names a volume of the pod, at a distinct path."""
-    errors: list[FieldError] = []
-    paths: set[str] = set()
-    for i, mount in enumerate(mounts):
-        at = f"{path}[{i}]"
-        name, mount_path = mount.get("name", ""), mount.get("mountPath", "")
-        if not name:
-            errors.append(required(f"{at}.name"))
-        if name not in volumes:
-            errors.append(FieldError(f"{at}.name", NOT_FOUND, name))
-        if not mount_path:
-            errors.append(required(f"{at}.mountPath"))
-        if mount_path in paths:
-            errors.append(invalid(f"{at}.mountPath", mount_path, "must be unique"))
-        paths.add(mount_path)
-    return errors
-
-
-def container_errors(container: Mapping[str, Any], volumes: set[str], path: str) -> list[FieldError]:
+def container_errors(container: Mapping[str, Any], volumes: Mapping[str, dict], path: str) -> list[FieldError]:
     """validateContainerCommon: what every container, regular or init, must satisfy."""
     errors: list[FieldError] = []
     name = container.get("name", "")
@@ -241,15 +213,19 @@ def container_errors(container: Mapping[str, Any], volumes: set[str], path: str)
         errors.append(required(f"{path}.terminationMessagePolicy"))
     elif policy not in SUPPORTED_TERMINATION_MESSAGE_POLICIES:
         errors.append(not_supported(f"{path}.terminationMessagePolicy", policy, SUPPORTED_TERMINATION_MESSAGE_POLICIES))
+    mounts, devices = container.get("volumeMounts") or [], container.get("volumeDevices") or []
     errors += _container_port_errors(container.get("ports") or [], f"{path}.ports")
-    errors += _env_errors(container.get("env") or [], f"{path}.env")
-    errors += _volume_mount_errors(container.get("volumeMounts") or [], volumes, f"{path}.volumeMounts")
+    errors += env_errors(container.get("env") or [], f"{path}.env")
+    errors += env_from_errors(container.get("envFrom") or [], f"{path}.envFrom")
+    errors += volume_mount_errors(mounts, devices, volumes, container, f"{path}.volumeMounts")
+    errors += volume_device_errors(devices, mounts, volumes, f"{path}.volumeDevices")
     pull = container.get("imagePullPolicy", "")
     if not pull:
         errors.append(required(f"{path}.imagePullPolicy"))
     elif pull not in SUPPORTED_PULL_POLICIES:
         errors.append(not_supported(f"{path}.imagePullPolicy", pull, SUPPORTED_PULL_POLICIES))
     errors += resource_requirements_errors(container.get("resources") or {}, f"{path}.resources")
+    errors += container_security_context_errors(container.get("securityContext"), f"{path}.securityContext")
     return errors
 
 
@@ -268,27 +244,65 @@ def _host_port_conflicts(containers: list[dict], path: str) -> list[FieldError]:
     return errors
 
 
-def _volume_errors(volumes: list[dict], path: str) -> tuple[set[str], list[FieldError]]:
-    """ValidateVolumes: unique DNS-label names, exactly one source each."""
-    names: set[str] = set()
+def _containers_errors(spec: Mapping[str, Any], volumes: Mapping[str, dict], grace: int | None,
+                       path: str) -> list[FieldError]:
+    """validateContainers: at least one, unique names, probes and hooks, no restartPolicy."""
+    containers = spec.get("containers") or []
+    if not containers:
+        return [required(path)]
     errors: list[FieldError] = []
-    for i, volume in enumerate(volumes):
+    names: set[str] = set()
+    for i, container in enumerate(containers):
         at = f"{path}[{i}]"
-        found = [s for s in VOLUME_SOURCES if s in volume]
-        problems = [forbidden(f"{at}.{s}", "may not specify more than 1 volume type") for s in found[1:]]
-        if not found:
-            problems.append(required(at, "must specify a volume type"))
-        name = volume.get("name", "")
-        if not name:
-            problems.append(required(f"{at}.name"))
-        else:
-            problems += [invalid(f"{at}.name", name, m) for m in is_dns1123_label(name)]
+        errors += container_errors(container, volumes, at)
+        name = container.get("name", "")
         if name in names:
-            problems.append(FieldError(f"{at}.name", DUPLICATE, name))
-        if not problems:
+            errors.append(FieldError(f"{at}.name", DUPLICATE, name))
+        names.add(name)
+        errors += container_probe_errors(container, grace, at)
+        if "restartPolicy" in container:
+            errors.append(forbidden(f"{at}.restartPolicy", "may not be set for non-init containers"))
+    return errors + _host_port_conflicts(containers, path)
+
+
+def _init_containers_errors(spec: Mapping[str, Any], volumes: Mapping[str, dict], grace: int | None,
+                            path: str) -> list[FieldError]:
+    """validateInitContainers: names unique across init and regular containers; only
+    ``restartPolicy: Always`` (sidecar) init containers may have probes and hooks."""
+    errors: list[FieldError] = []
+    names = {c.get("name", "") for c in spec.get("containers") or ()}
+    for i, container in enumerate(spec.get("initContainers") or ()):
+        at = f"{path}[{i}]"
+        errors += container_errors(container, volumes, at)
+        restart = container.get("restartPolicy")
+        if restart is not None and restart != "Always":
+            errors.append(not_supported(f"{at}.restartPolicy", restart, ("Always",)))
+        name = container.get("name", "")
+        if name in names:
+            errors.append(FieldError(f"{at}.name", DUPLICATE, name))
+        elif name:
             names.add(name)
-        errors += problems
-    return names, errors
+        errors += _host_port_conflicts([container], path)  # upstream indexes each one as [0]
+        if restart == "Always":
+            errors += container_probe_errors(container, grace, at)
+        else:
+            errors += [forbidden(f"{at}.{key}", _INIT_ONLY_ALWAYS)
+                       for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe") if key in container]
+    return errors
+
+
+def _host_network_errors(spec: Mapping[str, Any], is_pod: bool, path: str) -> list[FieldError]:
+    """validatePodHostNetworkDeps: with hostNetwork a hostPort is the containerPort (a template may leave it 0)."""
+    if not spec.get("hostNetwork"):
+        return []
+    errors: list[FieldError] = []
+    for i, container in enumerate(spec.get("containers") or ()):
+        for j, port in enumerate(container.get("ports") or ()):
+            host, container_port = port.get("hostPort", 0), port.get("containerPort", 0)
+            if (is_pod or host != 0) and host != container_port:
+                errors.append(invalid(f"{path}.containers[{i}].ports[{j}].hostPort", host,
+                                      "must match `containerPort` when `hostNetwork` is true"))
+    return errors
 
 
 def toleration_errors(tolerations: list[dict], path: str) -> list[FieldError]:
@@ -324,8 +338,8 @@ def _name_errors(spec: Mapping[str, Any], key: str, rule: Any, path: str) -> lis
     return [invalid(f"{path}.{key}", value, m) for m in rule(value)] if value else []
 
 
-def pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
-    """ValidatePodSpec, for Pods and pod templates alike.
+def pod_spec_errors(spec: Mapping[str, Any], path: str, is_pod: bool = False) -> list[FieldError]:
+    """ValidatePodSpec, for Pods (``is_pod``: PodValidationOptions.ResourceIsPod) and templates alike.
 
     Every pod a ReplicaSet creates carries the same spec, so results are cached
     by the spec's exact content (its marshal bytes).
@@ -333,52 +347,25 @@ def pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     try:
         key = marshal.dumps(spec)
     except ValueError:  # a value marshal cannot hold (only in unchecked subtrees): no cache
-        return _pod_spec_errors(spec, path)
-    return list(_cached_pod_spec_errors(key, path))
+        return _pod_spec_errors(spec, path, is_pod)
+    return list(_cached_pod_spec_errors(key, path, is_pod))
 
 
 @lru_cache(maxsize=512)
-def _cached_pod_spec_errors(spec: bytes, path: str) -> tuple[FieldError, ...]:
-    return tuple(_pod_spec_errors(marshal.loads(spec), path))
+def _cached_pod_spec_errors(spec: bytes, path: str, is_pod: bool) -> tuple[FieldError, ...]:
+    return tuple(_pod_spec_errors(marshal.loads(spec), path, is_pod))
 
 
-def _pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
+def _pod_spec_errors(spec: Mapping[str, Any], path: str, is_pod: bool) -> list[FieldError]:
     errors: list[FieldError] = []
     if "terminationGracePeriodSeconds" not in spec:
         errors.append(required(f"{path}.terminationGracePeriodSeconds"))
-    volumes, volume_errors = _volume_errors(spec.get("volumes") or [], f"{path}.volumes")
+    grace = spec.get("terminationGracePeriodSeconds")
+    volumes, volume_errors = volumes_errors(spec.get("volumes") or [], f"{path}.volumes")
     errors += volume_errors
-
-    containers = spec.get("containers") or []
-    if not containers:
-        errors.append(required(f"{path}.containers"))
-    names: set[str] = set()
-    for i, container in enumerate(containers):
-        at = f"{path}.containers[{i}]"
-        errors += container_errors(container, volumes, at)
-        name = container.get("name", "")
-        if name in names:
-            errors.append(FieldError(f"{at}.name", DUPLICATE, name))
-        names.add(name)
-        if "restartPolicy" in container:
-            errors.append(forbidden(f"{at}.restartPolicy", "may not be set for non-init containers"))
-    errors += _host_port_conflicts(containers, f"{path}.containers")
-
-    for i, container in enumerate(spec.get("initContainers") or []):
-        at = f"{path}.initContainers[{i}]"
-        errors += container_errors(container, volumes, at)
-        restart = container.get("restartPolicy")
-        if restart is not None and restart != "Always":
-            errors.append(not_supported(f"{at}.restartPolicy", restart, ("Always",)))
-        name = container.get("name", "")
-        if name in names:
-            errors.append(FieldError(f"{at}.name", DUPLICATE, name))
-        elif name:
-            names.add(name)
-        errors += _host_port_conflicts([container], f"{path}.initContainers")
-        if restart != "Always":  # only sidecars may have probes and hooks
-            errors += [forbidden(f"{at}.{key}", _INIT_ONLY_ALWAYS)
-                       for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe") if key in container]
+    errors += _containers_errors(spec, volumes, grace, f"{path}.containers")
+    errors += _init_containers_errors(spec, volumes, grace, f"{path}.initContainers")
+    errors += _host_network_errors(spec, is_pod, path)
 
     restart_policy = spec.get("restartPolicy", "")
     if not restart_policy:
@@ -391,6 +378,14 @@ def _pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     elif dns_policy not in SUPPORTED_DNS_POLICIES:
         errors.append(not_supported(f"{path}.dnsPolicy", dns_policy, SUPPORTED_DNS_POLICIES))
     errors += checked_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    errors += pod_security_context_errors(spec, path)
+    # imagePullSecrets: "only name may be set" is all decoding leaves to check (LocalObjectReference has one field)
+    errors += affinity_errors(spec.get("affinity"), f"{path}.affinity")
+    errors += dns_config_errors(spec.get("dnsConfig"), dns_policy, f"{path}.dnsConfig")
+    errors += readiness_gate_errors(spec.get("readinessGates") or [], f"{path}.readinessGates")
+    errors += scheduling_gate_errors(spec.get("schedulingGates") or [], f"{path}.schedulingGates")
+    errors += topology_spread_errors(spec.get("topologySpreadConstraints") or [], f"{path}.topologySpreadConstraints")
+    errors += host_process_errors(spec, path)  # (validateHostUsers: user namespaces are off in v1.31)
     errors += _name_errors(spec, "serviceAccountName", is_dns1123_subdomain, path)
     errors += _name_errors(spec, "nodeName", is_dns1123_subdomain, path)
     deadline = spec.get("activeDeadlineSeconds")
@@ -400,7 +395,16 @@ def _pod_spec_errors(spec: Mapping[str, Any], path: str) -> list[FieldError]:
     errors += _name_errors(spec, "hostname", is_dns1123_label, path)
     errors += _name_errors(spec, "subdomain", is_dns1123_label, path)
     errors += toleration_errors(spec.get("tolerations") or [], f"{path}.tolerations")
+    errors += host_alias_errors(spec.get("hostAliases") or [], f"{path}.hostAliases")
     errors += _name_errors(spec, "priorityClassName", is_dns1123_subdomain, path)
+    if "runtimeClassName" in spec:
+        errors += [invalid(f"{path}.runtimeClassName", spec["runtimeClassName"], m)
+                   for m in is_dns1123_subdomain(spec["runtimeClassName"])]
+    if "preemptionPolicy" in spec:
+        errors += preemption_policy_errors(spec["preemptionPolicy"], f"{path}.preemptionPolicy")
+    if "overhead" in spec:  # validateOverhead reuses the container rules: errors read spec.overhead.limits[...]
+        errors += resource_requirements_errors({"limits": spec["overhead"]}, f"{path}.overhead")
+    errors += os_errors(spec, path)
     return errors
 
 
@@ -432,8 +436,15 @@ class Pod(KubeObject):
         default_pod(self.data.setdefault("spec", {}))
 
     def field_errors(self) -> list[FieldError]:
+        """validatePodMetadataAndSpec, then what ValidatePodCreate adds."""
         spec = self.spec
-        errors = super().field_errors() + pod_spec_errors(spec, "spec")
+        errors = super().field_errors() + pod_spec_errors(spec, "spec", is_pod=True)
+        if not spec.get("serviceAccountName"):  # a token needs an account to be issued for
+            for vi, volume in enumerate(spec.get("volumes") or ()):
+                for si, source in enumerate((volume.get("projected") or {}).get("sources") or ()):
+                    if "serviceAccountToken" in source:
+                        errors.append(forbidden(f"spec.volumes[{vi}].projected.sources[{si}].serviceAccountToken",
+                                                "must not be specified when serviceAccountName is not set"))
         for group in ("containers", "initContainers"):
             for i, container in enumerate(spec.get(group) or ()):
                 image = container.get("image", "")
@@ -442,6 +453,8 @@ class Pod(KubeObject):
                                           "must not have leading or trailing whitespace"))
         if spec.get("ephemeralContainers"):  # ValidatePodCreate
             errors.append(forbidden("spec.ephemeralContainers", "cannot be set on create"))
+        if spec.get("nodeName") and spec.get("schedulingGates"):
+            errors.append(forbidden("spec.nodeName", "cannot be set until all schedulingGates have been cleared"))
         return errors
 
     @property

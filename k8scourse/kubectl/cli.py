@@ -16,12 +16,13 @@ from typing import Any
 from k8scourse.clock import VirtualClock
 from k8scourse.master.apiserver import APIServer
 
-from . import read, scale, write
+from . import read, rollout, scale, set_image, write
 from .context import Command, Context
 from .errors import CommandError, SourcedError, Aggregate, error_text, flag_error
 from .flags import BOOL, STRING, Flag, FlagError, parse
 
-COMMANDS: dict[str, Command] = {**read.COMMANDS, **write.COMMANDS, **scale.COMMANDS}
+COMMANDS: dict[str, Command] = {**read.COMMANDS, **write.COMMANDS, **scale.COMMANDS, **rollout.COMMANDS,
+                                **set_image.COMMANDS}
 GLOBAL_FLAGS = (Flag("namespace", "n", STRING), Flag("help", "h", BOOL))
 # Every command of a real kubectl: typos are matched against these, as cobra does.
 KUBECTL_COMMANDS = (
@@ -80,7 +81,8 @@ class Kubectl:
             name, command, args, opts, given = _parse(tokens)
             if command is None or opts["help"]:
                 return KubectlResult(_help(name, command))
-            ctx = Context(self.api, self.clock.now, opts["namespace"] or "default", "namespace" in given, stdin)
+            ctx = Context(self.api, self.clock.now, opts["namespace"] or "default", "namespace" in given, stdin,
+                          clock=self.clock)
             command.run(ctx, args, opts)
         except (ValueError, CommandError, SourcedError, Aggregate) as err:
             return KubectlResult("".join(ctx.output if ctx else []) + error_text(err), 1)

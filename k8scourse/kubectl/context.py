@@ -20,6 +20,7 @@ class Context:
     explicit_namespace: bool
     stdin: str | None
     output: list[str] = field(default_factory=list)
+    clock: Any = None  # the virtual clock: `rollout status` waits on it
 
     def write(self, text: str) -> None:
         self.output.append(text)

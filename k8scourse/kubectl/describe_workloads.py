@@ -116,11 +116,13 @@ def describe_deployment(deploy: Mapping[str, Any], replica_sets: Sequence[Mappin
         lines.append(f"RollingUpdateStrategy:\t{rolling.get('maxUnavailable')} max unavailable, "
                      f"{rolling.get('maxSurge')} max surge")
     lines += pod_template_lines(spec.get("template") or {}) + _conditions(status)
-    owned = [rs for rs in replica_sets if controlled_by(rs, deploy)]
+    # kubectl's deploymentutil.GetAllReplicaSets: the ReplicaSets it controls, oldest first; the new one is
+    # the oldest with the Deployment's template, and only old ones still asked for pods are listed.
+    owned = sorted((rs for rs in replica_sets if controlled_by(rs, deploy)),
+                   key=lambda rs: (rs["metadata"].get("creationTimestamp", ""), rs["metadata"]["name"]))
     template = _without_hash(spec.get("template") or {})
     new = [rs for rs in owned if _without_hash((rs.get("spec") or {}).get("template") or {}) == template][:1]
-    if owned:
-        lines += [f"OldReplicaSets:\t{_replica_sets([rs for rs in owned if rs not in new])}",
-                  f"NewReplicaSet:\t{_replica_sets(new)}"]
+    old = [rs for rs in owned if rs not in new and (rs.get("spec") or {}).get("replicas", 1) != 0]
+    lines += [f"OldReplicaSets:\t{_replica_sets(old)}", f"NewReplicaSet:\t{_replica_sets(new)}"]
     lines += event_lines(events, now)
     return describe_text("\n".join(lines) + "\n")

@@ -129,6 +129,8 @@ class Scheduler:
         if spec.get("nodeName"):
             self.queue.delete(key)
             self.cache.set_pod(info)
+        elif spec.get("schedulingGates"):  # the SchedulingGates PreEnqueue plugin: wait until all are removed
+            self.queue.delete(key)
         elif info.scheduler_name == SCHEDULER_NAME and not self.cache.is_assumed(key):
             self.queue.add(info)
 

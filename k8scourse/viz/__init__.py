@@ -8,7 +8,8 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_request_path``: a request's hops in time order (``pod_creation_path``);
 * ``draw_placement``: which pods run on which node, coloured by a label;
 * ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
-* ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster.
+* ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
+* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``).
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
@@ -23,6 +24,8 @@ from .architecture import (
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .rollout import draw_rollouts
+from .services import draw_request_spread, draw_requests_over_time
 from .timeline import draw_timeline
 
 __all__ = [
@@ -34,6 +37,9 @@ __all__ = [
     "draw_placement",
     "draw_pod_anatomy",
     "draw_request_path",
+    "draw_rollouts",
+    "draw_request_spread",
+    "draw_requests_over_time",
     "draw_timeline",
     "placement_graph",
     "pod_creation_path",

@@ -177,8 +177,8 @@ class TaintEvictionController:
         scheduled = self.evictions.get(key)
         if scheduled is not None and scheduled[1] is not None:
             start = scheduled[0]
-            if start + wait < now + wait:
-                return  # counted from the earlier start, the deletion comes sooner: keep it
+            if start + wait < now + wait:  # upstream's test: true whenever the scheduled work is older
+                return  # keep the deletion already scheduled
             self.cancel(key)
         self._add(key, start, now + wait)
 

@@ -11,23 +11,15 @@ Two pod fields say where a pod may go, and both must hold:
 ``preferredDuringSchedulingIgnoredDuringExecution`` terms carry a weight: a
 node scores the sum of the weights of the terms it matches.
 
-Validation follows ``pkg/apis/core/validation/validation.go``
-(``ValidateNodeSelector``, ``ValidateNodeSelectorRequirement``,
-``ValidatePreferredSchedulingTerms``); matching follows
-``k8s.io/component-helpers/scheduling/corev1/nodeaffinity``.
+Matching follows ``k8s.io/component-helpers/scheduling/corev1/nodeaffinity``;
+the apiserver validates these fields (:mod:`k8scourse.api.podvalidation.affinity`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from k8scourse.api.errors import (
-    FieldError,
-    LabelSelectorError,
-    forbidden,
-    invalid,
-    required,
-)
+from k8scourse.api.errors import LabelSelectorError
 from k8scourse.api.selectors import (
     DOES_NOT_EXIST,
     EQUALS,
@@ -39,7 +31,6 @@ from k8scourse.api.selectors import (
     Requirement,
     Selector,
 )
-from k8scourse.api.validation import is_dns1123_subdomain, is_qualified_name
 
 # NodeSelectorOperator -> the label selector operator it becomes (nodeSelectorRequirementsAsSelector).
 OPERATORS = {"In": IN, "NotIn": NOT_IN, "Exists": EXISTS, "DoesNotExist": DOES_NOT_EXIST,
@@ -47,83 +38,6 @@ OPERATORS = {"In": IN, "NotIn": NOT_IN, "Exists": EXISTS, "DoesNotExist": DOES_N
 OBJECT_NAME_FIELD = "metadata.name"  # the only field matchFields supports
 REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
 PREFERRED = "preferredDuringSchedulingIgnoredDuringExecution"
-
-
-# --- validation ----------------------------------------------------------------------
-
-def _requirement_errors(req: Any, path: str) -> list[FieldError]:
-    """ValidateNodeSelectorRequirement: operator, number of values, key."""
-    if not isinstance(req, Mapping):
-        return [invalid(path, str(req), "must be an object with key, operator and values")]
-    op, values = req.get("operator", ""), req.get("values") or []
-    errors: list[FieldError] = []
-    if op in ("In", "NotIn"):
-        if not values:
-            errors.append(required(f"{path}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
-    elif op in ("Exists", "DoesNotExist"):
-        if values:
-            errors.append(forbidden(f"{path}.values",
-                                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
-    elif op in ("Gt", "Lt"):
-        if len(values) != 1:
-            errors.append(required(f"{path}.values", "must be specified single value when `operator` is 'Lt' or 'Gt'"))
-    else:
-        errors.append(invalid(f"{path}.operator", op, "not a valid selector operator"))
-    key = req.get("key", "")
-    return errors + [invalid(f"{path}.key", key, m) for m in is_qualified_name(key)]
-
-
-def _field_requirement_errors(req: Any, path: str) -> list[FieldError]:
-    """validateNodeFieldSelectorRequirement: only ``metadata.name``, ``In``/``NotIn``, one value."""
-    if not isinstance(req, Mapping):
-        return [invalid(path, str(req), "must be an object with key, operator and values")]
-    op, values = req.get("operator", ""), req.get("values") or []
-    errors: list[FieldError] = []
-    if op in ("In", "NotIn"):
-        if len(values) != 1:
-            errors.append(required(f"{path}.values",
-                                   "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"))
-    else:
-        errors.append(invalid(f"{path}.operator", op, "not a valid selector operator"))
-    key = req.get("key", "")
-    if key != OBJECT_NAME_FIELD:
-        return errors + [invalid(f"{path}.key", key, "not a valid field selector key")]
-    return errors + [invalid(f"{path}.values[{i}]", v, m)
-                     for i, v in enumerate(values) for m in is_dns1123_subdomain(v)]
-
-
-def _term_errors(term: Any, path: str) -> list[FieldError]:
-    """ValidateNodeSelectorTerm."""
-    if not isinstance(term, Mapping):
-        return [invalid(path, str(term), "must be an object with matchExpressions and/or matchFields")]
-    errors = [e for j, req in enumerate(term.get("matchExpressions") or ())
-              for e in _requirement_errors(req, f"{path}.matchExpressions[{j}]")]
-    return errors + [e for j, req in enumerate(term.get("matchFields") or ())
-                     for e in _field_requirement_errors(req, f"{path}.matchFields[{j}]")]
-
-
-def node_affinity_errors(node_affinity: Any, path: str = "spec.affinity.nodeAffinity") -> list[FieldError]:
-    """Every broken rule in a pod's ``nodeAffinity`` (validateNodeAffinity)."""
-    if not node_affinity:
-        return []
-    if not isinstance(node_affinity, Mapping):
-        return [invalid(path, str(node_affinity), "must be an object")]
-    errors: list[FieldError] = []
-    selector = node_affinity.get(REQUIRED)
-    if selector is not None:
-        terms_path = f"{path}.{REQUIRED}.nodeSelectorTerms"
-        terms = (selector or {}).get("nodeSelectorTerms") or []
-        if not terms:
-            errors.append(required(terms_path, "must have at least one node selector term"))
-        for i, term in enumerate(terms):
-            errors += _term_errors(term, f"{terms_path}[{i}]")
-    for i, term in enumerate(node_affinity.get(PREFERRED) or ()):
-        at = f"{path}.{PREFERRED}[{i}]"
-        weight = term.get("weight", 0) if isinstance(term, Mapping) else 0
-        if not isinstance(weight, int) or not 1 <= weight <= 100:
-            errors.append(invalid(f"{at}.weight", weight, "must be in the range 1-100"))
-        errors += _term_errors(term.get("preference") if isinstance(term, Mapping) else term, f"{at}.preference")
-    return errors
 
 
 # --- matching --------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from typing import Any, Mapping, NamedTuple
 from k8scourse.api.errors import FieldError, FieldValidationError, ObjectInvalidError
 from k8scourse.api.labels import label_errors
 from k8scourse.api.pod import DEFAULT_SCHEDULER_NAME, toleration_errors
+from k8scourse.api.podvalidation.affinity import node_affinity_errors
 from k8scourse.api.resources import quantity_errors
 
 from .nodeaffinity import (
     PreferredNodeAffinity,
     RequiredNodeAffinity,
-    node_affinity_errors,
 )
 from .taints import UNSCHEDULABLE_TAINT, Toleration, tolerated
 
@@ -127,7 +127,7 @@ def placement_errors(spec: Mapping[str, Any]) -> list[FieldError]:
     """The API rules for the placement fields, as the apiserver checks them."""
     return (label_errors(spec.get("nodeSelector"), "spec.nodeSelector")
             + toleration_errors(spec.get("tolerations") or [], "spec.tolerations")
-            + node_affinity_errors((spec.get("affinity") or {}).get("nodeAffinity")))
+            + node_affinity_errors((spec.get("affinity") or {}).get("nodeAffinity") or {}))
 
 
 _placements: dict[str, Placement | list[FieldError]] = {}

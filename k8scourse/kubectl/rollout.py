@@ -1,0 +1,313 @@
+"""``kubectl rollout``: status, history, undo, restart, pause and resume of a Deployment
+(``staging/src/k8s.io/kubectl/pkg/cmd/rollout/`` and ``pkg/polymorphichelpers/``).
+
+All of them work through the apiserver as kubectl does: ``undo`` copies the
+old ReplicaSet's template back into the Deployment on the client side,
+``restart`` stamps the template with ``kubectl.kubernetes.io/restartedAt``,
+``pause``/``resume`` set ``spec.paused``. ``rollout status`` watches the
+Deployment; in the simulation, watching means running the virtual clock
+until the rollout is done, fails its progress deadline, or ``--timeout``
+passes (without ``--timeout`` kubectl waits forever; the course gives up
+after :data:`STATUS_WAIT_CAP` virtual seconds).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Mapping
+
+from k8scourse.api.errors import StatusError
+from k8scourse.master.controllers.deployment import util
+from k8scourse.timefmt import rfc3339
+
+from .builder import parse_request
+from .context import Command, Context
+from .describe_workloads import pod_template_lines
+from .errors import Aggregate, CommandError, flag_error, usage_error
+from .flags import BOOL, INT, STRING, Flag
+from .printers import object_name
+from .tabwriter import describe_text, tabwrite
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # polymorphichelpers/objectrestarter.go
+CHANGE_CAUSE = "kubernetes.io/change-cause"  # ChangeCauseAnnotation
+STATUS_WAIT_CAP = 3600.0  # course value: `rollout status` without --timeout stops after an hour of virtual time
+STATUS_STEP = 0.5  # seconds of virtual time between looks at the watch
+TIMED_OUT = "timed out waiting for the condition"  # wait.ErrWaitTimeout
+SUBCOMMANDS = ("history", "pause", "restart", "resume", "status", "undo")
+
+Obj = Mapping[str, Any]
+
+
+def parse_duration(text: str, flag: str) -> float:
+    """Go's time.ParseDuration for the units kubectl users write (``90s``, ``5m``, ``1m30s``, ``0``)."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    if text == "0":
+        return 0.0
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise flag_error("rollout status", f'invalid argument "{text}" for "{flag}" flag: '
+                                           f'time: invalid duration "{text}"')
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def _deployment(ctx: Context, args: list[str], sub: str, what: str) -> dict:
+    """The one Deployment named (``deployment/web`` or ``deployment web``); other kinds have no such viewer."""
+    if not args:
+        raise usage_error(f"rollout {sub}", "Required resource not specified.")
+    request = parse_request(args, selector=False, list_all=False)
+    if not request.named:
+        raise usage_error(f"rollout {sub}", "Required resource not specified.")
+    kind, name = request.named[0]
+    if kind.KIND != "Deployment":
+        group_kind = f"{kind.KIND}.{kind.GROUP}" if kind.GROUP else kind.KIND  # schema.GroupKind's String()
+        raise CommandError(f"error: {what.format(kind=group_kind)}")
+    return ctx.api.get("deployments", name, ctx.namespace)
+
+
+def replica_sets_of(ctx: Context, deploy: Obj) -> list[dict]:
+    """deploymentutil.GetAllReplicaSets: the ReplicaSets the Deployment controls."""
+    uid = deploy["metadata"]["uid"]
+    return [rs for rs in ctx.api.list("replicasets", deploy["metadata"]["namespace"])
+            if any(r.get("controller") and r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or ())]
+
+
+# --- status -------------------------------------------------------------------------------
+
+def status_message(deploy: Obj) -> tuple[str, bool]:
+    """DeploymentStatusViewer.Status: the line kubectl prints for this state, and whether it is done.
+    A rollout past its progress deadline is an error."""
+    name, spec, status = deploy["metadata"]["name"], deploy.get("spec") or {}, deploy.get("status") or {}
+    if deploy["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
+        return "Waiting for deployment spec update to be observed...\n", False
+    progressing = util.get_condition(status, "Progressing")
+    if progressing is not None and progressing.get("reason") == util.TIMED_OUT:
+        raise CommandError(f'error: deployment "{name}" exceeded its progress deadline')
+    updated, total = status.get("updatedReplicas", 0), status.get("replicas", 0)
+    wanted = spec.get("replicas", 1)
+    prefix = f'Waiting for deployment "{name}" rollout to finish: '
+    if updated < wanted:
+        return f"{prefix}{updated} out of {wanted} new replicas have been updated...\n", False
+    if total > updated:
+        return f"{prefix}{total - updated} old replicas are pending termination...\n", False
+    if status.get("availableReplicas", 0) < updated:
+        return f"{prefix}{status.get('availableReplicas', 0)} of {updated} updated replicas are available...\n", False
+    return f'deployment "{name}" successfully rolled out\n', True
+
+
+def status(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """``rollout status``: print the rollout's state at every change of the Deployment until it is done.
+
+    This runs the cluster's virtual clock (as a real kubectl would wait) until the
+    rollout completes, exceeds its progress deadline, or ``--timeout`` passes; without
+    ``--timeout``, for at most :data:`STATUS_WAIT_CAP` virtual seconds. ``--watch=false``
+    prints the current state once and returns.
+    """
+    timeout = parse_duration(opts["timeout"], "--timeout")
+    deploy = _deployment(ctx, args, "status", "no status viewer has been implemented for {kind}")
+    message, done = status_message(deploy)
+    ctx.write(message)
+    if done or not opts["watch"]:
+        return
+    name = deploy["metadata"]["name"]
+    outcome: list[Exception | bool] = []
+
+    def on_event(event_type: str, obj: dict) -> None:
+        if outcome or obj["metadata"]["name"] != name:
+            return
+        if event_type == "DELETED":
+            outcome.append(CommandError("error: object has been deleted"))
+            return
+        try:
+            text, finished = status_message(obj)
+        except CommandError as err:
+            outcome.append(err)
+            return
+        ctx.write(text)
+        if finished:
+            outcome.append(True)
+
+    watch = ctx.api.list_and_watch("deployments", on_event, namespace=ctx.namespace)
+    watch.backlog = []  # only changes from now on: the current state is printed already
+    limit = timeout or STATUS_WAIT_CAP
+    start = ctx.clock.now
+    try:
+        while not outcome and ctx.clock.now - start < limit:
+            ctx.clock.run(min(STATUS_STEP, limit - (ctx.clock.now - start)))
+    finally:
+        watch.cancel()
+    if not outcome:
+        raise CommandError(f"error: {TIMED_OUT}")
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+
+
+# --- history ------------------------------------------------------------------------------
+
+def history_of(ctx: Context, deploy: Obj) -> dict[int, dict]:
+    """DeploymentHistoryViewer: each revision's pod template, with its change-cause."""
+    found: dict[int, dict] = {}
+    for rs in replica_sets_of(ctx, deploy):
+        revision = util.int_annotation(rs, util.REVISION)
+        if revision is None:
+            continue
+        template = copy.deepcopy(util.template_of(rs))
+        cause = util.annotations(rs).get(CHANGE_CAUSE)
+        if cause:
+            template.setdefault("metadata", {}).setdefault("annotations", {})[CHANGE_CAUSE] = cause
+        found[revision] = template
+    return found
+
+
+def change_cause(template: Obj) -> str | None:
+    return ((template.get("metadata") or {}).get("annotations") or {}).get(CHANGE_CAUSE)
+
+
+def history(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """``rollout history``: the REVISION / CHANGE-CAUSE table, or one revision's pod template."""
+    deploy = _deployment(ctx, args, "history", 'no history viewer has been implemented for "{kind}"')
+    found = history_of(ctx, deploy)
+    revision = opts["revision"]
+    if not found:
+        text = "No rollout history found."
+    elif revision > 0:
+        if revision not in found:
+            raise CommandError("error: unable to find the specified revision")
+        text = describe_text("\n".join(pod_template_lines(found[revision])) + "\n")
+    else:
+        rows = "".join(f"{r}\t{change_cause(found[r]) or '<none>'}\n" for r in sorted(found))
+        text = tabwrite("REVISION\tCHANGE-CAUSE\n" + rows, 0, 2)
+    with_revision = f"with revision #{revision}" if revision > 0 else ""
+    ctx.write(f"{object_name(deploy)} {with_revision}\n{text}\n")
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+def _revision_to_restore(ctx: Context, deploy: Obj, to_revision: int) -> dict:
+    """deploymentRevision: the ReplicaSet of ``to_revision``, or (0) the one before the latest."""
+    by_revision = {}
+    for rs in replica_sets_of(ctx, deploy):
+        revision = util.int_annotation(rs, util.REVISION)
+        if revision is not None:
+            by_revision[revision] = rs
+    if to_revision > 0:
+        if to_revision not in by_revision:
+            raise CommandError(f"error: unable to find specified revision {to_revision} in history")
+        return by_revision[to_revision]
+    if len(by_revision) < 2:
+        raise CommandError(f'error: no rollout history found for deployment "{deploy["metadata"]["name"]}"')
+    return by_revision[sorted(by_revision)[-2]]
+
+
+def undo(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """``rollout undo [--to-revision=N]``: put an old revision's template back into the Deployment."""
+    deploy = _deployment(ctx, args, "undo", 'no rollbacker has been implemented for "{kind}"')
+    if (deploy.get("spec") or {}).get("paused"):
+        raise CommandError("error: you cannot rollback a paused deployment; resume it first with "
+                           "'kubectl rollout resume' and try again")
+    to_revision = opts["to-revision"]
+    rs = _revision_to_restore(ctx, deploy, to_revision)
+    if util.equal_ignore_hash(util.template_of(rs), util.template_of(deploy)):
+        ctx.write(f"{object_name(deploy)} skipped rollback (current template already matches revision "
+                  f"{to_revision})\n")
+        return
+    # The Deployment takes the template (without the hash label) and the ReplicaSet's annotations,
+    # keeping its own bookkeeping ones (kubectl's rollback.go annotationsToSkip).
+    kept = {k: v for k, v in util.annotations(deploy).items() if k in util.ANNOTATIONS_TO_SKIP}
+    copied = {k: v for k, v in util.annotations(rs).items() if k not in util.ANNOTATIONS_TO_SKIP}
+    restored = copy.deepcopy(dict(deploy))
+    restored["spec"]["template"] = util.without_hash(util.template_of(rs))
+    restored["metadata"]["annotations"] = {**kept, **copied}
+    try:
+        ctx.api.update(restored)
+    except StatusError as err:
+        raise CommandError(f"error: failed restoring revision {to_revision}: {err}") from None
+    ctx.write(f"{object_name(deploy)} rolled back\n")
+
+
+# --- pause, resume, restart -----------------------------------------------------------------
+
+def _patch_each(ctx: Context, args: list[str], sub: str, change: Any, unchanged: str | None, done: str,
+                unsupported: str) -> None:
+    """Pause, resume and restart: change each named object's spec; kubectl's messages either way."""
+    if not args:
+        raise CommandError("error: required resource not specified")
+    request = parse_request(args, selector=False, list_all=False)
+    errors: list[Exception] = []
+    for kind, name in request.named:
+        try:
+            obj = ctx.api.get(kind.RESOURCE, name, ctx.namespace)
+        except StatusError as err:
+            errors.append(err)
+            continue
+        resource = f"{kind.RESOURCE}.{kind.GROUP}" if kind.GROUP else kind.RESOURCE
+        if kind.KIND != "Deployment":
+            errors.append(CommandError(f'error: {resource} "{name}" {unsupported}'))
+            continue
+        changed = copy.deepcopy(obj)
+        problem = change(changed)
+        if problem:
+            errors.append(CommandError(f'error: {resource} "{name}" {problem}'))
+            continue
+        if changed == obj:
+            if unchanged is None:  # restart.go: the same timestamp twice makes an empty patch
+                errors.append(CommandError(f"error: failed to create patch for {name}: if restart has already been "
+                                           "triggered within the past second, please wait before attempting "
+                                           "to trigger another"))
+            else:
+                ctx.write(f"{object_name(obj)} {unchanged}\n")
+            continue
+        ctx.api.update(changed)
+        ctx.write(f"{object_name(obj)} {done}\n")
+    if errors:
+        raise Aggregate(errors)
+
+
+def pause(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """``rollout pause``: set ``spec.paused``; the controller then only scales, never rolls out."""
+    def change(d: dict) -> None:
+        d["spec"]["paused"] = True
+    _patch_each(ctx, args, "pause", change, "already paused", "paused", "pausing is not supported")
+
+
+def resume(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """``rollout resume``: clear ``spec.paused``; a template changed meanwhile rolls out now."""
+    def change(d: dict) -> None:
+        d["spec"].pop("paused", None)
+    _patch_each(ctx, args, "resume", change, "already resumed", "resumed", "resuming is not supported")
+
+
+def restart(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """``rollout restart``: a new template annotation, hence a new ReplicaSet and fresh pods."""
+    def change(d: dict) -> str | None:
+        if d["spec"].get("paused"):
+            return "can't restart paused deployment (run rollout resume first)"
+        meta = d["spec"]["template"].setdefault("metadata", {})
+        meta.setdefault("annotations", {})[RESTARTED_AT] = rfc3339(ctx.clock.now if ctx.clock else ctx.now)
+        return None
+    _patch_each(ctx, args, "restart", change, None, "restarted", "restarting is not supported")
+
+
+HANDLERS = {"status": status, "history": history, "undo": undo, "pause": pause, "resume": resume,
+            "restart": restart}
+
+
+def rollout(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
+    """Dispatch ``kubectl rollout SUBCOMMAND``."""
+    if not args:
+        ctx.write("Manage the rollout of one or many resources.\n\nAvailable Commands:\n"
+                  + "".join(f"  {s}\n" for s in SUBCOMMANDS))
+        return
+    sub, rest = args[0], args[1:]
+    if sub not in HANDLERS:
+        raise CommandError(f'error: unknown command "{sub}" for "kubectl rollout"')
+    HANDLERS[sub](ctx, rest, opts)
+
+
+COMMANDS = {
+    "rollout": Command(rollout, (
+        Flag("watch", "w", BOOL, default=True), Flag("timeout", "", STRING, default="0s"),
+        Flag("revision", "", INT, default=0), Flag("to-revision", "", INT, default=0),
+    ), "rollout (status|history|undo|restart|pause|resume) deployment/NAME",
+        "Manage the rollout of a resource"),
+}
