@@ -517,3 +517,13 @@ def test_garbage_collector_deletes_a_pod_whose_owner_never_existed(cluster: Clus
     cluster.apply(rs("ghost", replicas=0))  # same name, another UID: still not the owner
     cluster.run(40)
     assert "ghost-child" not in names(cluster.api.list("pods", "default"))
+
+
+def test_status_write_retries_once_on_a_conflict(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=1))
+    cluster.run(10)
+    rsc = controller(cluster)
+    stale = rsc.owners.get("default/web")
+    cluster.api.patch("replicasets", "web", {"spec": {"replicas": 2}})  # the cached copy is now stale
+    written = rsc._update_status(stale, {"replicas": 7})
+    assert written["status"] == {"replicas": 7, "observedGeneration": 2}, "retried on the fresh object"

@@ -631,6 +631,7 @@ class ReplicaSetController:
                 if attempt or err.reason == "NotFound":
                     raise
                 owner = self.api.get(self.kind.resource, meta["name"], meta.get("namespace"))
+                status = {**status, "observedGeneration": owner["metadata"].get("generation", 1)}
         return owner
 
 
