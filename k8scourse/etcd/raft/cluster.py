@@ -22,7 +22,7 @@ from random import Random
 
 from k8scourse.api.errors import K8sValueError
 from k8scourse.clock import Timer, VirtualClock
-from k8scourse.etcd.store import _check_key
+from k8scourse.etcd.store import Store, _check_key
 
 from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError
 from .member import LEADER, Entry, MemberHooks, Message, RaftMember, SafetyViolation
@@ -101,12 +101,13 @@ class StepDown:
 class RaftCluster:
     """etcd members running Raft on a virtual clock, with a seeded RNG for timeouts, delays and loss."""
 
-    def __init__(self, settings: Iterable[MemberSettings], seed: int = 0, loss: float = 0.0) -> None:
+    def __init__(self, settings: Iterable[MemberSettings], seed: int = 0, loss: float = 0.0,
+                 clock: VirtualClock | None = None) -> None:
         self.settings = {s.name: s for s in settings}
         if not 0.0 <= loss < 1.0:
             raise ValueError(f"loss: must be a probability in [0, 1), got {loss!r}")
         self.loss = loss
-        self.clock = VirtualClock()
+        self.clock = clock if clock is not None else VirtualClock()  # a cluster's own, unless shared
         self._rng = Random(seed)
         self.elections: list[Election] = []
         self.stepdowns: list[StepDown] = []
@@ -128,8 +129,12 @@ class RaftCluster:
             self._start(name)
 
     @classmethod
-    def from_configs(cls, configs: Mapping[str, str], seed: int = 0, loss: float = 0.0) -> RaftCluster:
-        """One member per etcd.conf text (``{label: text}``); each is checked as etcd checks it at start-up."""
+    def from_configs(cls, configs: Mapping[str, str], seed: int = 0, loss: float = 0.0,
+                     clock: VirtualClock | None = None) -> RaftCluster:
+        """One member per etcd.conf text (``{label: text}``); each is checked as etcd checks it at start-up.
+
+        ``clock``: run on this clock (a Kubernetes cluster's, to put its store on this etcd
+        cluster with ``attach``) instead of one of its own."""
         settings = [MemberSettings.from_config(label, text) for label, text in configs.items()]
         seen: dict[str, str] = {}
         for label, member in zip(configs, settings):
@@ -141,7 +146,7 @@ class RaftCluster:
                 raise MemberConfigError(f"{label}: ETCD_INITIAL_CLUSTER lists {', '.join(member.peers)} but "
                                         f"{next(iter(configs))} lists {', '.join(settings[0].peers)}: "
                                         "every member must list the same cluster")
-        return cls(settings, seed=seed, loss=loss)
+        return cls(settings, seed=seed, loss=loss, clock=clock)
 
     # -- time and state --
 
@@ -163,6 +168,25 @@ class RaftCluster:
     def term(self) -> int:
         """The newest term any running member has reached."""
         return max((self.members[name].term for name in self.alive), default=0)
+
+    def has_quorum(self) -> bool:
+        """Whether a write could commit now: a running leader that reaches a majority of members."""
+        name = self.leader()
+        if name is None:
+            return False
+        reachable = [peer for peer in self.members[name].peers if peer in self.alive and self._connected(name, peer)]
+        return len(reachable) + 1 >= self.members[name].quorum
+
+    def attach(self, store: Store) -> None:
+        """Run ``store`` (the Kubernetes cluster's etcd) on this cluster: its client writes fail with
+        ``etcdserver: request timed out`` whenever this cluster has no quorum, as etcd's do after
+        the server's request timeout. Writes are not replicated through the model's log: the store
+        keeps its own data, and the cluster decides only whether a write may happen."""
+        store.commit_gate = self._gate
+
+    def _gate(self) -> None:
+        if not self.has_quorum():
+            raise RequestTimedOutError()
 
     # -- faults --
 
