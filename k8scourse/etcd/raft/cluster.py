@@ -363,11 +363,20 @@ class RaftCluster:
             raise DeadlineExceededError()
         if serializable:
             return member.kv.get(key)
-        self._next_request += 1
-        read = self._next_request
-        member.read_index(read)
-        if not self._wait(lambda: read in self._read_indexes and member.applied >= self._read_indexes[read],
-                          min(timeout, self._server_timeout(member))):
+        asked: list[int | str | None] = [0, None]  # [read id, the leader it went to]
+
+        def answered() -> bool:
+            read, leader = asked
+            if read in self._read_indexes:
+                return member.applied >= self._read_indexes[read]
+            if member.lead is not None and member.lead != leader:
+                # A new leader: etcd fails the read with "leader changed", which the client retries.
+                self._next_request += 1
+                asked[:] = [self._next_request, member.lead]
+                member.read_index(self._next_request)
+            return False
+
+        if not self._wait(answered, min(timeout, self._server_timeout(member))):
             raise ServerDeadlineExceededError()
         return member.kv.get(key)
 
