@@ -1,0 +1,1 @@
+"""Generators, parsers and linters for every file the course writes."""
