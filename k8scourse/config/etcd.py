@@ -321,7 +321,7 @@ def _verifying(message: str) -> str:
     return f"error verifying flags, {message}. See 'etcd --help'."
 
 
-def _parse_errors(config: EtcdConfig) -> list[str]:
+def _parse_errors(config: EtcdConfig) -> list[tuple[str, str]]:
     """pkg/flags.SetFlagsFromEnv: each set variable is parsed by its flag's type."""
     errors = []
     for key, value in config.values.items():
@@ -346,65 +346,67 @@ def _parse_errors(config: EtcdConfig) -> list[str]:
         elif flag.kind == "urls":
             reason = next(filter(None, (_url_error(url.strip()) for url in value.split(","))), None)
         if reason:
-            errors.append((flag.name, _verifying(f'invalid value "{value}" for {key}: {reason}')))
+            errors.append((flag.name, key, _verifying(f'invalid value "{value}" for {key}: {reason}')))
     # VisitAll goes by flag name and keeps the last error: etcd prints the last one.
-    return [message for _, message in sorted(errors, reverse=True)]
+    return [(key, message) for _, key, message in sorted(errors, reverse=True)]
 
 
-def _validate_errors(config: EtcdConfig) -> list[str]:
+def _validate_errors(config: EtcdConfig) -> list[tuple[str, str]]:
     """embed/config.go Config.Validate, in its order."""
     errors = []
     for key in ("ETCD_LISTEN_PEER_URLS", "ETCD_LISTEN_CLIENT_URLS", "ETCD_LISTEN_METRICS_URLS"):
         for url in config.urls(key):  # checkBindURLs: listeners bind IPs (or localhost)
             if urlsplit(url).scheme not in ("unix", "unixs") and _host(url) != "localhost" and not _is_ip(_host(url)):
-                errors.append(_verifying(f"expected IP in URL for binding ({url})"))
+                errors.append((key, _verifying(f"expected IP in URL for binding ({url})")))
     for key, flag in (("ETCD_INITIAL_ADVERTISE_PEER_URLS", "--initial-advertise-peer-urls"),
                       ("ETCD_ADVERTISE_CLIENT_URLS", "--advertise-client-urls")):
         for url in config.urls(key):  # checkHostURLs
             if not _host(url):
-                errors.append(_verifying(f'{flag} "{config.get(key)}" must be "host:port" '
-                                         f"(unexpected empty host ({url}))"))
+                errors.append((key, _verifying(f'{flag} "{config.get(key)}" must be "host:port" '
+                                               f"(unexpected empty host ({url}))")))
     explicit = config.values
     if sum(key in explicit for key in ("ETCD_DISCOVERY", "ETCD_INITIAL_CLUSTER", "ETCD_DISCOVERY_SRV")) > 1:
-        errors.append(_verifying('multiple discovery or bootstrap flags are set. Choose one of '
-                                 '"initial-cluster", "discovery" or "discovery-srv"'))
+        errors.append(("ETCD_DISCOVERY", _verifying('multiple discovery or bootstrap flags are set. Choose one of '
+                                                    '"initial-cluster", "discovery" or "discovery-srv"')))
     tick, election = config.heartbeat_ms, config.election_ms
     if tick <= 0:
-        errors.append(_verifying(f"--heartbeat-interval must be >0 (set to {tick}ms)"))
+        errors.append(("ETCD_HEARTBEAT_INTERVAL", _verifying(f"--heartbeat-interval must be >0 (set to {tick}ms)")))
     if election <= 0:
-        errors.append(_verifying(f"--election-timeout must be >0 (set to {election}ms)"))
+        errors.append(("ETCD_ELECTION_TIMEOUT", _verifying(f"--election-timeout must be >0 (set to {election}ms)")))
     if 5 * tick > election:
-        errors.append(_verifying(f"--election-timeout[{election}ms] should be at least as 5 times as "
-                                 f"--heartbeat-interval[{tick}ms]"))
+        errors.append(("ETCD_ELECTION_TIMEOUT", _verifying(
+            f"--election-timeout[{election}ms] should be at least as 5 times as --heartbeat-interval[{tick}ms]")))
     if election > MAX_ELECTION_MS:
-        errors.append(_verifying(f"--election-timeout[{election}ms] is too long, and should be set less "
-                                 f"than {MAX_ELECTION_MS}ms"))
+        errors.append(("ETCD_ELECTION_TIMEOUT", _verifying(
+            f"--election-timeout[{election}ms] is too long, and should be set less than {MAX_ELECTION_MS}ms")))
     if "ETCD_LISTEN_CLIENT_URLS" in explicit and "ETCD_ADVERTISE_CLIENT_URLS" not in explicit:
-        errors.append(_verifying("--advertise-client-urls is required when --listen-client-urls is set explicitly"))
+        errors.append(("ETCD_ADVERTISE_CLIENT_URLS",
+                       _verifying("--advertise-client-urls is required when --listen-client-urls is set explicitly")))
     mode = config.get("ETCD_AUTO_COMPACTION_MODE")
     if mode not in ("", "periodic", "revision"):
-        errors.append(_verifying(f'unknown auto-compaction-mode "{mode}"'))
+        errors.append(("ETCD_AUTO_COMPACTION_MODE", _verifying(f'unknown auto-compaction-mode "{mode}"')))
     return errors
 
 
-def _listener_errors(config: EtcdConfig) -> list[str]:
+def _listener_errors(config: EtcdConfig) -> list[tuple[str, str]]:
     """embed/etcd.go configurePeerListeners, then configureClientListeners: https needs a key pair."""
     errors = []
     peer_tls = config.get("ETCD_PEER_CERT_FILE") and config.get("ETCD_PEER_KEY_FILE")
     if not peer_tls and config.get("ETCD_PEER_AUTO_TLS") not in ("1", "t", "T", "TRUE", "true", "True"):
         for url in config.urls("ETCD_LISTEN_PEER_URLS"):
             if urlsplit(url).scheme == "https":  # pkg/transport/listener.go
-                errors.append(f"cannot listen on TLS for {urlsplit(url).netloc}: KeyFile and CertFile are not presented")
+                errors.append(("ETCD_LISTEN_PEER_URLS", f"cannot listen on TLS for {urlsplit(url).netloc}: "
+                                                        "KeyFile and CertFile are not presented"))
     client_tls = config.get("ETCD_CERT_FILE") and config.get("ETCD_KEY_FILE")
     if not client_tls and config.get("ETCD_AUTO_TLS") not in ("1", "t", "T", "TRUE", "true", "True"):
         for url in config.urls("ETCD_LISTEN_CLIENT_URLS"):
             if urlsplit(url).scheme == "https":
-                errors.append(f"TLS key/cert (--cert-file, --key-file) must be provided for client url {url} "
-                              "with HTTPS scheme")
+                errors.append(("ETCD_LISTEN_CLIENT_URLS", "TLS key/cert (--cert-file, --key-file) must be provided "
+                                                          f"for client url {url} with HTTPS scheme"))
     return errors
 
 
-def _bootstrap_errors(config: EtcdConfig) -> list[str]:
+def _bootstrap_errors(config: EtcdConfig) -> list[tuple[str, str]]:
     """embed/etcd.go PeerURLsMapAndToken, then etcdserver/config.go VerifyBootstrap."""
     if "ETCD_DISCOVERY" in config.values or "ETCD_DISCOVERY_SRV" in config.values:
         return []  # the member list comes from discovery, not this file
@@ -412,20 +414,20 @@ def _bootstrap_errors(config: EtcdConfig) -> list[str]:
     for urls in cluster.values():
         for url in urls:
             if _url_error(url):
-                return [f"error setting up initial cluster: {_url_error(url)}"]
+                return [("ETCD_INITIAL_CLUSTER", f"error setting up initial cluster: {_url_error(url)}")]
     errors = []
     name = config.name
     existing = config.get("ETCD_INITIAL_CLUSTER_STATE") == "existing"
     if not existing:
         if name not in cluster:  # hasLocalMember
-            return [f'couldn\'t find local name "{name}" in the initial cluster configuration']
+            return [("ETCD_NAME", f'couldn\'t find local name "{name}" in the initial cluster configuration')]
         mismatch = _advertise_mismatch(name, cluster[name], config.urls("ETCD_INITIAL_ADVERTISE_PEER_URLS"))
         if mismatch:
-            errors.append(mismatch)
+            errors.append(("ETCD_INITIAL_ADVERTISE_PEER_URLS", mismatch))
     everything = [url for urls in cluster.values() for url in urls]
     if len(set(everything)) != len(everything):  # checkDuplicateURL
         listed = ",".join(f"{member}={url}" for member in sorted(cluster) for url in sorted(cluster[member]))
-        errors.append(f"initial cluster {listed} has duplicate url")
+        errors.append(("ETCD_INITIAL_CLUSTER", f"initial cluster {listed} has duplicate url"))
     return errors
 
 
@@ -458,6 +460,11 @@ def etcd_startup_errors(config: EtcdConfig | str) -> list[str]:
     stops at the first; the later ones are what it would say once that one
     is fixed. A stage whose input is unreadable is not run.
     """
+    return [message for _, message in etcd_startup_problems(config)]
+
+
+def etcd_startup_problems(config: EtcdConfig | str) -> list[tuple[str, str]]:
+    """``etcd_startup_errors`` with the key each message is about: [(key, message), ...]."""
     if isinstance(config, str):
         config = EtcdConfig.parse(config)
     parse = _parse_errors(config)
