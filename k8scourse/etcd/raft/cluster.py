@@ -22,15 +22,11 @@ from random import Random
 
 from k8scourse.api.errors import K8sValueError
 from k8scourse.clock import Timer, VirtualClock
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.etcd.store import Store, _check_key
 
 from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError
 from .member import LEADER, Entry, MemberHooks, Message, RaftMember, SafetyViolation
-
-try:
-    from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
-except ImportError:  # until the config branch lands
-    from ._config_standin import EtcdConfig, etcd_startup_errors
 
 DEFAULT_HEARTBEAT_MS = 100  # etcd --heartbeat-interval default (embed/config.go TickMs)
 DEFAULT_ELECTION_MS = 1000  # etcd --election-timeout default (embed/config.go ElectionMs)
@@ -72,12 +68,8 @@ class MemberSettings:
         errors = etcd_startup_errors(config)
         if errors:
             raise MemberConfigError(f"{label}: " + "; ".join(errors))
-        cluster = config.get("ETCD_INITIAL_CLUSTER") or "default=http://localhost:2380"  # etcd's default
-        peers = tuple(dict.fromkeys(member.partition("=")[0].strip() for member in cluster.split(",")))
-        return cls(name=config.get("ETCD_NAME") or "default", peers=peers,
-                   heartbeat_ms=int(config.get("ETCD_HEARTBEAT_INTERVAL") or DEFAULT_HEARTBEAT_MS),
-                   election_ms=int(config.get("ETCD_ELECTION_TIMEOUT") or DEFAULT_ELECTION_MS),
-                   pre_vote=(config.get("ETCD_PRE_VOTE") or "false").lower() == "true")
+        return cls(name=config.name, peers=tuple(config.initial_cluster()), heartbeat_ms=config.heartbeat_ms,
+                   election_ms=config.election_ms, pre_vote=config.get("ETCD_PRE_VOTE").lower() == "true")
 
 
 @dataclass(frozen=True)
