@@ -55,6 +55,18 @@ def test_members_are_named_by_etcd_name_and_a_new_cluster_elects_for_term_2():
     assert cluster.elections[0].time < 1.2
 
 
+@pytest.mark.parametrize("preset", ["loopback_lab", "seed_lab"])
+def test_the_course_labs_etcd_conf_files_boot_a_cluster(preset):
+    from k8scourse.config import ClusterSpec
+
+    files = getattr(ClusterSpec, preset)().render_all()
+    configs = {machine: paths["/etc/etcd/etcd.conf"] for machine, paths in files.items() if "/etc/etcd/etcd.conf" in paths}
+    cluster = RaftCluster.from_configs(configs)
+    cluster.run(2)
+    assert sorted(cluster.members) == ["etcd1", "etcd2", "etcd3"]
+    assert cluster.leader() is not None
+
+
 def test_heartbeat_and_election_timeout_come_from_the_config_as_etcd_computes_them():
     cluster = cluster_of(3, extra="ETCD_HEARTBEAT_INTERVAL=50\nETCD_ELECTION_TIMEOUT=600")
     member = cluster.members["m1"]
