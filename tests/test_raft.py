@@ -428,3 +428,86 @@ def test_the_safety_checks_catch_a_broken_vote_rule(monkeypatch):
     with pytest.raises(SafetyViolation):
         for seed in range(40):
             fault_story(seed)
+
+
+# -- pictures and the playground --
+
+
+def test_raft_graph_shows_states_terms_and_cut_links():
+    from k8scourse.viz.raft import raft_graph
+
+    cluster = cluster_of(3)
+    cluster.run(2)
+    leader = cluster.leader()
+    follower = next(name for name in cluster.members if name != leader)
+    cluster.crash(follower)
+    cluster.partition([leader])
+    graph = raft_graph(cluster)
+    assert graph.nodes[leader]["state"] == "leader" and graph.nodes[follower]["state"] == "down"
+    assert graph.nodes[leader]["term"] == 2
+    cut = {frozenset((a, b)) for a, b, edge in graph.edges(data=True) if not edge["connected"]}
+    assert cut == {frozenset((leader, other)) for other in cluster.members if other != leader}
+
+
+def test_drawings_fit_the_notebook_and_are_legible():
+    from k8scourse.viz.canvas import MAX_WIDTH, MIN_TEXT_PX, text_px, visible_texts
+    from k8scourse.viz.raft import draw_raft, draw_raft_timeline, leadership_spans
+
+    cluster = cluster_of(5)
+    cluster.run(2)
+    first = cluster.leader()
+    cluster.crash(first)
+    cluster.run(3)
+    cluster.restart(first)
+    cluster.run(1)
+    spans = leadership_spans(cluster)
+    assert [(leader, term) for leader, term, _, _ in spans] == [(e.leader, e.term) for e in cluster.elections]
+    assert spans[0][3] == pytest.approx(2.0) and spans[-1][3] == cluster.now  # crashed at 2 s; still leading
+    for figure in (draw_raft(cluster), draw_raft_timeline(cluster)):
+        assert figure.get_figwidth() <= MAX_WIDTH + 1e-9
+        assert min(text_px(t) for t in visible_texts(figure)) >= MIN_TEXT_PX - 1e-6
+    labels = [t.get_text() for t in visible_texts(draw_raft(cluster))]
+    assert f"t = 6.00 s   leader: {cluster.leader()}   term {cluster.term}" in labels
+
+
+def test_playground_model_speaks_etcdctl():
+    from k8scourse.widgets import RaftPlaygroundModel
+
+    cluster = cluster_of(3)
+    model = RaftPlaygroundModel(cluster)
+    assert model.run(2) == f"ran 2 s: t = 2.00 s · leader: {cluster.leader()} · term 2"
+    assert model.write("greeting", "hello") == "$ etcdctl put greeting hello\nOK"
+    assert model.read("greeting") == "$ etcdctl get greeting\ngreeting\nhello"
+    assert model.read("nothing") == "$ etcdctl get nothing"
+    assert model.write("", "x") == "$ etcdctl put  x\nError: etcdserver: key is not provided"
+    leader = cluster.leader()
+    others = [name for name in cluster.members if name != leader]
+    assert model.crash(others[0]) == f"{others[0]} crashed"
+    assert model.isolate(leader) == f"{leader} cut off from the other members"
+    assert model.write("k", "v") == "$ etcdctl put k v\nError: context deadline exceeded"
+    assert [row.state for row in model.rows() if row.name == others[0]] == ["down"]
+    assert model.heal() == "network healed: every member hears every other"
+    assert model.restart(others[0]) == f"{others[0]} restarted as a follower of term 2 (from its WAL)"
+    assert model.transcript[0].startswith("[t=   2.00s] ran 2 s")
+
+
+def test_playground_buttons_drive_the_model():
+    import matplotlib
+
+    from k8scourse.widgets import raft_playground
+
+    matplotlib.use("Agg")
+    cluster = cluster_of(3)
+    cluster.run(2)
+    widget = raft_playground(cluster)
+    buttons = {child.description: child for box in widget.children if hasattr(box, "children")
+               for child in box.children if hasattr(child, "on_click")}
+    dropdown = widget.children[0].children[0]
+    dropdown.value = cluster.leader()
+    buttons["Crash"].click()
+    assert cluster.leader() is None
+    buttons["Run 2 s"].click()
+    assert cluster.leader() is not None and cluster.now == pytest.approx(4.0)
+    buttons["Write"].click()
+    assert cluster.get("greeting") == "hello"
+    assert "image/png" in widget._repr_mimebundle_()

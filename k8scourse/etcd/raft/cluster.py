@@ -166,7 +166,7 @@ class RaftCluster:
         name = self.leader()
         if name is None:
             return False
-        reachable = [peer for peer in self.members[name].peers if peer in self.alive and self._connected(name, peer)]
+        reachable = [peer for peer in self.members[name].peers if peer in self.alive and self.connected(name, peer)]
         return len(reachable) + 1 >= self.members[name].quorum
 
     def attach(self, store: Store) -> None:
@@ -230,7 +230,7 @@ class RaftCluster:
         member = self.members[name]
         if not member.peers:
             ticks = member.election_ticks - 1
-        elif sum(1 for peer in member.peers if peer in self.alive and self._connected(name, peer)) > 1:
+        elif sum(1 for peer in member.peers if peer in self.alive and self.connected(name, peer)) > 1:
             ticks = member.election_ticks - 2
         else:
             if tries > 1:
@@ -258,20 +258,21 @@ class RaftCluster:
         """Join the network again: every member hears every other."""
         self._group_of = None
 
-    def _connected(self, a: str, b: str) -> bool:
+    def connected(self, a: str, b: str) -> bool:
+        """Whether the network lets members ``a`` and ``b`` talk (no partition between them)."""
         return self._group_of is None or self._group_of.get(a) == self._group_of.get(b)
 
     # -- the network --
 
     def _send(self, message: Message) -> None:
-        if message.dst not in self.members or not self._connected(message.src, message.dst):
+        if message.dst not in self.members or not self.connected(message.src, message.dst):
             return
         if self.loss and self._rng.random() < self.loss:
             return
         self.clock.schedule(self._rng.uniform(MIN_DELAY, MAX_DELAY), self._deliver, message)
 
     def _deliver(self, message: Message) -> None:
-        if message.dst in self.alive and self._connected(message.src, message.dst):
+        if message.dst in self.alive and self.connected(message.src, message.dst):
             member = self.members[message.dst]
             was_leader, term = member.state == LEADER, member.term
             member.step(message)
