@@ -140,6 +140,56 @@ def test_same_seed_same_story_other_seed_other_story():
     assert story(1) != story(2)
 
 
+# -- one member's rules --
+
+
+def lone_member(check_quorum: bool = True) -> tuple[raft_member.RaftMember, list[raft_member.Message]]:
+    """Member m1 of m1..m3, with its outgoing messages collected instead of sent."""
+    sent: list[raft_member.Message] = []
+    hooks = raft_member.MemberHooks(sent.append, lambda m: None, lambda m, i, e: None, lambda m, r, i: None)
+    member = raft_member.RaftMember("m1", ["m1", "m2", "m3"], 10, False, random.Random(0), hooks,
+                                    check_quorum=check_quorum)
+    return member, sent
+
+
+def vote_request(src: str, term: int, index: int, log_term: int) -> raft_member.Message:
+    return raft_member.Message("vote", src, "m1", term, index=index, log_term=log_term)
+
+
+def test_a_member_votes_once_per_term_and_only_for_an_up_to_date_log():
+    member, sent = lone_member()
+    last = member.last_index  # 3 bootstrap entries of term 1
+    member.step(vote_request("m2", 2, last - 1, 1))  # shorter log, same last term: refused
+    member.step(vote_request("m2", 2, last, 1))  # as long: granted
+    member.step(vote_request("m3", 2, last + 5, 1))  # already voted in term 2: refused
+    member.step(vote_request("m3", 3, last, 1))  # a new term: a new vote
+    assert [(m.dst, m.term, m.reject) for m in sent] == [
+        ("m2", 2, True), ("m2", 2, False), ("m3", 2, True), ("m3", 3, False)]
+    assert (member.term, member.vote) == (3, "m3")
+
+
+def test_a_member_that_hears_its_leader_ignores_candidates_with_check_quorum():
+    member, sent = lone_member()
+    member.step(raft_member.Message("heartbeat", "m2", "m1", 2))
+    assert member.lead == "m2"
+    member.step(vote_request("m3", 5, 99, 9))  # in the leader's lease: ignored, term kept
+    assert member.term == 2 and [m.type for m in sent] == ["heartbeat_resp"]
+    for _ in range(member.election_ticks):  # a silent election timeout later the lease is over
+        member.election_elapsed += 1
+    member.step(vote_request("m3", 5, 99, 9))
+    assert member.term == 5 and member.vote == "m3"
+
+
+def test_randomised_election_timeout_starts_a_campaign_for_the_next_term():
+    member, sent = lone_member()
+    for _ in range(member.randomized_timeout - 1):
+        member.tick()
+    assert member.state == "follower" and not sent
+    member.tick()
+    assert (member.state, member.term, member.vote) == ("candidate", 2, "m1")
+    assert sorted((m.type, m.dst, m.term) for m in sent) == [("vote", "m2", 2), ("vote", "m3", 2)]
+
+
 # -- replication and reads --
 
 
