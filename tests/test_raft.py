@@ -109,6 +109,15 @@ def test_two_files_with_one_name_and_disagreeing_clusters_are_refused():
         RaftCluster.from_configs({"etcd-1": conf(1, 3), "etcd-2": conf(2, 2)})
 
 
+def test_configs_must_be_a_mapping_of_texts():
+    with pytest.raises(TypeError, match=r"configs: expected \{label: etcd.conf text\}"):
+        RaftCluster.from_configs([conf(1)])
+    with pytest.raises(TypeError, match="configs: expected"):
+        RaftCluster.from_configs({"etcd-1": None})
+    with pytest.raises(ValueError, match="configs: no etcd.conf given"):
+        RaftCluster.from_configs({})
+
+
 def test_a_member_without_a_file_never_starts_but_counts_towards_the_quorum():
     cluster = RaftCluster.from_configs({"etcd-1": conf(1), "etcd-2": conf(2)})
     cluster.run(3)
@@ -188,6 +197,19 @@ def test_randomised_election_timeout_starts_a_campaign_for_the_next_term():
     member.tick()
     assert (member.state, member.term, member.vote) == ("candidate", 2, "m1")
     assert sorted((m.type, m.dst, m.term) for m in sent) == [("vote", "m2", 2), ("vote", "m3", 2)]
+
+
+def test_a_leader_commits_an_earlier_terms_entry_only_with_one_of_its_own():
+    member, sent = lone_member()
+    member.term = 2
+    member.log.append(raft_member.Entry(2, (1, "k", "old term")))  # index 4, not committed
+    member.campaign()  # candidate of term 3
+    member.step(raft_member.Message("vote_resp", "m2", "m1", 3))
+    assert member.state == "leader" and member.last_index == 5  # + its empty entry of term 3
+    member.step(raft_member.Message("app_resp", "m2", "m1", 3, index=4))  # a majority holds index 4...
+    assert member.commit == 3  # ...but it is of term 2: not committed by counting
+    member.step(raft_member.Message("app_resp", "m2", "m1", 3, index=5))
+    assert member.commit == 5 and member.kv == {"k": "old term"}  # committed with the term-3 entry
 
 
 # -- replication and reads --

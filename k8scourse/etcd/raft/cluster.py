@@ -127,6 +127,10 @@ class RaftCluster:
 
         ``clock``: run on this clock (a Kubernetes cluster's, to put its store on this etcd
         cluster with ``attach``) instead of one of its own."""
+        if not isinstance(configs, Mapping) or not all(isinstance(text, str) for text in configs.values()):
+            raise TypeError(f"configs: expected {{label: etcd.conf text}}, got {configs!r}")
+        if not configs:
+            raise ValueError("configs: no etcd.conf given: a cluster needs at least one member")
         settings = [MemberSettings.from_config(label, text) for label, text in configs.items()]
         seen: dict[str, str] = {}
         for label, member in zip(configs, settings):
