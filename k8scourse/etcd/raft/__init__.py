@@ -12,6 +12,7 @@ from .errors import (
     EtcdTimeoutError,
     RequestTimedOutError,
     ServerDeadlineExceededError,
+    StorageTimeoutError,
 )
 from .member import SafetyViolation
 
@@ -26,4 +27,5 @@ __all__ = [
     "SafetyViolation",
     "ServerDeadlineExceededError",
     "StepDown",
+    "StorageTimeoutError",
 ]

@@ -25,7 +25,7 @@ from k8scourse.clock import Timer, VirtualClock
 from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.etcd.store import Store, _check_key
 
-from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError
+from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError, StorageTimeoutError
 from .member import LEADER, Entry, MemberHooks, Message, RaftMember, SafetyViolation
 
 DEFAULT_HEARTBEAT_MS = 100  # etcd --heartbeat-interval default (embed/config.go TickMs)
@@ -175,14 +175,16 @@ class RaftCluster:
 
     def attach(self, store: Store) -> None:
         """Run ``store`` (the Kubernetes cluster's etcd) on this cluster: its client writes fail with
-        ``etcdserver: request timed out`` whenever this cluster has no quorum, as etcd's do after
-        the server's request timeout. Writes are not replicated through the model's log: the store
-        keeps its own data, and the cluster decides only whether a write may happen."""
+        ``etcdserver: request timed out`` (``StorageTimeoutError``, a 500 to the apiserver's
+        clients) whenever this cluster has no quorum, as etcd's do after the server's request
+        timeout; reads still answer. Writes are not replicated through the model's log: the store
+        keeps its own data, and the cluster decides only whether a write may happen. Share the
+        store's clock (``from_configs(..., clock=store_clock)``) so both see the same time."""
         store.commit_gate = self._gate
 
     def _gate(self) -> None:
         if not self.has_quorum():
-            raise RequestTimedOutError()
+            raise StorageTimeoutError()
 
     # -- faults --
 
