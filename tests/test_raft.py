@@ -60,7 +60,8 @@ def test_the_course_labs_etcd_conf_files_boot_a_cluster(preset):
     from k8scourse.config import ClusterSpec
 
     files = getattr(ClusterSpec, preset)().render_all()
-    configs = {machine: paths["/etc/etcd/etcd.conf"] for machine, paths in files.items() if "/etc/etcd/etcd.conf" in paths}
+    path = "/etc/etcd/etcd.conf"
+    configs = {machine: paths[path] for machine, paths in files.items() if path in paths}
     cluster = RaftCluster.from_configs(configs)
     cluster.run(2)
     assert sorted(cluster.members) == ["etcd1", "etcd2", "etcd3"]
@@ -300,7 +301,7 @@ def test_restart_keeps_the_persisted_term_vote_and_log():
     saved = (member.term, member.vote, list(member.log), member.kv.copy())
     cluster.put("b", "2")
     cluster.restart(name)
-    assert (member.term, member.vote, member.log[: len(saved[2])], member.kv) == (saved[0], saved[1], saved[2], saved[3])
+    assert (member.term, member.vote, member.log[: len(saved[2])], member.kv) == saved
     assert member.state == "follower" and member.lead is None
     cluster.run(1)
     assert member.kv == {"a": "1", "b": "2"}  # caught up from the leader
@@ -342,8 +343,9 @@ def test_without_a_leader_a_patient_client_gets_the_servers_deadline_at_7s():
             cluster.crash(name)
     cluster.run(2)
     start = cluster.now
-    with pytest.raises(ServerDeadlineExceededError, match="^rpc error: code = Unknown desc = context deadline exceeded$"):
+    with pytest.raises(ServerDeadlineExceededError) as caught:
         cluster.put("a", "1", timeout=12)
+    assert str(caught.value) == "rpc error: code = Unknown desc = context deadline exceeded"
     assert cluster.now - start == pytest.approx(7.0)  # ReqTimeout: 5 s + 2 x 1 s
     with pytest.raises(ServerDeadlineExceededError):
         cluster.get("a")
