@@ -560,6 +560,9 @@ def test_playground_model_speaks_etcdctl():
     assert model.isolate(leader) == f"{leader} cut off from the other members"
     assert model.write("k", "v") == "$ etcdctl put k v\nError: context deadline exceeded"
     assert [row.state for row in model.rows() if row.name == others[0]] == ["down"]
+    pair = sorted([leader, others[1]])
+    assert model.partition(pair) == f"network split: {pair[0]}, {pair[1]} | {others[0]}"
+    assert not cluster.connected(leader, others[0]) and cluster.connected(leader, others[1])
     assert model.heal() == "network healed: every member hears every other"
     assert model.restart(others[0]) == f"{others[0]} restarted as a follower of term 2 (from its WAL)"
     assert model.transcript[0].startswith("[t=   2.00s] ran 2 s")
@@ -584,6 +587,10 @@ def test_playground_buttons_drive_the_model():
     assert cluster.leader() is not None and cluster.now == pytest.approx(4.0)
     buttons["Write"].click()
     assert cluster.get("greeting") == "hello"
+    side = widget.children[1].children[0]
+    side.value = (cluster.leader(),)
+    buttons["Split"].click()
+    assert all(not cluster.connected(cluster.leader(), name) for name in cluster.members if name != cluster.leader())
     assert "image/png" in widget._repr_mimebundle_()
 
 
