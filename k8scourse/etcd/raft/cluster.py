@@ -34,6 +34,7 @@ COMMAND_TIMEOUT = 5.0  # etcdctl --command-timeout default (etcdctl/ctlv3/comman
 # Loopback delivery: a tenth of a millisecond to a millisecond (the model's choice, seeded).
 MIN_DELAY, MAX_DELAY = 0.0001, 0.001
 CLIENT_POLL = 0.001  # how finely a waiting client looks at the clock (seconds)
+LEADER_POLL = 0.01  # how often wait_for_leader looks (RealEtcdCluster's polling interval too)
 # etcdserver/server.go adjustTicks: poll for connected peers every 50 ms, for up to 5 s
 TICK_ADVANCE_POLL, TICK_ADVANCE_TRIES = 0.05, 100
 
@@ -159,6 +160,31 @@ class RaftCluster:
         """The name of the running leader of the newest term, or None while there is none."""
         leaders = [m for m in self.members.values() if m.state == LEADER and m.name in self.alive]
         return max(leaders, key=lambda m: m.term).name if leaders else None
+
+    def wait_for_leader(self, timeout: float = 10.0, *, other_than: str | None = None) -> str:
+        """Run the clock until a member (not ``other_than``) leads and has committed the empty entry
+        of its term; its name. TimeoutError after ``timeout`` virtual seconds (as
+        ``RealEtcdCluster.wait_for_leader`` in real ones).
+
+        Waiting for that first commit, a millisecond or so after the election, matters: until
+        then an etcd 3.4 leader silently drops linearizable reads (raft.go stepLeader, MsgReadIndex),
+        and a ``get`` sent in that window waits out its whole deadline."""
+
+        def ready() -> bool:
+            name = self.leader()
+            if name is None or name == other_than:
+                return False
+            leader = self.members[name]
+            return leader.log[leader.commit].term == leader.term
+
+        if not self._wait(ready, timeout, poll=LEADER_POLL):
+            raise TimeoutError(f"no etcd leader within {timeout:g} s")
+        return self.leader()
+
+    def running(self, name: str) -> bool:
+        """Whether the member's process is up (not crashed)."""
+        self._member(name)
+        return name in self.alive
 
     @property
     def term(self) -> int:
@@ -316,12 +342,13 @@ class RaftCluster:
             return member if endpoint in self.alive else None
         return next((m for name, m in self.members.items() if name in self.alive), None)
 
-    def _wait(self, done: Callable[[], bool], seconds: float) -> bool:
-        """Run the clock until ``done()`` or ``seconds`` have passed; whether it was done."""
-        for _ in range(round(seconds / CLIENT_POLL)):
+    def _wait(self, done: Callable[[], bool], seconds: float, poll: float = CLIENT_POLL) -> bool:
+        """Run the clock until ``done()`` (asked every ``poll`` seconds) or ``seconds`` have passed;
+        whether it was done."""
+        for _ in range(round(seconds / poll)):
             if done():
                 return True
-            self.clock.run(CLIENT_POLL)
+            self.clock.run(poll)
         return done()
 
     def _server_timeout(self, member: RaftMember | None) -> float:
