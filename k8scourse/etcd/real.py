@@ -427,6 +427,11 @@ class RealEtcdCluster:
         return {name: env["ETCD_ADVERTISE_CLIENT_URLS"].split(",")[0] for name, env in self._environments.items()}
 
     @property
+    def data_folder(self) -> Path:
+        """The temporary folder with every member's data directory and log; deleted by stop()."""
+        return self._folder
+
+    @property
     def pids(self) -> dict[str, int]:
         """The process id of every running member."""
         return {name: p.pid for name, p in self._processes.items() if p.poll() is None}

@@ -1,0 +1,212 @@
+"""A real etcd 3.4 cluster on loopback, booted from the generated etcd.conf files.
+
+These tests need Debian's ``etcd-server`` and ``etcd-client``. Without them
+they skip, saying why; with ``K8SCOURSE_REQUIRE_ETCD=1`` (CI sets it) they
+fail instead, so CI cannot pass without ever running them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from k8scourse.config import ClusterSpec
+from k8scourse.etcd.real import (
+    ETCD_CONF,
+    EtcdctlError,
+    EtcdStartError,
+    NotLoopbackError,
+    RealEtcdCluster,
+    RealEtcdError,
+    member_environments,
+)
+
+REQUIRED = os.environ.get("K8SCOURSE_REQUIRE_ETCD") == "1"
+FOUND = RealEtcdCluster.available()
+needs_etcd = pytest.mark.skipif(
+    not FOUND and not REQUIRED, reason=f"real etcd not installed here: {FOUND.reason}"
+)
+# Short enough to keep the suite quick, long enough for a healthy 3-member cluster.
+TIMEOUT = 2.0
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def loopback_files() -> dict[str, dict[str, str]]:
+    return ClusterSpec.loopback_lab(members=3).render_all()
+
+
+def test_etcd_is_installed_when_ci_requires_it() -> None:
+    if not REQUIRED:
+        pytest.skip("K8SCOURSE_REQUIRE_ETCD is not 1")
+    assert FOUND, FOUND.reason
+
+
+@needs_etcd
+def test_loopback_lab_elects_survives_one_loss_refuses_writes_without_quorum_and_recovers() -> None:
+    with RealEtcdCluster.launch(ClusterSpec.loopback_lab(members=3), command_timeout=TIMEOUT) as etcd:
+        pids = list(etcd.pids.values())
+        assert len(pids) == 3
+        assert sorted(etcd.members) == sorted(member_environments(loopback_files()))
+
+        # 1. One leader, agreed on by the members themselves.
+        first = etcd.leader()
+        assert first in etcd.members
+        assert sum(s.is_leader for s in etcd.status()) == 1
+        etcd.put("/course/ch07", "quorum")
+        assert etcd.get("/course/ch07") == "quorum"
+        assert etcd.get("/course/missing") is None
+
+        # 2. Kill -9 the leader: the other two elect a new one in a later term and keep serving.
+        term = etcd.term
+        etcd.crash(first)
+        assert not etcd.running(first)
+        second = etcd.wait_for_leader(timeout=10, other_than=first)
+        assert second != first
+        assert etcd.term > term
+        etcd.put("/course/after-one-loss", "still works")
+        assert etcd.get("/course/after-one-loss") == "still works"
+        assert etcd.get("/course/ch07") == "quorum"
+
+        # 3. Lose a second member: one of three is no majority, so writes and
+        #    linearizable reads fail with etcd's own client error.
+        etcd.crash(second)
+        with pytest.raises(EtcdctlError, match=r"^context deadline exceeded$"):
+            etcd.put("/course/no-quorum", "lost")
+        assert etcd.leader() is None
+
+        # 4. Both come back on their data: a leader again, nothing committed lost.
+        etcd.restart(first)
+        etcd.restart(second)
+        assert etcd.wait_for_leader(timeout=10) in etcd.members
+        assert etcd.get("/course/after-one-loss") == "still works"
+        assert etcd.get("/course/no-quorum") is None
+        etcd.put("/course/recovered", "yes")
+        assert etcd.get("/course/recovered") == "yes"
+        pids += list(etcd.pids.values())
+        folder = etcd.data_folder
+    assert gone_within(pids, 2), "an etcd process outlived the with block"
+    assert not folder.exists()
+
+
+@needs_etcd
+def test_an_exception_in_the_with_block_kills_every_member() -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        with RealEtcdCluster.launch(loopback_files(), command_timeout=TIMEOUT) as etcd:
+            pids = list(etcd.pids.values())
+            raise RuntimeError("boom")
+    assert gone_within(pids, 2)
+
+
+CHILD = """
+import json, sys, time
+from k8scourse.etcd.real import RealEtcdCluster
+etcd = RealEtcdCluster.launch(json.loads(sys.stdin.readline()))
+print(json.dumps({"pids": list(etcd.pids.values()), "folder": str(etcd.data_folder)}), flush=True)
+time.sleep(600)
+"""
+
+
+@needs_etcd
+def test_members_die_with_the_python_that_started_them(tmp_path: Path) -> None:
+    # A notebook kernel killed with SIGKILL runs no atexit handler and no finaliser.
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdin and child.stdout
+        child.stdin.write(json.dumps(loopback_files()) + "\n")
+        child.stdin.flush()
+        started = json.loads(child.stdout.readline())
+        assert all(alive(p) for p in started["pids"])
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    try:
+        assert gone_within(started["pids"], 5), "etcd members outlived a killed parent"
+    finally:  # a failing test leaves nothing behind either
+        for pid in filter(alive, started["pids"]):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(started["folder"], ignore_errors=True)
+
+
+@needs_etcd
+def test_a_member_etcd_refuses_stops_the_launch_with_etcds_own_words() -> None:
+    files = loopback_files()
+    machine = next(m for m, f in files.items() if ETCD_CONF in f)
+    files[machine][ETCD_CONF] += "ETCD_HEARTBEAT_INTERVAL=100\nETCD_ELECTION_TIMEOUT=200\n"
+    with pytest.raises(EtcdStartError) as caught:
+        RealEtcdCluster.launch(files)
+    [name] = member_environments({machine: files[machine]})
+    assert str(caught.value) == (
+        f"etcd member {name} exited: etcdmain: error verifying flags, --election-timeout[200ms] should be at least"
+        " as 5 times as --heartbeat-interval[100ms]. See 'etcd --help'."
+    )
+
+
+def test_addresses_outside_loopback_are_refused_before_anything_starts() -> None:
+    with pytest.raises(NotLoopbackError) as caught:
+        RealEtcdCluster.launch(ClusterSpec.seed_lab())
+    message = str(caught.value)
+    assert "192.168.197." in message
+    assert message.endswith("every URL's host must be an IP address in 127.0.0.0/8 (127.0.0.x)")
+    assert not RealEtcdCluster.available(ClusterSpec.seed_lab())
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "localhost", "10.0.0.1"])
+def test_any_non_loopback_host_is_refused(host: str) -> None:
+    files = loopback_files()
+    machine = next(m for m, f in files.items() if ETCD_CONF in f)
+    files[machine][ETCD_CONF] += f'ETCD_LISTEN_CLIENT_URLS="http://{host}:2379"\n'
+    with pytest.raises(NotLoopbackError, match=rf"ETCD_LISTEN_CLIENT_URLS: 'http://{host}:2379': the real"):
+        RealEtcdCluster.launch(files)
+
+
+def test_files_without_an_etcd_member_are_refused() -> None:
+    with pytest.raises(RealEtcdError, match=r"^no machine has /etc/etcd/etcd.conf: nothing to start$"):
+        RealEtcdCluster.launch({"node1": {"/etc/kubernetes/kubelet": 'KUBELET_ARGS=""\n'}})
+    with pytest.raises(TypeError, match="expected a ClusterSpec or"):
+        RealEtcdCluster.launch(["etcd.conf"])  # type: ignore[arg-type]
+
+
+def test_without_an_etcd_binary_available_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = RealEtcdCluster.available()
+    assert not found
+    assert found.reason == (
+        "no etcd and etcdctl binary on PATH (on Debian or Ubuntu: apt-get install etcd-server etcd-client)"
+    )
+    with pytest.raises(RealEtcdError, match=r"^cannot start a real etcd cluster: no etcd and etcdctl binary"):
+        RealEtcdCluster.launch(loopback_files())
+
+
+def test_member_environments_read_etcd_conf_as_systemd_does() -> None:
+    text = '#[Member]\nETCD_NAME="etcd1"\n; a comment\n\nETCD_DATA_DIR=\'/var/lib/etcd\'\nETCD_X=plain\n'
+    assert member_environments({"m": {ETCD_CONF: text}}) == {
+        "etcd1": {"ETCD_NAME": "etcd1", "ETCD_DATA_DIR": "/var/lib/etcd", "ETCD_X": "plain"}
+    }
