@@ -119,11 +119,15 @@ class Availability:
 
 @dataclass(frozen=True)
 class MemberStatus:
-    """One member as it reports itself (``/v3/maintenance/status``); ``running`` False when crashed."""
+    """One member as it reports itself (``/v3/maintenance/status``); ``running`` False when crashed.
+
+    ``leader`` is the member it follows (itself when it leads), None while it knows no leader.
+    """
 
     name: str
     running: bool
     reachable: bool
+    leader: str | None = None
     is_leader: bool = False
     term: int = 0
     raft_index: int = 0
@@ -470,12 +474,14 @@ class RealEtcdCluster:
             if s is None:
                 out.append(MemberStatus(name, running=True, reachable=False))
                 continue
+            leader_id = s.get("leader", "0")
             out.append(
                 MemberStatus(
                     name,
                     running=True,
                     reachable=True,
-                    is_leader=s.get("leader") == s["header"]["member_id"],
+                    leader=self._ids.get(leader_id, leader_id) if leader_id != "0" else None,
+                    is_leader=leader_id == s["header"]["member_id"],
                     term=int(s.get("raftTerm", 0)),
                     raft_index=int(s.get("raftIndex", 0)),
                 )
