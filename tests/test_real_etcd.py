@@ -206,7 +206,13 @@ def test_without_an_etcd_binary_available_says_why(monkeypatch: pytest.MonkeyPat
 
 
 def test_member_environments_read_etcd_conf_as_systemd_does() -> None:
-    text = '#[Member]\nETCD_NAME="etcd1"\n; a comment\n\nETCD_DATA_DIR=\'/var/lib/etcd\'\nETCD_X=plain\n'
+    # Quotes come off, comments and empty values (etcd ignores them) drop out, a later line wins.
+    text = '#[Member]\nETCD_NAME="etcd1"\n; a comment\n\nETCD_DATA_DIR=\'/var/lib/etcd\'\nETCD_WAL_DIR=""\nETCD_X=a\nETCD_X=b\n'
     assert member_environments({"m": {ETCD_CONF: text}}) == {
-        "etcd1": {"ETCD_NAME": "etcd1", "ETCD_DATA_DIR": "/var/lib/etcd", "ETCD_X": "plain"}
+        "etcd1": {"ETCD_NAME": "etcd1", "ETCD_DATA_DIR": "/var/lib/etcd", "ETCD_X": "b"}
     }
+    with pytest.raises(RealEtcdError, match=r"^m:/etc/etcd/etcd.conf: line 1: 'ETCD NAME' is not KEY=value"):
+        member_environments({"m": {ETCD_CONF: "ETCD NAME\n"}})
+    both = {"a": {ETCD_CONF: 'ETCD_NAME="etcd1"\n'}, "b": {ETCD_CONF: 'ETCD_NAME="etcd1"\n'}}
+    with pytest.raises(RealEtcdError, match=r"^b:/etc/etcd/etcd.conf: ETCD_NAME: member name 'etcd1' is used twice$"):
+        member_environments(both)

@@ -52,6 +52,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from k8scourse.api.errors import K8sValueError
+from k8scourse.config import EtcdConfig
 from k8scourse.etcd.store import EtcdError
 
 ETCD_CONF = "/etc/etcd/etcd.conf"
@@ -136,29 +137,6 @@ class MemberStatus:
 # --- reading the files -------------------------------------------------------
 
 
-def environment_file(text: str) -> dict[str, str]:
-    """The variables systemd's ``EnvironmentFile=`` sets from ``text``.
-
-    One ``KEY=value`` per line; blank lines and lines starting with ``#`` or
-    ``;`` are skipped; the value may be wrapped in double or single quotes.
-    (systemd.exec(5), EnvironmentFile=.)
-    """
-    env: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise RealEtcdError(f"line {number}: {raw!r} is not a KEY=value assignment")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        env[key] = value
-    return env
-
-
 def member_environments(spec: SpecLike | Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     """``{member name: environment}`` for every machine with an etcd.conf, named by its ETCD_NAME."""
     tree = spec.render_all() if hasattr(spec, "render_all") else spec
@@ -168,7 +146,12 @@ def member_environments(spec: SpecLike | Mapping[str, Mapping[str, str]]) -> dic
     for machine, files in tree.items():
         if ETCD_CONF not in files:
             continue
-        env = environment_file(files[ETCD_CONF])
+        try:
+            # What systemd's EnvironmentFile= sets: etcd reads its settings from these
+            # ETCD_* variables, and an empty one is no setting (pkg/flags/flag.go).
+            env = EtcdConfig.parse(files[ETCD_CONF]).values
+        except ValueError as err:
+            raise RealEtcdError(f"{machine}:{ETCD_CONF}: {err}") from None
         # etcd's default --name is "default" (etcd/embed/config.go, DefaultName).
         name = env.get("ETCD_NAME", "default")
         if name in members:
