@@ -1,0 +1,29 @@
+"""etcd clustering: the Raft consensus behind an etcd cluster, modelled on a virtual clock.
+
+``RaftCluster.from_configs({label: etcd_conf_text}, seed=0)`` boots one
+member per etcd.conf; :mod:`.member` is one member's Raft state machine
+(etcd 3.4's raft/raft.go), :mod:`.cluster` the members, their network and
+their clients, :mod:`.errors` what a client sees when there is no quorum.
+"""
+
+from .cluster import Election, MemberConfigError, MemberSettings, RaftCluster, StepDown
+from .errors import (
+    DeadlineExceededError,
+    EtcdTimeoutError,
+    RequestTimedOutError,
+    ServerDeadlineExceededError,
+)
+from .member import SafetyViolation
+
+__all__ = [
+    "DeadlineExceededError",
+    "Election",
+    "EtcdTimeoutError",
+    "MemberConfigError",
+    "MemberSettings",
+    "RaftCluster",
+    "RequestTimedOutError",
+    "SafetyViolation",
+    "ServerDeadlineExceededError",
+    "StepDown",
+]
