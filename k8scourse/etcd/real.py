@@ -53,6 +53,12 @@ from urllib.parse import urlsplit
 
 from k8scourse.api.errors import K8sValueError
 from k8scourse.config import EtcdConfig
+from k8scourse.etcd.raft.errors import (
+    DeadlineExceededError,
+    EtcdTimeoutError,
+    RequestTimedOutError,
+    ServerDeadlineExceededError,
+)
 from k8scourse.etcd.store import EtcdError
 
 ETCD_CONF = "/etc/etcd/etcd.conf"
@@ -94,11 +100,27 @@ class EtcdStartError(RealEtcdError):
 
 
 class EtcdctlError(EtcdError):
-    """An error etcdctl printed (``Error: ...``); ``str()`` is etcd's own text."""
+    """An error etcdctl printed (``Error: ...``) that the Raft model has no class for; ``str()`` is etcd's text."""
 
     def __init__(self, message: str) -> None:
         self.message = message
         ValueError.__init__(self, message)
+
+
+class EtcdctlTimeoutError(EtcdctlError, EtcdTimeoutError):
+    """A timeout the model has no class for, e.g. ``etcdserver: request timed out, possibly due
+    to connection lost`` (ErrTimeoutDueToConnectionLost in etcdserver/errors.go)."""
+
+
+def client_error(text: str) -> EtcdError:
+    """The error for etcdctl's ``Error: <text>``: the Raft model's class when it has one, so
+    ``except EtcdTimeoutError`` catches a lost quorum on both."""
+    for cls in (DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError):
+        if text == cls.message:
+            return cls()
+    if text.startswith(RequestTimedOutError.message):
+        return EtcdctlTimeoutError(text)
+    return EtcdctlError(text)
 
 
 class SpecLike(Protocol):
@@ -519,35 +541,43 @@ class RealEtcdCluster:
 
     # -- data, through etcdctl
 
-    def _etcdctl(self, *args: str) -> str:
-        """Run etcdctl against every member's endpoint, as a client configured with the cluster would."""
+    def _etcdctl(self, *args: str, timeout: float | None, endpoint: str | None) -> str:
+        """Run etcdctl against ``endpoint``'s URL, or every member's as a client given the cluster would."""
+        timeout = self.command_timeout if timeout is None else timeout
+        urls = self.endpoints if endpoint is None else {self._check(endpoint): self.endpoints[endpoint]}
         command = [
             self._etcdctl_binary,
-            "--endpoints=" + ",".join(self.endpoints.values()),
+            "--endpoints=" + ",".join(urls.values()),
             f"--dial-timeout={DIAL_TIMEOUT:g}s",
-            f"--command-timeout={self.command_timeout:g}s",
+            f"--command-timeout={timeout:g}s",
             *args,
         ]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ETCDCTL_API": "3"}
         try:
-            done = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=self.command_timeout + DIAL_TIMEOUT + 5
-            )
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout + DIAL_TIMEOUT + 5)
         except subprocess.TimeoutExpired:
-            raise EtcdctlError(f"etcdctl did not answer within {self.command_timeout + DIAL_TIMEOUT + 5:g} s") from None
+            raise EtcdctlError(f"etcdctl did not answer within {timeout + DIAL_TIMEOUT + 5:g} s") from None
         if done.returncode != 0:
             errors = [line[len("Error: ") :] for line in done.stderr.splitlines() if line.startswith("Error: ")]
-            raise EtcdctlError(errors[-1] if errors else done.stderr.strip() or f"etcdctl exited {done.returncode}")
+            raise client_error(errors[-1] if errors else done.stderr.strip() or f"etcdctl exited {done.returncode}")
         return done.stdout
 
-    def put(self, key: str, value: str) -> None:
-        """``etcdctl put key value``: committed by a majority, or EtcdctlError (``context deadline exceeded``)."""
-        self._etcdctl("put", "--", key, value)
+    def put(self, key: str, value: str, timeout: float | None = None, endpoint: str | None = None) -> None:
+        """``etcdctl put key value``: returns once a majority has committed it, else raises etcd's error
+        (``context deadline exceeded`` without a quorum). ``timeout`` is etcdctl's ``--command-timeout``;
+        ``endpoint`` a member name to talk to (default: any that answers)."""
+        if not isinstance(value, str):
+            raise TypeError(f"value: must be a string, got {value!r}")
+        self._etcdctl("put", "--", key, value, timeout=timeout, endpoint=endpoint)
 
-    def get(self, key: str) -> str | None:
-        """``etcdctl get key`` (linearizable, through the leader): the value, or None if the key is absent."""
-        reply = json.loads(self._etcdctl("get", "-w", "json", "--", key))
-        kvs = reply.get("kvs") or []
+    def get(
+        self, key: str, timeout: float | None = None, endpoint: str | None = None, serializable: bool = False
+    ) -> str | None:
+        """``etcdctl get key``: the value, or None if absent. Linearizable by default (the member
+        confirms with the leader); ``serializable`` answers from the member's own copy, however stale."""
+        consistency = "--consistency=s" if serializable else "--consistency=l"
+        out = self._etcdctl("get", "-w", "json", consistency, "--", key, timeout=timeout, endpoint=endpoint)
+        kvs = json.loads(out).get("kvs") or []
         return base64.b64decode(kvs[0].get("value", "")).decode() if kvs else None
 
     def __repr__(self) -> str:
