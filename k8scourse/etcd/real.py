@@ -85,6 +85,8 @@ URL_KEYS = (
     "ETCD_LISTEN_METRICS_URLS",
 )
 CLUSTER_KEY = "ETCD_INITIAL_CLUSTER"
+# etcd/embed/config.go: DefaultListenPeerURLs, DefaultListenClientURLs.
+LISTEN_DEFAULTS = {"ETCD_LISTEN_PEER_URLS": "http://localhost:2380", "ETCD_LISTEN_CLIENT_URLS": "http://localhost:2379"}
 
 
 class RealEtcdError(K8sValueError):
@@ -194,8 +196,15 @@ def _urls(env: Mapping[str, str]) -> Iterator[tuple[str, str]]:
 
 
 def check_loopback(members: Mapping[str, Mapping[str, str]]) -> None:
-    """Raise NotLoopbackError for the first URL whose host is not an IP in 127.0.0.0/8."""
+    """Raise NotLoopbackError for the first URL whose host is not an IP in 127.0.0.0/8, or
+    a member without listen URLs (etcd would listen on its default, http://localhost:...)."""
     for name, env in members.items():
+        for key, default in LISTEN_DEFAULTS.items():
+            if not env.get(key):
+                raise NotLoopbackError(
+                    f"member {name}: {key} is not set, so etcd would listen on its default {default}: "
+                    f"the real cluster needs every member's listen URLs on 127.0.0.x"
+                )
         for key, url in _urls(env):
             host = urlsplit(url).hostname or ""
             try:
@@ -212,8 +221,20 @@ def check_loopback(members: Mapping[str, Mapping[str, str]]) -> None:
 # --- ports and data ----------------------------------------------------------
 
 
-def _free_ports(addresses: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """A free port on each (host, port)'s host, held open until all are found so none repeats."""
+def _address(url: str) -> tuple[str, int] | None:
+    """The (host, port) a URL names, or None without both (etcd refuses such a URL itself)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    return (host, port) if host and port else None
+
+
+def free_ports(members: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, int], int]:
+    """A free port for every (host, port) the files name, on that host; each socket stays open
+    until all are found, so no port is handed out twice."""
+    addresses = {address for env in members.values() for _, url in _urls(env) if (address := _address(url))}
     with ExitStack() as stack:
         ports = {}
         for host, port in sorted(addresses):
@@ -226,33 +247,26 @@ def _free_ports(addresses: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
         return ports
 
 
-def _rewrite(url: str, ports: Mapping[tuple[str, int], int]) -> str:
-    parts = urlsplit(url)
-    host, port = parts.hostname or "", parts.port
-    return parts._replace(netloc=f"{host}:{ports[host, port]}").geturl()
+def _moved(url: str, ports: Mapping[tuple[str, int], int]) -> str:
+    address = _address(url)
+    if address is None:
+        return url
+    return urlsplit(url)._replace(netloc=f"{address[0]}:{ports[address]}").geturl()
 
 
-def _default_port(url: str) -> int:
-    """The URL's port; etcd needs one, so a missing port is left for etcd to refuse."""
-    try:
-        return urlsplit(url).port or 0
-    except ValueError:
-        return 0
-
-
-def relocate(members: Mapping[str, Mapping[str, str]], data_root: Path) -> dict[str, dict[str, str]]:
-    """The environments with free ports in every URL and data directories under ``data_root``."""
-    addresses = {(urlsplit(url).hostname or "", _default_port(url)) for env in members.values() for _, url in _urls(env)}
-    ports = _free_ports(addresses)
+def relocate(
+    members: Mapping[str, Mapping[str, str]], ports: Mapping[tuple[str, int], int], data_root: Path
+) -> dict[str, dict[str, str]]:
+    """The environments with every URL on its free port and the data directories under ``data_root``."""
     moved: dict[str, dict[str, str]] = {}
     for name, env in members.items():
         new = dict(env)
         for key in URL_KEYS:
             if new.get(key):
-                new[key] = ",".join(_rewrite(u.strip(), ports) for u in new[key].split(","))
+                new[key] = ",".join(_moved(url.strip(), ports) for url in new[key].split(","))
         if new.get(CLUSTER_KEY):
-            pairs = (p.partition("=") for p in new[CLUSTER_KEY].split(","))
-            new[CLUSTER_KEY] = ",".join(f"{n.strip()}={_rewrite(u.strip(), ports)}" for n, _, u in pairs)
+            pairs = (pair.partition("=") for pair in new[CLUSTER_KEY].split(","))
+            new[CLUSTER_KEY] = ",".join(f"{n.strip()}={_moved(url.strip(), ports)}" for n, _, url in pairs)
         new["ETCD_DATA_DIR"] = str(data_root / name)
         if new.get("ETCD_WAL_DIR"):
             new["ETCD_WAL_DIR"] = str(data_root / f"{name}.wal")
@@ -302,15 +316,18 @@ def _stop_all(processes: dict[str, subprocess.Popen[bytes]], folder: str) -> Non
 
 
 def _last_error(log: Path) -> str:
-    """etcd's last error line (capnslog ``C |``/``E |`` or zap ``"level":"fatal"``), else the last line."""
+    """etcd's last error message, else the log's last line. etcd ends with one or more capnslog lines
+    ``<time> E | <package>: <message>`` (``C`` when fatal); the first of that last run is the error,
+    what follows it a hint."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    for line in reversed(lines):
-        match = re.search(r" [CE] \| (.*)$", line)
-        if match:
-            return match.group(1)
-        if '"level":"fatal"' in line or '"level":"error"' in line:
-            return line
-    return lines[-1] if lines else "no output"
+    errors = [re.search(r" [CE] \| [\w/]+: (.*)$", line) for line in lines]
+    last = max((i for i, match in enumerate(errors) if match), default=None)
+    if last is None:
+        return lines[-1] if lines else "no output"
+    first = last
+    while first > 0 and errors[first - 1]:
+        first -= 1
+    return errors[first][1]  # type: ignore[index]
 
 
 def etcd_version(binary: str) -> str:
@@ -331,11 +348,14 @@ class RealEtcdCluster:
         environments: dict[str, dict[str, str]],
         folder: str,
         *,
+        ports: Mapping[tuple[str, int], int],
         etcd: str,
         etcdctl: str,
         command_timeout: float = COMMAND_TIMEOUT,
     ) -> None:
         self._environments = environments
+        # "127.0.0.11:40123" -> "127.0.0.11:2379": etcd's messages told in the files' terms.
+        self._file_addresses = {f"{host}:{new}": f"{host}:{old}" for (host, old), new in ports.items()}
         self._folder = Path(folder)
         self._etcd = etcd
         self._etcdctl_binary = etcdctl
@@ -357,7 +377,7 @@ class RealEtcdCluster:
             try:
                 members = member_environments(spec)
                 check_loopback(members)
-                _free_ports({(urlsplit(u).hostname or "", 0) for env in members.values() for _, u in _urls(env)})
+                free_ports(members)
             except RealEtcdError as err:
                 return Availability(False, str(err))
         return Availability(True, f"etcd {etcd_version(etcd)} at {etcd}")
@@ -378,13 +398,15 @@ class RealEtcdCluster:
             raise RealEtcdError(f"cannot start a real etcd cluster: {found.reason}")
         folder = tempfile.mkdtemp(prefix="k8scourse-etcd-")
         try:
-            environments = relocate(members, Path(folder))
+            ports = free_ports(members)
+            environments = relocate(members, ports, Path(folder))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         cluster = cls(
             environments,
             folder,
+            ports=ports,
             etcd=shutil.which("etcd") or "etcd",
             etcdctl=shutil.which("etcdctl") or "etcdctl",
             command_timeout=command_timeout,
@@ -432,8 +454,12 @@ class RealEtcdCluster:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        """Each member's client URL, as etcdctl's ``--endpoints`` takes it."""
-        return {name: env["ETCD_ADVERTISE_CLIENT_URLS"].split(",")[0] for name, env in self._environments.items()}
+        """Each member's client URL, as etcdctl's ``--endpoints`` takes it: the first advertised one,
+        else the first it listens on."""
+        return {
+            name: (env.get("ETCD_ADVERTISE_CLIENT_URLS") or env["ETCD_LISTEN_CLIENT_URLS"]).split(",")[0].strip()
+            for name, env in self._environments.items()
+        }
 
     @property
     def data_folder(self) -> Path:
@@ -509,13 +535,18 @@ class RealEtcdCluster:
         while True:
             for name, process in list(self._processes.items()):
                 if process.poll() is not None and process.returncode not in (-signal.SIGKILL,):
-                    raise EtcdStartError(f"etcd member {name} exited: {_last_error(self._folder / f'{name}.log')}")
+                    raise EtcdStartError(f"etcd member {name} exited: {self._refusal(name)}")
             leader = self.leader()
             if leader is not None and leader != other_than:
                 return leader
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no etcd leader within {timeout:g} s")
             time.sleep(0.01)
+
+    def _refusal(self, name: str) -> str:
+        """etcd's last error line in the member's log, with the files' ports in place of the free ones."""
+        text = _last_error(self._folder / f"{name}.log")
+        return re.sub(r"127(?:\.\d+){3}:\d+", lambda m: self._file_addresses.get(m[0], m[0]), text)
 
     def run(self, seconds: float) -> None:
         """Let ``seconds`` of real time pass (the model's ``run`` moves its virtual clock)."""
