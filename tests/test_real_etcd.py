@@ -130,6 +130,10 @@ def test_loopback_lab_elects_survives_one_loss_refuses_writes_without_quorum_and
         folder = etcd.data_folder
     assert gone_within(pids, 2), "an etcd process outlived the with block"
     assert not folder.exists()
+    assert etcd.leader() is None
+    for call in (lambda: etcd.restart(first), lambda: etcd.put("/k", "v"), lambda: etcd.get("/k")):
+        with pytest.raises(RealEtcdError, match="^this etcd cluster was stopped: launch a new one$"):
+            call()
 
 
 @needs_etcd

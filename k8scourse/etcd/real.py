@@ -8,7 +8,8 @@ systemd units do, but on loopback addresses so it can run anywhere:
    ``EnvironmentFile=`` reads it: ``KEY="value"`` lines become the process
    environment, and etcd takes its settings from the ``ETCD_*`` variables;
 2. refuse, before starting anything, a URL whose host is not an IP address
-   in 127.0.0.0/8: the cluster listens on loopback only;
+   in 127.0.0.0/8, and a member without listen URLs (etcd's defaults are
+   ``localhost``): the cluster listens on loopback only;
 3. give every (address, port) the files name a free port on that address,
    so several clusters (several test runs) can run at once, and point the
    data directory into a temporary folder;
@@ -420,7 +421,12 @@ class RealEtcdCluster:
             raise
         return cluster
 
+    def _check_running(self) -> None:
+        if not self._stopper.alive:
+            raise RealEtcdError("this etcd cluster was stopped: launch a new one")
+
     def _start(self, name: str) -> None:
+        self._check_running()
         # Only the file's variables and PATH, as systemd gives a service.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self._environments[name]}
         with open(self._folder / f"{name}.log", "ab") as log:
@@ -574,6 +580,7 @@ class RealEtcdCluster:
 
     def _etcdctl(self, *args: str, timeout: float | None, endpoint: str | None) -> str:
         """Run etcdctl against ``endpoint``'s URL, or every member's as a client given the cluster would."""
+        self._check_running()
         timeout = self.command_timeout if timeout is None else timeout
         urls = self.endpoints if endpoint is None else {self._check(endpoint): self.endpoints[endpoint]}
         command = [
