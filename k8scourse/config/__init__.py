@@ -10,6 +10,8 @@ equivalents), ``tls`` (certificates).
 """
 
 from .etcd import EtcdConfig, EtcdConfigError, etcd_startup_errors
+from .lint import Finding, lint
 from .spec import ClusterSpec, Machine, SpecError
 
-__all__ = ["ClusterSpec", "EtcdConfig", "EtcdConfigError", "Machine", "SpecError", "etcd_startup_errors"]
+__all__ = ["ClusterSpec", "EtcdConfig", "EtcdConfigError", "Finding", "Machine", "SpecError", "etcd_startup_errors",
+           "lint"]

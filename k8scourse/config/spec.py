@@ -340,6 +340,18 @@ class ClusterSpec:
     def with_changes(self, **changes: object) -> ClusterSpec:
         return replace(self, **changes)
 
+    def secured(self) -> ClusterSpec:
+        """The same cluster with TLS everywhere (certificates from ``tls.cluster_pki``).
+
+        etcd serves clients and peers over https and asks for client
+        certificates; a pre-v1.10 spec moves to v1.31, whose apiserver serves
+        only its secure port and whose components use kubeconfigs.
+        """
+        changes: dict[str, object] = {"etcd_tls": True}
+        if self.legacy:
+            changes |= {"kubernetes_version": CURRENT_VERSION, "apiserver_port": 6443, "apiserver_bind_address": None}
+        return self.with_changes(**changes)
+
 
 def read_tree(folder: str | Path) -> dict[str, dict[str, str]]:
     """{machine: {"/etc/...": text}} from ``folder/<machine>/...``."""
