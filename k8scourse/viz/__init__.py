@@ -9,7 +9,8 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_placement``: which pods run on which node, coloured by a label;
 * ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
 * ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
-* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``).
+* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``);
+* ``draw_raft`` and ``draw_raft_timeline``: an etcd cluster's members and who led when (``raft_graph``).
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
@@ -24,6 +25,7 @@ from .architecture import (
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .raft import draw_raft, draw_raft_timeline, raft_graph
 from .rollout import draw_rollouts
 from .timeline import draw_timeline
 
@@ -35,9 +37,12 @@ __all__ = [
     "draw_backoff",
     "draw_placement",
     "draw_pod_anatomy",
+    "draw_raft",
+    "draw_raft_timeline",
     "draw_request_path",
     "draw_rollouts",
     "draw_timeline",
     "placement_graph",
+    "raft_graph",
     "pod_creation_path",
 ]

@@ -22,15 +22,11 @@ from random import Random
 
 from k8scourse.api.errors import K8sValueError
 from k8scourse.clock import Timer, VirtualClock
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.etcd.store import Store, _check_key
 
 from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError
 from .member import LEADER, Entry, MemberHooks, Message, RaftMember, SafetyViolation
-
-try:
-    from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
-except ImportError:  # until the config branch lands
-    from ._config_standin import EtcdConfig, etcd_startup_errors
 
 DEFAULT_HEARTBEAT_MS = 100  # etcd --heartbeat-interval default (embed/config.go TickMs)
 DEFAULT_ELECTION_MS = 1000  # etcd --election-timeout default (embed/config.go ElectionMs)
@@ -72,12 +68,8 @@ class MemberSettings:
         errors = etcd_startup_errors(config)
         if errors:
             raise MemberConfigError(f"{label}: " + "; ".join(errors))
-        cluster = config.get("ETCD_INITIAL_CLUSTER") or "default=http://localhost:2380"  # etcd's default
-        peers = tuple(dict.fromkeys(member.partition("=")[0].strip() for member in cluster.split(",")))
-        return cls(name=config.get("ETCD_NAME") or "default", peers=peers,
-                   heartbeat_ms=int(config.get("ETCD_HEARTBEAT_INTERVAL") or DEFAULT_HEARTBEAT_MS),
-                   election_ms=int(config.get("ETCD_ELECTION_TIMEOUT") or DEFAULT_ELECTION_MS),
-                   pre_vote=(config.get("ETCD_PRE_VOTE") or "false").lower() == "true")
+        return cls(name=config.name, peers=tuple(config.initial_cluster()), heartbeat_ms=config.heartbeat_ms,
+                   election_ms=config.election_ms, pre_vote=config.get("ETCD_PRE_VOTE").lower() == "true")
 
 
 @dataclass(frozen=True)
@@ -174,7 +166,7 @@ class RaftCluster:
         name = self.leader()
         if name is None:
             return False
-        reachable = [peer for peer in self.members[name].peers if peer in self.alive and self._connected(name, peer)]
+        reachable = [peer for peer in self.members[name].peers if peer in self.alive and self.connected(name, peer)]
         return len(reachable) + 1 >= self.members[name].quorum
 
     def attach(self, store: Store) -> None:
@@ -238,7 +230,7 @@ class RaftCluster:
         member = self.members[name]
         if not member.peers:
             ticks = member.election_ticks - 1
-        elif sum(1 for peer in member.peers if peer in self.alive and self._connected(name, peer)) > 1:
+        elif sum(1 for peer in member.peers if peer in self.alive and self.connected(name, peer)) > 1:
             ticks = member.election_ticks - 2
         else:
             if tries > 1:
@@ -266,20 +258,21 @@ class RaftCluster:
         """Join the network again: every member hears every other."""
         self._group_of = None
 
-    def _connected(self, a: str, b: str) -> bool:
+    def connected(self, a: str, b: str) -> bool:
+        """Whether the network lets members ``a`` and ``b`` talk (no partition between them)."""
         return self._group_of is None or self._group_of.get(a) == self._group_of.get(b)
 
     # -- the network --
 
     def _send(self, message: Message) -> None:
-        if message.dst not in self.members or not self._connected(message.src, message.dst):
+        if message.dst not in self.members or not self.connected(message.src, message.dst):
             return
         if self.loss and self._rng.random() < self.loss:
             return
         self.clock.schedule(self._rng.uniform(MIN_DELAY, MAX_DELAY), self._deliver, message)
 
     def _deliver(self, message: Message) -> None:
-        if message.dst in self.alive and self._connected(message.src, message.dst):
+        if message.dst in self.alive and self.connected(message.src, message.dst):
             member = self.members[message.dst]
             was_leader, term = member.state == LEADER, member.term
             member.step(message)
@@ -363,11 +356,20 @@ class RaftCluster:
             raise DeadlineExceededError()
         if serializable:
             return member.kv.get(key)
-        self._next_request += 1
-        read = self._next_request
-        member.read_index(read)
-        if not self._wait(lambda: read in self._read_indexes and member.applied >= self._read_indexes[read],
-                          min(timeout, self._server_timeout(member))):
+        asked: list[int | str | None] = [0, None]  # [read id, the leader it went to]
+
+        def answered() -> bool:
+            read, leader = asked
+            if read in self._read_indexes:
+                return member.applied >= self._read_indexes[read]
+            if member.lead is not None and member.lead != leader:
+                # A new leader: etcd fails the read with "leader changed", which the client retries.
+                self._next_request += 1
+                asked[:] = [self._next_request, member.lead]
+                member.read_index(self._next_request)
+            return False
+
+        if not self._wait(answered, min(timeout, self._server_timeout(member))):
             raise ServerDeadlineExceededError()
         return member.kv.get(key)
 
