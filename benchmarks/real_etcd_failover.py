@@ -12,12 +12,17 @@ heard nothing from a leader for its randomised election timeout, drawn
 from 10..19 ticks (``electionTimeout + Intn(electionTimeout)``) each time
 its term changes (``reset``), not at every heartbeat. Every survivor runs
 such a timer, and the first to fire usually wins, so the failover is the
-*shortest* of the survivors' timers: with two survivors, its median is
-near 1.1-1.2 s, below the 1.5 s median of one timer. etcd runs raft with
-``CheckQuorum``, so a follower that heard the leader less than one election
-timeout ago refuses its vote; a candidate that fires that early loses and
-waits a new random timeout: the long tail. On this machine (etcd 3.4.23,
-20 runs) the median was 1.06 s and the p90 1.54 s.
+*shortest* of the survivors' timers: with two survivors, each uniform in
+[1 s, 2 s), its median is 1 + (1 - sqrt(1/2)) = 1.29 s, below the 1.5 s
+median of one timer. etcd runs raft with ``CheckQuorum``, so a follower
+that heard the leader less than one election timeout ago refuses its vote;
+a candidate that fires that early loses and waits a new random timeout:
+the long tail.
+
+Measured on this machine (etcd 3.4.23, two cores shared with other work):
+60 runs, median 1.34 s, p90 1.71 s (min 0.93 s, max 2.73 s). The median of
+20 runs wandered between 1.06 s and 1.42 s from one try to the next, so
+compare medians over 60 runs or more.
 
     .venv/bin/python benchmarks/real_etcd_failover.py [--runs 20] [--members 3] [--json FILE]
 """
