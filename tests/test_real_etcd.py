@@ -150,33 +150,42 @@ import json, sys, time
 from k8scourse.etcd.real import RealEtcdCluster
 etcd = RealEtcdCluster.launch(json.loads(sys.stdin.readline()))
 print(json.dumps({"pids": list(etcd.pids.values()), "folder": str(etcd.data_folder)}), flush=True)
-time.sleep(600)
+sys.stdin.readline()  # until the test says "exit" (or kills this process)
 """
 
 
 @needs_etcd
-def test_members_die_with_the_python_that_started_them(tmp_path: Path) -> None:
-    # A notebook kernel killed with SIGKILL runs no atexit handler and no finaliser.
+@pytest.mark.parametrize("end", ["killed", "exits"])
+def test_members_die_with_the_python_that_started_them(end: str) -> None:
+    # A notebook kernel killed with SIGKILL runs no atexit handler and no finaliser; one that
+    # exits without stop() runs the finaliser, which also deletes the data.
     repo = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
     )
+    started = {"pids": [], "folder": ""}
     try:
         assert child.stdin and child.stdout
         child.stdin.write(json.dumps(loopback_files()) + "\n")
         child.stdin.flush()
         started = json.loads(child.stdout.readline())
         assert all(alive(p) for p in started["pids"])
+        if end == "exits":
+            child.stdin.write("exit\n")
+            child.stdin.flush()
+            assert child.wait(timeout=10) == 0
+            assert not Path(started["folder"]).exists()
     finally:
-        child.send_signal(signal.SIGKILL)
+        child.kill()
         child.wait()
-    try:
-        assert gone_within(started["pids"], 5), "etcd members outlived a killed parent"
-    finally:  # a failing test leaves nothing behind either
-        for pid in filter(alive, started["pids"]):
-            os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(started["folder"], ignore_errors=True)
+        try:
+            assert gone_within(started["pids"], 5), f"etcd members outlived a parent that {end}"
+        finally:  # a failing test leaves nothing behind either
+            for pid in filter(alive, started["pids"]):
+                os.kill(pid, signal.SIGKILL)
+            if started["folder"]:
+                shutil.rmtree(started["folder"], ignore_errors=True)
 
 
 MISTAKES = {
