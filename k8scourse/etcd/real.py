@@ -138,6 +138,7 @@ class Availability:
 
     ok: bool
     reason: str
+    version: str = ""  # etcd's, e.g. "3.4.23"; the course's texts are 3.4's
 
     def __bool__(self) -> bool:
         return self.ok
@@ -381,7 +382,8 @@ class RealEtcdCluster:
                 free_ports(members)
             except RealEtcdError as err:
                 return Availability(False, str(err))
-        return Availability(True, f"etcd {etcd_version(etcd)} at {etcd}")
+        version = etcd_version(etcd)
+        return Availability(True, f"etcd {version} at {etcd}", version)
 
     @classmethod
     def launch(
