@@ -24,7 +24,16 @@ The cluster has the Raft model's methods (``k8scourse.etcd.raft``):
 themselves (etcd's ``/v3/maintenance/status``); writes and reads go through
 ``etcdctl``, so an error is etcd's own (``context deadline exceeded`` without
 a quorum). Unlike the model, this cluster lives in wall-clock time: every
-call is bounded by a timeout, and ``run(seconds)`` really waits.
+call is bounded by a timeout, and ``run(seconds)`` really waits::
+
+    with RealEtcdCluster.launch(ClusterSpec.loopback_lab(members=3)) as etcd:
+        old = etcd.leader()
+        etcd.crash(old)                              # kill -9
+        new = etcd.wait_for_leader(other_than=old)   # about 1.3 s later
+        etcd.put("/course/ch07", "still here")       # two of three: a majority
+
+In a notebook, keep ``etcd = RealEtcdCluster.launch(...)`` across cells and
+call ``etcd.stop()`` when done; the kernel's end stops it too.
 """
 
 from __future__ import annotations
