@@ -8,6 +8,7 @@ fail instead, so CI cannot pass without ever running them.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -226,12 +227,34 @@ def test_addresses_outside_loopback_are_refused_before_anything_starts() -> None
     assert not RealEtcdCluster.available(ClusterSpec.seed_lab())
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "localhost", "10.0.0.1"])
+def test_discovery_and_default_listen_urls_are_refused() -> None:
+    files = loopback_files()
+    machine = next(m for m, f in files.items() if ETCD_CONF in f)
+    [name] = member_environments({machine: files[machine]})
+    conf = files[machine][ETCD_CONF]
+    files[machine][ETCD_CONF] = conf + 'ETCD_DISCOVERY="https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579"\n'
+    with pytest.raises(NotLoopbackError) as caught:
+        RealEtcdCluster.launch(files)
+    assert str(caught.value) == (
+        f"member {name}: ETCD_DISCOVERY: the real cluster runs on loopback only: it boots from"
+        " ETCD_INITIAL_CLUSTER, not by discovery, which would ask outside this machine"
+    )
+    files[machine][ETCD_CONF] = conf + 'ETCD_LISTEN_PEER_URLS=""\n'
+    with pytest.raises(NotLoopbackError) as caught:
+        RealEtcdCluster.launch(files)
+    assert str(caught.value) == (
+        f"member {name}: ETCD_LISTEN_PEER_URLS is not set, so etcd would listen on its default"
+        " http://localhost:2380: the real cluster needs every member's listen URLs on 127.0.0.x"
+    )
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "localhost", "10.0.0.1", "[::1"])
 def test_any_non_loopback_host_is_refused(host: str) -> None:
     files = loopback_files()
     machine = next(m for m, f in files.items() if ETCD_CONF in f)
     files[machine][ETCD_CONF] += f'ETCD_LISTEN_CLIENT_URLS="http://{host}:2379"\n'
-    with pytest.raises(NotLoopbackError, match=rf"ETCD_LISTEN_CLIENT_URLS: 'http://{host}:2379': the real"):
+    expected = f"ETCD_LISTEN_CLIENT_URLS: 'http://{host}:2379': the real cluster runs on loopback only"
+    with pytest.raises(NotLoopbackError, match=re.escape(expected)):
         RealEtcdCluster.launch(files)
 
 
@@ -255,7 +278,10 @@ def test_without_an_etcd_binary_available_says_why(monkeypatch: pytest.MonkeyPat
 
 def test_member_environments_read_etcd_conf_as_systemd_does() -> None:
     # Quotes come off, comments and empty values (etcd ignores them) drop out, a later line wins.
-    text = '#[Member]\nETCD_NAME="etcd1"\n; a comment\n\nETCD_DATA_DIR=\'/var/lib/etcd\'\nETCD_WAL_DIR=""\nETCD_X=a\nETCD_X=b\n'
+    text = "\n".join(
+        ["#[Member]", 'ETCD_NAME="etcd1"', "; a comment", "", "ETCD_DATA_DIR='/var/lib/etcd'", 'ETCD_WAL_DIR=""']
+        + ["ETCD_X=a", "ETCD_X=b", ""]
+    )
     assert member_environments({"m": {ETCD_CONF: text}}) == {
         "etcd1": {"ETCD_NAME": "etcd1", "ETCD_DATA_DIR": "/var/lib/etcd", "ETCD_X": "b"}
     }
@@ -273,8 +299,9 @@ def test_etcdctl_errors_become_the_raft_models_errors() -> None:
     assert type(client_error("rpc error: code = Unknown desc = context deadline exceeded")) is (
         ServerDeadlineExceededError
     )
-    lost = client_error("etcdserver: request timed out, possibly due to connection lost")
-    assert isinstance(lost, EtcdTimeoutError) and str(lost) == "etcdserver: request timed out, possibly due to connection lost"
+    text = "etcdserver: request timed out, possibly due to connection lost"
+    lost = client_error(text)
+    assert isinstance(lost, EtcdTimeoutError) and str(lost) == text
     other = client_error("etcdserver: mvcc: database space exceeded")
     assert type(other) is EtcdctlError and str(other) == "etcdserver: mvcc: database space exceeded"
 

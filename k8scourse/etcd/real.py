@@ -95,6 +95,8 @@ URL_KEYS = (
     "ETCD_LISTEN_METRICS_URLS",
 )
 CLUSTER_KEY = "ETCD_INITIAL_CLUSTER"
+# Bootstrapping by discovery asks a service (discovery.etcd.io, DNS SRV records) off this machine.
+DISCOVERY_KEYS = ("ETCD_DISCOVERY", "ETCD_DISCOVERY_SRV", "ETCD_DISCOVERY_PROXY")
 # etcd/embed/config.go: DefaultListenPeerURLs, DefaultListenClientURLs.
 LISTEN_DEFAULTS = {"ETCD_LISTEN_PEER_URLS": "http://localhost:2380", "ETCD_LISTEN_CLIENT_URLS": "http://localhost:2379"}
 
@@ -207,9 +209,15 @@ def _urls(env: Mapping[str, str]) -> Iterator[tuple[str, str]]:
 
 
 def check_loopback(members: Mapping[str, Mapping[str, str]]) -> None:
-    """Raise NotLoopbackError for the first URL whose host is not an IP in 127.0.0.0/8, or
-    a member without listen URLs (etcd would listen on its default, http://localhost:...)."""
+    """Raise NotLoopbackError for the first URL whose host is not an IP in 127.0.0.0/8, a member
+    without listen URLs (etcd would listen on its default, http://localhost:...), or discovery."""
     for name, env in members.items():
+        for key in DISCOVERY_KEYS:
+            if env.get(key):
+                raise NotLoopbackError(
+                    f"member {name}: {key}: the real cluster runs on loopback only: it boots from "
+                    f"ETCD_INITIAL_CLUSTER, not by discovery, which would ask outside this machine"
+                )
         for key, default in LISTEN_DEFAULTS.items():
             if not env.get(key):
                 raise NotLoopbackError(
@@ -217,9 +225,8 @@ def check_loopback(members: Mapping[str, Mapping[str, str]]) -> None:
                     f"the real cluster needs every member's listen URLs on 127.0.0.x"
                 )
         for key, url in _urls(env):
-            host = urlsplit(url).hostname or ""
             try:
-                inside = ipaddress.ip_address(host) in LOOPBACK
+                inside = ipaddress.ip_address(urlsplit(url).hostname or "") in LOOPBACK
             except ValueError:
                 inside = False
             if not inside:
