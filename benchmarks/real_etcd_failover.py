@@ -40,23 +40,11 @@ from k8scourse.config import ClusterSpec
 from k8scourse.etcd.real import RealEtcdCluster
 
 
-def settle(etcd: RealEtcdCluster, timeout: float = 15.0) -> str:
-    """Wait until every member runs, answers and follows the same leader; that leader."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        statuses = etcd.status()
-        leaders = {s.leader for s in statuses}
-        if all(s.reachable for s in statuses) and len(leaders) == 1 and None not in leaders:
-            return leaders.pop()  # type: ignore[return-value]
-        time.sleep(0.05)
-    raise TimeoutError(f"members did not settle within {timeout:g} s: {etcd.status()}")
-
-
 def failover_times(etcd: RealEtcdCluster, runs: int) -> list[float]:
     """Seconds from kill -9 of the leader to a new leader, ``runs`` times."""
     times = []
     for run in range(1, runs + 1):
-        old = settle(etcd)
+        old = etcd.wait_until_settled()
         time.sleep(0.3)  # a few heartbeats, so every follower's election timer starts fresh
         start = time.monotonic()
         etcd.crash(old)

@@ -12,6 +12,7 @@ import re
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from k8scourse.config import ClusterSpec, etcd_startup_errors
-from k8scourse.etcd import lab
+from k8scourse.etcd import lab, real
 from k8scourse.etcd.raft import RaftCluster
 from k8scourse.etcd.raft.errors import (
     DeadlineExceededError,
@@ -126,7 +127,8 @@ def test_loopback_lab_elects_survives_one_loss_refuses_writes_without_quorum_and
         # 4. Both come back on their data: a leader again, nothing committed lost.
         etcd.restart(first)
         etcd.restart(second)
-        assert etcd.wait_for_leader(timeout=10) in etcd.members
+        assert etcd.wait_until_settled(timeout=10) in etcd.members  # all three follow one leader
+        assert all(s.reachable for s in etcd.status())
         assert etcd.get("/course/after-one-loss") == "still works"
         assert etcd.get("/course/no-quorum") is None
         etcd.put("/course/recovered", "yes")
@@ -216,6 +218,27 @@ def test_a_member_etcd_refuses_stops_the_launch_with_etcds_words_as_the_config_c
         RealEtcdCluster.launch(files)
     # The real etcd's words, with the files' ports in place of the free ones it ran on.
     assert str(caught.value) == f"etcd member {name} exited: {expected}"
+
+
+@needs_etcd
+def test_a_port_taken_before_etcd_binds_it_means_new_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls, find = [], real.free_ports
+
+    def taken_first(members: dict[str, dict[str, str]]) -> dict[tuple[str, int], int]:
+        ports = find(members)
+        if not calls:  # another program takes one of the first free ports
+            host, port = next(iter(ports))
+            thief.bind((host, 0))
+            thief.listen()
+            ports[host, port] = thief.getsockname()[1]
+        calls.append(ports)
+        return ports
+
+    with socket.socket() as thief:
+        monkeypatch.setattr(real, "free_ports", taken_first)
+        with RealEtcdCluster.launch(loopback_files()) as etcd:
+            assert etcd.leader() in etcd.members
+    assert len(calls) == 2
 
 
 def test_addresses_outside_loopback_are_refused_before_anything_starts() -> None:

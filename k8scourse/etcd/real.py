@@ -84,6 +84,8 @@ STATUS_TIMEOUT = 0.5
 # How long launch() and restart() wait for a leader. The first election of a
 # new cluster takes about one election timeout (1 s by default).
 START_TIMEOUT = 15.0
+# How often launch() starts again when a free port was taken before etcd could bind it.
+PORT_TRIES = 3
 
 # Settings holding URLs (etcd 3.4's --listen-*/--*-advertise-* flags), and the
 # one holding name=URL pairs. etcd/etcdmain/config.go.
@@ -355,6 +357,10 @@ def etcd_version(binary: str) -> str:
     return match.group(1) if match else "unknown"
 
 
+def _not(name: str | None, other: str | None) -> str | None:
+    return None if name == other else name
+
+
 # --- the cluster -------------------------------------------------------------
 
 
@@ -409,12 +415,36 @@ class RealEtcdCluster:
         command_timeout: float = COMMAND_TIMEOUT,
         start_timeout: float = START_TIMEOUT,
     ) -> RealEtcdCluster:
-        """Start every member of ``spec`` (a ClusterSpec or ``{machine: {path: text}}``) and wait for a leader."""
+        """Start every member of ``spec`` (a ClusterSpec or ``{machine: {path: text}}``) and wait for a leader.
+
+        Another program may take a free port between finding it and etcd binding it; then
+        the members start again on new ports, up to PORT_TRIES times.
+        """
         members = member_environments(spec)
         check_loopback(members)
         found = cls.available()
         if not found:
             raise RealEtcdError(f"cannot start a real etcd cluster: {found.reason}")
+        attempt = 1
+        while True:
+            cluster = cls._prepare(members, command_timeout)
+            try:
+                for name in cluster.members:
+                    cluster._start(name)
+                cluster.wait_until_settled(timeout=start_timeout)
+                return cluster
+            except EtcdStartError as err:
+                cluster.stop()
+                if "address already in use" not in str(err) or attempt == PORT_TRIES:
+                    raise
+                attempt += 1
+            except BaseException:
+                cluster.stop()
+                raise
+
+    @classmethod
+    def _prepare(cls, members: Mapping[str, Mapping[str, str]], command_timeout: float) -> RealEtcdCluster:
+        """A cluster of ``members`` on free ports with a fresh data folder, nothing started yet."""
         folder = tempfile.mkdtemp(prefix="k8scourse-etcd-")
         try:
             ports = free_ports(members)
@@ -422,7 +452,7 @@ class RealEtcdCluster:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        cluster = cls(
+        return cls(
             environments,
             folder,
             ports=ports,
@@ -430,14 +460,6 @@ class RealEtcdCluster:
             etcdctl=shutil.which("etcdctl") or "etcdctl",
             command_timeout=command_timeout,
         )
-        try:
-            for name in environments:
-                cluster._start(name)
-            cluster.wait_for_leader(timeout=start_timeout)
-        except BaseException:
-            cluster.stop()
-            raise
-        return cluster
 
     def _check_running(self) -> None:
         if not self._stopper.alive:
@@ -555,16 +577,34 @@ class RealEtcdCluster:
 
     def wait_for_leader(self, timeout: float = START_TIMEOUT, *, other_than: str | None = None) -> str:
         """Poll the members until one (not ``other_than``) is leader; its name. TimeoutError after ``timeout`` s."""
+        return self._poll(lambda: _not(self.leader(), other_than), timeout, f"no etcd leader within {timeout:g} s")
+
+    def wait_until_settled(self, timeout: float = START_TIMEOUT) -> str:
+        """Poll until every running member answers and follows one leader; its name.
+
+        launch() waits for this, so a member that fails to start is never missed
+        while the others elect a leader without it.
+        """
+
+        def settled() -> str | None:
+            statuses = [s for s in self.status() if s.running]
+            leaders = {s.leader for s in statuses}
+            return leaders.pop() if statuses and all(s.reachable for s in statuses) and len(leaders) == 1 else None
+
+        return self._poll(settled, timeout, f"the etcd members did not settle on a leader within {timeout:g} s")
+
+    def _poll(self, answer: Callable[[], str | None], timeout: float, failure: str) -> str:
+        """Call ``answer`` every 10 ms until it gives a name; EtcdStartError as soon as a member exits on its own."""
         deadline = time.monotonic() + timeout
         while True:
             for name, process in list(self._processes.items()):
-                if process.poll() is not None and process.returncode not in (-signal.SIGKILL,):
+                if process.poll() is not None and process.returncode != -signal.SIGKILL:
                     raise EtcdStartError(f"etcd member {name} exited: {self._refusal(name)}")
-            leader = self.leader()
-            if leader is not None and leader != other_than:
-                return leader
+            found = answer()
+            if found is not None:
+                return found
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no etcd leader within {timeout:g} s")
+                raise TimeoutError(failure)
             time.sleep(0.01)
 
     def _refusal(self, name: str) -> str:
