@@ -85,6 +85,7 @@ def test_loopback_lab_elects_survives_one_loss_refuses_writes_without_quorum_and
     with RealEtcdCluster.launch(ClusterSpec.loopback_lab(members=3), command_timeout=TIMEOUT) as etcd:
         pids = list(etcd.pids.values())
         assert len(pids) == 3
+        assert 0 < etcd.now < 60
         assert sorted(etcd.members) == sorted(member_environments(loopback_files()))
 
         # 1. One leader, agreed on by the members themselves.
@@ -348,6 +349,14 @@ def test_lab_without_etcd_runs_the_raft_model_and_says_why(
 def test_lab_can_be_told_to_use_the_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(lab(ClusterSpec.loopback_lab(members=3), real=False), RaftCluster)
     assert capsys.readouterr().out == "The Raft model (k8scourse.etcd.raft), not real etcd: asked for the model.\n"
+
+
+def test_lab_runs_the_notes_machines_on_the_model(capsys: pytest.CaptureFixture[str]) -> None:
+    # The seed lab's 192.168.197.x addresses cannot run here, etcd installed or not.
+    assert isinstance(lab(ClusterSpec.seed_lab()), RaftCluster)
+    out = capsys.readouterr().out
+    assert out.startswith("The Raft model (k8scourse.etcd.raft), not real etcd: ")
+    assert out.endswith("every URL's host must be an IP address in 127.0.0.0/8 (127.0.0.x).\n") or not FOUND
 
 
 @needs_etcd

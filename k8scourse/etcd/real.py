@@ -387,6 +387,7 @@ class RealEtcdCluster:
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._ids: dict[str, str] = {}  # member id (decimal string) -> name
         self._stopper = weakref.finalize(self, _stop_all, self._processes, folder)
+        self._started = time.monotonic()
 
     # -- starting and stopping
 
@@ -611,6 +612,11 @@ class RealEtcdCluster:
         """etcd's last error line in the member's log, with the files' ports in place of the free ones."""
         text = _last_error(self._folder / f"{name}.log")
         return re.sub(r"127(?:\.\d+){3}:\d+", lambda m: self._file_addresses.get(m[0], m[0]), text)
+
+    @property
+    def now(self) -> float:
+        """Seconds since the cluster was made, on the wall clock (the model's ``now`` is virtual)."""
+        return time.monotonic() - self._started
 
     def run(self, seconds: float) -> None:
         """Let ``seconds`` of real time pass (the model's ``run`` moves its virtual clock)."""
