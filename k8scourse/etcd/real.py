@@ -87,6 +87,9 @@ START_TIMEOUT = 15.0
 # How often launch() starts again when a free port was taken before etcd could bind it.
 PORT_TRIES = 3
 
+# Loopback needs no proxy: ignore http_proxy and friends when asking members for their status.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 # Settings holding URLs (etcd 3.4's --listen-*/--*-advertise-* flags), and the
 # one holding name=URL pairs. etcd/etcdmain/config.go.
 URL_KEYS = (
@@ -534,11 +537,11 @@ class RealEtcdCluster:
             self.endpoints[name] + "/v3/maintenance/status", data=b"{}", method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT) as reply:
+            with _DIRECT.open(request, timeout=STATUS_TIMEOUT) as reply:
                 status = json.load(reply)
-        except (OSError, ValueError):
+            self._ids[status["header"]["member_id"]] = name
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        self._ids[status["header"]["member_id"]] = name
         return status
 
     def status(self) -> list[MemberStatus]:
