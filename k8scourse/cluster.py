@@ -30,15 +30,25 @@ from k8scourse.master.admission import AdmissionChain
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.controllers.base import InformerFactory
 from k8scourse.master.controllers.deployment import DeploymentController
+from k8scourse.master.controllers.endpoints import EndpointsController
+from k8scourse.master.controllers.endpointslice import EndpointSliceController
 from k8scourse.master.controllers.garbagecollector import GarbageCollector
 from k8scourse.master.controllers.replicaset import ReplicaSetController, replication_manager
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
+from k8scourse.master.controllers.hpa import HorizontalController
+from k8scourse.master.controllers.hpa.horizontal import DOWNSCALE_STABILIZATION
+from k8scourse.master.controllers.hpa.replica_calculator import DEFAULT_TOLERANCE
+from k8scourse.master.metrics_server import MetricsServer
 from k8scourse.master.controllers.podgc import PodGCController
 from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
+from k8scourse.load import Load
+from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.node.images import Registry
+from k8scourse.network.request import RequestResult, send_request
+from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 from k8scourse import timeline
@@ -52,6 +62,8 @@ NODE_IP_BASE = ipaddress.ip_address("192.168.197.131")
 POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 
 Manifest = Mapping[str, Any] | str
+#: kubeadm's --service-cluster-ip-range (networking.serviceSubnet: 10.96.0.0/12).
+DEFAULT_SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 
 #: A v1.31 kubeadm cluster's admission plugins. TaintNodesByCondition taints each new Node
 #: not-ready:NoSchedule; the node lifecycle controller lifts the taint once the node is Ready.
@@ -77,17 +89,29 @@ class Cluster:
     """A master (apiserver, etcd, scheduler, controllers) and the nodes you add."""
 
     def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
-                 percentage_of_nodes_to_score: int = 0) -> None:
+                 percentage_of_nodes_to_score: int = 0,
+                 service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE,
+                 horizontal_pod_autoscaler_tolerance: float = DEFAULT_TOLERANCE,
+                 horizontal_pod_autoscaler_downscale_stabilization: float = DOWNSCALE_STABILIZATION) -> None:
+        """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``; the
+        ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
+        _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
         self.clock = VirtualClock()
         self.rng = random.Random(seed)
         self.etcd = Store(clock=self.clock)
-        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins)
+        self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins,
+                             service_cluster_ip_range=service_cluster_ip_range)
         self.api.bootstrap()
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
+        self.load = Load(self.informers.informer("pods"), self.clock)  # the clients' traffic: set_load()
+        self.cadvisors: dict[str, CAdvisor] = {}  # each node's container counters, which metrics-server scrapes
+        self.metrics_server = self._metrics_server()
+        self.hpa = self._hpa_controller(horizontal_pod_autoscaler_tolerance,
+                                        horizontal_pod_autoscaler_downscale_stabilization)
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
                             NodeLifecycleController(self.api, self.clock, self.informers),
                             TaintEvictionController(self.api, self.clock, self.informers),
@@ -95,11 +119,15 @@ class Cluster:
                             ReplicaSetController(self.api, self.clock, self.informers),
                             replication_manager(self.api, self.clock, self.informers),
                             DeploymentController(self.api, self.clock, self.informers),
-                            GarbageCollector(self.api, self.clock, self.informers)]
+                            GarbageCollector(self.api, self.clock, self.informers), self.hpa]
+        self.controllers += [EndpointsController(self.api, self.clock, self.informers),
+                             EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
+        self.kube_proxies: dict[str, KubeProxy] = {}  # kube-proxy on each node, beside its kubelet
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
+        self.metrics_server.start()
         for controller in self.controllers:
             controller.start()
         self.informers.start()
@@ -145,20 +173,58 @@ class Cluster:
             labels=labels, taints=taints, static_pod_manifests=static_pods,
             pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
+        self.cadvisors[name] = CAdvisor(kubelet, self.load)
+        self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, str(POD_NETWORK))
         if start:
             kubelet.start()
+            self.kube_proxies[name].start()
         return kubelet
+
+    def _metrics_server(self) -> MetricsServer:
+        """metrics-server, registered as the apiserver's metrics.k8s.io APIService."""
+        pods = self.informers.informer("pods")
+
+        def labels(namespace: str, name: str) -> dict | None:
+            pod = pods.get(f"{namespace}/{name}")
+            return None if pod is None else pod["metadata"].get("labels") or {}
+
+        server = MetricsServer(self.clock, self.cadvisors, labels)
+        self.api.aggregated["metrics.k8s.io"] = server
+        return server
+
+    def _hpa_controller(self, tolerance: float, window: float) -> HorizontalController:
+        """kube-controller-manager's HPA loop with its --horizontal-pod-autoscaler-* flags."""
+        _expect("Cluster", tolerance, (Real,), "horizontal_pod_autoscaler_tolerance as a number (0.1 is 10 %)")
+        _expect("Cluster", window, (Real,), "horizontal_pod_autoscaler_downscale_stabilization in seconds")
+        errors = [invalid(f"horizontal_pod_autoscaler_{name}", value, "must be greater than or equal to 0")
+                  for name, value in (("tolerance", tolerance), ("downscale_stabilization", window)) if value < 0]
+        if errors:
+            raise FieldValidationError(errors)
+        return HorizontalController(self.api, self.clock, self.informers, self.metrics_server,
+                                    tolerance=float(tolerance), downscale_stabilization=float(window))
+
+    def set_load(self, selector: str, cpu: str | int | float = "800m", namespace: str = "default") -> None:
+        """Send traffic costing ``cpu`` in all to the ready pods matching ``selector``, spread evenly.
+
+        ``cluster.set_load("app=web", cpu="800m")``; ``cpu="0"`` stops it. Each
+        pod's usage is capped by its CPU limit and its node's cores; the HPA
+        and ``kubectl top`` see it through metrics-server, up to a resolution late.
+        """
+        _expect("set_load", namespace, (str,), "a namespace string")
+        self.load.set(selector, cpu, namespace)
 
     def fail_node(self, name: str) -> None:
         """The machine ``name`` stops, as if its power were cut: its kubelet no longer posts
         status or renews its Lease, and its containers are gone. The API objects stay; the
         node lifecycle controller marks the node NotReady after its grace period (40 s)."""
         self._machine("fail_node", name).stop()
+        self.kube_proxies[name].stop()  # the machine's kube-proxy and its rules go with it
 
     def restore_node(self, name: str) -> None:
         """The machine ``name`` boots again: its kubelet re-registers, posts Ready, finishes
         deleting the pods deleted while it was away, and restarts the others and its static pods."""
         self._machine("restore_node", name).start()
+        self.kube_proxies[name].start()
 
     def timeline(self, seconds: float, every: float = 1.0, namespace: str = "default") -> Timeline:
         """Run for ``seconds``, looking every ``every`` seconds; the nodes' and pods' changes
@@ -253,6 +319,19 @@ class Cluster:
         events = self.api.list("events", namespace, field_selector=f"involvedObject.name={name}")
         return sorted(events, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
                                              e["metadata"]["name"]))
+
+    def request(self, source: str, target: str) -> RequestResult:
+        """Open one connection from a pod (``"ns/name"`` or ``"name"``) or a node to ``"host:port"``
+        (a Service name, a ClusterIP, a pod IP, or a node's address and a node port), through
+        kube-proxy's rules, and say who answered, or why no one did (never raises for that)."""
+        return send_request(self, source, target)
+
+    def iptables(self, node: str) -> str:
+        """The rules kube-proxy wrote on ``node``, as ``iptables-save`` prints them there."""
+        _expect("iptables", node, (str,), "a node name (a string)")
+        if node not in self.kube_proxies:
+            raise StatusError(404, "NotFound", f'nodes "{node}" not found')
+        return self.kube_proxies[node].iptables_save()
 
     def use(self) -> "Cluster":
         """Make ``%kubectl`` talk to this cluster (a new cluster takes it over by default)."""

@@ -140,6 +140,16 @@ BASES: list[dict] = [
      "automountServiceAccountToken": False, "secrets": [{"name": "token"}], "imagePullSecrets": [{"name": "registry"}]},
     {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "web", "namespace": "default"},
      "spec": {"holderIdentity": "web", "leaseDurationSeconds": 15}},
+    {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web", "labels": {"app": "web"}},
+     "subsets": [{"addresses": [{"ip": "10.244.1.5", "nodeName": "node-1",
+                                 "targetRef": {"kind": "Pod", "namespace": "default", "name": "web"}}],
+                  "notReadyAddresses": [{"ip": "10.244.2.5"}],
+                  "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}]},
+    {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+     "metadata": {"name": "web-abcde", "labels": {"kubernetes.io/service-name": "web"}},
+     "addressType": "IPv4", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+     "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True, "serving": True, "terminating": False},
+                    "nodeName": "node-1", "targetRef": {"kind": "Pod", "namespace": "default", "name": "web"}}]},
 ]
 # The PodSpec is most of the API's surface: the rich pod and the three templates come up three times as often.
 WEIGHTED_BASES = BASES + [BASES[0], BASES[3], BASES[4], BASES[5]] * 2

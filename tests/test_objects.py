@@ -288,6 +288,8 @@ def test_registry_and_resource_names():
         "Event": ("v1", "events", ("ev",), True),
         "Lease": ("coordination.k8s.io/v1", "leases", (), True),
         "ServiceAccount": ("v1", "serviceaccounts", ("sa",), True),
+        "Endpoints": ("v1", "endpoints", ("ep",), True),
+        "EndpointSlice": ("discovery.k8s.io/v1", "endpointslices", (), True),
     }
     for name in ("pods", "pod", "po", "Pod", "POD"):
         assert kind_for_resource(name) is Pod

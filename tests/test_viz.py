@@ -295,7 +295,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 
 from k8scourse.cluster import Cluster  # noqa: E402
-from k8scourse.viz import draw_backoff, draw_pod_anatomy  # noqa: E402
+from k8scourse.viz import draw_backoff, draw_pod_anatomy, draw_request_spread, draw_requests_over_time  # noqa: E402
 from k8scourse.viz.backoff import kubelet_pause, pauses  # noqa: E402
 from k8scourse.viz.pod import pod_sandbox  # noqa: E402
 from k8scourse.widgets import LabelEditorModel  # noqa: E402
@@ -372,6 +372,12 @@ DRAWINGS = {
     "pod anatomy, 3 containers 2 volumes": lambda cluster: draw_pod_anatomy("shared", cluster),
     "pod anatomy, 1 container": lambda cluster: draw_pod_anatomy("solo", cluster),
     "backoff": lambda _: draw_backoff([59.8, 65, 80, 105, 150, 235, 400, 705], ran_for=5),
+    "request spread": lambda _: draw_request_spread({"web-7d9c-abcde": 1017, "web-7d9c-fghij": 993,
+                                                     "web-7d9c-klmno": 990}),
+    "requests over time": lambda _: draw_requests_over_time(
+        list(range(0, 400, 5)), [20 if t < 2 or t > 42 else 13 for t in range(0, 400, 5)],
+        [0 if t < 2 or t > 42 else 7 for t in range(0, 400, 5)],
+        {"node-2 fails": 2, "node-2 NotReady": 42, "pods evicted": 302, "later": 900}),
     "label editor's saved picture": lambda cluster: labels_figure(LabelEditorModel(cluster)),
 }
 
@@ -695,3 +701,12 @@ def test_a_timeline_legend_of_five_colours_stays_inside_the_figure():
     legend = figure.axes[0].get_legend().get_window_extent()
     assert len(figure.axes[0].get_legend().get_texts()) == 5
     assert 0 <= legend.x0 and legend.x1 <= figure.bbox.x1 and 0 <= legend.y0
+
+
+def test_request_drawings_refuse_what_they_cannot_draw():
+    with pytest.raises(ValueError, match="mapping of pod name"):
+        draw_request_spread({})
+    with pytest.raises(ValueError, match="whole numbers of 0 or more"):
+        draw_request_spread({"a": -1})
+    with pytest.raises(ValueError, match="same, non-zero length"):
+        draw_requests_over_time([0, 1], [1], [0, 0])

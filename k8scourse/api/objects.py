@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from .decoding import parse_yaml_documents
 from .deployment import Deployment
+from .endpoints import EndpointSlice, Endpoints
 from .errors import K8sValueError
 from .event import Event
 from .hpa import HorizontalPodAutoscaler
@@ -29,6 +30,7 @@ from .serviceaccount import ServiceAccount
 KINDS: tuple[type[KubeObject], ...] = (
     Pod, Node, Namespace, ReplicationController, ReplicaSet, Deployment,
     HorizontalPodAutoscaler, Service, LimitRange, ResourceQuota, Event, Lease, ServiceAccount,
+    Endpoints, EndpointSlice,
 )
 _BY_TYPE = {(k.API_VERSION, k.KIND): k for k in KINDS}
 _BY_RESOURCE: dict[str, type[KubeObject]] = {}
@@ -115,4 +117,5 @@ __all__ = [
     "KINDS", "KubeObject", "decoded", "documents", "NoKindMatchError", "UnknownResourceError", "kind_for",
     "kind_for_resource", "load", "load_all", "Pod", "Node", "Namespace", "ReplicationController", "ReplicaSet", "Deployment",
     "HorizontalPodAutoscaler", "Service", "LimitRange", "ResourceQuota", "Event", "Lease", "ServiceAccount",
+    "Endpoints", "EndpointSlice",
 ]

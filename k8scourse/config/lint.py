@@ -81,8 +81,12 @@ class _Machine:
     kubelet_config: dict | None = None
     kubeconfigs: dict[str, str] = field(default_factory=dict)  # path -> server URL
 
+    _flags: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
     def flag(self, path: str, name: str) -> str | None:
-        return self.sys[path].flag(name) if path in self.sys else None
+        if (path, name) not in self._flags:
+            self._flags[path, name] = self.sys[path].flag(name) if path in self.sys else None
+        return self._flags[path, name]
 
     def addresses(self) -> set[str]:
         """The machine's own addresses, as its files tell them."""
@@ -151,6 +155,9 @@ class _Linter:
         self.version = kubernetes_version
         self.findings: list[Finding] = []
         self.machines = [self._parse(name, files) for name, files in tree.items()]
+        self.owners = {address: m for m in reversed(self.machines) for address in m.addresses()}
+        self.own_addresses = {m.name: m.addresses() for m in self.machines}
+        self.listeners: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
 
     def add(self, machine: str, path: str, key: str, severity: str, code: str, message: str, fix: str = "") -> None:
         self.findings.append(Finding(machine, path, key, severity, code, message, fix))
@@ -166,7 +173,7 @@ class _Linter:
                 elif path in TEMPLATES:
                     machine.sys[path] = SysconfigFile.parse(path, text)
                 elif path == modern.KUBELET_CONFIG:
-                    machine.kubelet_config = yaml.safe_load(text) or {}
+                    machine.kubelet_config = yaml.load(text, Loader=modern.SafeLoader) or {}
                 elif path.endswith(".kubeconfig"):
                     machine.kubeconfigs[path] = modern.kubeconfig_server(text) or ""
             except (EnvFileError, yaml.YAMLError, ValueError, AttributeError) as exc:
@@ -361,15 +368,14 @@ class _Linter:
     # --- across machines -------------------------------------------------------------------------
 
     def _owner(self, host: str, caller: _Machine) -> _Machine | None:
-        for m in self.machines:
-            if host in m.addresses():
-                return m
+        if host in self.owners:
+            return self.owners[host]
         return caller if host in LOCALHOST else None
 
     def _check_url(self, caller: _Machine, path: str, key: str, url: str, what: str, listeners_of) -> None:
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port
-        if not host or port is None or (caller.name == "" and host not in caller.addresses() | LOCALHOST):
+        if not host or port is None or (caller.name == "" and host not in self.own_addresses[""] | LOCALHOST):
             return  # one machine alone: other machines' listeners are unknown
         owner = self._owner(host, caller)
         if owner is None:
@@ -377,7 +383,9 @@ class _Linter:
                      f"{host}:{port} ({what}) is no machine's address in this cluster",
                      "point it at a machine that runs the " + what)
             return
-        listeners = listeners_of(owner)
+        if (owner.name, what) not in self.listeners:
+            self.listeners[owner.name, what] = listeners_of(owner)
+        listeners = self.listeners[owner.name, what]
         on = f"{owner.name} ({host})" if owner.name else host
         if not listeners:
             self.add(caller.name, path, key, "error", "unreachable", f"{url} is not served: no {what} runs on {on}",

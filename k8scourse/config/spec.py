@@ -165,6 +165,11 @@ class ClusterSpec:
                 return machine
         raise KeyError(name)
 
+    def _members(self) -> list[Machine]:
+        """The etcd members, in ETCD_INITIAL_CLUSTER order."""
+        by_name = {machine.name: machine for machine in self.machines}
+        return [by_name[name] for name in self.etcd_members]
+
     @property
     def legacy(self) -> bool:
         """Before v1.10 the files use the flags the notes use (insecure port, --api-servers)."""
@@ -181,7 +186,7 @@ class ClusterSpec:
         return f"{self._etcd_scheme}://{machine.address}:{self.etcd_client_port}"
 
     def etcd_servers(self) -> list[str]:
-        return [self.client_url(self.machine(name)) for name in self.etcd_members]
+        return [self.client_url(member) for member in self._members()]
 
     def apiserver_url(self) -> str:
         """Where the nodes reach the apiserver: the first master's address."""
@@ -191,7 +196,7 @@ class ClusterSpec:
     # --- rendering -------------------------------------------------------------------------------
 
     def etcd_conf(self, machine: Machine) -> EtcdConfig:
-        cluster = ",".join(f"{self.machine(n).etcd_name}={self.peer_url(self.machine(n))}" for n in self.etcd_members)
+        cluster = ",".join(f"{member.etcd_name}={self.peer_url(member)}" for member in self._members())
         client_urls = self.client_url(machine) + (f",{self._etcd_scheme}://127.0.0.1:{self.etcd_client_port}"
                                                   if self.etcd_listen_localhost else "")
         settings = {
@@ -296,10 +301,10 @@ class ClusterSpec:
                                                          f"--cluster-cidr={self.pod_network}").render()
             files["/etc/kubernetes/kube-proxy.kubeconfig"] = self._component_kubeconfig("kube-proxy",
                                                                                         self.apiserver_url())
-        endpoints = self.flannel_endpoints or self.etcd_members
+        endpoints = [self.machine(n) for n in self.flannel_endpoints] or self._members()
         files["/etc/sysconfig/flanneld"] = SysconfigFile.generate(
             "/etc/sysconfig/flanneld",
-            FLANNEL_ETCD_ENDPOINTS=",".join(self.client_url(self.machine(n)) for n in endpoints),
+            FLANNEL_ETCD_ENDPOINTS=",".join(self.client_url(member) for member in endpoints),
             FLANNEL_ETCD_PREFIX=self.flannel_prefix,
         ).render()
         return files

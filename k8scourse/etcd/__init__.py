@@ -1,8 +1,9 @@
 """etcd as the course models it: the MVCC key-value store with watches and
-leases that the apiserver writes to (``store``), and its sorted key index
-(``index``); a real etcd cluster on loopback (``real``), and ``lab(spec)``,
-which gives that real cluster when etcd is installed and the Raft model
-otherwise (``launcher``)."""
+leases that the apiserver writes to (``store``), its sorted key index
+(``index``), the Raft consensus of an etcd cluster (``raft``: import
+``RaftCluster`` from ``k8scourse.etcd.raft``), a real etcd cluster on
+loopback (``real``), and ``lab(spec)``, which gives that real cluster when
+etcd is installed and the Raft model otherwise (``launcher``)."""
 
 from .store import (
     CompactedError,

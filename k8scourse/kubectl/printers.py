@@ -356,6 +356,38 @@ def _service_row(svc: Mapping[str, Any], now: float) -> list[str]:
             age(svc["metadata"].get("creationTimestamp"), now), format_labels(spec.get("selector"))]
 
 
+def _more(shown: list[str], count: int) -> str:
+    """listWithMoreString: at most three entries, then ``+ N more...``."""
+    text = ",".join(shown[:3])
+    return f"{text} + {count - 3} more..." if count > 3 else text
+
+
+def format_endpoints(endpoints: Mapping[str, Any]) -> str:
+    """formatEndpoints: the ready ``IP:port`` pairs (an IP alone for a port-less subset), three at most."""
+    subsets = endpoints.get("subsets") or []
+    if not subsets:
+        return NONE
+    shown = []
+    for subset in subsets:
+        addresses = [a["ip"] for a in subset.get("addresses") or ()]
+        ports = subset.get("ports") or []
+        shown += addresses if not ports else [f"{ip}:{p['port']}" for p in ports for ip in addresses]
+    return _more(shown, len(shown))
+
+
+def _endpoints_row(endpoints: Mapping[str, Any], now: float) -> list[str]:
+    return [endpoints["metadata"]["name"], format_endpoints(endpoints),
+            age(endpoints["metadata"].get("creationTimestamp"), now)]
+
+
+def _endpoint_slice_row(slice_: Mapping[str, Any], now: float) -> list[str]:
+    """printEndpointSlice: formatDiscoveryPorts and formatDiscoveryEndpoints (every address, ready or not)."""
+    ports = [str(p["port"]) if "port" in p else p.get("name") or "*" for p in slice_.get("ports") or ()]
+    addresses = [a for e in slice_.get("endpoints") or () for a in e.get("addresses") or ()]
+    return [slice_["metadata"]["name"], slice_.get("addressType", ""), _more(ports, len(ports)) or "<unset>",
+            _more(addresses, len(addresses)) or "<unset>", age(slice_["metadata"].get("creationTimestamp"), now)]
+
+
 def _quota_row(quota: Mapping[str, Any], now: float) -> list[str]:
     status = quota.get("status") or {}
     hard, used = status.get("hard") or {}, status.get("used") or {}
@@ -417,6 +449,8 @@ TABLES: dict[str, TableSpec] = {
     "services": _spec("NAME|TYPE|CLUSTER-IP|EXTERNAL-IP|PORT(S)|AGE|SELECTOR", _service_row, 6),
     "resourcequotas": _spec("NAME|REQUEST|LIMIT|AGE", _quota_row),
     "serviceaccounts": _spec("NAME|SECRETS|AGE", _service_account_row),
+    "endpoints": _spec("NAME|ENDPOINTS|AGE", _endpoints_row),
+    "endpointslices": _spec("NAME|ADDRESSTYPE|PORTS|ENDPOINTS|AGE", _endpoint_slice_row),
     "leases": _spec("NAME|HOLDER|AGE", _lease_row),
 }
 DEFAULT_TABLE = _spec("NAME|CREATED AT", _default_row)

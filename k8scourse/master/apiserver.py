@@ -64,8 +64,10 @@ Handler = Callable[[str, dict], None]
 # Where each resource lives in etcd. Most use their plural name; a few keep
 # names from Kubernetes' early days (pkg/registry/*/storage/storage.go):
 # nodes were "minions" (the seed's kubelet config still says so),
-# replication controllers "controllers", services "services/specs".
-ETCD_PREFIX = {"nodes": "minions", "replicationcontrollers": "controllers", "services": "services/specs"}
+# replication controllers "controllers", services "services/specs" (and their
+# Endpoints "services/endpoints").
+ETCD_PREFIX = {"nodes": "minions", "replicationcontrollers": "controllers", "services": "services/specs",
+               "endpoints": "services/endpoints"}
 
 
 #: Why an optimistic-concurrency write lost (the registry's OptimisticLockErrorMsg).
@@ -81,6 +83,9 @@ EVENT_TTL_SECONDS = 3600
 LEASE_REUSE_SECONDS = 60
 LEASE_REUSE_FRACTION = 0.05
 LEASE_MAX_OBJECTS = 1000
+#: --advertise-address: the seed's master, 192.168.197.130; --secure-port 6443 (kubeadm's).
+ADVERTISE_ADDRESS = "192.168.197.130"
+SECURE_PORT = 6443
 
 # Kinds whose metadata.generation counts spec changes (controllers compare it
 # with status.observedGeneration to know they have caught up). Pods have it
@@ -221,6 +226,7 @@ class APIServer:
         self._leases = LeaseManager(store)
         self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
         self.node_ports = NodePortAllocator(service_node_port_range, rng, lambda: self.list("services", None))
+        self.aggregated: dict[str, Any] = {}  # kube-aggregator: API group -> the server behind its APIService
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
@@ -241,7 +247,24 @@ class APIServer:
                      "metadata": {"name": "kubernetes", "namespace": "default",
                                   "labels": {"component": "apiserver", "provider": "kubernetes"}},
                      "spec": {"clusterIP": self.service_ips.first(),
-                              "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
+                              "ports": [{"name": "https", "port": 443, "targetPort": SECURE_PORT}]}})
+        self._write_master_endpoints()
+
+    def _write_master_endpoints(self) -> None:
+        """The endpoint reconciler: the ``kubernetes`` Service has no selector, so no controller
+        fills its endpoints; the apiserver writes its own address there, in an Endpoints
+        (marked not to be mirrored) and an EndpointSlice (pkg/controlplane/reconcilers/endpointsadapter.go)."""
+        port = {"name": "https", "port": SECURE_PORT, "protocol": "TCP"}
+        self.create({"apiVersion": "v1", "kind": "Endpoints",
+                     "metadata": {"name": "kubernetes", "namespace": "default",
+                                  "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+                     "subsets": [{"addresses": [{"ip": ADVERTISE_ADDRESS}], "ports": [port]}]})
+        self.create({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                     "metadata": {"name": "kubernetes", "namespace": "default",
+                                  "labels": {"kubernetes.io/service-name": "kubernetes"}},
+                     "addressType": "IPv4",
+                     "endpoints": [{"addresses": [ADVERTISE_ADDRESS], "conditions": {"ready": True}}],
+                     "ports": [port]})
 
     def _compact(self) -> None:
         """Drop etcd history older than one interval: each round compacts to the
@@ -409,9 +432,11 @@ class APIServer:
         if subresource == "status":
             merged["status"] = new.get("status", {})
             return merged
-        for field in new:
-            if field not in ("metadata", "status"):
+        for field in {*old, *new} - {"metadata", "status"}:  # a PUT replaces the object: absent is gone
+            if field in new:
                 merged[field] = new[field]
+            else:
+                merged.pop(field)
         for field in ("labels", "annotations", "ownerReferences", "finalizers", "deletionTimestamp",
                       "deletionGracePeriodSeconds"):
             if field in new["metadata"]:
@@ -625,7 +650,7 @@ def _resource_of(key: str) -> str | None:
     parts = key.split("/")
     if len(parts) < 3:
         return None
-    stored = parts[2] if parts[2] != "services" else "services/specs"
+    stored = parts[2] if parts[2] != "services" or len(parts) < 4 else f"services/{parts[3]}"
     for resource, prefix in ETCD_PREFIX.items():
         if prefix == stored:
             return resource

@@ -28,7 +28,7 @@ DOWN = "down"
 #: Fill colour of a member by its Raft state (Okabe-Ito hues); a crashed member is grey.
 STATE_COLORS = {"leader": "#009E73", "follower": "#56B4E9", "candidate": "#E69F00",
                 "pre-candidate": "#F0E442", DOWN: "#BBBBBB"}
-WIDTH, HEIGHT, RADIUS = 6.0, 4.2, 0.55  # inches
+WIDTH, HEIGHT, RADIUS = 7.0, 4.4, 0.6  # inches
 
 
 def raft_graph(cluster: RaftCluster) -> nx.Graph:
@@ -66,13 +66,16 @@ def draw_raft(cluster: RaftCluster, ax: Axes | None = None) -> Figure:
         leader = node["state"] == "leader"
         ax.add_patch(Circle((x, y), RADIUS, facecolor=STATE_COLORS[node["state"]], zorder=2,
                             edgecolor="#1a1a1a", lw=2.5 if leader else 1.0))
-        ax.text(x, y + 0.17, name, ha="center", va="center", fontsize=LABEL, fontweight="bold", zorder=3)
-        ax.text(x, y - 0.08, node["state"], ha="center", va="center", fontsize=SMALL, zorder=3)
-        ax.text(x, y - 0.3, f"term {node['term']}", ha="center", va="center", fontsize=SMALL, zorder=3)
+        ax.text(x, y + 0.25, name, ha="center", va="center", fontsize=LABEL, fontweight="bold", zorder=3)
+        ax.text(x, y + 0.05, node["state"], ha="center", va="center", fontsize=SMALL, zorder=3)
+        ax.text(x, y - 0.13, f"term {node['term']}", ha="center", va="center", fontsize=SMALL, zorder=3)
+        ax.text(x, y - 0.31, f"commit {node['commit']}/{node['last_index']}", ha="center", va="center",
+                fontsize=SMALL, zorder=3)
     leader = cluster.leader()
     ax.text(0.1, HEIGHT - 0.15, f"t = {cluster.now:.2f} s   leader: {leader or 'none'}   term {cluster.term}",
             ha="left", va="top", fontsize=LABEL, fontweight="bold")
-    ax.text(0.1, 0.12, "dashed red: network cut", ha="left", va="bottom", fontsize=SMALL, color="#D55E00")
+    ax.text(0.1, 0.12, "dashed red: network cut · commit: committed / last log index", ha="left", va="bottom",
+            fontsize=SMALL, color="#1a1a1a")
     return ensure_legible(ax.figure)
 
 

@@ -69,6 +69,13 @@ class RaftPlaygroundModel:
         self.cluster.partition([name])
         return self._say(f"{name} cut off from the other members")
 
+    def partition(self, *groups: list[str]) -> str:
+        """Split the network into ``groups``; members not named form one more group."""
+        self.cluster.partition(*groups)
+        named = {name for group in groups for name in group}
+        sides = [sorted(group) for group in groups] + [[n for n in self.cluster.members if n not in named]]
+        return self._say("network split: " + " | ".join(", ".join(side) for side in sides if side))
+
     def heal(self) -> str:
         self.cluster.heal()
         return self._say("network healed: every member hears every other")
@@ -102,8 +109,8 @@ def _table(rows: list[MemberRow]) -> str:
 
 
 def raft_playground(cluster: RaftCluster) -> Any:
-    """An ipywidgets playground on ``cluster``: pick a member, crash, restart or cut it off; heal;
-    run the clock; write and read keys. Shows the members graph, a table and the leaders' timeline."""
+    """An ipywidgets playground on ``cluster``: pick a member, crash, restart or cut it off; split
+    the network in two; heal it; run the clock; write and read keys. Shows the members graph, a table and the leaders' timeline."""
     import ipywidgets as w
 
     from k8scourse.viz.canvas import png_bytes
@@ -113,8 +120,10 @@ def raft_playground(cluster: RaftCluster) -> Any:
 
     model = RaftPlaygroundModel(cluster)
     member = w.Dropdown(options=list(cluster.members), description="member")
-    buttons = {label: w.Button(description=label) for label in ("Crash", "Restart", "Cut off", "Heal", "Run 0.5 s",
-                                                                 "Run 2 s", "Write", "Read")}
+    side = w.SelectMultiple(options=list(cluster.members), description="one side",
+                            rows=min(5, len(cluster.members)))
+    buttons = {label: w.Button(description=label) for label in ("Crash", "Restart", "Cut off", "Split", "Heal",
+                                                                 "Run 0.5 s", "Run 2 s", "Write", "Read")}
     key, value = w.Text(value="greeting", description="key"), w.Text(value="hello", description="value")
     graph, timeline = w.Image(format="png"), w.Image(format="png")
     table, transcript = w.HTML(), w.HTML()
@@ -129,6 +138,7 @@ def raft_playground(cluster: RaftCluster) -> Any:
         "Crash": lambda: model.crash(member.value),
         "Restart": lambda: model.restart(member.value),
         "Cut off": lambda: model.isolate(member.value),
+        "Split": lambda: model.partition(list(side.value)),
         "Heal": model.heal,
         "Run 0.5 s": lambda: model.run(0.5),
         "Run 2 s": lambda: model.run(2.0),
@@ -138,7 +148,8 @@ def raft_playground(cluster: RaftCluster) -> Any:
     for label, button in buttons.items():
         button.on_click(lambda _, act=actions[label]: (act(), show()))
     show()
-    rows = [w.HBox([member, buttons["Crash"], buttons["Restart"], buttons["Cut off"], buttons["Heal"]]),
+    rows = [w.HBox([member, buttons["Crash"], buttons["Restart"], buttons["Cut off"]]),
+            w.HBox([side, buttons["Split"], buttons["Heal"]]),
             w.HBox([buttons["Run 0.5 s"], buttons["Run 2 s"]]),
             w.HBox([key, value, buttons["Write"], buttons["Read"]]),
             graph, table, timeline, transcript]

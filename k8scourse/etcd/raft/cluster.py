@@ -25,7 +25,7 @@ from k8scourse.clock import Timer, VirtualClock
 from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.etcd.store import Store, _check_key
 
-from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError
+from .errors import DeadlineExceededError, RequestTimedOutError, ServerDeadlineExceededError, StorageTimeoutError
 from .member import LEADER, Entry, MemberHooks, Message, RaftMember, SafetyViolation
 
 DEFAULT_HEARTBEAT_MS = 100  # etcd --heartbeat-interval default (embed/config.go TickMs)
@@ -34,6 +34,7 @@ COMMAND_TIMEOUT = 5.0  # etcdctl --command-timeout default (etcdctl/ctlv3/comman
 # Loopback delivery: a tenth of a millisecond to a millisecond (the model's choice, seeded).
 MIN_DELAY, MAX_DELAY = 0.0001, 0.001
 CLIENT_POLL = 0.001  # how finely a waiting client looks at the clock (seconds)
+LEADER_POLL = 0.01  # how often wait_for_leader looks (RealEtcdCluster's polling interval too)
 # etcdserver/server.go adjustTicks: poll for connected peers every 50 ms, for up to 5 s
 TICK_ADVANCE_POLL, TICK_ADVANCE_TRIES = 0.05, 100
 
@@ -127,6 +128,10 @@ class RaftCluster:
 
         ``clock``: run on this clock (a Kubernetes cluster's, to put its store on this etcd
         cluster with ``attach``) instead of one of its own."""
+        if not isinstance(configs, Mapping) or not all(isinstance(text, str) for text in configs.values()):
+            raise TypeError(f"configs: expected {{label: etcd.conf text}}, got {configs!r}")
+        if not configs:
+            raise ValueError("configs: no etcd.conf given: a cluster needs at least one member")
         settings = [MemberSettings.from_config(label, text) for label, text in configs.items()]
         seen: dict[str, str] = {}
         for label, member in zip(configs, settings):
@@ -156,6 +161,31 @@ class RaftCluster:
         leaders = [m for m in self.members.values() if m.state == LEADER and m.name in self.alive]
         return max(leaders, key=lambda m: m.term).name if leaders else None
 
+    def wait_for_leader(self, timeout: float = 10.0, *, other_than: str | None = None) -> str:
+        """Run the clock until a member (not ``other_than``) leads and has committed the empty entry
+        of its term; its name. TimeoutError after ``timeout`` virtual seconds (as
+        ``RealEtcdCluster.wait_for_leader`` in real ones).
+
+        Waiting for that first commit, a millisecond or so after the election, matters: until
+        then an etcd 3.4 leader silently drops linearizable reads (raft.go stepLeader, MsgReadIndex),
+        and a ``get`` sent in that window waits out its whole deadline."""
+
+        def ready() -> bool:
+            name = self.leader()
+            if name is None or name == other_than:
+                return False
+            leader = self.members[name]
+            return leader.log[leader.commit].term == leader.term
+
+        if not self._wait(ready, timeout, poll=LEADER_POLL):
+            raise TimeoutError(f"no etcd leader within {timeout:g} s")
+        return self.leader()
+
+    def running(self, name: str) -> bool:
+        """Whether the member's process is up (not crashed)."""
+        self._member(name)
+        return name in self.alive
+
     @property
     def term(self) -> int:
         """The newest term any running member has reached."""
@@ -171,14 +201,16 @@ class RaftCluster:
 
     def attach(self, store: Store) -> None:
         """Run ``store`` (the Kubernetes cluster's etcd) on this cluster: its client writes fail with
-        ``etcdserver: request timed out`` whenever this cluster has no quorum, as etcd's do after
-        the server's request timeout. Writes are not replicated through the model's log: the store
-        keeps its own data, and the cluster decides only whether a write may happen."""
+        ``etcdserver: request timed out`` (``StorageTimeoutError``, a 500 to the apiserver's
+        clients) whenever this cluster has no quorum, as etcd's do after the server's request
+        timeout; reads still answer. Writes are not replicated through the model's log: the store
+        keeps its own data, and the cluster decides only whether a write may happen. Share the
+        store's clock (``from_configs(..., clock=store_clock)``) so both see the same time."""
         store.commit_gate = self._gate
 
     def _gate(self) -> None:
         if not self.has_quorum():
-            raise RequestTimedOutError()
+            raise StorageTimeoutError()
 
     # -- faults --
 
@@ -310,12 +342,13 @@ class RaftCluster:
             return member if endpoint in self.alive else None
         return next((m for name, m in self.members.items() if name in self.alive), None)
 
-    def _wait(self, done: Callable[[], bool], seconds: float) -> bool:
-        """Run the clock until ``done()`` or ``seconds`` have passed; whether it was done."""
-        for _ in range(round(seconds / CLIENT_POLL)):
+    def _wait(self, done: Callable[[], bool], seconds: float, poll: float = CLIENT_POLL) -> bool:
+        """Run the clock until ``done()`` (asked every ``poll`` seconds) or ``seconds`` have passed;
+        whether it was done."""
+        for _ in range(round(seconds / poll)):
             if done():
                 return True
-            self.clock.run(CLIENT_POLL)
+            self.clock.run(poll)
         return done()
 
     def _server_timeout(self, member: RaftMember | None) -> float:

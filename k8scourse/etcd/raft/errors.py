@@ -17,6 +17,7 @@ three-member loopback cluster after two members were killed (``Error: ...``):
 
 from __future__ import annotations
 
+from k8scourse.api.errors import StatusError
 from k8scourse.etcd.store import EtcdError
 
 
@@ -42,3 +43,18 @@ class ServerDeadlineExceededError(EtcdTimeoutError):
     """The server's request timeout passed with no leader to take the proposal, or to confirm a read."""
 
     message = "rpc error: code = Unknown desc = context deadline exceeded"
+
+
+class StorageTimeoutError(RequestTimedOutError, StatusError):
+    """etcd's ``request timed out`` as kube-apiserver hands it on: the store's writes raise it
+    while its Raft cluster has no quorum (``RaftCluster.attach``).
+
+    kube-apiserver does not interpret this etcd error: ``ErrorToAPIStatus``
+    (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/status.go)
+    makes any such error a 500 with no reason and the error's own message, so
+    kubectl prints ``Error from server: etcdserver: request timed out``, and
+    controllers and kubelets that meet it retry later, as they do any failed call.
+    """
+
+    def __init__(self) -> None:
+        StatusError.__init__(self, 500, "", self.message)

@@ -54,7 +54,8 @@ class Entry:
 class Message:
     """A Raft message between members (``raftpb.Message``, with the fields this model uses)."""
 
-    type: str  # app, app_resp, heartbeat, heartbeat_resp, vote, vote_resp, prevote, prevote_resp, prop, read_index, read_index_resp
+    # app, heartbeat, vote, prevote and their *_resp; prop (a write) and read_index (a read) and read_index_resp
+    type: str
     src: str
     dst: str
     term: int  # 0 for proposals and read requests forwarded to the leader: they carry no term in etcd
