@@ -8,8 +8,8 @@ fail instead, so CI cannot pass without ever running them.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import socket
@@ -54,11 +54,13 @@ TIMEOUT = 2.0
 
 
 def alive(pid: int) -> bool:
+    """Whether the process runs; a zombie (dead, not yet reaped by its new parent) does not."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return True
 
 
 def gone_within(pids: list[int], seconds: float) -> bool:
