@@ -57,10 +57,10 @@ def alive(pid: int) -> bool:
     """Whether the process runs; a zombie (dead, not yet reaped by its new parent) does not."""
     try:
         os.kill(pid, 0)
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except (ProcessLookupError, FileNotFoundError):
+    except ProcessLookupError:
         return False
+    stat = Path(f"/proc/{pid}/stat")  # Linux; elsewhere a zombie counts as alive
+    return not stat.exists() or stat.read_text().rpartition(")")[2].split()[0] != "Z"
 
 
 def gone_within(pids: list[int], seconds: float) -> bool:
