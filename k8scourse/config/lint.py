@@ -210,10 +210,11 @@ class _Linter:
         for key in ("ETCD_LISTEN_CLIENT_URLS", "ETCD_LISTEN_PEER_URLS"):
             plain = [u for u in config.urls(key) if urlsplit(u).scheme == "http" and not _is_loopback(urlsplit(u).hostname or "")]
             if plain:
-                who = "clients (the apiserver, flanneld)" if "CLIENT" in key else "the other members"
-                self.add(m.name, ETCD_CONF, key, "warning", "insecure-etcd",
-                         f"{', '.join(plain)} is plain HTTP: {who} talk to etcd unencrypted and unauthenticated, "
-                         "and anyone who reaches it can read every Secret",
+                what = ("clients (the apiserver, flanneld) talk to etcd unencrypted and unauthenticated, and "
+                        "anyone who reaches it can read every Secret" if "CLIENT" in key else
+                        "the members replicate every write to each other unencrypted, and anyone who reaches it "
+                        "can pose as a member")
+                self.add(m.name, ETCD_CONF, key, "warning", "insecure-etcd", f"{', '.join(plain)} is plain HTTP: {what}",
                          "serve https with ETCD_CERT_FILE/ETCD_KEY_FILE and ETCD_CLIENT_CERT_AUTH=\"true\" "
                          "(ClusterSpec(etcd_tls=True))")
 
@@ -289,7 +290,9 @@ class _Linter:
                      "serve on the node's address (or 0.0.0.0)")
         anonymous = f.flag("--anonymous-auth")
         if anonymous is None:
-            anonymous = str(((config.get("authentication") or {}).get("anonymous") or {}).get("enabled", True))
+            # The flag defaults to true; a KubeletConfiguration (v1beta1 defaults.go) to false.
+            default = m.kubelet_config is None
+            anonymous = str(((config.get("authentication") or {}).get("anonymous") or {}).get("enabled", default))
         if anonymous.lower() == "true":
             key = "KUBELET_ARGS"
             self.add(m.name, path, key, "warning", "anonymous-kubelet",
