@@ -112,6 +112,12 @@ def test_bad_specs_are_refused():
         ClusterSpec.loopback_lab().with_changes(kubernetes_version="1.x")
     with pytest.raises(SpecError, match="members: expected an int from 1 to 200"):
         ClusterSpec.loopback_lab(members=0)
+    with pytest.raises(SpecError, match="apiserver_port: '6443' is not a port number"):
+        ClusterSpec.loopback_lab().with_changes(apiserver_port="6443")
+    with pytest.raises(SpecError, match="kubelet_address: 'node1' is not an IP address"):
+        ClusterSpec.loopback_lab().with_changes(kubelet_address="node1")
+    with pytest.raises(SpecError, match="service_cidr: '10.254.0.1/16' has host bits set"):
+        ClusterSpec.loopback_lab().with_changes(service_cidr="10.254.0.1/16")
 
 
 def test_sysconfig_flags_and_unknown_keys():

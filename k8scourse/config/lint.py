@@ -208,13 +208,15 @@ class _Linter:
             self.add(m.name, ETCD_CONF, key, "warning", "duplicate-key",
                      f"{key} is set twice; the last line wins", "delete one of the lines")
         for key in ("ETCD_LISTEN_CLIENT_URLS", "ETCD_LISTEN_PEER_URLS"):
-            plain = [u for u in config.urls(key) if urlsplit(u).scheme == "http" and not _is_loopback(urlsplit(u).hostname or "")]
+            plain = [u for u in config.urls(key)
+                     if urlsplit(u).scheme == "http" and not _is_loopback(urlsplit(u).hostname or "")]
             if plain:
                 what = ("clients (the apiserver, flanneld) talk to etcd unencrypted and unauthenticated, and "
                         "anyone who reaches it can read every Secret" if "CLIENT" in key else
                         "the members replicate every write to each other unencrypted, and anyone who reaches it "
                         "can pose as a member")
-                self.add(m.name, ETCD_CONF, key, "warning", "insecure-etcd", f"{', '.join(plain)} is plain HTTP: {what}",
+                self.add(m.name, ETCD_CONF, key, "warning", "insecure-etcd",
+                         f"{', '.join(plain)} is plain HTTP: {what}",
                          "serve https with ETCD_CERT_FILE/ETCD_KEY_FILE and ETCD_CLIENT_CERT_AUTH=\"true\" "
                          "(ClusterSpec(etcd_tls=True))")
 

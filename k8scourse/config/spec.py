@@ -106,6 +106,17 @@ class ClusterSpec:
         unknown = [name for name in self.etcd_members + self.flannel_endpoints if name not in names]
         if unknown:
             raise SpecError(f"no machine named {unknown[0]!r}")
+        for port_field in ("etcd_client_port", "etcd_peer_port", "apiserver_port", "kubelet_port"):
+            port = getattr(self, port_field)
+            if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+                raise SpecError(f"{port_field}: {port!r} is not a port number (1-65535)")
+        for address_field in ("apiserver_bind_address", "kubelet_address"):
+            address = getattr(self, address_field)
+            if address is not None:
+                try:
+                    ipaddress.ip_address(address)
+                except ValueError:
+                    raise SpecError(f"{address_field}: {address!r} is not an IP address") from None
         for cidr_field in ("service_cidr", "pod_network"):
             try:
                 ipaddress.ip_network(getattr(self, cidr_field))
