@@ -116,7 +116,7 @@ def test_bad_specs_are_refused():
         ClusterSpec.loopback_lab().with_changes(apiserver_port="6443")
     with pytest.raises(SpecError, match="kubelet_address: 'node1' is not an IP address"):
         ClusterSpec.loopback_lab().with_changes(kubelet_address="node1")
-    with pytest.raises(SpecError, match="service_cidr: '10.254.0.1/16' has host bits set"):
+    with pytest.raises(SpecError, match="service_cidr: 10.254.0.1/16 has host bits set"):
         ClusterSpec.loopback_lab().with_changes(service_cidr="10.254.0.1/16")
 
 
