@@ -37,6 +37,7 @@ def test_seed_lab_known_mistakes_all_found(seed):
         ("master", "removed-flag", "KUBE_API_ADDRESS"), ("master", "removed-flag", "KUBE_API_PORT"),
         ("master", "deprecated-flag", "KUBELET_PORT"), ("master", "deprecated-flag", "KUBE_ADMISSION_CONTROL"),
         ("node1", "removed-flag", "KUBELET_API_SERVER"), ("node1", "deprecated-flag", "KUBELET_POD_INFRA_CONTAINER"),
+        ("node1", "deprecated-flag", "KUBELET_ADDRESS"), ("node1", "removed-flag", "KUBE_ALLOW_PRIV"),
         ("master", "admission", "KUBE_ADMISSION_CONTROL"),
     }
     assert expected <= found
@@ -63,6 +64,8 @@ def test_legacy_flag_messages(seed):
         "--admission-control was deprecated in v1.10 and still accepted, with a warning (kube-apiserver)")
     assert messages["node1", "KUBELET_POD_INFRA_CONTAINER"] == (
         "--pod-infra-container-image was deprecated in v1.24 and still accepted, with a warning (kubelet)")
+    assert messages["node1", "KUBELET_ADDRESS"] == (
+        "--address was deprecated in v1.10 and still accepted, with a warning (kubelet)")
     assert messages["node1", "KUBE_LOGTOSTDERR"] == (
         '--logtostderr was deprecated in v1.23 and removed in v1.26: kubelet, kube-proxy v1.31.0 stop with '
         '"unknown flag: --logtostderr"')
