@@ -223,3 +223,9 @@ def test_no_apiserver_on_the_machine_called():
     tree["node1"]["/etc/kubernetes/kubelet"] = kubelet.render()
     assert [f.message for f in lint(tree) if f.code == "unreachable"] == [
         "http://127.0.0.13:8080 is not served: no apiserver runs on node2 (127.0.0.13)"]
+
+
+def test_empty_etcd_values_are_noted():
+    found = lint({"/etc/etcd/etcd.conf": 'ETCD_NAME=""\n'})
+    assert [(f.code, f.message) for f in found if f.severity == "info"] == [
+        ("etcd-empty", 'etcd ignores ETCD_NAME="": an empty value is no setting, so etcd uses its default (default)')]

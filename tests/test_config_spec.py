@@ -174,3 +174,17 @@ def test_from_files_explains_a_tree_it_cannot_read():
         ClusterSpec.from_files({})
     with pytest.raises(SpecError, match="machine name 'a/b'"):
         Machine("a/b", "10.0.0.1", ("master",))
+
+
+@settings(max_examples=40, deadline=None)
+@given(members=st.integers(1, 7), client=st.integers(1024, 30000), peer=st.integers(30001, 65535),
+       era=st.sampled_from(["v1.5.2", "v1.31.0"]), tls=st.booleans(), localhost=st.booleans(),
+       backend=st.sampled_from(["udp", "vxlan", "host-gw"]))
+def test_any_spec_round_trips_through_its_files(members, client, peer, era, tls, localhost, backend):
+    spec = ClusterSpec.loopback_lab(members).with_changes(
+        kubernetes_version=era, etcd_client_port=client, etcd_peer_port=peer, etcd_tls=tls,
+        etcd_listen_localhost=localhost, flannel_backend=backend)
+    tree = spec.render_all()
+    assert ClusterSpec.from_files(tree) == spec
+    for files in tree.values():
+        assert etcd_startup_errors(files["/etc/etcd/etcd.conf"]) == []

@@ -26,7 +26,7 @@ import yaml
 
 from . import modern
 from .envfile import EnvFileError
-from .etcd import EtcdConfig, etcd_startup_problems
+from .etcd import FLAGS, EtcdConfig, etcd_startup_problems
 from .flannel import ETCD_KEYS_DIR, FlannelConfigError, NetworkConfig
 from .legacy import legacy_flag
 from .spec import CURRENT_VERSION, ETCD_CONF
@@ -204,6 +204,11 @@ class _Linter:
             self.add(m.name, ETCD_CONF, key, "warning", "etcd-unknown-key",
                      f"etcd ignores it: unrecognized environment variable {key}={config.file.get(key)}",
                      "check the spelling against `etcd --help` (ETCD_ + the flag in capitals)")
+        for key, value in config.file.values().items():
+            if value == "" and key in FLAGS:  # pkg/flags skips empty variables as unrecognized
+                self.add(m.name, ETCD_CONF, key, "info", "etcd-empty",
+                         f'etcd ignores {key}="": an empty value is no setting, so etcd uses its default '
+                         f'({FLAGS[key].default or "empty"})', f"comment the line out (#{key}=...) or give a value")
         for key in config.file.duplicate_keys():
             self.add(m.name, ETCD_CONF, key, "warning", "duplicate-key",
                      f"{key} is set twice; the last line wins", "delete one of the lines")
