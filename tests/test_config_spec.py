@@ -128,6 +128,11 @@ def test_sysconfig_flags_and_unknown_keys():
     assert f.render() == text
 
 
+@pytest.mark.parametrize("text", ["", "\n", "\n\n", "A=1", "# c", "A=1\n\n", "  \n#x\n"])
+def test_envfile_keeps_every_blank_line(text):
+    assert EnvFile.parse(text).render() == text
+
+
 def test_envfile_refuses_a_line_that_is_not_an_assignment():
     with pytest.raises(EnvFileError, match="line 2: 'this is not' is not KEY=value"):
         EnvFile.parse('A="1"\nthis is not\n')
@@ -145,9 +150,10 @@ def test_envfile_round_trip_without_loss(lines):
     env = EnvFile()
     for line in lines:
         if isinstance(line, tuple):
-            env.set(*line) if line[0] not in env.keys() else None
+            if line[0] not in env.keys():
+                env.set(*line)
         else:
-            env.lines.append(EnvFile.parse(line + "\n").lines[0] if line.strip() else EnvFile.parse(" \n").lines[0])
+            env.lines.extend(EnvFile.parse(line + "\n").lines)
     text = env.render()
     again = EnvFile.parse(text)
     assert again.render() == text

@@ -81,7 +81,7 @@ class EnvFile:
             raise TypeError(f"expected the file's text as str, got {type(text).__name__}")
         body = text[:-1] if text.endswith("\n") else text
         lines = []
-        for number, raw in enumerate(body.split("\n") if body else [], start=1):
+        for number, raw in enumerate(body.split("\n") if text else [], start=1):
             stripped = raw.strip()
             if not stripped or stripped.startswith(("#", ";")):
                 lines.append(Line(raw))
