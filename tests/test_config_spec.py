@@ -136,6 +136,10 @@ def test_envfile_keeps_every_blank_line(text):
 def test_envfile_refuses_a_line_that_is_not_an_assignment():
     with pytest.raises(EnvFileError, match="line 2: 'this is not' is not KEY=value"):
         EnvFile.parse('A="1"\nthis is not\n')
+    with pytest.raises(EnvFileError, match="'1A' is not a variable name"):
+        EnvFile().set("1A", "x")
+    with pytest.raises(TypeError, match="A: expected the value as str, got int"):
+        EnvFile().set("A", 1)
 
 
 values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)

@@ -120,6 +120,10 @@ class EnvFile:
 
     def set(self, key: str, value: str) -> None:
         """Set ``key``: rewrite its line, else uncomment ``#KEY=...``, else append."""
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise EnvFileError(f"{key!r} is not a variable name (letters, digits and _, not starting with a digit)")
+        if not isinstance(value, str):
+            raise TypeError(f"{key}: expected the value as str, got {type(value).__name__}")
         for line in self.lines:
             if line.key == key:
                 line.value, line.raw = value, f"{key}={quote(value, line.quote)}"
