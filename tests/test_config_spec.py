@@ -126,6 +126,8 @@ def test_sysconfig_flags_and_unknown_keys():
     assert f.flag("--kubeconfig") == "/k" and f.flag("--fail-swap-on") == "true"
     assert f.unknown_keys() == ["KUBELET_FOO"]
     assert f.render() == text
+    old = SysconfigFile.parse("/etc/kubernetes/apiserver", 'KUBE_ETCD_SERVERS="--etcd_servers=http://m:4001"\n')
+    assert old.flag("--etcd-servers") == "http://m:4001"
 
 
 @pytest.mark.parametrize("text", ["", "\n", "\n\n", "A=1", "# c", "A=1\n\n", "  \n#x\n"])

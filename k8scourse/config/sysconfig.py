@@ -207,7 +207,7 @@ class SysconfigFile:
         return self.file.unknown_keys(known_keys(self.path))
 
     def flags(self) -> list[FlagUse]:
-        """Every ``--flag[=value]`` the file passes, in order (``--flag`` alone is ``true``)."""
+        """Every ``--flag[=value]`` the file passes, in order (``--flag`` alone is ``true``; ``_`` reads as ``-``)."""
         uses = []
         for line in self.file.assignments():
             # shlex only when quoting needs it: it is slow, and most values are plain words.
@@ -215,7 +215,8 @@ class SysconfigFile:
             for word in words:
                 if word.startswith("-"):
                     name, _, value = word.lstrip("-").partition("=")
-                    uses.append(FlagUse(line.key, f"--{name}", value if "=" in word else "true"))
+                    # Kubernetes' flag sets read --etcd_servers as --etcd-servers (WordSepNormalizeFunc).
+                    uses.append(FlagUse(line.key, f"--{name.replace('_', '-')}", value if "=" in word else "true"))
         return uses
 
     def flag(self, name: str, default: str | None = None) -> str | None:
