@@ -200,3 +200,10 @@ def test_any_spec_round_trips_through_its_files(members, client, peer, era, tls,
     assert ClusterSpec.from_files(tree) == spec
     for files in tree.values():
         assert etcd_startup_errors(files["/etc/etcd/etcd.conf"]) == []
+
+
+def test_from_files_on_garbled_yaml_is_a_spec_error():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "address: [unclosed\n"
+    with pytest.raises(SpecError, match="the tree is not one ClusterSpec renders"):
+        ClusterSpec.from_files(tree)

@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import modern
-from .envfile import EnvFileError
 from .etcd import FLAGS, EtcdConfig, etcd_startup_problems
 from .flannel import ETCD_KEYS_DIR, FlannelConfigError, NetworkConfig
 from .legacy import legacy_flag
@@ -111,16 +110,28 @@ class _Machine:
         insecure_port = f.flag("--insecure-port", f.flag("--port"))
         insecure_bind = f.flag("--insecure-bind-address", f.flag("--address"))
         if insecure_bind is not None or insecure_port not in (None, "0"):
-            listeners.append((insecure_bind or "127.0.0.1", int(insecure_port or 8080), "--insecure-bind-address"))
-        listeners.append((f.flag("--bind-address", "0.0.0.0"), int(f.flag("--secure-port", "6443")),
+            listeners.append((insecure_bind or "127.0.0.1", _port(insecure_port or "8080"), "--insecure-bind-address"))
+        listeners.append((f.flag("--bind-address", "0.0.0.0"), _port(f.flag("--secure-port", "6443")),
                           "--bind-address"))
         return listeners
 
     def etcd_listeners(self) -> list[tuple[str, int, str]]:
         if self.etcd is None:
             return []
-        return [(urlsplit(u).hostname or "", urlsplit(u).port or 0, "ETCD_LISTEN_CLIENT_URLS")
+        return [(urlsplit(u).hostname or "", _url_port(u), "ETCD_LISTEN_CLIENT_URLS")
                 for u in self.etcd.urls("ETCD_LISTEN_CLIENT_URLS")]
+
+
+def _port(text: str) -> int | None:
+    """A port number, or None for text that is not one (the daemon itself refuses it)."""
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
+def _url_port(url: str) -> int | None:
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
 
 
 def _daemon_file(daemon: str) -> str:
@@ -174,11 +185,16 @@ class _Linter:
                     machine.sys[path] = SysconfigFile.parse(path, text)
                 elif path == modern.KUBELET_CONFIG:
                     machine.kubelet_config = yaml.load(text, Loader=modern.SafeLoader) or {}
+                    if not isinstance(machine.kubelet_config, dict):
+                        machine.kubelet_config = None
+                        raise ValueError("a KubeletConfiguration is a YAML mapping")
                 elif path.endswith(".kubeconfig"):
                     machine.kubeconfigs[path] = modern.kubeconfig_server(text) or ""
-            except (EnvFileError, yaml.YAMLError, ValueError, AttributeError) as exc:
+            except (yaml.YAMLError, ValueError, AttributeError, TypeError) as exc:
+                envfile = path == ETCD_CONF or path in TEMPLATES
                 self.add(name, path, "-", "error", "parse", f"cannot read the file: {exc}",
-                         "write each line as KEY=\"value\", a # comment, or blank")
+                         "write each line as KEY=\"value\", a # comment, or blank" if envfile
+                         else "write a YAML mapping with the fields the file's kind has")
         return machine
 
     # --- checks ----------------------------------------------------------------------------------
@@ -383,8 +399,7 @@ class _Linter:
         return caller if host in LOCALHOST else None
 
     def _check_url(self, caller: _Machine, path: str, key: str, url: str, what: str, listeners_of) -> None:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
+        host, port = urlsplit(url).hostname or "", _url_port(url)
         if not host or port is None or (caller.name == "" and host not in self.own_addresses[""] | LOCALHOST):
             return  # one machine alone: other machines' listeners are unknown
         owner = self._owner(host, caller)

@@ -11,7 +11,6 @@ unknown keys kept) and lists the flags it passes.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
 from .envfile import EnvFile
@@ -210,9 +209,9 @@ class SysconfigFile:
         """Every ``--flag[=value]`` the file passes, in order (``--flag`` alone is ``true``; ``_`` reads as ``-``)."""
         uses = []
         for line in self.file.assignments():
-            # shlex only when quoting needs it: it is slow, and most values are plain words.
-            words = shlex.split(line.value) if any(c in line.value for c in "\"'\\") else line.value.split()
-            for word in words:
+            # The units paste $VAR unquoted, and systemd splits such a value at whitespace, quotes and
+            # all (systemd.service(5), "Command lines"): no shell-style quoting here.
+            for word in line.value.split():
                 if word.startswith("-"):
                     name, _, value = word.lstrip("-").partition("=")
                     # Kubernetes' flag sets read --etcd_servers as --etcd-servers (WordSepNormalizeFunc).
