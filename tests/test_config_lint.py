@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from k8scourse.config import ClusterSpec, Finding, lint
 from k8scourse.config.etcd import EtcdConfig
@@ -37,6 +39,7 @@ def test_seed_lab_known_mistakes_all_found(seed):
         ("master", "removed-flag", "KUBE_API_ADDRESS"), ("master", "removed-flag", "KUBE_API_PORT"),
         ("master", "deprecated-flag", "KUBELET_PORT"), ("master", "deprecated-flag", "KUBE_ADMISSION_CONTROL"),
         ("node1", "removed-flag", "KUBELET_API_SERVER"), ("node1", "deprecated-flag", "KUBELET_POD_INFRA_CONTAINER"),
+        ("node1", "deprecated-flag", "KUBELET_ADDRESS"), ("node1", "removed-flag", "KUBE_ALLOW_PRIV"),
         ("master", "admission", "KUBE_ADMISSION_CONTROL"),
     }
     assert expected <= found
@@ -63,6 +66,8 @@ def test_legacy_flag_messages(seed):
         "--admission-control was deprecated in v1.10 and still accepted, with a warning (kube-apiserver)")
     assert messages["node1", "KUBELET_POD_INFRA_CONTAINER"] == (
         "--pod-infra-container-image was deprecated in v1.24 and still accepted, with a warning (kubelet)")
+    assert messages["node1", "KUBELET_ADDRESS"] == (
+        "--address was deprecated in v1.10 and still accepted, with a warning (kubelet)")
     assert messages["node1", "KUBE_LOGTOSTDERR"] == (
         '--logtostderr was deprecated in v1.23 and removed in v1.26: kubelet, kube-proxy v1.31.0 stop with '
         '"unknown flag: --logtostderr"')
@@ -158,3 +163,101 @@ def test_lint_refuses_what_is_not_files():
         lint(["/etc/etcd/etcd.conf"])
     with pytest.raises(TypeError, match="not a mix"):
         lint({"a": "x", "b": {"/p": "y"}})
+
+
+SEED_MESSAGES = [
+    ("master", "insecure-etcd", "ETCD_LISTEN_CLIENT_URLS",
+     "http://192.168.197.130:2379 is plain HTTP: clients (the apiserver, flanneld) talk to etcd unencrypted and "
+     "unauthenticated, and anyone who reaches it can read every Secret"),
+    ("master", "insecure-etcd", "ETCD_LISTEN_PEER_URLS",
+     "http://192.168.197.130:2380 is plain HTTP: the members replicate every write to each other unencrypted, and "
+     "anyone who reaches it can pose as a member"),
+    ("master", "insecure-etcd", "KUBE_ETCD_SERVERS",
+     "the apiserver stores the whole cluster, Secrets included, in etcd over plain HTTP (http://192.168.197.130:2379)"),
+    ("master", "public-service-range", "KUBE_SERVICE_ADDRESSES",
+     "192.254.0.0/16 is public address space, not private (RFC 1918): pods can no longer reach the real hosts in "
+     "it, since kube-proxy captures those addresses"),
+    ("master", "admission", "KUBE_ADMISSION_CONTROL",
+     "NamespaceExists is deprecated: NamespaceLifecycle already refuses objects in a missing namespace"),
+    ("master", "admission", "KUBE_ADMISSION_CONTROL",
+     "ServiceAccount is not in --admission-control: pods get no service account or API token"),
+    ("master", "insecure-port", "KUBE_API_ADDRESS",
+     "the apiserver serves plain HTTP on 127.0.0.1:8080 with no authentication or authorization: whoever reaches "
+     "it is cluster-admin"),
+    ("node1", "kubelet-loopback", "KUBELET_ADDRESS",
+     "the kubelet serves its API on 127.0.0.1 only: the apiserver cannot reach it, so kubectl logs, exec and "
+     "port-forward fail for this node's pods"),
+    ("node1", "anonymous-kubelet", "KUBELET_ARGS",
+     "the kubelet answers anonymous requests (--anonymous-auth defaults to true, authorization to AlwaysAllow): "
+     "anyone who reaches port 10250 can run commands in its pods"),
+    ("node1", "single-etcd-endpoint", "FLANNEL_ETCD_ENDPOINTS",
+     "flanneld asks only http://192.168.197.130:2379: when that member is down it cannot renew its subnet lease, "
+     "though 3 members could answer"),
+]
+
+
+@pytest.mark.parametrize(("machine", "code", "key", "message"), SEED_MESSAGES)
+def test_seed_lab_messages(seed, machine, code, key, message):
+    assert any((f.machine, f.code, f.key, f.message) == (machine, code, key, message) for f in seed)
+
+
+def test_duplicate_keys_and_mismatched_clusters():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/etc/etcd/etcd.conf"] += 'ETCD_INITIAL_CLUSTER="etcd2=http://127.0.0.12:2380"\n'
+    found = {(f.machine, f.code): f.message for f in lint(tree)}
+    assert found["node1", "duplicate-key"] == "ETCD_INITIAL_CLUSTER is set twice; the last line wins"
+    assert found["node1", "etcd-cluster-mismatch"] == (
+        "this member's ETCD_INITIAL_CLUSTER differs from master's: the members will not agree on who is in the cluster")
+
+
+def test_kubelet_configuration_defaults_close_anonymous_access():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+    assert not any(f.code == "anonymous-kubelet" for f in lint(tree))
+    tree["node1"]["/var/lib/kubelet/config.yaml"] += "authentication:\n  anonymous:\n    enabled: true\n"
+    assert [f.machine for f in lint(tree) if f.code == "anonymous-kubelet"] == ["node1"]
+
+
+def test_no_apiserver_on_the_machine_called():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    kubelet = SysconfigFile.parse("/etc/kubernetes/kubelet", tree["node1"]["/etc/kubernetes/kubelet"])
+    kubelet.file.set("KUBELET_API_SERVER", "--api-servers=http://127.0.0.13:8080")
+    tree["node1"]["/etc/kubernetes/kubelet"] = kubelet.render()
+    assert [f.message for f in lint(tree) if f.code == "unreachable"] == [
+        "http://127.0.0.13:8080 is not served: no apiserver runs on node2 (127.0.0.13)"]
+
+
+def test_empty_etcd_values_are_noted():
+    found = lint({"/etc/etcd/etcd.conf": 'ETCD_NAME=""\n'})
+    assert [(f.code, f.message) for f in found if f.severity == "info"] == [
+        ("etcd-empty", 'etcd ignores ETCD_NAME="": an empty value is no setting, so etcd uses its default (default)')]
+
+
+SEED_TREE = ClusterSpec.seed_lab().render_all()
+LINES = [(m, p, i) for m, files in SEED_TREE.items() for p, text in files.items()
+         for i, line in enumerate(text.splitlines()) if "=" in line and not line.startswith("#")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(LINES), st.text(max_size=30)), min_size=1, max_size=4))
+def test_lint_never_crashes_on_garbled_values(edits):
+    """Any value anywhere replaced by any text: lint reports, it does not raise."""
+    tree = {m: dict(files) for m, files in SEED_TREE.items()}
+    for (machine, path, index), junk in edits:
+        lines = tree[machine][path].splitlines()
+        key = lines[index].split("=", 1)[0]
+        lines[index] = f"{key}={junk}".replace("\n", " ").replace("\r", " ")
+        tree[machine][path] = "\n".join(lines) + "\n"
+    for finding in lint(tree):
+        assert finding.severity in ("error", "warning", "info")
+
+
+def test_unreadable_yaml_files_are_findings():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "- just\n- a list\n"
+    tree["node2"]["/etc/kubernetes/kubelet.kubeconfig"] = "clusters: 5\n"
+    found = [(f.machine, f.path, f.message) for f in lint(tree) if f.code == "parse"]
+    assert found == [
+        ("node1", "/var/lib/kubelet/config.yaml", "cannot read the file: a KubeletConfiguration is a YAML mapping"),
+        ("node2", "/etc/kubernetes/kubelet.kubeconfig", "cannot read the file: clusters: expected a list of mappings"),
+    ]

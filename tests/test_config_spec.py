@@ -112,6 +112,12 @@ def test_bad_specs_are_refused():
         ClusterSpec.loopback_lab().with_changes(kubernetes_version="1.x")
     with pytest.raises(SpecError, match="members: expected an int from 1 to 200"):
         ClusterSpec.loopback_lab(members=0)
+    with pytest.raises(SpecError, match="apiserver_port: '6443' is not a port number"):
+        ClusterSpec.loopback_lab().with_changes(apiserver_port="6443")
+    with pytest.raises(SpecError, match="kubelet_address: 'node1' is not an IP address"):
+        ClusterSpec.loopback_lab().with_changes(kubelet_address="node1")
+    with pytest.raises(SpecError, match="service_cidr: 10.254.0.1/16 has host bits set"):
+        ClusterSpec.loopback_lab().with_changes(service_cidr="10.254.0.1/16")
 
 
 def test_sysconfig_flags_and_unknown_keys():
@@ -120,11 +126,22 @@ def test_sysconfig_flags_and_unknown_keys():
     assert f.flag("--kubeconfig") == "/k" and f.flag("--fail-swap-on") == "true"
     assert f.unknown_keys() == ["KUBELET_FOO"]
     assert f.render() == text
+    old = SysconfigFile.parse("/etc/kubernetes/apiserver", 'KUBE_ETCD_SERVERS="--etcd_servers=http://m:4001"\n')
+    assert old.flag("--etcd-servers") == "http://m:4001"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\n\n", "A=1", "# c", "A=1\n\n", "  \n#x\n"])
+def test_envfile_keeps_every_blank_line(text):
+    assert EnvFile.parse(text).render() == text
 
 
 def test_envfile_refuses_a_line_that_is_not_an_assignment():
     with pytest.raises(EnvFileError, match="line 2: 'this is not' is not KEY=value"):
         EnvFile.parse('A="1"\nthis is not\n')
+    with pytest.raises(EnvFileError, match="'1A' is not a variable name"):
+        EnvFile().set("1A", "x")
+    with pytest.raises(TypeError, match="A: expected the value as str, got int"):
+        EnvFile().set("A", 1)
 
 
 values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
@@ -139,9 +156,10 @@ def test_envfile_round_trip_without_loss(lines):
     env = EnvFile()
     for line in lines:
         if isinstance(line, tuple):
-            env.set(*line) if line[0] not in env.keys() else None
+            if line[0] not in env.keys():
+                env.set(*line)
         else:
-            env.lines.append(EnvFile.parse(line + "\n").lines[0] if line.strip() else EnvFile.parse(" \n").lines[0])
+            env.lines.extend(EnvFile.parse(line + "\n").lines)
     text = env.render()
     again = EnvFile.parse(text)
     assert again.render() == text
@@ -149,3 +167,43 @@ def test_envfile_round_trip_without_loss(lines):
     for key, value in env.values().items():
         again.set(key, value)
     assert again.render() == text
+
+
+def test_from_files_explains_a_tree_it_cannot_read():
+    tree = ClusterSpec.seed_lab().render_all()
+    del tree["master"]["/etc/kubernetes/apiserver"]
+    with pytest.raises(SpecError, match="no machine has /etc/kubernetes/apiserver, so none is the master"):
+        ClusterSpec.from_files(tree)
+    tree = ClusterSpec.seed_lab().render_all()
+    tree["master"]["/etc/kubernetes/apiserver"] = 'KUBE_API_ARGS=""\n'
+    with pytest.raises(SpecError, match="master:/etc/kubernetes/apiserver: no --bind-address"):
+        ClusterSpec.from_files(tree)
+    tree = ClusterSpec.seed_lab().render_all()
+    tree["node1"]["/etc/sysconfig/flanneld"] = 'FLANNEL_ETCD_ENDPOINTS="http://10.0.0.9:2379"\n'
+    with pytest.raises(SpecError, match="'http://10.0.0.9:2379' is no machine's etcd"):
+        ClusterSpec.from_files(tree)
+    with pytest.raises(SpecError, match="expected a tree"):
+        ClusterSpec.from_files({})
+    with pytest.raises(SpecError, match="machine name 'a/b'"):
+        Machine("a/b", "10.0.0.1", ("master",))
+
+
+@settings(max_examples=40, deadline=None)
+@given(members=st.integers(1, 7), client=st.integers(1024, 30000), peer=st.integers(30001, 65535),
+       era=st.sampled_from(["v1.5.2", "v1.31.0"]), tls=st.booleans(), localhost=st.booleans(),
+       backend=st.sampled_from(["udp", "vxlan", "host-gw"]))
+def test_any_spec_round_trips_through_its_files(members, client, peer, era, tls, localhost, backend):
+    spec = ClusterSpec.loopback_lab(members).with_changes(
+        kubernetes_version=era, etcd_client_port=client, etcd_peer_port=peer, etcd_tls=tls,
+        etcd_listen_localhost=localhost, flannel_backend=backend)
+    tree = spec.render_all()
+    assert ClusterSpec.from_files(tree) == spec
+    for files in tree.values():
+        assert etcd_startup_errors(files["/etc/etcd/etcd.conf"]) == []
+
+
+def test_from_files_on_garbled_yaml_is_a_spec_error():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "address: [unclosed\n"
+    with pytest.raises(SpecError, match="the tree is not one ClusterSpec renders"):
+        ClusterSpec.from_files(tree)
