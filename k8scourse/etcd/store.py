@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from sortedcontainers import SortedList
 
 from k8scourse.api.errors import FieldValidationError, K8sValueError, forbidden, invalid
+from k8scourse.etcd.v2store import V2Store
 
 if TYPE_CHECKING:
     from k8scourse.clock import Timer, VirtualClock
@@ -375,6 +376,8 @@ class Store:
         self._pending: deque[tuple[Watch, Event]] = deque()  # events on their way to watches
         self._delivering = False
         self._delivery_scheduled = False
+        # The v2 keyspace (flannel 0.7's), apart from the v3 keys: see v2store.py.
+        self.v2 = V2Store(lambda: self.now)
 
     # -- revisions --
 
