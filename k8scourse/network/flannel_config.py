@@ -93,6 +93,24 @@ def _ip4(key: str, name: str, value: Any) -> ipaddress.IPv4Address:
         raise FlannelConfigError(key, f"{name}: Invalid IP address format: {value!r}") from None
 
 
+# Python's json messages, in encoding/json's words (scanner.go).
+_GO_CONTEXT = {
+    "Expecting value": "looking for beginning of value",
+    "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
+    "Expecting ':' delimiter": "after object key",
+    "Expecting ',' delimiter": "after object key:value pair",
+    "Extra data": "after top-level value",
+}
+
+
+def _go_json_error(text: str, exc: json.JSONDecodeError) -> str:
+    """How Go's encoding/json words a syntax error (what flanneld logs), with where it is."""
+    if exc.pos >= len(text.rstrip()):
+        return "unexpected end of JSON input"
+    where = f" (line {exc.lineno}, column {exc.colno})"
+    return f"invalid character {text[exc.pos]!r} {_GO_CONTEXT.get(exc.msg, exc.msg)}{where}"
+
+
 def parse_network_config(text: str, key: str = "/atomic.io/network/config", version: str = "0.7") -> FlannelNetworkConfig:
     """Parse and default the JSON stored at ``key`` as flanneld ``version`` does."""
     if version not in VERSIONS:
@@ -100,8 +118,7 @@ def parse_network_config(text: str, key: str = "/atomic.io/network/config", vers
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:  # flannel returns encoding/json's error as it is
-        raise FlannelConfigError(key, f"invalid character in the JSON at line {exc.lineno} column {exc.colno}: "
-                                      f"{exc.msg}") from None
+        raise FlannelConfigError(key, _go_json_error(text, exc)) from None
     if not isinstance(doc, dict):
         raise FlannelConfigError(key, "json: cannot unmarshal into Go value of type subnet.Config")
     if not doc.get("Network"):
