@@ -192,3 +192,20 @@ def _parse_backend(key: str, backend: Any, version: str) -> BackendConfig:
                                           f"{json.dumps(value)} into Go struct field .{option} of type int")
         values[option] = value
     return BackendConfig(kind, values.get("VNI") or VXLAN_DEFAULT_VNI, values.get("Port", 0), dict(backend))
+
+
+def check_for_cluster(config: FlannelNetworkConfig, nodes: int, service_cluster_ip_range: str | None = None,
+                      key: str = "/atomic.io/network/config") -> None:
+    """What flannel does not check but the cluster needs: a subnet for every node, and pod
+    addresses apart from the Services' (``--service-cluster-ip-range``)."""
+    available = len(range(int(config.subnet_min), int(config.subnet_max) + 1, config.subnet_size))
+    if nodes > available:
+        raise FlannelConfigError(key, f"Network {config.network} with SubnetLen {config.subnet_len} offers "
+                                      f"{available} subnets ({config.subnet_min} to {config.subnet_max}) for {nodes} "
+                                      "nodes: the others' flanneld would log \"Failed to acquire lease: out of subnets\"")
+    if service_cluster_ip_range:
+        services = ipaddress.ip_network(service_cluster_ip_range, strict=False)
+        if services.overlaps(config.network):
+            raise FlannelConfigError(key, f"Network {config.network} overlaps the service range {services} "
+                                          "(--service-cluster-ip-range): a ClusterIP and a pod could share an "
+                                          "address, and kube-proxy's rules would catch the pod's traffic")

@@ -143,6 +143,10 @@ def _on_bridge(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, st
     return result
 
 
+def _named(host: Host) -> str:
+    return host.name if host.name == str(host.eth.ip) else f"{host.name} ({host.eth.ip})"
+
+
 def _drop(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, str]], network: FlannelNetwork) -> Trace:
     owner = owners[0][0]
     result.hops.append(Hop(host.name, host.iface, "drop", result.src_ip, dst,
@@ -150,7 +154,7 @@ def _drop(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, str]], 
     reason = f"{host.name} has no route to {dst}: it leaves by the default route to {host.gateway}, which drops it"
     errors = [e for e in host.tables().errors if "network is unreachable" in e]
     if errors:
-        reason += (f". host-gw needs every host on one layer-2 network, and {owner.name} ({owner.eth.ip}) is behind "
+        reason += (f". host-gw needs every host on one layer-2 network, and {_named(owner)} is behind "
                    f"a router: flanneld on {host.name} logged \"{errors[0]}\"")
     elif owner.on_default_bridge:
         reason += (f". The pod is on {owner.name}'s docker default bridge 172.17.0.1/16: flanneld never wrote "
