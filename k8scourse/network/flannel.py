@@ -161,7 +161,10 @@ class FlannelNetwork:
         return self._owners.get(address, [])
 
     def host_by_ip(self, address: IPv4) -> Host | None:
-        return next((h for h in self.hosts.values() if h.eth.ip == address), None)
+        for host in self.hosts.values():
+            if host.ip == address:
+                return host
+        return None
 
     def describe_subnets(self) -> str:
         parts = [f"{h.name} {h.bridge.address.network}" for h in self.hosts.values() if h.bridge is not None]

@@ -51,6 +51,7 @@ class Host:
             self.eth = ipaddress.IPv4Interface(eth)
         except ValueError:
             raise ValueError(f"host {name}: {eth!r} is not an IPv4 address with its prefix (192.168.197.131/24)") from None
+        self.ip = self.eth.ip  # its address on the wire
         # VMware's NAT networks (the notes' 192.168.197.0/24) put their gateway on .2
         self.gateway = ipaddress.IPv4Address(gateway) if gateway else self.eth.network.network_address + 2
         self.files: dict[str, str] = {}

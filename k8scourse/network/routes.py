@@ -8,6 +8,7 @@ that holds the destination.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -51,6 +52,11 @@ class Route:
     via: IPv4 | None = None
     src: IPv4 | None = None  # set on the kernel's own (proto kernel) routes
     onlink: bool = False
+
+    @functools.cached_property
+    def text(self) -> str:
+        """``str(route)``, kept (traces print it often)."""
+        return str(self)
 
     def __str__(self) -> str:
         text = "default" if self.dst is None else str(self.dst)

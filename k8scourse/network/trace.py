@@ -114,7 +114,7 @@ def trace(network: FlannelNetwork, src: str, dst: str | IPv4) -> Trace:
             return _drop(result, host, dst_ip, owners, network)
         if host.bridge is not None and route.dev == host.bridge.name:
             return _on_bridge(result, host, dst_ip, owners, network)
-        hops.append(Hop(host.name, route.dev, "route", src_ip, dst_ip, note=str(route)))
+        hops.append(Hop(host.name, route.dev, "route", src_ip, dst_ip, note=route.text))
         arrived = _cross(result, host, route, dst_ip, network)
         if arrived is None:
             return result
@@ -144,7 +144,7 @@ def _on_bridge(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, st
 
 
 def _named(host: Host) -> str:
-    return host.name if host.name == str(host.eth.ip) else f"{host.name} ({host.eth.ip})"
+    return host.name if host.name == str(host.ip) else f"{host.name} ({host.ip})"
 
 
 def _drop(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, str]], network: FlannelNetwork) -> Trace:
@@ -181,7 +181,7 @@ def _cross(result: Trace, host: Host, route, dst: IPv4, network: FlannelNetwork)
             hops.append(Hop(host.name, "flannel0", "drop", src, dst, note=why))
             return None
         remote_ip, port, vni = daemon.peers[lease].public_ip, daemon.config.backend.udp_port, None  # type: ignore[union-attr]
-        outer = Outer(host.eth.ip, port, remote_ip, port)
+        outer = Outer(host.ip, port, remote_ip, port)
         note = f"flanneld reads it from flannel0; lease {lease} is {remote_ip}'s: UDP to port {port}"
     elif route.dev.startswith("flannel."):  # vxlan: ARP gives the VTEP MAC, the FDB its host
         tables = host.tables()
@@ -193,7 +193,7 @@ def _cross(result: Trace, host: Host, route, dst: IPv4, network: FlannelNetwork)
             return None
         link = next(link for link in tables.links if link.name == route.dev)
         remote_ip, vni = entry.dst, link.vni
-        outer = Outer(host.eth.ip, _vxlan_source_port(src, dst), remote_ip, link.port, vni)  # type: ignore[arg-type]
+        outer = Outer(host.ip, _vxlan_source_port(src, dst), remote_ip, link.port, vni)  # type: ignore[arg-type]
         note = f"ARP {route.via} is {neighbor.mac}, FDB sends {neighbor.mac} to {remote_ip}"  # type: ignore[union-attr]
     else:  # host-gw: a plain route to the other host
         remote_ip, outer, vni = route.via, None, None
@@ -201,7 +201,7 @@ def _cross(result: Trace, host: Host, route, dst: IPv4, network: FlannelNetwork)
     remote = network.host_by_ip(remote_ip)
     if outer is not None:
         hops.append(Hop(host.name, route.dev, "encapsulate", src, dst, outer, note))
-    hops.append(Hop("", host.iface, "wire", src, dst, outer, f"{host.eth.ip} -> {remote_ip}"))
+    hops.append(Hop("", host.iface, "wire", src, dst, outer, f"{host.ip} -> {remote_ip}"))
     if remote is None:
         result.reason = f"no host has the address {remote_ip}"
         return None
