@@ -1,0 +1,476 @@
+"""flannel as the notes ran it: etcd's v2 keys, the network config, flanneld, backends, traces, drawings."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+import pytest
+
+from k8scourse.etcd.store import Store
+from k8scourse.etcd.v2store import V2DisabledError, V2Error
+from k8scourse.network.flannel import NOTES_SYSCONFIG, FlannelNetwork
+from k8scourse.network.flannel_config import FlannelConfigError, check_for_cluster, parse_network_config
+from k8scourse.network.flanneld import FlanneldFlagError, Options, mk_docker_opts
+from k8scourse.network.host import PodNetworkError
+from k8scourse.network.trace import UnknownAddressError
+from k8scourse.viz.canvas import MAX_WIDTH, illegible_texts
+from k8scourse.viz.network import draw_network, network_graph
+
+KEY = "/atomic.io/network/config"
+A, B, C = "192.168.197.131", "192.168.197.132", "192.168.197.133"
+
+
+def v2store() -> Store:
+    store = Store()
+    store.v2.enabled = True
+    return store
+
+
+# --- etcd's v2 keyspace ----------------------------------------------------------------------
+
+
+def test_v2_is_off_by_default_as_in_etcd_3_4():
+    with pytest.raises(V2DisabledError, match="--enable-v2"):
+        Store().v2.get(KEY)
+
+
+def test_v2_and_v3_keys_are_apart():
+    store = v2store()
+    store.put(KEY, '{"Network": "10.244.0.0/16"}')
+    with pytest.raises(V2Error) as error:
+        store.v2.get(KEY)
+    assert str(error.value) == "100: Key not found (/atomic.io) [0]"
+    store.v2.set(KEY, "{}")
+    assert store.get(KEY).value == '{"Network": "10.244.0.0/16"}'
+
+
+def test_v2_key_not_found_names_the_first_missing_part_and_the_index():
+    store = v2store()
+    store.v2.set("/atomic.io/network/subnets/10.244.1.0-24", "x")
+    with pytest.raises(V2Error) as error:
+        store.v2.get(KEY)
+    assert (error.value.code, error.value.cause, error.value.index) == (100, KEY, 1)
+    assert str(error.value) == "100: Key not found (/atomic.io/network/config) [1]"
+
+
+def test_v2_mk_update_rm_and_directories():
+    v2 = v2store().v2
+    node = v2.create(KEY, "a")
+    assert (node.created_index, node.modified_index) == (1, 1)
+    with pytest.raises(V2Error, match=r"^105: Key already exists \(/atomic.io/network/config\) \[1\]$"):
+        v2.create(KEY, "b")
+    assert v2.update(KEY, "b").modified_index == 2
+    with pytest.raises(V2Error, match=r"^100: Key not found \(/atomic.io/other\) \[2\]$"):
+        v2.update("/atomic.io/other", "c")
+    with pytest.raises(V2Error, match=r"^102: Not a file \(/atomic.io/network\) \[2\]$"):
+        v2.set("/atomic.io/network", "x")
+    with pytest.raises(V2Error, match=r"^104: Not a directory \(/atomic.io/network/config\) \[2\]$"):
+        v2.set(KEY + "/x", "x")
+    assert [n.key for n in v2.ls("/atomic.io/network")] == [KEY]
+    v2.delete(KEY)
+    assert v2.ls("/atomic.io/network") == []
+
+
+def test_v2_ttl_keys_expire_on_the_store_clock():
+    store = v2store()
+    store.v2.set("/k", "v", ttl=10)
+    store.expire_leases(9.5)
+    assert store.v2.ttl("/k") == pytest.approx(0.5)
+    store.expire_leases(10)
+    with pytest.raises(V2Error, match=r"^100: Key not found \(/k\) \[2\]$"):  # the expiry took index 2
+        store.v2.get("/k")
+
+
+# --- the network config ----------------------------------------------------------------------
+
+
+def test_config_defaults_of_flannel_0_7():
+    config = parse_network_config('{"Network": "10.244.0.0/16"}')
+    assert (config.subnet_len, str(config.subnet_min), str(config.subnet_max)) == (24, "10.244.1.0", "10.244.255.0")
+    assert config.backend.type == "udp" and config.backend.udp_port == 8285
+    assert len(config.subnets()) == 255
+    assert parse_network_config('{"Network": "10.0.0.0/24"}').subnet_len == 25  # half of a /24 or smaller
+
+
+def test_config_defaults_of_todays_flannel():
+    assert parse_network_config('{"Network": "10.0.0.0/24"}', version="0.26").subnet_len == 26
+    assert parse_network_config('{"Network": "10.0.0.0/22"}', version="0.26").subnet_len == 24
+    with pytest.raises(FlannelConfigError, match="network is too small. Minimum useful network prefix is /28"):
+        parse_network_config('{"Network": "10.0.0.0/29"}', version="0.26")
+    with pytest.raises(FlannelConfigError, match="network must be able to accommodate at least four subnets"):
+        parse_network_config('{"Network": "10.0.0.0/16", "SubnetLen": 17}', version="0.26")
+    with pytest.raises(FlannelConfigError, match="SubnetLen must be less than /31"):
+        parse_network_config('{"Network": "10.0.0.0/16", "SubnetLen": 31}', version="0.26")
+    with pytest.raises(FlannelConfigError, match="SubnetMin is not on a SubnetLen boundary: 10.0.1.5"):
+        parse_network_config('{"Network": "10.0.0.0/16", "SubnetMin": "10.0.1.5"}', version="0.26")
+
+
+def test_vxlan_options():
+    config = parse_network_config('{"Network": "10.244.0.0/16", "Backend": {"Type": "VXLAN", "VNI": 4}}')
+    assert (config.backend.type, config.backend.vni, config.backend.udp_port) == ("vxlan", 4, 8472)
+    with pytest.raises(FlannelConfigError) as error:
+        parse_network_config('{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan", "VNI": "one"}}')
+    assert str(error.value) == (f'{KEY}: error decoding VXLAN backend config: json: cannot unmarshal "one" into '
+                                "Go struct field .VNI of type int")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"Network": "10.244.0.0/16"', "unexpected end of JSON input"),
+    ('{"Network": 10.244.0.0/16}', "invalid character '.' after object key:value pair (line 1, column 19)"),
+    ("{'Network': '10.244.0.0/16'}", "invalid character \"'\" looking for beginning of object key string "
+                                     "(line 1, column 2)"),
+    ('{"SubnetLen": 24}', "please define a correct Network parameter in the flannel config"),
+    ('{"Network": "10.244.0.0/33"}', "invalid CIDR address: 10.244.0.0/33"),
+    ('{"Network": "10.244.0.0/16", "SubnetLen": 8}', "HostSubnet is larger network than Network"),
+    ('{"Network": "10.244.0.0/16", "SubnetMin": "10.245.0.0"}', "SubnetMin is not in the range of the Network"),
+    ('{"Network": "10.244.0.0/16", "SubnetMax": "10.0.0.0"}', "SubnetMax is not in the range of the Network"),
+    ('{"Network": "10.244.0.0/16", "SubnetMin": "ten"}', "SubnetMin: Invalid IP address format: 'ten'"),
+    ('{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlann"}}', "unknown backend type: vxlann"),
+    ('{"Network": "10.244.0.0/16", "Backend": {"Type": "wireguard"}}', "unknown backend type: wireguard"),
+])
+def test_bad_network_configs_name_the_key_in_flannels_words(text, message):
+    with pytest.raises(FlannelConfigError) as error:
+        parse_network_config(text)
+    assert str(error.value) == f"{KEY}: {message}"
+
+
+def test_config_that_cannot_hold_the_cluster():
+    small = parse_network_config('{"Network": "10.244.0.0/23"}')  # 0.7 skips the first subnet: one left
+    with pytest.raises(FlannelConfigError, match=r"offers 1 subnets \(10.244.1.0 to 10.244.1.0\) for 3 nodes"):
+        check_for_cluster(small, nodes=3)
+    notes = parse_network_config('{"Network": "192.254.0.0/16"}')
+    with pytest.raises(FlannelConfigError, match="overlaps the service range 192.254.0.0/16"):
+        check_for_cluster(notes, nodes=3, service_cluster_ip_range="192.254.0.0/16")
+    check_for_cluster(notes, nodes=3, service_cluster_ip_range="10.96.0.0/12")
+
+
+# --- flanneld --------------------------------------------------------------------------------
+
+
+def test_flanneld_reads_the_notes_sysconfig():
+    options = Options.from_sysconfig(NOTES_SYSCONFIG)
+    assert (options.endpoints, options.prefix, options.ip_masq) == (["http://192.168.197.130:2379"],
+                                                                     "/atomic.io/network", False)
+    masq = Options.from_sysconfig(NOTES_SYSCONFIG + 'FLANNEL_OPTIONS="--ip-masq -iface=eth1"\n')
+    assert (masq.ip_masq, masq.iface) == (True, "eth1")
+    with pytest.raises(FlanneldFlagError, match="FLANNEL_OPTIONS: flag provided but not defined: -etcd-endpoint$"):
+        Options.from_sysconfig(NOTES_SYSCONFIG + 'FLANNEL_OPTIONS="-etcd-endpoint=http://x:2379"\n')
+
+
+def one_host(enable_v2: bool = True, etcd_url: str = "http://192.168.197.130:2379") -> tuple[FlannelNetwork, Store]:
+    net = FlannelNetwork()
+    etcd = net.add_etcd(etcd_url, enable_v2=enable_v2)
+    net.add_host(A, f"{A}/24", sysconfig=NOTES_SYSCONFIG)
+    net.start_flanneld(A)
+    return net, etcd
+
+
+def messages(net: FlannelNetwork, host: str = A) -> list[str]:
+    return [message for _, _, message in net.hosts[host].flanneld.log]
+
+
+def test_flanneld_retries_each_second_until_the_config_is_written():
+    net, etcd = one_host()
+    net.run(2)
+    assert messages(net) == ["Couldn't fetch network config: 100: Key not found (/atomic.io) [0]"] * 3
+    assert net.hosts[A].flanneld.state == "starting"
+    etcd.v2.set(KEY, '{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}')
+    net.run(1)
+    assert messages(net)[3] == "Found network config - Backend type: vxlan"
+    assert net.hosts[A].flanneld.state == "running"
+    assert net.hosts[A].flanneld.log_text().splitlines()[0] == (
+        "E 00:00:00.000000 flanneld] Couldn't fetch network config: 100: Key not found (/atomic.io) [0]")
+
+
+def test_flanneld_against_etcd_3_4_without_enable_v2():
+    net, etcd = one_host(enable_v2=False)
+    etcd.put(KEY, '{"Network": "10.244.0.0/16"}')  # ETCDCTL_API=3 etcdctl put: a v3 key flannel never sees
+    net.run(1)
+    assert messages(net)[-1] == ("Couldn't fetch network config: client: response is invalid json. "
+                                 "The endpoint is probably not valid etcd cluster endpoint.")
+
+
+def test_flanneld_with_no_etcd_at_its_endpoint():
+    net, _ = one_host(etcd_url="http://192.168.197.130:4001")
+    assert messages(net) == ["Couldn't fetch network config: client: etcd cluster is unavailable or "
+                             "misconfigured; error #0: dial tcp 192.168.197.130:2379: getsockopt: connection refused"]
+
+
+def test_flanneld_keeps_retrying_a_bad_config_and_exits_on_an_unknown_backend():
+    net, etcd = one_host()  # tries at once: no config yet
+    etcd.v2.set(KEY, '{"Network": "10.244.0.0/16", "SubnetMin": "10.0.0.0"}')
+    net.run(1)
+    assert messages(net)[1] == "Couldn't fetch network config: SubnetMin is not in the range of the Network"
+    etcd.v2.set(KEY, '{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlann"}}')
+    net.run(5)
+    assert messages(net)[2:] == ["Error fetching backend: unknown backend type: vxlann"]
+    assert net.hosts[A].flanneld.state == "failed"
+
+
+def test_leases_subnet_env_and_docker_options():
+    net = FlannelNetwork.lab(nodes=3, backend="vxlan")
+    daemon = net.hosts[A].flanneld
+    lease = daemon.lease
+    key = f"/atomic.io/network/subnets/{lease.network_address}-24"
+    node = net.etcd["http://192.168.197.130:2379"].v2.get(key)
+    assert json.loads(node.value) == {"PublicIP": A, "BackendType": "vxlan", "BackendData": {"VtepMAC": daemon.attrs.vtep_mac}}
+    assert node.value.startswith('{"PublicIP":"192.168.197.131","BackendType":"vxlan","BackendData":{"VtepMAC":"')
+    assert node.expiration - net.clock.now == pytest.approx(24 * 3600 - 1)  # leased at t=0, now t=1
+    assert len({h.flanneld.lease for h in net.hosts.values()}) == 3
+    assert all(h.flanneld.lease.subnet_of(ipaddress.ip_network("10.244.0.0/16")) for h in net.hosts.values())
+    bip = f"{lease.network_address + 1}/24"
+    assert net.hosts[A].files["/run/flannel/subnet.env"] == (
+        f"FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET={bip}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n")
+    assert net.hosts[A].files["/run/flannel/docker"] == (
+        f'DOCKER_OPT_BIP="--bip={bip}"\nDOCKER_OPT_MTU="--mtu=1450"\nDOCKER_NETWORK_OPTIONS=" --bip={bip} --mtu=1450 "\n')
+    assert [str(ip) for ip in net.hosts[A].pods.values()] == [str(lease.network_address + 2),
+                                                               str(lease.network_address + 3)]
+    assert str(net.hosts[A].bridge.address) == bip
+
+
+def test_mk_docker_opts_turns_dockers_masquerading_off_when_flannel_does_it():
+    env = "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.5.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n"
+    assert mk_docker_opts(env) == ('DOCKER_OPT_BIP="--bip=10.244.5.1/24"\nDOCKER_OPT_IPMASQ="--ip-masq=false"\n'
+                                   'DOCKER_OPT_MTU="--mtu=1472"\n'
+                                   'DOCKER_NETWORK_OPTIONS=" --bip=10.244.5.1/24 --ip-masq=false --mtu=1472 "\n')
+
+
+def test_leases_are_renewed_an_hour_before_they_expire():
+    net = FlannelNetwork.lab(nodes=1)
+    v2 = net.etcd["http://192.168.197.130:2379"].v2
+    key = f"/atomic.io/network/subnets/{net.hosts[A].flanneld.lease.network_address}-24"
+    net.run(23 * 3600 - 2)
+    assert v2.ttl(key) == pytest.approx(3601)
+    net.run(2)
+    assert v2.ttl(key) == pytest.approx(24 * 3600 - 1)
+    assert messages(net)[-1] == "Lease renewed, new expiration: t=169200s"
+
+
+def test_a_restarted_flanneld_keeps_its_lease():
+    net = FlannelNetwork.lab(nodes=2)
+    lease = net.hosts[A].flanneld.lease
+    net.stop_flanneld(A)
+    net.run(3600)
+    net.start_flanneld(A)
+    assert net.hosts[A].flanneld.lease == lease
+    assert messages(net)[-2] == f"Found lease ({lease}) for current IP ({A}), reusing"
+
+
+def test_a_lost_lease_comes_back_from_subnet_env():
+    net = FlannelNetwork.lab(nodes=1)
+    lease = net.hosts[A].flanneld.lease
+    net.stop_flanneld(A)
+    net.run(25 * 3600)  # the lease expired in etcd; /run/flannel/subnet.env still names it
+    assert net.leases() == ""
+    net.start_flanneld(A)
+    assert net.hosts[A].flanneld.lease == lease
+    assert messages(net)[-2] == f"Allocated lease ({lease}) to current node ({A})"
+
+
+def test_a_network_too_small_runs_out_of_subnets():
+    net = FlannelNetwork.lab(nodes=2, network="10.244.0.0/23", pods_per_node=0)
+    assert messages(net, B)[-1] == "Failed to acquire lease: out of subnets"
+    assert net.hosts[B].bridge.address == ipaddress.ip_interface("172.17.0.1/16")  # docker's default bridge
+
+
+def test_leases_are_the_same_for_the_same_seed():
+    def leases(seed):
+        return [h.flanneld.lease for h in FlannelNetwork.lab(seed=seed).hosts.values()]
+    assert leases(0) == leases(0)
+    assert leases(0) != leases(1)
+
+
+# --- backends --------------------------------------------------------------------------------
+
+
+def lab(backend: str, **kwargs) -> tuple[FlannelNetwork, dict[str, ipaddress.IPv4Network]]:
+    net = FlannelNetwork.lab(backend=backend, **kwargs)
+    return net, {name: h.flanneld.lease for name, h in net.hosts.items()}
+
+
+def test_vxlan_routes_arp_and_fdb():
+    net, lease = lab("vxlan")
+    host = net.hosts[A]
+    b, c = net.hosts[B].flanneld, net.hosts[C].flanneld
+    routes = sorted([f"{lease[B]} via {lease[B].network_address} dev flannel.1 onlink",
+                     f"{lease[C]} via {lease[C].network_address} dev flannel.1 onlink",
+                     f"{lease[A]} dev docker0 proto kernel scope link src {lease[A].network_address + 1}"],
+                    key=lambda line: ipaddress.ip_network(line.split()[0]))
+    assert host.ip_route().splitlines() == ["default via 192.168.197.2 dev eth0", *routes,
+                                            f"192.168.197.0/24 dev eth0 proto kernel scope link src {A}"]
+    assert set(host.ip_neigh().splitlines()) == {
+        f"{lease[B].network_address} dev flannel.1 lladdr {b.attrs.vtep_mac} PERMANENT",
+        f"{lease[C].network_address} dev flannel.1 lladdr {c.attrs.vtep_mac} PERMANENT"}
+    assert set(host.bridge_fdb().splitlines()) == {f"{b.attrs.vtep_mac} dev flannel.1 dst {B} self permanent",
+                                                   f"{c.attrs.vtep_mac} dev flannel.1 dst {C} self permanent"}
+    assert (f"4: flannel.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450\n    link/ether {host.flanneld.attrs.vtep_mac} "
+            f"brd ff:ff:ff:ff:ff:ff\n    vxlan id 1 local {A} dev eth0 srcport 0 0 dstport 8472 nolearning\n"
+            f"    inet {lease[A].network_address}/32") in host.ip_link()
+
+
+def test_udp_has_one_route_into_flannel0():
+    net, lease = lab("udp")
+    host = net.hosts[A]
+    assert f"10.244.0.0/16 dev flannel0 proto kernel scope link src {lease[A].network_address}" in host.ip_route()
+    assert "flannel0: <POINTOPOINT,NOARP,UP,LOWER_UP> mtu 1472" in host.ip_link()
+    assert host.ip_neigh() == host.bridge_fdb() == ""
+
+
+def test_host_gw_routes_via_the_other_hosts():
+    net, lease = lab("host-gw")
+    routes = net.hosts[A].ip_route().splitlines()
+    assert f"{lease[B]} via {B} dev eth0" in routes and f"{lease[C]} via {C} dev eth0" in routes
+    assert net.hosts[A].bridge.mtu == 1500 and "flannel" not in net.hosts[A].ip_link()
+
+
+def test_vxlan_vni_names_the_device():
+    net, _ = lab("vxlan", extra_config={"Backend": {"Type": "vxlan", "VNI": 7}})
+    assert "dev flannel.7 onlink" in net.hosts[A].ip_route()
+
+
+def test_flanneld_ignores_leases_of_another_backend():
+    net, lease = lab("vxlan", nodes=2)
+    etcd = net.etcd["http://192.168.197.130:2379"]
+    etcd.v2.set("/atomic.io/network/subnets/10.244.200.0-24", '{"PublicIP":"192.168.197.140","BackendType":"udp"}')
+    net.sync()
+    assert "10.244.200.0/24" not in net.hosts[A].ip_route()
+    assert net.hosts[A].tables().errors == ["Ignoring non-vxlan subnet 10.244.200.0/24: type=udp"]
+
+
+# --- traces ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend, device, outer", [
+    ("vxlan", "flannel.1", "IP 192.168.197.131.{sport} > 192.168.197.132.8472: VXLAN, flags [I] (0x08), vni 1"),
+    ("udp", "flannel0", "IP 192.168.197.131.8285 > 192.168.197.132.8285: UDP"),
+])
+def test_a_packet_across_nodes_is_encapsulated(backend, device, outer):
+    net, _ = lab(backend)
+    dst = net.hosts[B].pods["pod-2-1"]
+    trace = net.trace("pod-1-1", str(dst))
+    assert trace.delivered and trace.reason is None and trace.to == f"pod-2-1 on {B}"
+    assert [(hop.host, hop.device, hop.action) for hop in trace.hops] == [
+        (A, "veth@pod-1-1", "veth"), (A, "docker0", "bridge"), (A, device, "route"), (A, device, "encapsulate"),
+        ("", "eth0", "wire"), (B, device, "decapsulate"), (B, "veth@pod-2-1", "deliver")]
+    wrapped = trace.hops[3]
+    assert str(wrapped.outer) == outer.format(sport=wrapped.outer.sport)
+    assert (str(wrapped.src), str(wrapped.dst)) == (str(net.hosts[A].pods["pod-1-1"]), str(dst))
+    lines = str(trace).splitlines()
+    assert lines[0] == f"trace pod-1-1 ({net.hosts[A].pods['pod-1-1']}) -> {dst}"
+    assert lines[5].startswith(f" 5  (wire)           eth0         wire        {wrapped.outer}: IP ")
+    assert lines[-1] == f"delivered to pod-2-1 on {B}"
+
+
+def test_host_gw_sends_the_packet_as_it_is():
+    net, _ = lab("host-gw")
+    trace = net.trace("pod-1-1", str(net.hosts[B].pods["pod-2-1"]))
+    assert trace.delivered and all(hop.outer is None for hop in trace.hops)
+    assert [hop.action for hop in trace.hops] == ["veth", "bridge", "route", "wire", "receive", "deliver"]
+
+
+def test_same_node_traffic_stays_on_the_bridge():
+    net, _ = lab("vxlan")
+    trace = net.trace(str(net.hosts[A].pods["pod-1-1"]), str(net.hosts[A].pods["pod-1-2"]))
+    assert trace.delivered and [hop.action for hop in trace.hops] == ["veth", "bridge", "deliver"]
+    assert trace.hops[1].note == "same subnet: the bridge switches it"
+
+
+@pytest.mark.parametrize("backend, stop", [("udp", "flannel0"), ("vxlan", "eth0")])
+def test_no_lease_no_route(backend, stop):
+    net, lease = lab(backend, nodes=2)
+    net.stop_flanneld(B)
+    net.run(25 * 3600)  # B's lease expires; A's flanneld drops its route
+    dst = net.hosts[B].pods["pod-2-1"]
+    trace = net.trace("pod-1-1", str(dst))
+    assert not trace.delivered and trace.hops[-1].device == stop
+    if backend == "udp":
+        assert trace.reason == f"{A}: no lease holds {dst}: no node has that subnet"
+    else:
+        assert trace.reason == (f"{A} has no route to {dst}: it leaves by the default route to 192.168.197.2, which "
+                                f"drops it. No lease holds {dst}, so no flanneld routes it")
+
+
+def test_host_gw_across_a_router():
+    net, lease = lab("host-gw", nodes=1)
+    net.add_host("far", "192.168.198.10/24", sysconfig=NOTES_SYSCONFIG)
+    net.start_flanneld("far")
+    net.run(1)
+    net.hosts["far"].start_docker()
+    net.add_pod("far", "f1")
+    far = net.hosts["far"].flanneld.lease
+    trace = net.trace("pod-1-1", str(net.hosts["far"].pods["f1"]))
+    assert not trace.delivered
+    assert trace.reason.endswith(f"host-gw needs every host on one layer-2 network, and far (192.168.198.10) is "
+                                 f"behind a router: flanneld on {A} logged \"Error adding route to {far} via "
+                                 "192.168.198.10: network is unreachable\"")
+
+
+def test_docker_on_its_default_bridge_overlaps_every_node():
+    net = FlannelNetwork()
+    net.add_etcd("http://192.168.197.130:2379", enable_v2=True)
+    for host in (A, B):  # the notes start docker but never flanneld
+        net.add_host(host, f"{host}/24", sysconfig=NOTES_SYSCONFIG).start_docker()
+    net.add_pod(A, "a1")
+    net.add_pod(B, "b1")
+    net.add_pod(B, "b2")
+    assert str(net.hosts[A].pods["a1"]) == str(net.hosts[B].pods["b1"]) == "172.17.0.2"
+    trace = net.trace("a1", "172.17.0.3")
+    assert not trace.delivered
+    assert trace.reason == (f"172.17.0.3 is inside {A}'s own bridge network 172.17.0.0/16 (docker0), so {A} looks "
+                            f"for it there and never sends it out; the pod with that address is b2 on {B}: the nodes "
+                            f"hand out pod addresses from overlapping ranges. docker on {A}, {B} uses its default "
+                            "bridge 172.17.0.1/16 because flanneld never wrote /run/flannel/subnet.env before docker "
+                            "started")
+
+
+def test_a_trace_to_an_address_nobody_has():
+    net, _ = lab("vxlan", nodes=1)
+    with pytest.raises(UnknownAddressError, match=r"^trace: no pod has the address 10.9.9.9 \(pod subnets: "):
+        net.trace("pod-1-1", "10.9.9.9")
+    with pytest.raises(UnknownAddressError, match="^trace: 'web' is not an IPv4 address$"):
+        net.trace("pod-1-1", "web")
+    with pytest.raises(UnknownAddressError, match="^trace: no pod named 'nobody'$"):
+        net.trace("nobody", "10.9.9.9")
+
+
+def test_a_cni_pod_needs_subnet_env():
+    net = FlannelNetwork()
+    net.add_host(A, f"{A}/24", runtime="cni")
+    with pytest.raises(PodNetworkError) as error:
+        net.add_pod(A, "web")
+    assert str(error.value) == ("plugin type=\"flannel\" failed (add): failed to load flannel 'subnet.env' file: open "
+                                "/run/flannel/subnet.env: no such file or directory. Check the flannel pod log for "
+                                "this node.")
+
+
+def test_flanneld_needs_its_sysconfig():
+    net = FlannelNetwork()
+    net.add_host(A, f"{A}/24")
+    with pytest.raises(FileNotFoundError, match="/etc/sysconfig/flanneld: no such file"):
+        net.start_flanneld(A)
+
+
+# --- drawings --------------------------------------------------------------------------------
+
+
+def test_network_graph_has_every_device():
+    net, lease = lab("vxlan", nodes=2)
+    graph = network_graph(net)
+    assert graph.has_edge(f"{A}/pod-1-1", f"{A}/docker0") and graph.has_edge(f"{A}/flannel.1", f"{A}/eth0")
+    assert graph.has_edge(f"{B}/eth0", "wire") and graph.nodes[f"{A}/eth0"]["label"] == f"eth0 {A}/24"
+
+
+@pytest.mark.parametrize("backend", ["vxlan", "udp", "host-gw"])
+def test_drawings_fit_the_notebook_and_are_legible(backend):
+    net, _ = lab(backend)
+    for trace in (None, net.trace("pod-1-1", str(net.hosts[C].pods["pod-3-2"]))):
+        figure = draw_network(net, trace)
+        assert figure.get_figwidth() <= MAX_WIDTH and illegible_texts(figure) == []
+
+
+def test_drawing_too_many_hosts_asks_for_a_choice():
+    net, _ = lab("vxlan", nodes=5, pods_per_node=0)
+    with pytest.raises(ValueError, match=r"draw_network draws 1 to 4 hosts, not 5: pass hosts=\[...\]"):
+        draw_network(net)
+    draw_network(net, hosts=[A, B])
