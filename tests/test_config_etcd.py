@@ -155,3 +155,24 @@ def test_real_etcd_agrees(changes, message):
         result = subprocess.run([ETCD], env=env, capture_output=True, text=True, timeout=20)
     assert result.returncode != 0
     assert f"etcdmain: {message}" in result.stderr
+
+
+@pytest.mark.skipif(ETCD is None, reason="no etcd binary here (apt-get install etcd-server)")
+def test_real_etcd_boots_from_the_yaml_config_file(tmp_path):
+    """The YAML equivalent of an etcd.conf is a file real etcd starts from (--config-file)."""
+    settings = {**GOOD, "ETCD_DATA_DIR": str(tmp_path / "data"), "ETCD_HEARTBEAT_INTERVAL": "50",
+                "ETCD_ELECTION_TIMEOUT": "500"}
+    (tmp_path / "etcd.yaml").write_text(EtcdConfig.parse(conf(settings)).to_yaml())
+    process = subprocess.Popen([ETCD, "--config-file", str(tmp_path / "etcd.yaml")], stderr=subprocess.PIPE,
+                               text=True, env={"PATH": os.environ.get("PATH", "")})
+    try:
+        lines = []
+        for line in process.stderr:  # etcd logs to stderr; a lone member elects itself within a second
+            lines.append(line)
+            if "became leader" in line or len(lines) > 200:
+                break
+        assert any("became leader" in line for line in lines), "".join(lines[-10:])
+        assert any("heartbeat = 50ms" in line for line in lines)
+    finally:
+        process.kill()
+        process.wait(timeout=10)

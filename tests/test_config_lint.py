@@ -158,3 +158,65 @@ def test_lint_refuses_what_is_not_files():
         lint(["/etc/etcd/etcd.conf"])
     with pytest.raises(TypeError, match="not a mix"):
         lint({"a": "x", "b": {"/p": "y"}})
+
+
+SEED_MESSAGES = [
+    ("master", "insecure-etcd", "ETCD_LISTEN_CLIENT_URLS",
+     "http://192.168.197.130:2379 is plain HTTP: clients (the apiserver, flanneld) talk to etcd unencrypted and "
+     "unauthenticated, and anyone who reaches it can read every Secret"),
+    ("master", "insecure-etcd", "ETCD_LISTEN_PEER_URLS",
+     "http://192.168.197.130:2380 is plain HTTP: the members replicate every write to each other unencrypted, and "
+     "anyone who reaches it can pose as a member"),
+    ("master", "insecure-etcd", "KUBE_ETCD_SERVERS",
+     "the apiserver stores the whole cluster, Secrets included, in etcd over plain HTTP (http://192.168.197.130:2379)"),
+    ("master", "public-service-range", "KUBE_SERVICE_ADDRESSES",
+     "192.254.0.0/16 is public address space, not private (RFC 1918): pods can no longer reach the real hosts in "
+     "it, since kube-proxy captures those addresses"),
+    ("master", "admission", "KUBE_ADMISSION_CONTROL",
+     "NamespaceExists is deprecated: NamespaceLifecycle already refuses objects in a missing namespace"),
+    ("master", "admission", "KUBE_ADMISSION_CONTROL",
+     "ServiceAccount is not in --admission-control: pods get no service account or API token"),
+    ("master", "insecure-port", "KUBE_API_ADDRESS",
+     "the apiserver serves plain HTTP on 127.0.0.1:8080 with no authentication or authorization: whoever reaches "
+     "it is cluster-admin"),
+    ("node1", "kubelet-loopback", "KUBELET_ADDRESS",
+     "the kubelet serves its API on 127.0.0.1 only: the apiserver cannot reach it, so kubectl logs, exec and "
+     "port-forward fail for this node's pods"),
+    ("node1", "anonymous-kubelet", "KUBELET_ARGS",
+     "the kubelet answers anonymous requests (--anonymous-auth defaults to true, authorization to AlwaysAllow): "
+     "anyone who reaches port 10250 can run commands in its pods"),
+    ("node1", "single-etcd-endpoint", "FLANNEL_ETCD_ENDPOINTS",
+     "flanneld asks only http://192.168.197.130:2379: when that member is down it cannot renew its subnet lease, "
+     "though 3 members could answer"),
+]
+
+
+@pytest.mark.parametrize(("machine", "code", "key", "message"), SEED_MESSAGES)
+def test_seed_lab_messages(seed, machine, code, key, message):
+    assert any((f.machine, f.code, f.key, f.message) == (machine, code, key, message) for f in seed)
+
+
+def test_duplicate_keys_and_mismatched_clusters():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/etc/etcd/etcd.conf"] += 'ETCD_INITIAL_CLUSTER="etcd2=http://127.0.0.12:2380"\n'
+    found = {(f.machine, f.code): f.message for f in lint(tree)}
+    assert found["node1", "duplicate-key"] == "ETCD_INITIAL_CLUSTER is set twice; the last line wins"
+    assert found["node1", "etcd-cluster-mismatch"] == (
+        "this member's ETCD_INITIAL_CLUSTER differs from master's: the members will not agree on who is in the cluster")
+
+
+def test_kubelet_configuration_defaults_close_anonymous_access():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+    assert not any(f.code == "anonymous-kubelet" for f in lint(tree))
+    tree["node1"]["/var/lib/kubelet/config.yaml"] += "authentication:\n  anonymous:\n    enabled: true\n"
+    assert [f.machine for f in lint(tree) if f.code == "anonymous-kubelet"] == ["node1"]
+
+
+def test_no_apiserver_on_the_machine_called():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    kubelet = SysconfigFile.parse("/etc/kubernetes/kubelet", tree["node1"]["/etc/kubernetes/kubelet"])
+    kubelet.file.set("KUBELET_API_SERVER", "--api-servers=http://127.0.0.13:8080")
+    tree["node1"]["/etc/kubernetes/kubelet"] = kubelet.render()
+    assert [f.message for f in lint(tree) if f.code == "unreachable"] == [
+        "http://127.0.0.13:8080 is not served: no apiserver runs on node2 (127.0.0.13)"]

@@ -112,6 +112,12 @@ def test_bad_specs_are_refused():
         ClusterSpec.loopback_lab().with_changes(kubernetes_version="1.x")
     with pytest.raises(SpecError, match="members: expected an int from 1 to 200"):
         ClusterSpec.loopback_lab(members=0)
+    with pytest.raises(SpecError, match="apiserver_port: '6443' is not a port number"):
+        ClusterSpec.loopback_lab().with_changes(apiserver_port="6443")
+    with pytest.raises(SpecError, match="kubelet_address: 'node1' is not an IP address"):
+        ClusterSpec.loopback_lab().with_changes(kubelet_address="node1")
+    with pytest.raises(SpecError, match="service_cidr: 10.254.0.1/16 has host bits set"):
+        ClusterSpec.loopback_lab().with_changes(service_cidr="10.254.0.1/16")
 
 
 def test_sysconfig_flags_and_unknown_keys():
@@ -149,3 +155,22 @@ def test_envfile_round_trip_without_loss(lines):
     for key, value in env.values().items():
         again.set(key, value)
     assert again.render() == text
+
+
+def test_from_files_explains_a_tree_it_cannot_read():
+    tree = ClusterSpec.seed_lab().render_all()
+    del tree["master"]["/etc/kubernetes/apiserver"]
+    with pytest.raises(SpecError, match="no machine has /etc/kubernetes/apiserver, so none is the master"):
+        ClusterSpec.from_files(tree)
+    tree = ClusterSpec.seed_lab().render_all()
+    tree["master"]["/etc/kubernetes/apiserver"] = 'KUBE_API_ARGS=""\n'
+    with pytest.raises(SpecError, match="master:/etc/kubernetes/apiserver: no --bind-address"):
+        ClusterSpec.from_files(tree)
+    tree = ClusterSpec.seed_lab().render_all()
+    tree["node1"]["/etc/sysconfig/flanneld"] = 'FLANNEL_ETCD_ENDPOINTS="http://10.0.0.9:2379"\n'
+    with pytest.raises(SpecError, match="'http://10.0.0.9:2379' is no machine's etcd"):
+        ClusterSpec.from_files(tree)
+    with pytest.raises(SpecError, match="expected a tree"):
+        ClusterSpec.from_files({})
+    with pytest.raises(SpecError, match="machine name 'a/b'"):
+        Machine("a/b", "10.0.0.1", ("master",))

@@ -43,6 +43,8 @@ def unquote(text: str) -> tuple[str, str]:
     """Return (value, quote) for a value as written after ``KEY=``."""
     if len(text) >= 2 and text[0] == text[-1] == '"':
         body, out, i = text[1:-1], [], 0
+        if "\\" not in body:
+            return body, '"'
         while i < len(body):
             if body[i] == "\\" and i + 1 < len(body) and body[i + 1] in _DOUBLE_ESCAPES:
                 out.append(_DOUBLE_ESCAPES[body[i + 1]])

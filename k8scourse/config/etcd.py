@@ -17,6 +17,7 @@ with each bad setting; they are what etcd logs after ``etcdmain:``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -307,8 +308,6 @@ def _host(url: str) -> str:
 
 
 def _is_ip(host: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -20,7 +20,7 @@ BACKENDS = ("udp", "vxlan", "host-gw", "aws-vpc", "gce", "alloc", "ipip", "ipsec
 
 
 class FlannelConfigError(ValueError):
-    """A network config flanneld refuses (the message is flannel's, pkg/subnet/config.go)."""
+    """A network config flanneld refuses; the Network and SubnetLen messages are flannel's own."""
 
 
 def config_key(prefix: str) -> str:
@@ -48,14 +48,22 @@ class NetworkConfig:
             network = ipaddress.ip_network(doc["Network"])
         except ValueError:
             raise FlannelConfigError(f'invalid CIDR address: {doc["Network"]}') from None
-        subnet_len = doc.get("SubnetLen", 24 if network.prefixlen <= 22 else network.prefixlen + 1)
-        if not isinstance(subnet_len, int) or subnet_len > 30:
-            raise FlannelConfigError("SubnetLen must be less than /31")
-        if subnet_len < network.prefixlen + 2:
-            raise FlannelConfigError("Network must be able to accommodate at least four subnets")
+        # pkg/subnet/config.go CheckNetworkConfig, in its order and words.
+        subnet_len = doc.get("SubnetLen", 0)
+        if not isinstance(subnet_len, int):
+            raise FlannelConfigError(f"SubnetLen {subnet_len!r}: expected a number")
+        if subnet_len > 0:
+            if subnet_len > 30:
+                raise FlannelConfigError("SubnetLen must be less than /31")
+            if subnet_len < network.prefixlen + 2:
+                raise FlannelConfigError("network must be able to accommodate at least four subnets")
+        elif network.prefixlen > 28:
+            raise FlannelConfigError("network is too small. Minimum useful network prefix is /28")
+        else:  # a /24 per host when the network is big enough, else four subnets
+            subnet_len = 24 if network.prefixlen <= 22 else network.prefixlen + 2
         backend = (doc.get("Backend") or {}).get("Type", "udp")
         if backend not in BACKENDS:
-            raise FlannelConfigError(f"{backend}: backend type not supported")
+            raise FlannelConfigError(f"backend type {backend!r} is not one of {', '.join(BACKENDS)}")
         return cls(str(network), subnet_len, backend)
 
     def render(self) -> str:

@@ -21,6 +21,9 @@ class LegacyFlag:
     removed: str | None
     replacement: str
 
+    def deprecated_by(self, version: str) -> bool:
+        return version_tuple(version) >= version_tuple(self.deprecated)
+
     def removed_by(self, version: str) -> bool:
         return self.removed is not None and version_tuple(version) >= version_tuple(self.removed)
 

@@ -34,6 +34,7 @@ from .sysconfig import DAEMONS, TEMPLATES, SysconfigFile
 from .systemd import UNITS, environment_files
 
 SEVERITIES = ("error", "warning", "info")
+LOCALHOST = {"127.0.0.1", "localhost", "::1"}  # what a machine's own daemons call each other on
 # RFC 1918 and RFC 6598 (carrier-grade NAT) for IPv4, RFC 4193 unique-local for IPv6.
 PRIVATE_RANGES = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                                                     "100.64.0.0/10", "fc00::/7")]
@@ -80,8 +81,12 @@ class _Machine:
     kubelet_config: dict | None = None
     kubeconfigs: dict[str, str] = field(default_factory=dict)  # path -> server URL
 
+    _flags: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
     def flag(self, path: str, name: str) -> str | None:
-        return self.sys[path].flag(name) if path in self.sys else None
+        if (path, name) not in self._flags:
+            self._flags[path, name] = self.sys[path].flag(name) if path in self.sys else None
+        return self._flags[path, name]
 
     def addresses(self) -> set[str]:
         """The machine's own addresses, as its files tell them."""
@@ -150,6 +155,9 @@ class _Linter:
         self.version = kubernetes_version
         self.findings: list[Finding] = []
         self.machines = [self._parse(name, files) for name, files in tree.items()]
+        self.owners = {address: m for m in reversed(self.machines) for address in m.addresses()}
+        self.own_addresses = {m.name: m.addresses() for m in self.machines}
+        self.listeners: dict[tuple[str, str], list[tuple[str, int, str]]] = {}
 
     def add(self, machine: str, path: str, key: str, severity: str, code: str, message: str, fix: str = "") -> None:
         self.findings.append(Finding(machine, path, key, severity, code, message, fix))
@@ -165,7 +173,7 @@ class _Linter:
                 elif path in TEMPLATES:
                     machine.sys[path] = SysconfigFile.parse(path, text)
                 elif path == modern.KUBELET_CONFIG:
-                    machine.kubelet_config = yaml.safe_load(text) or {}
+                    machine.kubelet_config = yaml.load(text, Loader=modern.SafeLoader) or {}
                 elif path.endswith(".kubeconfig"):
                     machine.kubeconfigs[path] = modern.kubeconfig_server(text) or ""
             except (EnvFileError, yaml.YAMLError, ValueError, AttributeError) as exc:
@@ -200,12 +208,15 @@ class _Linter:
             self.add(m.name, ETCD_CONF, key, "warning", "duplicate-key",
                      f"{key} is set twice; the last line wins", "delete one of the lines")
         for key in ("ETCD_LISTEN_CLIENT_URLS", "ETCD_LISTEN_PEER_URLS"):
-            plain = [u for u in config.urls(key) if urlsplit(u).scheme == "http" and not _is_loopback(urlsplit(u).hostname or "")]
+            plain = [u for u in config.urls(key)
+                     if urlsplit(u).scheme == "http" and not _is_loopback(urlsplit(u).hostname or "")]
             if plain:
-                who = "clients (the apiserver, flanneld)" if "CLIENT" in key else "the other members"
+                what = ("clients (the apiserver, flanneld) talk to etcd unencrypted and unauthenticated, and "
+                        "anyone who reaches it can read every Secret" if "CLIENT" in key else
+                        "the members replicate every write to each other unencrypted, and anyone who reaches it "
+                        "can pose as a member")
                 self.add(m.name, ETCD_CONF, key, "warning", "insecure-etcd",
-                         f"{', '.join(plain)} is plain HTTP: {who} talk to etcd unencrypted and unauthenticated, "
-                         "and anyone who reaches it can read every Secret",
+                         f"{', '.join(plain)} is plain HTTP: {what}",
                          "serve https with ETCD_CERT_FILE/ETCD_KEY_FILE and ETCD_CLIENT_CERT_AUTH=\"true\" "
                          "(ClusterSpec(etcd_tls=True))")
 
@@ -219,6 +230,7 @@ class _Linter:
             # The daemons this machine runs (its own file is there) whose unit pastes the variable.
             daemons = [d for d in UNIT_VARIABLES.get((path, use.key), []) if _daemon_file(d) in m.sys]
             entries = {d: legacy_flag(d, use.flag) for d in daemons if legacy_flag(d, use.flag)}
+            entries = {d: e for d, e in entries.items() if e.deprecated_by(self.version)}
             if not entries:
                 continue
             entry, names = next(iter(entries.values())), ", ".join(entries)
@@ -280,7 +292,9 @@ class _Linter:
                      "serve on the node's address (or 0.0.0.0)")
         anonymous = f.flag("--anonymous-auth")
         if anonymous is None:
-            anonymous = str(((config.get("authentication") or {}).get("anonymous") or {}).get("enabled", True))
+            # The flag defaults to true; a KubeletConfiguration (v1beta1 defaults.go) to false.
+            default = m.kubelet_config is None
+            anonymous = str(((config.get("authentication") or {}).get("anonymous") or {}).get("enabled", default))
         if anonymous.lower() == "true":
             key = "KUBELET_ARGS"
             self.add(m.name, path, key, "warning", "anonymous-kubelet",
@@ -359,15 +373,14 @@ class _Linter:
     # --- across machines -------------------------------------------------------------------------
 
     def _owner(self, host: str, caller: _Machine) -> _Machine | None:
-        for m in self.machines:
-            if host in m.addresses():
-                return m
-        return caller if _is_loopback(host) else None
+        if host in self.owners:
+            return self.owners[host]
+        return caller if host in LOCALHOST else None
 
     def _check_url(self, caller: _Machine, path: str, key: str, url: str, what: str, listeners_of) -> None:
         parts = urlsplit(url)
         host, port = parts.hostname or "", parts.port
-        if not host or port is None or (caller.name == "" and not _is_loopback(host)):
+        if not host or port is None or (caller.name == "" and host not in self.own_addresses[""] | LOCALHOST):
             return  # one machine alone: other machines' listeners are unknown
         owner = self._owner(host, caller)
         if owner is None:
@@ -375,16 +388,20 @@ class _Linter:
                      f"{host}:{port} ({what}) is no machine's address in this cluster",
                      "point it at a machine that runs the " + what)
             return
-        listeners = listeners_of(owner)
+        if (owner.name, what) not in self.listeners:
+            self.listeners[owner.name, what] = listeners_of(owner)
+        listeners = self.listeners[owner.name, what]
+        on = f"{owner.name} ({host})" if owner.name else host
+        if not listeners:
+            self.add(caller.name, path, key, "error", "unreachable", f"{url} is not served: no {what} runs on {on}",
+                     f"call a machine that runs the {what}")
+            return
         served = any(port == p and (bind in ("0.0.0.0", "::", host) or (_is_loopback(host) and bind == "localhost"))
                      for bind, p, _ in listeners)
         if not served:
-            where = ", ".join(f"{b}:{p}" for b, p, _ in listeners) or "nothing"
-            flag = listeners[0][2] if listeners else ""
-            on = f"{owner.name} ({host})" if owner.name else host
+            where = ", ".join(f"{b}:{p}" for b, p, _ in listeners)
             self.add(caller.name, path, key, "error", "unreachable",
-                     f"{url} is not served: the {what} on {on} listens on {where} only"
-                     + (f" ({flag})" if flag else ""),
+                     f"{url} is not served: the {what} on {on} listens on {where} only ({listeners[0][2]})",
                      f"bind the {what} to {host} (or 0.0.0.0), or call an address it serves")
 
     def check_reachability(self) -> None:

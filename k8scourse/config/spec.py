@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+
 from . import modern
 from .etcd import EtcdConfig
 from .flannel import ETCD_KEYS_DIR, NetworkConfig, config_key
@@ -46,6 +48,8 @@ class Machine:
     etcd_name: str | None = None  # ETCD_NAME, for an etcd member
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", self.name):
+            raise SpecError(f"machine name {self.name!r}: use letters, digits, '.', '_' and '-' (it names a folder)")
         bad = [role for role in self.roles if role not in ROLES]
         if bad:
             raise SpecError(f"machine {self.name}: unknown role {bad[0]!r}; roles are {', '.join(ROLES)}")
@@ -102,6 +106,17 @@ class ClusterSpec:
         unknown = [name for name in self.etcd_members + self.flannel_endpoints if name not in names]
         if unknown:
             raise SpecError(f"no machine named {unknown[0]!r}")
+        for port_field in ("etcd_client_port", "etcd_peer_port", "apiserver_port", "kubelet_port"):
+            port = getattr(self, port_field)
+            if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+                raise SpecError(f"{port_field}: {port!r} is not a port number (1-65535)")
+        for address_field in ("apiserver_bind_address", "kubelet_address"):
+            address = getattr(self, address_field)
+            if address is not None:
+                try:
+                    ipaddress.ip_address(address)
+                except ValueError:
+                    raise SpecError(f"{address_field}: {address!r} is not an IP address") from None
         for cidr_field in ("service_cidr", "pod_network"):
             try:
                 ipaddress.ip_network(getattr(self, cidr_field))
@@ -165,6 +180,11 @@ class ClusterSpec:
                 return machine
         raise KeyError(name)
 
+    def _members(self) -> list[Machine]:
+        """The etcd members, in ETCD_INITIAL_CLUSTER order."""
+        by_name = {machine.name: machine for machine in self.machines}
+        return [by_name[name] for name in self.etcd_members]
+
     @property
     def legacy(self) -> bool:
         """Before v1.10 the files use the flags the notes use (insecure port, --api-servers)."""
@@ -181,7 +201,7 @@ class ClusterSpec:
         return f"{self._etcd_scheme}://{machine.address}:{self.etcd_client_port}"
 
     def etcd_servers(self) -> list[str]:
-        return [self.client_url(self.machine(name)) for name in self.etcd_members]
+        return [self.client_url(member) for member in self._members()]
 
     def apiserver_url(self) -> str:
         """Where the nodes reach the apiserver: the first master's address."""
@@ -191,7 +211,7 @@ class ClusterSpec:
     # --- rendering -------------------------------------------------------------------------------
 
     def etcd_conf(self, machine: Machine) -> EtcdConfig:
-        cluster = ",".join(f"{self.machine(n).etcd_name}={self.peer_url(self.machine(n))}" for n in self.etcd_members)
+        cluster = ",".join(f"{member.etcd_name}={self.peer_url(member)}" for member in self._members())
         client_urls = self.client_url(machine) + (f",{self._etcd_scheme}://127.0.0.1:{self.etcd_client_port}"
                                                   if self.etcd_listen_localhost else "")
         settings = {
@@ -296,10 +316,10 @@ class ClusterSpec:
                                                          f"--cluster-cidr={self.pod_network}").render()
             files["/etc/kubernetes/kube-proxy.kubeconfig"] = self._component_kubeconfig("kube-proxy",
                                                                                         self.apiserver_url())
-        endpoints = self.flannel_endpoints or self.etcd_members
+        endpoints = [self.machine(n) for n in self.flannel_endpoints] or self._members()
         files["/etc/sysconfig/flanneld"] = SysconfigFile.generate(
             "/etc/sysconfig/flanneld",
-            FLANNEL_ETCD_ENDPOINTS=",".join(self.client_url(self.machine(n)) for n in endpoints),
+            FLANNEL_ETCD_ENDPOINTS=",".join(self.client_url(member) for member in endpoints),
             FLANNEL_ETCD_PREFIX=self.flannel_prefix,
         ).render()
         return files
@@ -333,9 +353,14 @@ class ClusterSpec:
         insecure-port flags is the notes' v1.5.2, one without is v1.31.0.
         """
         files = read_tree(tree) if isinstance(tree, (str, Path)) else tree
-        if not files:
-            raise SpecError("no machines in the tree")
-        return _SpecReader(files).spec()
+        if not isinstance(files, dict) or not files or not all(isinstance(f, dict) for f in files.values()):
+            raise SpecError("expected a tree {machine: {path: text}} with at least one machine")
+        try:
+            return _SpecReader(files).spec()
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            if isinstance(exc, SpecError):
+                raise
+            raise SpecError(f"the tree is not one ClusterSpec renders: {exc!r}") from None
 
     def with_changes(self, **changes: object) -> ClusterSpec:
         return replace(self, **changes)
@@ -379,6 +404,17 @@ class _SpecReader:
         text = self.files[machine].get(path)
         return SysconfigFile.parse(path, text) if text is not None else None
 
+    def _file(self, machine: str, path: str) -> str:
+        if path not in self.files[machine]:
+            raise SpecError(f"{machine}: {path} is missing")
+        return self.files[machine][path]
+
+    def _flag(self, machine: str, path: str, flag: str) -> str:
+        value = SysconfigFile.parse(path, self._file(machine, path)).flag(flag)
+        if value is None:
+            raise SpecError(f"{machine}:{path}: no {flag}")
+        return value
+
     def address(self, machine: str) -> str:
         if machine in self.etcd:
             return urlsplit(self.etcd[machine].urls("ETCD_INITIAL_ADVERTISE_PEER_URLS")[0]).hostname
@@ -403,6 +439,9 @@ class _SpecReader:
         if self.etcd:
             first = next(iter(self.etcd.values()))
             peers = [url for urls in first.initial_cluster().values() for url in urls]
+            strangers = [url for url in peers if urlsplit(url).hostname not in by_address]
+            if strangers:
+                raise SpecError(f"ETCD_INITIAL_CLUSTER names {strangers[0]}, no machine of the tree")
             values["etcd_members"] = tuple(by_address[urlsplit(url).hostname] for url in peers)
             values["etcd_peer_port"] = urlsplit(peers[0]).port
             values["etcd_client_port"] = urlsplit(first.urls("ETCD_ADVERTISE_CLIENT_URLS")[0]).port
@@ -414,18 +453,21 @@ class _SpecReader:
                 if path.startswith(ETCD_KEYS_DIR):
                     network = NetworkConfig.parse(text)
                     values |= {"pod_network": network.network, "flannel_backend": network.backend}
-        master = next(m for m in machines if "master" in m.roles)
-        apiserver = self.sys(master.name, "/etc/kubernetes/apiserver")
-        legacy = apiserver.flag("--insecure-bind-address") is not None
+        master = next((m for m in machines if "master" in m.roles), None)
+        if master is None:
+            raise SpecError("no machine has /etc/kubernetes/apiserver, so none is the master")
+        path = "/etc/kubernetes/apiserver"
+        legacy = self.sys(master.name, path).flag("--insecure-bind-address") is not None
         values["kubernetes_version"] = SEED_VERSION if legacy else CURRENT_VERSION
-        bind = apiserver.flag("--insecure-bind-address" if legacy else "--bind-address")
+        bind = self._flag(master.name, path, "--insecure-bind-address" if legacy else "--bind-address")
         values["apiserver_bind_address"] = None if bind == master.address else bind
-        values["apiserver_port"] = int(apiserver.flag("--port" if legacy else "--secure-port"))
-        values["service_cidr"] = apiserver.flag("--service-cluster-ip-range")
-        plugins = apiserver.flag("--admission-control" if legacy else "--enable-admission-plugins")
+        values["apiserver_port"] = int(self._flag(master.name, path, "--port" if legacy else "--secure-port"))
+        values["service_cidr"] = self._flag(master.name, path, "--service-cluster-ip-range")
+        plugins = self._flag(master.name, path, "--admission-control" if legacy else "--enable-admission-plugins")
         values["admission_plugins"] = tuple(plugins.split(","))
-        if legacy and apiserver.flag("--kubelet-port"):
-            values["kubelet_port"] = int(apiserver.flag("--kubelet-port"))
+        kubelet_port = self.sys(master.name, path).flag("--kubelet-port")
+        if legacy and kubelet_port:
+            values["kubelet_port"] = int(kubelet_port)
         nodes = [m for m in machines if "node" in m.roles]
         if nodes:
             values.update(self._node_values(nodes[0], legacy, by_address, values.get("etcd_members", ())))
@@ -433,20 +475,22 @@ class _SpecReader:
 
     def _node_values(self, node: Machine, legacy: bool, by_address: dict[str, str],
                      members: tuple[str, ...]) -> dict[str, object]:
-        import yaml
-
         values: dict[str, object] = {}
-        kubelet = self.sys(node.name, "/etc/kubernetes/kubelet")
+        kubelet = "/etc/kubernetes/kubelet"
         if legacy:
-            address = kubelet.flag("--address")
-            values["pod_infra_image"] = kubelet.flag("--pod-infra-container-image")
+            address = self._flag(node.name, kubelet, "--address")
+            values["pod_infra_image"] = self._flag(node.name, kubelet, "--pod-infra-container-image")
         else:
-            config = yaml.safe_load(self.files[node.name][modern.KUBELET_CONFIG])
+            config = yaml.load(self._file(node.name, modern.KUBELET_CONFIG), Loader=modern.SafeLoader) or {}
             address = config.get("address")
             values["kubelet_port"] = config.get("port", 10250)
         values["kubelet_address"] = None if address == node.address else address
-        flanneld = self.sys(node.name, "/etc/sysconfig/flanneld")
-        endpoints = tuple(by_address[urlsplit(u).hostname] for u in flanneld.values["FLANNEL_ETCD_ENDPOINTS"].split(","))
+        flanneld = SysconfigFile.parse("/etc/sysconfig/flanneld", self._file(node.name, "/etc/sysconfig/flanneld"))
+        urls = flanneld.values.get("FLANNEL_ETCD_ENDPOINTS", "").split(",")
+        unknown = [u for u in urls if urlsplit(u).hostname not in by_address]
+        if unknown:
+            raise SpecError(f"{node.name}:/etc/sysconfig/flanneld: {unknown[0]!r} is no machine's etcd")
+        endpoints = tuple(by_address[urlsplit(u).hostname] for u in urls)
         values["flannel_endpoints"] = () if endpoints == members else endpoints
         values["flannel_prefix"] = flanneld.values["FLANNEL_ETCD_PREFIX"]
         return values

@@ -210,7 +210,9 @@ class SysconfigFile:
         """Every ``--flag[=value]`` the file passes, in order (``--flag`` alone is ``true``)."""
         uses = []
         for line in self.file.assignments():
-            for word in shlex.split(line.value):
+            # shlex only when quoting needs it: it is slow, and most values are plain words.
+            words = shlex.split(line.value) if any(c in line.value for c in "\"'\\") else line.value.split()
+            for word in words:
                 if word.startswith("-"):
                     name, _, value = word.lstrip("-").partition("=")
                     uses.append(FlagUse(line.key, f"--{name}", value if "=" in word else "true"))

@@ -1,4 +1,4 @@
-"""The ``k8scourse`` command: start the course, build exercises, execute notebooks.
+"""The ``k8scourse`` command: start the course, build exercises, execute notebooks, write and check configs.
 
 Run it from the course folder (the repository root); paths default to the
 ``notebooks/``, ``solutions/`` and ``exercises/`` folders there. ``start``
@@ -71,6 +71,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     execute.add_argument("paths", nargs="+", type=Path, metavar="NOTEBOOK")
     execute.set_defaults(run=_execute)
+
+    gen = commands.add_parser(
+        "gen",
+        help="write a cluster's configuration files",
+        description="Write every file of a preset cluster as DIR/<machine>/etc/...: seed-lab is the notes' "
+        "three machines with the notes' values, mistakes included; loopback-lab the same design, corrected, "
+        "on 127.0.0.x.",
+    )
+    gen.add_argument("preset", choices=["seed-lab", "loopback-lab"], help="which cluster")
+    gen.add_argument("folder", type=Path, metavar="DIR")
+    gen.add_argument("--members", type=int, default=3, metavar="N", help="loopback-lab: machines, all etcd members")
+    gen.add_argument("--secure", action="store_true",
+                     help="TLS everywhere: https etcd, the apiserver's secure port, and the certificates")
+    gen.set_defaults(run=_gen)
+
+    lint = commands.add_parser(
+        "lint",
+        help="check a cluster's configuration files",
+        description="Check DIR/<machine>/etc/... (or one machine's DIR/etc/...) as etcd, Kubernetes and flannel "
+        "would read it. Prints `machine:path: KEY: severity: message`; exits 1 if there is an error.",
+    )
+    lint.add_argument("folder", type=Path, metavar="DIR")
+    lint.add_argument("--kubernetes-version", default=None, metavar="VERSION",
+                      help="judge flags against this version (default: v1.31.0)")
+    lint.set_defaults(run=_lint)
     return parser
 
 
@@ -148,3 +173,49 @@ def _execute(args: argparse.Namespace, extra: list[str]) -> int:
         write_notebook(nb, path)
         print(f"executed {path}")
     return 0
+
+
+def _gen(args: argparse.Namespace, extra: list[str]) -> int:
+    from ..config import ClusterSpec, SpecError
+    from ..config.tls import cluster_pki
+
+    try:
+        spec = ClusterSpec.seed_lab() if args.preset == "seed-lab" else ClusterSpec.loopback_lab(args.members)
+    except SpecError as exc:
+        print(f"k8scourse: error: {exc}", file=sys.stderr)
+        return 2
+    if args.secure:
+        spec = spec.secured()
+    written = spec.write(args.folder)
+    if args.secure:
+        for machine, files in cluster_pki(spec).items():
+            for path, text in files.items():
+                target = args.folder / machine / path.lstrip("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+                written.append(target)
+    print(f"wrote {len(written)} files for {len(spec.machines)} machines in {args.folder}")
+    return 0
+
+
+def _lint(args: argparse.Namespace, extra: list[str]) -> int:
+    from ..config import lint
+    from ..config.spec import CURRENT_VERSION, SpecError, read_tree, version_tuple
+
+    if not args.folder.is_dir():
+        print(f"k8scourse: error: {args.folder}: not a folder", file=sys.stderr)
+        return 2
+    version = args.kubernetes_version or CURRENT_VERSION
+    try:
+        version_tuple(version)
+    except SpecError as exc:
+        print(f"k8scourse: error: --kubernetes-version: {exc}", file=sys.stderr)
+        return 2
+    # One machine's tree has etc/ at its top; a cluster's has a folder per machine.
+    tree = read_tree(args.folder.parent)[args.folder.name] if (args.folder / "etc").is_dir() else read_tree(args.folder)
+    findings = lint(tree, kubernetes_version=version)
+    for finding in findings:
+        print(finding)
+    counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
+    print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
+    return 1 if counts["error"] else 0
