@@ -10,7 +10,7 @@ import pytest
 from k8scourse.etcd.store import Store
 from k8scourse.etcd.v2store import V2DisabledError, V2Error
 from k8scourse.network.flannel import NOTES_SYSCONFIG, FlannelNetwork
-from k8scourse.network.flannel_config import FlannelConfigError, check_for_cluster, parse_network_config
+from k8scourse.network.flannel_config import NetworkConfigError, check_for_cluster, parse_network_config
 from k8scourse.network.flanneld import FlanneldFlagError, Options, mk_docker_opts
 from k8scourse.network.host import PodNetworkError
 from k8scourse.network.trace import UnknownAddressError
@@ -96,20 +96,20 @@ def test_config_defaults_of_flannel_0_7():
 def test_config_defaults_of_todays_flannel():
     assert parse_network_config('{"Network": "10.0.0.0/24"}', version="0.26").subnet_len == 26
     assert parse_network_config('{"Network": "10.0.0.0/22"}', version="0.26").subnet_len == 24
-    with pytest.raises(FlannelConfigError, match="network is too small. Minimum useful network prefix is /28"):
+    with pytest.raises(NetworkConfigError, match="network is too small. Minimum useful network prefix is /28"):
         parse_network_config('{"Network": "10.0.0.0/29"}', version="0.26")
-    with pytest.raises(FlannelConfigError, match="network must be able to accommodate at least four subnets"):
+    with pytest.raises(NetworkConfigError, match="network must be able to accommodate at least four subnets"):
         parse_network_config('{"Network": "10.0.0.0/16", "SubnetLen": 17}', version="0.26")
-    with pytest.raises(FlannelConfigError, match="SubnetLen must be less than /31"):
+    with pytest.raises(NetworkConfigError, match="SubnetLen must be less than /31"):
         parse_network_config('{"Network": "10.0.0.0/16", "SubnetLen": 31}', version="0.26")
-    with pytest.raises(FlannelConfigError, match="SubnetMin is not on a SubnetLen boundary: 10.0.1.5"):
+    with pytest.raises(NetworkConfigError, match="SubnetMin is not on a SubnetLen boundary: 10.0.1.5"):
         parse_network_config('{"Network": "10.0.0.0/16", "SubnetMin": "10.0.1.5"}', version="0.26")
 
 
 def test_vxlan_options():
     config = parse_network_config('{"Network": "10.244.0.0/16", "Backend": {"Type": "VXLAN", "VNI": 4}}')
     assert (config.backend.type, config.backend.vni, config.backend.udp_port) == ("vxlan", 4, 8472)
-    with pytest.raises(FlannelConfigError) as error:
+    with pytest.raises(NetworkConfigError) as error:
         parse_network_config('{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan", "VNI": "one"}}')
     assert str(error.value) == (f'{KEY}: error decoding VXLAN backend config: json: cannot unmarshal "one" into '
                                 "Go struct field .VNI of type int")
@@ -130,17 +130,17 @@ def test_vxlan_options():
     ('{"Network": "10.244.0.0/16", "Backend": {"Type": "wireguard"}}', "unknown backend type: wireguard"),
 ])
 def test_bad_network_configs_name_the_key_in_flannels_words(text, message):
-    with pytest.raises(FlannelConfigError) as error:
+    with pytest.raises(NetworkConfigError) as error:
         parse_network_config(text)
     assert str(error.value) == f"{KEY}: {message}"
 
 
 def test_config_that_cannot_hold_the_cluster():
     small = parse_network_config('{"Network": "10.244.0.0/23"}')  # 0.7 skips the first subnet: one left
-    with pytest.raises(FlannelConfigError, match=r"offers 1 subnets \(10.244.1.0 to 10.244.1.0\) for 3 nodes"):
+    with pytest.raises(NetworkConfigError, match=r"offers 1 subnets \(10.244.1.0 to 10.244.1.0\) for 3 nodes"):
         check_for_cluster(small, nodes=3)
     notes = parse_network_config('{"Network": "192.254.0.0/16"}')
-    with pytest.raises(FlannelConfigError, match="overlaps the service range 192.254.0.0/16"):
+    with pytest.raises(NetworkConfigError, match="overlaps the service range 192.254.0.0/16"):
         check_for_cluster(notes, nodes=3, service_cluster_ip_range="192.254.0.0/16")
     check_for_cluster(notes, nodes=3, service_cluster_ip_range="10.96.0.0/12")
 
@@ -474,3 +474,101 @@ def test_drawing_too_many_hosts_asks_for_a_choice():
     with pytest.raises(ValueError, match=r"draw_network draws 1 to 4 hosts, not 5: pass hosts=\[...\]"):
         draw_network(net)
     draw_network(net, hosts=[A, B])
+
+
+# --- Cluster.trace: today's kube-flannel (vxlan, --kube-subnet-mgr) on the cluster's nodes ------
+
+APP = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "nginx:1.27"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty}
+spec:
+  selector: {app: nothing}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec: {containers: [{name: c, image: "busybox:1.36", command: [sleep, "3600"]}]}
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from k8scourse.cluster import Cluster
+    cluster = Cluster.quickstart(nodes=3, seed=0)
+    cluster.apply(APP)
+    cluster.run(60)
+    return cluster
+
+
+def pods_by_node(cluster) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for pod in cluster.api.list("pods", "default"):
+        found.setdefault(pod["spec"]["nodeName"], []).append((pod["metadata"]["name"], pod["status"]["podIP"]))
+    return found
+
+
+def test_cluster_trace_across_nodes_uses_the_node_pod_cidrs(cluster):
+    client = cluster.api.get("pods", "client", "default")
+    here = client["spec"]["nodeName"]
+    there, pods = next((node, pods) for node, pods in sorted(pods_by_node(cluster).items()) if node != here)
+    trace = cluster.trace("default/client", pods[0][1])
+    assert trace.delivered and trace.to == f"default/{pods[0][0]} on {there}"
+    wrapped = next(hop for hop in trace.hops if hop.action == "encapsulate")
+    assert (wrapped.device, wrapped.outer.dport, wrapped.outer.vni) == ("flannel.1", 8472, 1)
+    assert str(wrapped.outer.src) == cluster.kubelets[here].node_ip
+    assert str(wrapped.outer.dst) == cluster.kubelets[there].node_ip
+    assert trace.hops[1].device == "cni0"
+
+
+def test_cluster_trace_to_a_service_goes_through_kube_proxy(cluster):
+    trace = cluster.trace("client", "web:80")
+    service_ip = cluster.api.get("services", "web", "default")["spec"]["clusterIP"]
+    assert trace.delivered and trace.to.startswith("default/web-")
+    assert trace.dialed == f"{service_ip}:80" and str(trace.hops[0].dst) == service_ip
+    dnat = trace.hops[2]
+    assert dnat.action == "dnat" and dnat.note.startswith(f"kube-proxy: {service_ip}:80 -> {trace.dst}:80 (")
+    assert str(trace).splitlines()[0] == f"trace default/client ({trace.src_ip}) -> {service_ip}:80 (DNAT to {trace.dst})"
+
+
+def test_cluster_trace_failures(cluster):
+    trace = cluster.trace("client", "empty:80")
+    assert not trace.delivered
+    assert trace.reason.endswith("rejects " + cluster.api.get("services", "empty", "default")["spec"]["clusterIP"]
+                                 + ":80: the Service has no ready endpoints (connect: connection refused)")
+    with pytest.raises(UnknownAddressError, match=r"^trace: no pod has the address 10.244.9.9 \(pod subnets: "):
+        cluster.trace("client", "10.244.9.9")
+    with pytest.raises(UnknownAddressError, match="^trace: lookup nothing: no such host"):
+        cluster.trace("client", "nothing:80")
+    with pytest.raises(UnknownAddressError, match='^trace: pods "nobody" not found$'):
+        cluster.trace("nobody", "10.244.1.2")
+
+
+def test_cluster_trace_to_a_node_that_is_down():
+    from k8scourse.cluster import Cluster
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(APP)
+    cluster.run(60)
+    here = cluster.api.get("pods", "client", "default")["spec"]["nodeName"]
+    there, pods = next((node, pods) for node, pods in sorted(pods_by_node(cluster).items()) if node != here)
+    cluster.fail_node(there)
+    trace = cluster.trace("client", pods[0][1])
+    assert not trace.delivered and trace.reason == f"{there} is down: the packet is lost on the wire"

@@ -25,6 +25,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from k8scourse.config.flannel import FlannelConfigError
+
 VERSIONS = ("0.7", "0.26")
 # The backends each version was built with (backend/*/ registered constructors).
 BACKENDS = {
@@ -40,8 +42,9 @@ VXLAN_DEFAULT_VNI = 1
 VXLAN_DEFAULT_PORT = 8472
 
 
-class FlannelConfigError(ValueError):
-    """A network config flanneld refuses; names the etcd key, then flannel's own words."""
+class NetworkConfigError(FlannelConfigError):
+    """A network config flanneld refuses; names the etcd key, then flannel's own words.
+    (A ``k8scourse.config.flannel.FlannelConfigError``, so the linter's handlers catch it too.)"""
 
     def __init__(self, key: str, message: str) -> None:
         self.key, self.reason = key, message
@@ -90,7 +93,7 @@ def _ip4(key: str, name: str, value: Any) -> ipaddress.IPv4Address:
     try:
         return ipaddress.IPv4Address(value)
     except (ValueError, TypeError):  # pkg/ip/ipnet.go ParseIP4
-        raise FlannelConfigError(key, f"{name}: Invalid IP address format: {value!r}") from None
+        raise NetworkConfigError(key, f"{name}: Invalid IP address format: {value!r}") from None
 
 
 # Python's json messages, in encoding/json's words (scanner.go).
@@ -118,36 +121,36 @@ def parse_network_config(text: str, key: str = "/atomic.io/network/config", vers
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:  # flannel returns encoding/json's error as it is
-        raise FlannelConfigError(key, _go_json_error(text, exc)) from None
+        raise NetworkConfigError(key, _go_json_error(text, exc)) from None
     if not isinstance(doc, dict):
-        raise FlannelConfigError(key, "json: cannot unmarshal into Go value of type subnet.Config")
+        raise NetworkConfigError(key, "json: cannot unmarshal into Go value of type subnet.Config")
     if not doc.get("Network"):
         # today's CheckNetworkConfig; 0.7 went on with 0.0.0.0/0, which no one wants
-        raise FlannelConfigError(key, "please define a correct Network parameter in the flannel config")
+        raise NetworkConfigError(key, "please define a correct Network parameter in the flannel config")
     try:  # net.ParseCIDR; the host bits are dropped (10.244.1.7/16 is 10.244.0.0/16)
         network = ipaddress.IPv4Network(str(doc["Network"]), strict=False)
     except ValueError:
-        raise FlannelConfigError(key, f"invalid CIDR address: {doc['Network']}") from None
+        raise NetworkConfigError(key, f"invalid CIDR address: {doc['Network']}") from None
     prefix = network.prefixlen
     subnet_len = doc.get("SubnetLen") or 0
     if not isinstance(subnet_len, int) or isinstance(subnet_len, bool) or subnet_len < 0:
-        raise FlannelConfigError(key, f"json: cannot unmarshal {json.dumps(subnet_len)} into Go struct field "
+        raise NetworkConfigError(key, f"json: cannot unmarshal {json.dumps(subnet_len)} into Go struct field "
                                       "Config.SubnetLen of type uint")
     if version == "0.7":
         if subnet_len and subnet_len < prefix:
-            raise FlannelConfigError(key, "HostSubnet is larger network than Network")
+            raise NetworkConfigError(key, "HostSubnet is larger network than Network")
         if not subnet_len:
             subnet_len = 24 if prefix < 24 else prefix + 1
         if subnet_len > 32:
-            raise FlannelConfigError(key, "SubnetLen must be less than /31")  # a shift Go would wrap; refuse
+            raise NetworkConfigError(key, "SubnetLen must be less than /31")  # a shift Go would wrap; refuse
     else:
         if subnet_len:
             if subnet_len > 30:
-                raise FlannelConfigError(key, "SubnetLen must be less than /31")
+                raise NetworkConfigError(key, "SubnetLen must be less than /31")
             if subnet_len < prefix + 2:
-                raise FlannelConfigError(key, "network must be able to accommodate at least four subnets")
+                raise NetworkConfigError(key, "network must be able to accommodate at least four subnets")
         elif prefix > 28:
-            raise FlannelConfigError(key, "network is too small. Minimum useful network prefix is /28")
+            raise NetworkConfigError(key, "network is too small. Minimum useful network prefix is /28")
         else:
             subnet_len = 24 if prefix <= 22 else prefix + 2
     size = 1 << (32 - subnet_len)
@@ -157,15 +160,15 @@ def parse_network_config(text: str, key: str = "/atomic.io/network/config", vers
     if doc.get("SubnetMin"):
         subnet_min = _ip4(key, "SubnetMin", doc["SubnetMin"])
         if subnet_min not in network:
-            raise FlannelConfigError(key, "SubnetMin is not in the range of the Network")
+            raise NetworkConfigError(key, "SubnetMin is not in the range of the Network")
     if doc.get("SubnetMax"):
         subnet_max = _ip4(key, "SubnetMax", doc["SubnetMax"])
         if subnet_max not in network:
-            raise FlannelConfigError(key, "SubnetMax is not in the range of the Network")
+            raise NetworkConfigError(key, "SubnetMax is not in the range of the Network")
     if version != "0.7":
         for name, value in (("SubnetMin", subnet_min), ("SubnetMax", subnet_max)):
             if int(value) % size:
-                raise FlannelConfigError(key, f"{name} is not on a SubnetLen boundary: {value}")
+                raise NetworkConfigError(key, f"{name} is not on a SubnetLen boundary: {value}")
     return FlannelNetworkConfig(network, subnet_len, subnet_min, subnet_max,
                                 _parse_backend(key, doc.get("Backend"), version), version)
 
@@ -174,13 +177,13 @@ def _parse_backend(key: str, backend: Any, version: str) -> BackendConfig:
     if backend is None:
         return BackendConfig()  # parseBackendType: no Backend means udp
     if not isinstance(backend, dict):
-        raise FlannelConfigError(key, "error decoding Backend property of config: json: cannot unmarshal "
+        raise NetworkConfigError(key, "error decoding Backend property of config: json: cannot unmarshal "
                                       f"{type(backend).__name__} into Go value of type struct {{ Type string }}")
     kind = str(backend.get("Type", "")).lower()
     if kind not in BACKENDS[version]:
-        raise FlannelConfigError(key, f"unknown backend type: {kind}")  # backend/manager.go GetBackend
+        raise NetworkConfigError(key, f"unknown backend type: {kind}")  # backend/manager.go GetBackend
     if kind not in MODELLED_BACKENDS:
-        raise FlannelConfigError(key, f"backend {kind!r} exists in flannel but is not modelled here "
+        raise NetworkConfigError(key, f"backend {kind!r} exists in flannel but is not modelled here "
                                       f"(use one of {', '.join(MODELLED_BACKENDS)})")
     options = {"udp": ("Port",), "vxlan": ("VNI", "Port"), "host-gw": ()}[kind]
     values: dict[str, int] = {}
@@ -188,7 +191,7 @@ def _parse_backend(key: str, backend: Any, version: str) -> BackendConfig:
         value = backend.get(option, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             label = {"udp": "UDP", "vxlan": "VXLAN"}[kind]  # backend/udp/udp.go, backend/vxlan/vxlan.go
-            raise FlannelConfigError(key, f"error decoding {label} backend config: json: cannot unmarshal "
+            raise NetworkConfigError(key, f"error decoding {label} backend config: json: cannot unmarshal "
                                           f"{json.dumps(value)} into Go struct field .{option} of type int")
         values[option] = value
     return BackendConfig(kind, values.get("VNI") or VXLAN_DEFAULT_VNI, values.get("Port", 0), dict(backend))
@@ -200,12 +203,12 @@ def check_for_cluster(config: FlannelNetworkConfig, nodes: int, service_cluster_
     addresses apart from the Services' (``--service-cluster-ip-range``)."""
     available = len(range(int(config.subnet_min), int(config.subnet_max) + 1, config.subnet_size))
     if nodes > available:
-        raise FlannelConfigError(key, f"Network {config.network} with SubnetLen {config.subnet_len} offers "
+        raise NetworkConfigError(key, f"Network {config.network} with SubnetLen {config.subnet_len} offers "
                                       f"{available} subnets ({config.subnet_min} to {config.subnet_max}) for {nodes} "
                                       "nodes: the others' flanneld would log \"Failed to acquire lease: out of subnets\"")
     if service_cluster_ip_range:
         services = ipaddress.ip_network(service_cluster_ip_range, strict=False)
         if services.overlaps(config.network):
-            raise FlannelConfigError(key, f"Network {config.network} overlaps the service range {services} "
+            raise NetworkConfigError(key, f"Network {config.network} overlaps the service range {services} "
                                           "(--service-cluster-ip-range): a ClusterIP and a pod could share an "
                                           "address, and kube-proxy's rules would catch the pod's traffic")

@@ -36,7 +36,7 @@ from k8scourse.config.envfile import EnvFile
 from k8scourse.etcd.store import Store
 from k8scourse.etcd.v2store import KEY_NOT_FOUND, V2DisabledError, V2Error
 from k8scourse.network.backends import LeaseAttrs, backend_mtu
-from k8scourse.network.flannel_config import FlannelConfigError, FlannelNetworkConfig, parse_network_config
+from k8scourse.network.flannel_config import NetworkConfigError, FlannelNetworkConfig, parse_network_config
 from k8scourse.network.routes import Net
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ class Flanneld:
             except V2DisabledError:
                 self._say("E", "Couldn't fetch network config: client: response is invalid json. "
                                "The endpoint is probably not valid etcd cluster endpoint.")
-            except FlannelConfigError as exc:
+            except NetworkConfigError as exc:
                 if exc.reason.startswith("unknown backend type"):
                     self._say("E", f"Error fetching backend: {exc.reason}")  # main.go: exits 1
                     self.state = "failed"

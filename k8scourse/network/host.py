@@ -55,6 +55,7 @@ class Host:
         # VMware's NAT networks (the notes' 192.168.197.0/24) put their gateway on .2
         self.gateway = ipaddress.IPv4Address(gateway) if gateway else self.eth.network.network_address + 2
         self.files: dict[str, str] = {}
+        self.running = True  # a machine that is off neither sends nor answers
         self.flanneld: Flanneld | None = None
         self.bridge: Link | None = None
         self.pods: dict[str, IPv4] = {}

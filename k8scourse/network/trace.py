@@ -77,9 +77,11 @@ class Trace:
     delivered: bool
     reason: str | None = None
     to: str | None = None  # the pod that received it
+    dialed: str | None = None  # a Service's address, when kube-proxy's rules chose ``dst`` for it
 
     def __str__(self) -> str:
-        lines = [f"trace {self.src} ({self.src_ip}) -> {self.dst}"]
+        target = f"{self.dialed} (DNAT to {self.dst})" if self.dialed else str(self.dst)
+        lines = [f"trace {self.src} ({self.src_ip}) -> {target}"]
         lines += [f"{number:>2}  {hop}" for number, hop in enumerate(self.hops, start=1)]
         lines.append(f"delivered to {self.to}" if self.delivered else f"NOT DELIVERED: {self.reason}")
         return "\n".join(lines)
@@ -204,6 +206,9 @@ def _cross(result: Trace, host: Host, route, dst: IPv4, network: FlannelNetwork)
     hops.append(Hop("", host.iface, "wire", src, dst, outer, f"{host.ip} -> {remote_ip}"))
     if remote is None:
         result.reason = f"no host has the address {remote_ip}"
+        return None
+    if not remote.running:
+        result.reason = f"{remote.name} is down: the packet is lost on the wire"
         return None
     if outer is None:
         hops.append(Hop(remote.name, remote.iface, "receive", src, dst, note="arrives as a plain IP packet"))
