@@ -572,3 +572,11 @@ def test_cluster_trace_to_a_node_that_is_down():
     cluster.fail_node(there)
     trace = cluster.trace("client", pods[0][1])
     assert not trace.delivered and trace.reason == f"{there} is down: the packet is lost on the wire"
+
+
+def test_cluster_trace_to_a_cluster_ip_needs_its_port(cluster):
+    service_ip = cluster.api.get("services", "web", "default")["spec"]["clusterIP"]
+    with pytest.raises(UnknownAddressError, match=f"^trace: {service_ip} is a Service's ClusterIP: kube-proxy's "
+                                                  rf"rules match its ports, so give one \({service_ip}:80\)$"):
+        cluster.trace("client", service_ip)
+    assert cluster.trace("client", f"{service_ip}:80").delivered

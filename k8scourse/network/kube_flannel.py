@@ -94,9 +94,9 @@ class ClusterNetwork(Protocol):
 
 
 def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
-    """``cluster.trace``: from pod ``src`` (``ns/name`` or ``name``) to a pod IP, a ClusterIP
-    (``10.96.0.10:80``) or a Service (``web:80``); a Service's address goes through kube-proxy's
-    rules on the source node first, which pick the backend pod (DNAT) or refuse."""
+    """``cluster.trace``: from pod ``src`` (``ns/name`` or ``name``) to a pod IP, a ClusterIP with its
+    port (``10.96.0.10:80``) or a Service (``web:80``). A Service's address first meets kube-proxy's
+    rules on the source node, which pick the backend pod (DNAT) or refuse the connection."""
     if not isinstance(src, str) or not isinstance(dst, str):
         raise TypeError('trace() takes a pod ("namespace/name") and an address ("10.244.2.3", "web:80") as strings')
     namespace, _, name = src.rpartition("/")
@@ -109,6 +109,8 @@ def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
     if not node or not source_ip:
         phase = (pod.get("status") or {}).get("phase", "Pending")
         raise UnknownAddressError(f'trace: pod "{name}" has no IP yet ({phase}): it has no network to send from')
+    if not cluster.kubelets[node].running:
+        raise UnknownAddressError(f"trace: {node} is down: nothing runs there to send from")
     host, colon, port = dst.rpartition(":")
     if not colon:
         host, port = dst, ""
@@ -122,29 +124,38 @@ def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
                                       f"{namespace!r})") from None
     down = any(not kubelet.running for kubelet in cluster.kubelets.values())
     net = network_from_cluster(cluster.kubelets, cluster.api.list("pods") if down else [])
-    pod_id = f"{namespace}/{name}"
-    dnat: Hop | None = None
-    if not net.owners(ipaddress.IPv4Address(address)) and port.isdigit():
-        verdict = cluster.kube_proxies[node].tables.traverse(Packet(source_ip, address, int(port)), cluster.rng, False)
-        chains = " -> ".join(verdict.chains)
-        here = net.hosts[node]
-        if verdict.action == "REJECT":
-            hops = [Hop(node, f"veth@{pod_id}", "veth", here.pods[pod_id], ipaddress.IPv4Address(address)),
-                    Hop(node, "cni0", "reject", here.pods[pod_id], ipaddress.IPv4Address(address), note=chains)]
-            return Trace(pod_id, here.pods[pod_id], ipaddress.IPv4Address(address), hops, False,
-                         f"kube-proxy on {node} rejects {address}:{port}: the Service has no ready endpoints "
-                         "(connect: connection refused)")
-        if verdict.action == "DNAT":
-            service_ip = ipaddress.IPv4Address(address)
-            dnat = Hop(node, "cni0", "dnat", here.pods[pod_id], ipaddress.IPv4Address(verdict.destination),
-                       note=f"kube-proxy: {address}:{port} -> {verdict.destination}:{verdict.port} ({chains})")
-            address = verdict.destination
-    result = trace(net, pod_id, address)
-    if dnat is not None:  # before the rules, the packet is still addressed to the Service
-        gateway = net.hosts[node].bridge
-        result.hops[:2] = [replace(result.hops[0], dst=service_ip),
-                           replace(result.hops[1], dst=service_ip,
-                                   note=f"to the pods' gateway {gateway.address.ip}: the host routes it")]  # type: ignore[union-attr]
-        result.hops.insert(2, dnat)
-        result.dialed = f"{service_ip}:{port}"
+    pod_id, address_ip = f"{namespace}/{name}", ipaddress.IPv4Address(address)
+    if net.owners(address_ip):
+        return trace(net, pod_id, address_ip)
+    if not port.isdigit():
+        if any(s["spec"].get("clusterIP") == address for s in cluster.api.list("services")):
+            raise UnknownAddressError(f"trace: {address} is a Service's ClusterIP: kube-proxy's rules match "
+                                      f"its ports, so give one ({address}:80)")
+        return trace(net, pod_id, address_ip)  # nobody has it: trace says so
+    return _through_kube_proxy(cluster, net, node, pod_id, address_ip, int(port))
+
+
+def _through_kube_proxy(cluster: ClusterNetwork, net: FlannelNetwork, node: str, pod_id: str,
+                        service_ip: ipaddress.IPv4Address, port: int) -> Trace:
+    """kube-proxy's rules on the source node (nat PREROUTING), then the path to the chosen pod."""
+    here = net.hosts[node]
+    source_ip = here.pods[pod_id]
+    verdict = cluster.kube_proxies[node].tables.traverse(Packet(str(source_ip), str(service_ip), port),
+                                                         cluster.rng, False)
+    chains = " -> ".join(verdict.chains)
+    if verdict.action == "REJECT":
+        hops = [Hop(node, f"veth@{pod_id}", "veth", source_ip, service_ip),
+                Hop(node, "cni0", "reject", source_ip, service_ip, note=chains)]
+        return Trace(pod_id, source_ip, service_ip, hops, False,
+                     f"kube-proxy on {node} rejects {service_ip}:{port}: the Service has no ready endpoints "
+                     "(connect: connection refused)")
+    if verdict.action != "DNAT":  # no rule for it: an address no pod and no Service has
+        return trace(net, pod_id, service_ip)
+    result = trace(net, pod_id, verdict.destination)
+    gateway = here.bridge.address.ip  # type: ignore[union-attr]
+    result.hops[:2] = [replace(result.hops[0], dst=service_ip),  # before the rules: still to the Service
+                       replace(result.hops[1], dst=service_ip, note=f"to the pods' gateway {gateway}: the host routes it")]
+    result.hops.insert(2, Hop(node, "cni0", "dnat", source_ip, result.dst,
+                              note=f"kube-proxy: {service_ip}:{port} -> {verdict.destination}:{verdict.port} ({chains})"))
+    result.dialed = f"{service_ip}:{port}"
     return result
