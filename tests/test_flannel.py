@@ -580,3 +580,11 @@ def test_cluster_trace_to_a_cluster_ip_needs_its_port(cluster):
                                                   rf"rules match its ports, so give one \({service_ip}:80\)$"):
         cluster.trace("client", service_ip)
     assert cluster.trace("client", f"{service_ip}:80").delivered
+
+
+def test_a_crowded_drawing_shrinks_text_but_stays_legible():
+    net, _ = lab("udp", nodes=4, pods_per_node=3)
+    figure = draw_network(net, net.trace("pod-1-1", str(net.hosts["192.168.197.134"].pods["pod-4-3"])))
+    assert illegible_texts(figure) == []
+    texts = [t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "pod-4-3\n….83.4" in texts or any(t.startswith("pod-4-3\n…") for t in texts)

@@ -33,6 +33,7 @@ ROWS = {"pod": 3.05, "bridge": 2.35, "flannel": 1.65, "eth": 0.95}  # box centre
 BOX_H = 0.5
 WIRE_Y = 0.35
 TOP = 3.95
+TINY = 7.0  # points: 9.7 px, the smallest text a crowded box gets (MIN_TEXT_PX is 9)
 LANE = 0.17  # the path's lane, left of each host's devices
 
 
@@ -76,8 +77,20 @@ def _box(ax, x: float, y: float, w: float, h: float, text: str, style: str, font
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.06",
                                 facecolor=face, edgecolor=edge, linewidth=1.2, linestyle="--" if dashed else "-",
                                 zorder=2))
-    lines = [fit_text(line, w - 0.08, fontsize) for line in text.split("\n")]
+    lines, fontsize = _fit(text.split("\n"), w - 0.08, h, fontsize)
     ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=fontsize, zorder=3, linespacing=1.15)
+
+
+def _fit(lines: list[str], width: float, height: float, fontsize: float) -> tuple[list[str], float]:
+    """The lines at a size that fits the box: one line split in two, then a smaller font (never under
+    ``TINY``), and only then cut short with "…"."""
+    if len(lines) == 1 and text_width(lines[0], fontsize) > width and " " in lines[0]:
+        head, _, tail = lines[0].partition(" ")
+        if 2 * fontsize * 1.2 / 72 <= height:
+            lines = [head, tail]
+    while fontsize > TINY and any(text_width(line, fontsize) > width for line in lines):
+        fontsize = max(TINY, fontsize - 0.5)
+    return [fit_text(line, width, fontsize) for line in lines], fontsize
 
 
 def _wrap(text: str, width: float, fontsize: float) -> list[str]:
@@ -150,7 +163,10 @@ def _draw_host(ax, host: Host, x0: float, column: float, layout: _Layout) -> Non
         pod_w = (column - 0.2 - 0.08 * (len(pods) - 1)) / len(pods)
         for number, (pod, address) in enumerate(pods):
             px = x0 + 0.1 + pod_w / 2 + number * (pod_w + 0.08)
-            _box(ax, px, layout.y("pod"), pod_w, BOX_H, f"{pod}\n{address}", "pod")
+            shown = str(address)
+            if text_width(shown, TINY) > pod_w - 0.08:  # keep the part that tells pods apart
+                shown = "…." + ".".join(shown.split(".")[2:])
+            _box(ax, px, layout.y("pod"), pod_w, BOX_H, f"{pod}\n{shown}", "pod")
             layout.pods[(host.name, pod)] = (px, layout.y("pod") - BOX_H / 2)
     if host.bridge is not None:
         _box(ax, cx, layout.y("bridge"), inner, BOX_H * 0.8,
