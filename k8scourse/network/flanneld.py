@@ -178,6 +178,8 @@ class Flanneld:
         """``systemctl start flanneld``: try at once, then once a second."""
         if self.state in ("starting", "running"):
             return
+        # a new process: it learns everything again (the kernel keeps what the last one programmed)
+        self.config, self.lease, self.attrs, self.expiration, self.peers = None, None, None, None, {}
         self.state = "starting"
         self._attempt()
 
@@ -264,7 +266,13 @@ class Flanneld:
                            self._vtep_mac if config.backend.type == "vxlan" else None)
         leases = self._leases()
         mine = [subnet for subnet, (other, _) in leases.items() if other.public_ip == self.public_ip]
-        if mine and mine[0].subnet_of(config.network) and mine[0].prefixlen == config.subnet_len:
+        if mine and not (mine[0].subnet_of(config.network) and mine[0].prefixlen == config.subnet_len):
+            self._say("I", f"Found lease ({mine[0]}) for current IP ({self.public_ip}) but not compatible with "
+                           "current config, deleting")
+            v2.delete(lease_key(self.prefix, mine[0]))
+            del leases[mine[0]]
+            mine = []
+        if mine:
             subnet = mine[0]
             node = v2.set(lease_key(self.prefix, subnet), lease_value(attrs), SUBNET_TTL)
             self._say("I", f"Found lease ({subnet}) for current IP ({self.public_ip}), reusing")
