@@ -21,7 +21,6 @@ from k8scourse.api.errors import StatusError
 from k8scourse.network.backends import LeaseAttrs, backend_mtu
 from k8scourse.network.flannel import FlannelNetwork
 from k8scourse.network.flannel_config import FlannelNetworkConfig, parse_network_config
-from k8scourse.network.host import Host
 from k8scourse.network.request import _lookup
 from k8scourse.network.routes import Link, Net
 from k8scourse.network.trace import Hop, Trace, UnknownAddressError, trace
