@@ -603,3 +603,16 @@ def test_a_lease_outside_a_changed_network_is_dropped():
         f"Allocated lease ({daemon.lease}) to current node ({A})"]
     assert daemon.lease.subnet_of(ipaddress.ip_network("172.30.0.0/16"))
     assert net.leases().count("/atomic.io/network/subnets/") == 1
+
+
+def test_a_deleted_lease_makes_flanneld_exit_and_systemd_start_it_again():
+    net = FlannelNetwork.lab(nodes=2, pods_per_node=0)
+    v2 = net.etcd["http://192.168.197.130:2379"].v2
+    lease = net.hosts[A].flanneld.lease
+    v2.delete(f"/atomic.io/network/subnets/{lease.network_address}-24")  # etcdctl rm
+    net.sync()
+    assert messages(net)[-1] == "Lease has been revoked. Shutting down daemon."
+    assert net.hosts[A].flanneld.state == "stopped"
+    net.run(1)
+    assert net.hosts[A].flanneld.state == "running"
+    assert messages(net)[-2] == f"Allocated lease ({lease}) to current node ({A})"  # subnet.env names it

@@ -15,7 +15,8 @@ Then flanneld:
    unit's ``ExecStartPost``, ``mk-docker-opts.sh -k DOCKER_NETWORK_OPTIONS -d /run/flannel/docker``,
    which docker's drop-in reads to start ``docker0`` on the lease;
 4. renews the lease an hour before it expires (``--subnet-lease-renew-margin=60`` minutes)
-   and keeps its routes in step with the other hosts' leases.
+   and keeps its routes in step with the other hosts' leases; when its own lease is gone
+   (deleted with etcdctl, or expired while it could not renew) it exits, and systemd starts it again.
 
 The model's watch on ``<prefix>/subnets`` is ``sync()``, which the network calls after
 every lease change and at the end of each ``run``.
@@ -316,9 +317,7 @@ class Flanneld:
         try:
             node = self._v2().update(lease_key(self.prefix, self.lease), lease_value(self.attrs), SUBNET_TTL)
         except V2Error:
-            self._say("E", "Lease expired, acquiring a new one")
-            self.state, self.lease = "starting", None
-            self._attempt()
+            self._revoked()
             return
         except (V2DisabledError, ConnectionError) as exc:
             self._say("E", f"Error renewing lease (trying again in 1 min): {exc}")
@@ -328,13 +327,23 @@ class Flanneld:
         self._say("I", "Lease renewed, new expiration: " + f"t={self.expiration:g}s")
         self._after(self.expiration - self.options.renew_margin - self._clock.now, self._renew)
 
+    def _revoked(self) -> None:
+        """Its own lease is gone from etcd: flanneld exits (main.go MonitorLease), and the unit's
+        ``Restart=on-failure`` starts a new one 100 ms later (systemd's default RestartSec)."""
+        self._say("E", "Lease has been revoked. Shutting down daemon.")
+        self.stop()
+        self._after(0.1, self.start)
+
     def sync(self) -> None:
-        """The watch on ``<prefix>/subnets``: learn the other hosts' leases."""
+        """The watch on ``<prefix>/subnets``: learn the other hosts' leases, and notice its own is gone."""
         if self.state != "running":
             return
         try:
             leases = self._leases()
         except (V2Error, V2DisabledError, ConnectionError):
+            return
+        if self.lease not in leases:
+            self._revoked()
             return
         peers = {subnet: attrs for subnet, (attrs, _) in leases.items() if subnet != self.lease}
         if peers != self.peers:
