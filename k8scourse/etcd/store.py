@@ -355,7 +355,8 @@ class Store:
 
     ``clock``: a ``VirtualClock`` to deliver watch events and expire leases
     on; without one, watch callbacks run inside the write and leases expire
-    only when ``expire_leases`` is called.
+    only when ``expire_leases`` is called. ``v2`` is etcd's other keyspace,
+    the v2 API's (``v2store.py``), off until ``v2.enabled`` (``--enable-v2``).
     """
 
     def __init__(self, clock: VirtualClock | None = None) -> None:
