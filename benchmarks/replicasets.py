@@ -15,6 +15,9 @@ Lease every 10 s, and answers each pod bound to it with one status write
 the figures measure the control plane rather than 100,000 simulated
 container starts. ``--real-kubelets`` uses the course's full kubelets instead
 (for smaller runs: a real kubelet pulls images and starts each container).
+
+The machine is shared, so the script also prints the CPU time the run
+took, which other processes do not inflate.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ def run(replica_sets: int, replicas: int, nodes: int, real_kubelets: bool) -> di
                       if isinstance(c, ReplicaSetController) and c.kind.kind == "ReplicaSet")
     gc.collect()
     gc.freeze()  # as the scheduler benchmark: the collector need not walk the setup again
-    start, virtual_start = time.perf_counter(), cluster.now
+    start, cpu_start, virtual_start = time.perf_counter(), time.process_time(), cluster.now
     for i in range(replica_sets):
         cluster.api.create(replica_set(i, replicas))
 
@@ -109,9 +112,9 @@ def run(replica_sets: int, replicas: int, nodes: int, real_kubelets: bool) -> di
 
     while not steady():
         cluster.run(1)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     running = sum(1 for p in cluster.informers.informer("pods").list() if p["status"].get("phase") == "Running")
-    return {"seconds": elapsed, "virtual": cluster.now - virtual_start, "running": running,
+    return {"seconds": elapsed, "cpu": cpu, "virtual": cluster.now - virtual_start, "running": running,
             "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
 
 
@@ -126,7 +129,8 @@ def main() -> None:
     pods = args.replica_sets * args.replicas
     print(f"{args.replica_sets:,} ReplicaSets, {pods:,} pods on {args.nodes:,} "
           f"{'real' if args.real_kubelets else 'hollow'} nodes: steady state in {result['seconds']:.1f} s "
-          f"(target < {TARGET_SECONDS:.0f} s; {result['virtual']:.0f} s virtual), {result['running']:,} pods Running")
+          f"(target < {TARGET_SECONDS:.0f} s; {result['cpu']:.1f} s of CPU time, {result['virtual']:.0f} s virtual), "
+          f"{result['running']:,} pods Running")
     print(f"peak memory {result['peak_gib']:.2f} GiB (target < {TARGET_GIB:.0f} GiB)")
     ok = result["seconds"] < TARGET_SECONDS and result["peak_gib"] < TARGET_GIB and result["running"] == pods
     sys.exit(0 if ok else 1)

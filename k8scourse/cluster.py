@@ -37,9 +37,15 @@ from k8scourse.master.controllers.replicaset import ReplicaSetController, replic
 from k8scourse.master.controllers.namespace import NamespaceController
 from k8scourse.master.controllers.serviceaccounts import ServiceAccountsController
 from k8scourse.master.controllers.nodelifecycle import NodeLifecycleController
+from k8scourse.master.controllers.hpa import HorizontalController
+from k8scourse.master.controllers.hpa.horizontal import DOWNSCALE_STABILIZATION
+from k8scourse.master.controllers.hpa.replica_calculator import DEFAULT_TOLERANCE
+from k8scourse.master.metrics_server import MetricsServer
 from k8scourse.master.controllers.podgc import PodGCController
 from k8scourse.master.controllers.tainteviction import TaintEvictionController
 from k8scourse.master.scheduler import Scheduler
+from k8scourse.load import Load
+from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.node.images import Registry
 from k8scourse.network.kube_flannel import trace_in_cluster
 from k8scourse.network.request import RequestResult, send_request
@@ -86,8 +92,11 @@ class Cluster:
 
     def __init__(self, seed: int = 0, *, admission_plugins: Iterable[str] | str = DEFAULT_ADMISSION_PLUGINS,
                  percentage_of_nodes_to_score: int = 0,
-                 service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE) -> None:
-        """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``."""
+                 service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE,
+                 horizontal_pod_autoscaler_tolerance: float = DEFAULT_TOLERANCE,
+                 horizontal_pod_autoscaler_downscale_stabilization: float = DOWNSCALE_STABILIZATION) -> None:
+        """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``; the
+        ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
         _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
@@ -100,6 +109,11 @@ class Cluster:
         self.scheduler = Scheduler(self.api, self.clock, self.rng,
                                    percentage_of_nodes_to_score=percentage_of_nodes_to_score)
         self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
+        self.load = Load(self.informers.informer("pods"), self.clock)  # the clients' traffic: set_load()
+        self.cadvisors: dict[str, CAdvisor] = {}  # each node's container counters, which metrics-server scrapes
+        self.metrics_server = self._metrics_server()
+        self.hpa = self._hpa_controller(horizontal_pod_autoscaler_tolerance,
+                                        horizontal_pod_autoscaler_downscale_stabilization)
         self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
                             NodeLifecycleController(self.api, self.clock, self.informers),
                             TaintEvictionController(self.api, self.clock, self.informers),
@@ -107,7 +121,7 @@ class Cluster:
                             ReplicaSetController(self.api, self.clock, self.informers),
                             replication_manager(self.api, self.clock, self.informers),
                             DeploymentController(self.api, self.clock, self.informers),
-                            GarbageCollector(self.api, self.clock, self.informers)]
+                            GarbageCollector(self.api, self.clock, self.informers), self.hpa]
         self.controllers += [EndpointsController(self.api, self.clock, self.informers),
                              EndpointSliceController(self.api, self.clock, self.informers)]
         self.kubelets: dict[str, Kubelet] = {}
@@ -115,6 +129,7 @@ class Cluster:
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.scheduler.start()
+        self.metrics_server.start()
         for controller in self.controllers:
             controller.start()
         self.informers.start()
@@ -160,11 +175,45 @@ class Cluster:
             labels=labels, taints=taints, static_pod_manifests=static_pods,
             pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
+        self.cadvisors[name] = CAdvisor(kubelet, self.load)
         self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, str(POD_NETWORK))
         if start:
             kubelet.start()
             self.kube_proxies[name].start()
         return kubelet
+
+    def _metrics_server(self) -> MetricsServer:
+        """metrics-server, registered as the apiserver's metrics.k8s.io APIService."""
+        pods = self.informers.informer("pods")
+
+        def labels(namespace: str, name: str) -> dict | None:
+            pod = pods.get(f"{namespace}/{name}")
+            return None if pod is None else pod["metadata"].get("labels") or {}
+
+        server = MetricsServer(self.clock, self.cadvisors, labels)
+        self.api.aggregated["metrics.k8s.io"] = server
+        return server
+
+    def _hpa_controller(self, tolerance: float, window: float) -> HorizontalController:
+        """kube-controller-manager's HPA loop with its --horizontal-pod-autoscaler-* flags."""
+        _expect("Cluster", tolerance, (Real,), "horizontal_pod_autoscaler_tolerance as a number (0.1 is 10 %)")
+        _expect("Cluster", window, (Real,), "horizontal_pod_autoscaler_downscale_stabilization in seconds")
+        errors = [invalid(f"horizontal_pod_autoscaler_{name}", value, "must be greater than or equal to 0")
+                  for name, value in (("tolerance", tolerance), ("downscale_stabilization", window)) if value < 0]
+        if errors:
+            raise FieldValidationError(errors)
+        return HorizontalController(self.api, self.clock, self.informers, self.metrics_server,
+                                    tolerance=float(tolerance), downscale_stabilization=float(window))
+
+    def set_load(self, selector: str, cpu: str | int | float = "800m", namespace: str = "default") -> None:
+        """Send traffic costing ``cpu`` in all to the ready pods matching ``selector``, spread evenly.
+
+        ``cluster.set_load("app=web", cpu="800m")``; ``cpu="0"`` stops it. Each
+        pod's usage is capped by its CPU limit and its node's cores; the HPA
+        and ``kubectl top`` see it through metrics-server, up to a resolution late.
+        """
+        _expect("set_load", namespace, (str,), "a namespace string")
+        self.load.set(selector, cpu, namespace)
 
     def fail_node(self, name: str) -> None:
         """The machine ``name`` stops, as if its power were cut: its kubelet no longer posts

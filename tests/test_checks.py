@@ -63,6 +63,15 @@ def test_wrong_type_gets_a_friendly_message(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out == "✘ count: expected a whole number, got the text 'three'.\n"
 
 
+def test_a_number_for_a_letter_is_told_a_letter_is_wanted(capsys: pytest.CaptureFixture[str]) -> None:
+    assert not check("choice", 2, digest=digest("b", as_choice), normalize=as_choice)
+    assert capsys.readouterr().out == '✘ choice: expected one letter, such as "b", got the number 2.\n'
+
+
+def test_the_flannel_daemon_is_flanneld() -> None:
+    assert as_component("the flannel daemon") == as_component("flannel") == "flanneld"
+
+
 def test_normalisers() -> None:
     assert as_int("3") == as_int(3.0) == 3
     assert as_choice("(B)") == "b"

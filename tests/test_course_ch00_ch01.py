@@ -72,7 +72,10 @@ def test_keys_for_accepts_the_keys_the_apiserver_uses(cluster: Cluster) -> None:
 @pytest.mark.parametrize("keys, why", [
     (["/registry/pods/db", "/registry/minions/node-2", "/registry/leases/kube-node-lease/node-2"],
      "etcd has no key '/registry/pods/db'. A Pod lives in a namespace, and its key names it: "
-     "/registry/<resource>/<namespace>/<name>."),
+     "/registry/<resource>/<namespace>/<name>. Which namespace holds this Pod?"),
+    (["/registry/pods/default/db", "/registry/minions/node-2", "/registry/leases/default/node-2"],
+     "etcd has no key '/registry/leases/default/node-2'. A Lease lives in a namespace, and its key names it: "
+     "/registry/<resource>/<namespace>/<name>. Which namespace holds this Lease?"),
     (["/registry/pods/default/db", "/registry/nodes/node-2", "/registry/leases/kube-node-lease/node-2"],
      "etcd has no key '/registry/nodes/node-2'. Nodes keep, in etcd, the name they had in early Kubernetes "
      "(the notes' master config still uses it)."),

@@ -48,6 +48,17 @@ def test_each_try_runs_under_a_new_name(cluster: Cluster, mailbox) -> None:
     assert {"mailbox-check-1", "mailbox-check-2"} <= {p["metadata"]["name"] for p in cluster.api.list("pods")}
 
 
+def test_a_new_check_after_a_wrong_try_runs_under_a_new_name(cluster: Cluster) -> None:
+    """Rerunning the check cell builds a new predicate; it must not reuse the name of the first try."""
+    def check_cell():
+        return shares_a_file(cluster, writer=("writer", "/out/msg.txt"), reader=("reader", "/in/msg.txt"))
+
+    separate = MAILBOX.replace("[{name: box, mountPath: /in}]", "[{name: other, mountPath: /in}]")
+    assert check_cell()(separate) is not True
+    assert check_cell()(MAILBOX) is True
+    assert "mailbox-check-2" in {p["metadata"]["name"] for p in cluster.api.list("pods")}
+
+
 def test_two_volumes_do_not_deliver(mailbox) -> None:
     separate = MAILBOX.replace("[{name: box, mountPath: /in}]", "[{name: other, mountPath: /in}]")
     assert mailbox(separate) == ("writer wrote /out/msg.txt, but reader cannot read it: "

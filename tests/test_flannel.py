@@ -616,3 +616,16 @@ def test_a_deleted_lease_makes_flanneld_exit_and_systemd_start_it_again():
     net.run(1)
     assert net.hosts[A].flanneld.state == "running"
     assert messages(net)[-2] == f"Allocated lease ({lease}) to current node ({A})"  # subnet.env names it
+
+
+def test_v2_writes_need_the_quorum_v3_writes_need():
+    store = v2store()
+
+    def no_quorum():
+        raise TimeoutError("etcdserver: request timed out")
+    store.commit_gate = no_quorum
+    with pytest.raises(TimeoutError):
+        store.v2.set("/atomic.io/network/config", "{}")
+    store.commit_gate = None
+    with pytest.raises(V2Error, match=r"^100: Key not found \(/atomic.io\) \[0\]$"):  # nothing was half written
+        store.v2.get("/atomic.io/network/config")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shlex
@@ -695,11 +696,17 @@ WORDS = ["get", "describe", "apply", "create", "delete", "label", "cordon", "unc
          "quota", "limits", "namespace", "-n", "kube-system", "-A", "-o", "yaml", "json", "wide", "name", "-l",
          "app=web", "app in (web)", "app-", "x=y", "--overwrite", "-f", "-", "--image=nginx", "--all", "--show-labels",
          "-L", "app", "--field-selector", "spec.nodeName=node-1", "--grace-period=0", "--force", "--", "=", "-",
-         "--restart=Never", "--no-headers", "-w", "kubectl", "--help", "-h", "--now", "/", ",", ""]
+         "--restart=Never", "--no-headers", "-w", "kubectl", "--help", "-h", "--now", "/", ",", "",
+         "scale", "--replicas=3", "--replicas=-1", "--current-replicas=2", "deployment/web", "rs/web", "rollout",
+         "status", "history", "undo", "--to-revision=99", "restart", "pause", "resume", "set", "image",
+         "web=nginx:1.28", "*=busybox", "top", "autoscale", "--min=2", "--max=1", "--cpu-percent=50", "endpoints",
+         "endpointslices", "sa", "leases", "--timeout=5s", "describe svc"]
+#: ``K8SCOURSE_KUBECTL_FUZZ_EXAMPLES=60000`` runs the long version locally.
+KUBECTL_FUZZ_EXAMPLES = int(os.environ.get("K8SCOURSE_KUBECTL_FUZZ_EXAMPLES", "300"))
 STDINS = [None, POD, DEPLOYMENT, "a: [", "- 1\n- 2\n", "kind: List\napiVersion: v1\nitems: [1]\n", "apiVersion: v1\n"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=KUBECTL_FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(words=st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=8)), max_size=7),
        quote=st.booleans(), stdin=st.sampled_from(STDINS))
 def test_no_input_produces_a_traceback(words: list[str], quote: bool, stdin: str | None) -> None:

@@ -324,8 +324,8 @@ def test_replication_controller_selector_is_equality_only(cluster: Cluster) -> N
     with pytest.raises(DecodeError) as err:
         cluster.apply(manifest)
     assert str(err.value) == ('ReplicationController in version "v1" cannot be handled as a ReplicationController: '
-                              'json: cannot unmarshal array into Go struct field ReplicationControllerSpec.spec.selector '
-                              'of type string')
+                              'json: cannot unmarshal array into Go struct field '
+                              'ReplicationControllerSpec.spec.selector of type string')
 
 
 def test_replication_controller_selector_must_match_template(cluster: Cluster) -> None:
@@ -507,3 +507,23 @@ def test_kubectl_describe_rs_shows_pods_status_and_events(cluster: Cluster) -> N
     assert "Pods Status:  1 Running / 0 Waiting / 0 Succeeded / 0 Failed\n" in text
     assert "  Normal  SuccessfulCreate  21s   replicaset-controller  Created pod: web-" in text
     assert "  Normal  SuccessfulDelete  1s    replicaset-controller  Deleted pod: web-" in text
+
+
+def test_garbage_collector_deletes_a_pod_whose_owner_never_existed(cluster: Cluster) -> None:
+    ghost = bare_pod("ghost-child", {"app": "ghost"})
+    ghost["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "ghost",
+                                             "uid": "00000000-0000-4000-8000-000000000000", "controller": True}]
+    cluster.apply(ghost)
+    cluster.apply(rs("ghost", replicas=0))  # same name, another UID: still not the owner
+    cluster.run(40)
+    assert "ghost-child" not in names(cluster.api.list("pods", "default"))
+
+
+def test_status_write_retries_once_on_a_conflict(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=1))
+    cluster.run(10)
+    rsc = controller(cluster)
+    stale = rsc.owners.get("default/web")
+    cluster.api.patch("replicasets", "web", {"spec": {"replicas": 2}})  # the cached copy is now stale
+    written = rsc._update_status(stale, {"replicas": 7})
+    assert written["status"] == {"replicas": 7, "observedGeneration": 2}, "retried on the fresh object"

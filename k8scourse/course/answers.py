@@ -27,7 +27,7 @@ _COMPONENT_NAMES = {
     "kube-proxy": ("proxy", "kube proxy"),
     "etcd": ("etcd cluster", "the etcd"),
     "container runtime": ("runtime", "containerd", "cri-o", "docker", "docker engine", "cri"),
-    "flanneld": ("flannel",),
+    "flanneld": ("flannel", "flannel daemon", "flanneld daemon"),
 }
 _COMPONENTS = {alias: name for name, aliases in _COMPONENT_NAMES.items() for alias in (name, *aliases)}
 
@@ -73,6 +73,8 @@ def as_int(answer: Any) -> int:
 
 def as_choice(answer: Any) -> str:
     """A multiple-choice letter: ``"b"``, ``"B"`` and ``"(b)"`` are the same."""
+    if not isinstance(answer, str):  # say what is wanted: a letter, not just "a text"
+        raise AnswerTypeError("one letter, such as \"b\"", answer)
     letter = as_text(answer).strip("() .)")
     if not re.fullmatch(r"[a-z]", letter):
         raise AnswerTypeError("one letter, such as \"b\"", answer)

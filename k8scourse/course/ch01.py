@@ -53,7 +53,8 @@ def _why_no_key(key: str, kind: str, namespace: str | None) -> str:
     if not key.startswith("/registry/"):
         return "The apiserver keeps every object under the prefix /registry/."
     if namespace and f"/{namespace}/" not in key:
-        return f"A {kind} lives in a namespace, and its key names it: /registry/<resource>/<namespace>/<name>."
+        return (f"A {kind} lives in a namespace, and its key names it: /registry/<resource>/<namespace>/<name>. "
+                f"Which namespace holds this {kind}?")
     if kind == "Node":
         return "Nodes keep, in etcd, the name they had in early Kubernetes (the notes' master config still uses it)."
     return "The resource part of the key is the plural, lower-case resource name, as in kubectl get <resource>."

@@ -43,20 +43,18 @@ def shares_a_file(cluster: Any, writer: tuple[str, str], reader: tuple[str, str]
     """A predicate: in the learner's Pod, what ``writer`` writes, ``reader`` reads.
 
     ``writer`` and ``reader`` are (container, file path). The Pod runs under
-    a fresh name (``<name>-check-N``) until all its containers run (at most
-    ``wait`` seconds); then the check writes and reads as ``kubectl exec``
+    a fresh name (``<name>-check-N``, the first N no Pod has yet, so that
+    rerunning the check cell, which builds a new predicate, still works)
+    until all its containers run (at most ``wait`` seconds); then the check writes and reads as ``kubectl exec``
     into each container would on a real cluster.
     """
-    attempts = 0
-
     def predicate(answer: Any) -> bool | str:
-        nonlocal attempts
         pod = _manifest(answer)
         if isinstance(pod, str):
             return pod
-        attempts += 1
         metadata = dict(pod.get("metadata") or {})
-        name = metadata["name"] = f"{metadata.get('name', 'pod')}-check-{attempts}"
+        name = metadata["name"] = _free_name(cluster, f"{metadata.get('name', 'pod')}-check",
+                                             metadata.get("namespace", "default"))
         try:
             cluster.apply({**pod, "metadata": metadata})
         except ValueError as error:
@@ -79,6 +77,15 @@ def shares_a_file(cluster: Any, writer: tuple[str, str], reader: tuple[str, str]
         return text == "hello\n" or f"{reader[0]} reads something else at {reader[1]}."
 
     return predicate
+
+
+def _free_name(cluster: Any, prefix: str, namespace: str) -> str:
+    """``<prefix>-N`` for the first N from 1 that names no Pod in ``namespace``."""
+    taken = {pod["metadata"]["name"] for pod in cluster.api.list("pods", namespace)}
+    number = 1
+    while f"{prefix}-{number}" in taken:
+        number += 1
+    return f"{prefix}-{number}"
 
 
 def predicts_phases(cluster: Any, pods: Mapping[Any, str]) -> Predicate:

@@ -31,6 +31,12 @@ it, and when the lease is revoked or runs out, its keys are deleted. With a
 ``VirtualClock`` the store expires leases on its own; without one, time
 stands still unless you call ``expire_leases(now)``.
 
+A store may run on a Raft cluster of etcd members (``RaftCluster.attach(store)``
+in :mod:`k8scourse.etcd.raft`): then every client write first asks the
+cluster whether it could commit now, and fails with etcd's ``etcdserver:
+request timed out`` while the cluster has no quorum. Lease expiry is not
+gated (real etcd also stops expiring leases without a leader).
+
 Watches deliver ``Event``s (PUT or DELETE, the new ``kv`` and the
 ``prev_kv``) in revision order. With a clock, delivery happens in a clock
 event just after the write returns, as a real etcd watch stream would;
@@ -377,8 +383,16 @@ class Store:
         self._pending: deque[tuple[Watch, Event]] = deque()  # events on their way to watches
         self._delivering = False
         self._delivery_scheduled = False
-        # The v2 keyspace (flannel 0.7's), apart from the v3 keys: see v2store.py.
-        self.v2 = V2Store(lambda: self.now)
+        # Set by the Raft cluster the store runs on (RaftCluster.attach): called by every client
+        # write after its request is checked, it raises etcd's timeout error while there is no quorum.
+        self.commit_gate: Callable[[], None] | None = None
+        # The v2 keyspace (flannel 0.7's), apart from the v3 keys: see v2store.py. Its writes
+        # need a quorum too.
+        self.v2 = V2Store(lambda: self.now, self._gate)
+
+    def _gate(self) -> None:
+        if self.commit_gate is not None:
+            self.commit_gate()
 
     # -- revisions --
 
@@ -457,6 +471,8 @@ class Store:
         _check_key(key)
         _check_value(value)
         lease_id = self._check_lease(lease)
+        if self.commit_gate is not None:
+            self.commit_gate()
         changes: list[Event] = []
         kv = self._put(self._revision + 1, key, value, lease_id, changes)
         self._commit(changes)
@@ -468,6 +484,8 @@ class Store:
         Deleting several keys is one revision; deleting nothing is none.
         """
         _check_key(key)
+        if self.commit_gate is not None:
+            self.commit_gate()
         changes: list[Event] = []
         self._delete(self._revision + 1, key, prefix, changes)
         self._commit(changes)
@@ -485,6 +503,8 @@ class Store:
             _check_key(compare.key)
         for ops in (success, failure):
             _check_ops(ops)
+        if self.commit_gate is not None:
+            self.commit_gate()
         succeeded = all(compare.holds(self._kvs.get(compare.key)) for compare in compares)
         ops = success if succeeded else failure
         for op in ops:  # etcd checks leases of the branch that runs (txn.go, checkRequests)
@@ -520,6 +540,8 @@ class Store:
         written out because every apiserver write goes through it."""
         _check_key(key)
         _check_value(value)
+        if self.commit_gate is not None:
+            self.commit_gate()
         current = self._kvs.get(key)
         if (current.mod_revision if current is not None else 0) != expected_mod_revision:
             return False
@@ -666,6 +688,8 @@ class Store:
             raise FieldValidationError([invalid("ttl", ttl, "must be a whole number of seconds >= 0")])
         if ttl > MAX_LEASE_TTL:
             raise LeaseTTLTooLargeError()
+        if self.commit_gate is not None:
+            self.commit_gate()
         ttl = max(ttl, MIN_LEASE_TTL)
         lease = _Lease(self._next_lease_id, ttl, self.now + ttl)
         self._next_lease_id += 1

@@ -83,8 +83,9 @@ class V2Store:
     ``enabled`` stands for ``--enable-v2``: off by default, as in etcd 3.4.
     """
 
-    def __init__(self, now: Callable[[], float]) -> None:
+    def __init__(self, now: Callable[[], float], gate: Callable[[], None] = lambda: None) -> None:
         self._now = now
+        self._gate = gate  # raises while the cluster has no quorum (the v3 store's commit_gate)
         self.enabled = False
         self.index = 0
         self._root = V2Node("/", None, 0, 0, children={})
@@ -125,6 +126,7 @@ class V2Store:
         node = self._walk(key)
         if node.dir:
             raise V2Error(NOT_FILE, node.key, self.index)
+        self._gate()
         self.index += 1
         self._unlink(node)
         return node
@@ -165,6 +167,7 @@ class V2Store:
         parts = self._parts(key)
         if not parts:
             raise V2Error(ROOT_RONLY, "/", self.index)
+        self._gate()  # before anything changes: a write without quorum changes nothing
         parent, path = self._root, ""
         for part in parts[:-1]:
             path += "/" + part

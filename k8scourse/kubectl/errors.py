@@ -77,6 +77,8 @@ def standard_message(error: Exception) -> str:
     message = str(status)
     if isinstance(error, SourcedError):
         message = f'error when {error.verb} "{error.source}": {message}'
+    if not status.reason:  # StatusReasonUnknown, e.g. an etcd error the apiserver passed on as a 500
+        return f"Error from server: {message}"
     return f"Error from server ({status.reason}): {message}"
 
 

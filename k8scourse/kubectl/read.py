@@ -12,6 +12,7 @@ from . import printers
 from .builder import Request, fetch, parse_request
 from .context import Command, Context
 from .describe import describe_pod, events_about
+from .describe_hpa import describe_hpa
 from .describe_node import describe_node
 from .describe_service import describe_service
 from .describe_workloads import describe_deployment, describe_replica_set, describe_replication_controller
@@ -143,8 +144,11 @@ def _describe_one(ctx: Context, kind: Any, obj: dict) -> str:
     if kind.RESOURCE == "services":
         slices = ctx.api.list("endpointslices", namespace, label_selector=f"kubernetes.io/service-name={name}")
         return describe_service(obj, slices, events, ctx.now)
+    if kind.RESOURCE == "horizontalpodautoscalers":
+        return describe_hpa(obj, events, ctx.now)
     raise CommandError(f"error: the course's kubectl describes pods, nodes, replicationcontrollers, replicasets, "
-                       f"deployments and services; 'kubectl get {kind.RESOURCE} {name} -o yaml' shows this object")
+                       f"deployments, services and horizontalpodautoscalers; "
+                       f"'kubectl get {kind.RESOURCE} {name} -o yaml' shows this object")
 
 
 def _node_lease(ctx: Context, name: str) -> tuple[dict | None, str | None]:

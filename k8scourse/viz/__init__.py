@@ -9,7 +9,9 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_placement``: which pods run on which node, coloured by a label;
 * ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
 * ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
-* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``).
+* ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``);
+* ``draw_raft`` and ``draw_raft_timeline``: an etcd cluster's members and who led when (``raft_graph``);
+* ``draw_autoscaling``: load, utilisation and replicas of an HPA over time.
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
@@ -21,9 +23,11 @@ from .architecture import (
     draw_request_path,
     pod_creation_path,
 )
+from .autoscaling import draw_autoscaling
 from .backoff import draw_backoff
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
+from .raft import draw_raft, draw_raft_timeline, raft_graph
 from .rollout import draw_rollouts
 from .services import draw_request_spread, draw_requests_over_time
 from .timeline import draw_timeline
@@ -32,15 +36,19 @@ __all__ = [
     "POD_CREATION_NOTES",
     "PlacementView",
     "architecture_graph",
+    "draw_autoscaling",
     "draw_architecture",
     "draw_backoff",
     "draw_placement",
     "draw_pod_anatomy",
+    "draw_raft",
+    "draw_raft_timeline",
     "draw_request_path",
     "draw_rollouts",
     "draw_request_spread",
     "draw_requests_over_time",
     "draw_timeline",
     "placement_graph",
+    "raft_graph",
     "pod_creation_path",
 ]

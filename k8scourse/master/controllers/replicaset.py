@@ -253,33 +253,42 @@ class Expectations:
 class PodFacts:
     """A cached pod with what every sync asks of it, computed once per pod change rather than per sync."""
 
-    __slots__ = ("pod", "active", "ready")
+    __slots__ = ("pod", "labels", "active", "ready")
 
     def __init__(self, pod: Obj) -> None:
-        self.pod, self.active, self.ready = pod, is_pod_active(pod), is_pod_ready(pod)
+        self.pod, self.labels = pod, pod["metadata"].get("labels") or {}
+        self.active, self.ready = is_pod_active(pod), is_pod_ready(pod)
 
 
 class PodIndex:
     """The pod informer's indexes the controller lists by: pods by their controller's UID, and orphans
-    by namespace (upstream's ``controllerUIDIndex`` and orphan index), so a sync reads only its own pods."""
+    by namespace (upstream's ``controllerUIDIndex`` and orphan index), so a sync reads only its own pods.
+    Pods controlled by another kind (a ReplicationController's, for the ReplicaSet controller) can never
+    count or be adopted, so they are left out."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
         self.by_owner: dict[str, dict[str, PodFacts]] = {}
         self.orphans: dict[str, dict[str, PodFacts]] = {}
 
-    def _slot(self, pod: Obj) -> dict[str, PodFacts]:
+    def _slot(self, pod: Obj) -> tuple[dict[str, dict[str, PodFacts]], str] | None:
+        """Which index and which entry of it the pod belongs in, if any."""
         ref = controller_ref(pod)
-        if ref is not None:
-            return self.by_owner.setdefault(ref.get("uid", ""), {})
-        return self.orphans.setdefault(pod["metadata"].get("namespace", ""), {})
+        if ref is None:
+            return self.orphans, pod["metadata"].get("namespace", "")
+        return (self.by_owner, ref.get("uid", "")) if ref.get("kind") == self.kind else None
 
     def on_pod(self, event_type: str, pod: Obj, old: Obj | None) -> None:
         key = key_of(pod)
-        if old is not None:
-            slot = self._slot(old)
-            slot.pop(key, None)
-        if event_type != "DELETED":
-            self._slot(pod)[key] = PodFacts(pod)
+        if old is not None and (slot := self._slot(old)) is not None:
+            index, entry = slot
+            pods = index.get(entry, {})
+            pods.pop(key, None)
+            if not pods:
+                index.pop(entry, None)
+        if event_type != "DELETED" and (slot := self._slot(pod)) is not None:
+            index, entry = slot
+            index.setdefault(entry, {})[key] = PodFacts(pod)
 
     def owned(self, owner: Obj) -> Iterable[PodFacts]:
         """The pods whose controller reference names ``owner``."""
@@ -301,10 +310,11 @@ class ReplicaSetController:
         self.api, self.clock, self.kind, self.burst_replicas = api, clock, kind, burst_replicas
         self.owners: Informer = informers.informer(kind.resource)
         self.pods: Informer = informers.informer("pods")
-        self.index = PodIndex()
+        self.index = PodIndex(kind.kind)
         self.expectations = Expectations(clock)
         self.queue = WorkQueue(clock, self.sync)
-        self._selectors: dict[str, tuple[Any, Selector]] = {}  # owner UID -> (spec.selector, parsed)
+        # owner UID -> (spec generation, its selector, its template's labels as a selector)
+        self._selectors: dict[str, tuple[int, Selector, Selector]] = {}
 
     def start(self) -> None:
         self.owners.add_handler(self._on_owner)
@@ -400,7 +410,7 @@ class ReplicaSetController:
             self.expectations.delete(key)
             return
         needs_sync = self.expectations.satisfied(key)
-        claimed = self._claim_pods(owner, self._selector(owner))  # active pods only
+        claimed = self._claim_pods(owner)  # active pods only
         error: StatusError | None = None
         if needs_sync and not owner["metadata"].get("deletionTimestamp"):
             error = self._manage_replicas(key, owner, claimed)
@@ -414,38 +424,44 @@ class ReplicaSetController:
             raise error
 
     def _selector(self, owner: Obj) -> Selector:
-        """The owner's selector, parsed once for as long as ``spec.selector`` stays the same."""
-        uid, wanted = owner["metadata"]["uid"], (owner.get("spec") or {}).get("selector")
-        cached = self._selectors.get(uid)
-        if cached is None or cached[0] != wanted:
-            cached = self._selectors[uid] = (wanted, self.kind.selector(owner))
-        return cached[1]
+        """The owner's selector, parsed once per version of its spec (``metadata.generation``)."""
+        return self._parsed(owner)[1]
+
+    def _parsed(self, owner: Obj) -> tuple[int, Selector, Selector]:
+        """(generation, the selector, the template's labels as a selector), cached per owner UID."""
+        meta = owner["metadata"]
+        generation = meta.get("generation", 1)
+        cached = self._selectors.get(meta["uid"])
+        if cached is None or cached[0] != generation:
+            template = ((owner.get("spec") or {}).get("template") or {}).get("metadata") or {}
+            cached = (generation, self.kind.selector(owner), selector_from_set(template.get("labels")))
+            self._selectors[meta["uid"]] = cached
+        return cached
 
     def _owner_reference(self, owner: Obj) -> dict:
         """metav1.NewControllerRef."""
         return {"apiVersion": self.kind.api_version, "kind": self.kind.kind, "name": owner["metadata"]["name"],
                 "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
-    def _claim_pods(self, owner: Obj, selector: Selector) -> list[PodFacts]:
+    def _claim_pods(self, owner: Obj) -> list[PodFacts]:
         """PodControllerRefManager.ClaimPods over the active pods: keep the matching pods we own,
         release the others, adopt matching orphans."""
         uid, owner_deleting = owner["metadata"]["uid"], bool(owner["metadata"].get("deletionTimestamp"))
-        everything = selector.empty()  # an empty selector selects nothing here (labels.Nothing for a nil one)
+        matches = self._selector(owner).matches
         claimed: list[PodFacts] = []
         releases: list[Obj] = []
         for facts in self.index.owned(owner):
             if not facts.active:
                 continue
-            if not everything and selector.matches(facts.pod["metadata"].get("labels") or {}):
+            if matches(facts.labels):
                 claimed.append(facts)
             elif not owner_deleting:
                 releases.append(facts.pod)
         for pod in releases:
             self._patch_refs(pod, [r for r in pod["metadata"].get("ownerReferences") or () if r.get("uid") != uid])
-        if owner_deleting or everything:
+        if owner_deleting:
             return claimed
-        candidates = [f for f in self.index.orphans_near(owner)
-                      if f.active and selector.matches(f.pod["metadata"].get("labels") or {})]
+        candidates = [f for f in self.index.orphans_near(owner) if f.active and matches(f.labels)]
         if candidates and self._can_adopt(owner):  # RecheckDeletionTimestamp, asked once per sync
             for facts in candidates:
                 refs = [*(facts.pod["metadata"].get("ownerReferences") or ()), self._owner_reference(owner)]
@@ -538,8 +554,8 @@ class ReplicaSetController:
         owner = self.owners.get(key)
         if owner is None:
             return []
-        claimed = [f.pod for f in self.index.owned(owner)
-                   if f.active and self._selector(owner).matches(f.pod["metadata"].get("labels") or {})]
+        matches = self._selector(owner).matches
+        claimed = [f.pod for f in self.index.owned(owner) if f.active and matches(f.labels)]
         return self._pods_to_delete(owner, claimed, count)
 
     def _related_pods(self, owner: Obj) -> list[Obj]:
@@ -554,7 +570,7 @@ class ReplicaSetController:
         for other in related:
             selector = self._selector(other)
             for facts in (*self.index.owned(other), *self.index.orphans_near(other)):
-                if selector.matches(facts.pod["metadata"].get("labels") or {}):
+                if selector.matches(facts.labels):
                     seen.setdefault(facts.pod["metadata"]["uid"], facts.pod)
         return list(seen.values())
 
@@ -576,11 +592,11 @@ class ReplicaSetController:
         """calculateStatus: counts over the claimed pods, and the ReplicaFailure condition."""
         spec = owner.get("spec") or {}
         status = owner.get("status") or {}
-        template_labels = selector_from_set(((spec.get("template") or {}).get("metadata") or {}).get("labels"))
         min_ready, now = spec.get("minReadySeconds", 0), self.clock.now
+        fully_labeled = self._parsed(owner)[2].matches
         labeled = ready = available = 0
         for facts in claimed:
-            if template_labels.matches(facts.pod["metadata"].get("labels") or {}):
+            if fully_labeled(facts.labels):
                 labeled += 1
             if facts.ready:
                 ready += 1
@@ -615,6 +631,7 @@ class ReplicaSetController:
                 if attempt or err.reason == "NotFound":
                     raise
                 owner = self.api.get(self.kind.resource, meta["name"], meta.get("namespace"))
+                status = {**status, "observedGeneration": owner["metadata"].get("generation", 1)}
         return owner
 
 
