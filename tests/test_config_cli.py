@@ -20,7 +20,7 @@ def test_gen_seed_lab_then_lint_exits_1(tmp_path: Path, capsys: pytest.CaptureFi
     assert ("node1:/etc/kubernetes/kubelet: KUBELET_API_SERVER: error: http://192.168.197.130:8080 is not served: "
             "the apiserver on master (192.168.197.130) listens on 127.0.0.1:8080, 0.0.0.0:6443 only "
             "(--insecure-bind-address)\n") in out
-    assert err == "13 errors, 20 warnings, 3 notes\n"
+    assert err == "13 errors, 22 warnings, 3 notes\n"
 
 
 def test_lint_for_the_notes_era(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from k8scourse.config import ClusterSpec, Finding, lint
 from k8scourse.config.etcd import EtcdConfig
@@ -37,6 +39,7 @@ def test_seed_lab_known_mistakes_all_found(seed):
         ("master", "removed-flag", "KUBE_API_ADDRESS"), ("master", "removed-flag", "KUBE_API_PORT"),
         ("master", "deprecated-flag", "KUBELET_PORT"), ("master", "deprecated-flag", "KUBE_ADMISSION_CONTROL"),
         ("node1", "removed-flag", "KUBELET_API_SERVER"), ("node1", "deprecated-flag", "KUBELET_POD_INFRA_CONTAINER"),
+        ("node1", "deprecated-flag", "KUBELET_ADDRESS"), ("node1", "removed-flag", "KUBE_ALLOW_PRIV"),
         ("master", "admission", "KUBE_ADMISSION_CONTROL"),
     }
     assert expected <= found
@@ -63,6 +66,8 @@ def test_legacy_flag_messages(seed):
         "--admission-control was deprecated in v1.10 and still accepted, with a warning (kube-apiserver)")
     assert messages["node1", "KUBELET_POD_INFRA_CONTAINER"] == (
         "--pod-infra-container-image was deprecated in v1.24 and still accepted, with a warning (kubelet)")
+    assert messages["node1", "KUBELET_ADDRESS"] == (
+        "--address was deprecated in v1.10 and still accepted, with a warning (kubelet)")
     assert messages["node1", "KUBE_LOGTOSTDERR"] == (
         '--logtostderr was deprecated in v1.23 and removed in v1.26: kubelet, kube-proxy v1.31.0 stop with '
         '"unknown flag: --logtostderr"')
@@ -220,3 +225,39 @@ def test_no_apiserver_on_the_machine_called():
     tree["node1"]["/etc/kubernetes/kubelet"] = kubelet.render()
     assert [f.message for f in lint(tree) if f.code == "unreachable"] == [
         "http://127.0.0.13:8080 is not served: no apiserver runs on node2 (127.0.0.13)"]
+
+
+def test_empty_etcd_values_are_noted():
+    found = lint({"/etc/etcd/etcd.conf": 'ETCD_NAME=""\n'})
+    assert [(f.code, f.message) for f in found if f.severity == "info"] == [
+        ("etcd-empty", 'etcd ignores ETCD_NAME="": an empty value is no setting, so etcd uses its default (default)')]
+
+
+SEED_TREE = ClusterSpec.seed_lab().render_all()
+LINES = [(m, p, i) for m, files in SEED_TREE.items() for p, text in files.items()
+         for i, line in enumerate(text.splitlines()) if "=" in line and not line.startswith("#")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(LINES), st.text(max_size=30)), min_size=1, max_size=4))
+def test_lint_never_crashes_on_garbled_values(edits):
+    """Any value anywhere replaced by any text: lint reports, it does not raise."""
+    tree = {m: dict(files) for m, files in SEED_TREE.items()}
+    for (machine, path, index), junk in edits:
+        lines = tree[machine][path].splitlines()
+        key = lines[index].split("=", 1)[0]
+        lines[index] = f"{key}={junk}".replace("\n", " ").replace("\r", " ")
+        tree[machine][path] = "\n".join(lines) + "\n"
+    for finding in lint(tree):
+        assert finding.severity in ("error", "warning", "info")
+
+
+def test_unreadable_yaml_files_are_findings():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "- just\n- a list\n"
+    tree["node2"]["/etc/kubernetes/kubelet.kubeconfig"] = "clusters: 5\n"
+    found = [(f.machine, f.path, f.message) for f in lint(tree) if f.code == "parse"]
+    assert found == [
+        ("node1", "/var/lib/kubelet/config.yaml", "cannot read the file: a KubeletConfiguration is a YAML mapping"),
+        ("node2", "/etc/kubernetes/kubelet.kubeconfig", "cannot read the file: clusters: expected a list of mappings"),
+    ]

@@ -126,11 +126,22 @@ def test_sysconfig_flags_and_unknown_keys():
     assert f.flag("--kubeconfig") == "/k" and f.flag("--fail-swap-on") == "true"
     assert f.unknown_keys() == ["KUBELET_FOO"]
     assert f.render() == text
+    old = SysconfigFile.parse("/etc/kubernetes/apiserver", 'KUBE_ETCD_SERVERS="--etcd_servers=http://m:4001"\n')
+    assert old.flag("--etcd-servers") == "http://m:4001"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\n\n", "A=1", "# c", "A=1\n\n", "  \n#x\n"])
+def test_envfile_keeps_every_blank_line(text):
+    assert EnvFile.parse(text).render() == text
 
 
 def test_envfile_refuses_a_line_that_is_not_an_assignment():
     with pytest.raises(EnvFileError, match="line 2: 'this is not' is not KEY=value"):
         EnvFile.parse('A="1"\nthis is not\n')
+    with pytest.raises(EnvFileError, match="'1A' is not a variable name"):
+        EnvFile().set("1A", "x")
+    with pytest.raises(TypeError, match="A: expected the value as str, got int"):
+        EnvFile().set("A", 1)
 
 
 values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
@@ -145,9 +156,10 @@ def test_envfile_round_trip_without_loss(lines):
     env = EnvFile()
     for line in lines:
         if isinstance(line, tuple):
-            env.set(*line) if line[0] not in env.keys() else None
+            if line[0] not in env.keys():
+                env.set(*line)
         else:
-            env.lines.append(EnvFile.parse(line + "\n").lines[0] if line.strip() else EnvFile.parse(" \n").lines[0])
+            env.lines.extend(EnvFile.parse(line + "\n").lines)
     text = env.render()
     again = EnvFile.parse(text)
     assert again.render() == text
@@ -174,3 +186,24 @@ def test_from_files_explains_a_tree_it_cannot_read():
         ClusterSpec.from_files({})
     with pytest.raises(SpecError, match="machine name 'a/b'"):
         Machine("a/b", "10.0.0.1", ("master",))
+
+
+@settings(max_examples=40, deadline=None)
+@given(members=st.integers(1, 7), client=st.integers(1024, 30000), peer=st.integers(30001, 65535),
+       era=st.sampled_from(["v1.5.2", "v1.31.0"]), tls=st.booleans(), localhost=st.booleans(),
+       backend=st.sampled_from(["udp", "vxlan", "host-gw"]))
+def test_any_spec_round_trips_through_its_files(members, client, peer, era, tls, localhost, backend):
+    spec = ClusterSpec.loopback_lab(members).with_changes(
+        kubernetes_version=era, etcd_client_port=client, etcd_peer_port=peer, etcd_tls=tls,
+        etcd_listen_localhost=localhost, flannel_backend=backend)
+    tree = spec.render_all()
+    assert ClusterSpec.from_files(tree) == spec
+    for files in tree.values():
+        assert etcd_startup_errors(files["/etc/etcd/etcd.conf"]) == []
+
+
+def test_from_files_on_garbled_yaml_is_a_spec_error():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    tree["node1"]["/var/lib/kubelet/config.yaml"] = "address: [unclosed\n"
+    with pytest.raises(SpecError, match="the tree is not one ClusterSpec renders"):
+        ClusterSpec.from_files(tree)

@@ -3,10 +3,12 @@
 ``ClusterSpec`` describes a whole cluster and renders each machine's files
 (etcd.conf, /etc/kubernetes/*, flanneld, systemd units, kubeconfigs);
 ``lint`` checks such files, one machine's or a whole tree, as the daemons
-themselves would. One module per file: ``etcd`` (/etc/etcd/etcd.conf),
-``sysconfig`` (/etc/kubernetes/* and /etc/sysconfig/flanneld), ``flannel``
-(the network config in etcd), ``systemd`` (units), ``modern`` (today's
-equivalents), ``tls`` (certificates).
+themselves would. One module per file: ``envfile`` (the KEY="value" format),
+``etcd`` (/etc/etcd/etcd.conf and etcd's start-up checks), ``sysconfig``
+(/etc/kubernetes/* and /etc/sysconfig/flanneld), ``flannel`` (the network
+config in etcd), ``systemd`` (units, start order), ``modern`` (today's
+equivalents), ``tls`` (certificates); ``legacy`` lists the flags Kubernetes
+has dropped since, ``spec`` holds ClusterSpec and ``lint`` the checks.
 """
 
 from .etcd import EtcdConfig, EtcdConfigError, etcd_startup_errors

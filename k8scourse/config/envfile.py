@@ -81,7 +81,7 @@ class EnvFile:
             raise TypeError(f"expected the file's text as str, got {type(text).__name__}")
         body = text[:-1] if text.endswith("\n") else text
         lines = []
-        for number, raw in enumerate(body.split("\n") if body else [], start=1):
+        for number, raw in enumerate(body.split("\n") if text else [], start=1):
             stripped = raw.strip()
             if not stripped or stripped.startswith(("#", ";")):
                 lines.append(Line(raw))
@@ -120,6 +120,10 @@ class EnvFile:
 
     def set(self, key: str, value: str) -> None:
         """Set ``key``: rewrite its line, else uncomment ``#KEY=...``, else append."""
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise EnvFileError(f"{key!r} is not a variable name (letters, digits and _, not starting with a digit)")
+        if not isinstance(value, str):
+            raise TypeError(f"{key}: expected the value as str, got {type(value).__name__}")
         for line in self.lines:
             if line.key == key:
                 line.value, line.raw = value, f"{key}={quote(value, line.quote)}"

@@ -49,11 +49,16 @@ LEGACY_FLAGS: tuple[LegacyFlag, ...] = (
                "--enable-admission-plugins / --disable-admission-plugins (order no longer matters)"),
     # kubelet: "Flag --api-servers has been deprecated, Use --kubeconfig instead" (v1.4); gone in v1.8.
     LegacyFlag("--api-servers", ("kubelet",), "v1.4", "v1.8", "--kubeconfig naming the apiserver's https URL"),
+    # The kubelet's settings moved into the KubeletConfiguration file (--config, beta in v1.10; #60148): its
+    # flags say "DEPRECATED: This parameter should be set via the config file specified by the Kubelet's --config flag."
+    LegacyFlag("--address", ("kubelet",), "v1.10", None, "address: in the KubeletConfiguration (--config)"),
+    LegacyFlag("--port", ("kubelet",), "v1.10", None, "port: in the KubeletConfiguration (--config)"),
     # CHANGELOG-1.24: "The --pod-infra-container-image kubelet flag is deprecated".
     LegacyFlag("--pod-infra-container-image", ("kubelet",), "v1.24", None,
                "the container runtime's sandbox image (containerd's sandbox_image)"),
-    # CHANGELOG-1.11 deprecated it (privileged pods are allowed by default); removed in v1.15.
-    LegacyFlag("--allow-privileged", ("kubelet",), "v1.11", "v1.15",
+    # v1.10's kubelet logs "Flag --allow-privileged has been deprecated"; it defaults to true from v1.11
+    # and is gone in v1.15.
+    LegacyFlag("--allow-privileged", ("kubelet",), "v1.10", "v1.15",
                "nothing on the kubelet: PodSecurity admission decides who may run privileged pods"),
     # klog flags, KEP-2845: deprecated in v1.23, removed in v1.26.
     LegacyFlag("--logtostderr", ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",

@@ -25,8 +25,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import modern
-from .envfile import EnvFileError
-from .etcd import EtcdConfig, etcd_startup_problems
+from .etcd import FLAGS, EtcdConfig, etcd_startup_problems
 from .flannel import ETCD_KEYS_DIR, FlannelConfigError, NetworkConfig
 from .legacy import legacy_flag
 from .spec import CURRENT_VERSION, ETCD_CONF
@@ -111,16 +110,28 @@ class _Machine:
         insecure_port = f.flag("--insecure-port", f.flag("--port"))
         insecure_bind = f.flag("--insecure-bind-address", f.flag("--address"))
         if insecure_bind is not None or insecure_port not in (None, "0"):
-            listeners.append((insecure_bind or "127.0.0.1", int(insecure_port or 8080), "--insecure-bind-address"))
-        listeners.append((f.flag("--bind-address", "0.0.0.0"), int(f.flag("--secure-port", "6443")),
+            listeners.append((insecure_bind or "127.0.0.1", _port(insecure_port or "8080"), "--insecure-bind-address"))
+        listeners.append((f.flag("--bind-address", "0.0.0.0"), _port(f.flag("--secure-port", "6443")),
                           "--bind-address"))
         return listeners
 
     def etcd_listeners(self) -> list[tuple[str, int, str]]:
         if self.etcd is None:
             return []
-        return [(urlsplit(u).hostname or "", urlsplit(u).port or 0, "ETCD_LISTEN_CLIENT_URLS")
+        return [(urlsplit(u).hostname or "", _url_port(u), "ETCD_LISTEN_CLIENT_URLS")
                 for u in self.etcd.urls("ETCD_LISTEN_CLIENT_URLS")]
+
+
+def _port(text: str) -> int | None:
+    """A port number, or None for text that is not one (the daemon itself refuses it)."""
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
+def _url_port(url: str) -> int | None:
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
 
 
 def _daemon_file(daemon: str) -> str:
@@ -174,11 +185,16 @@ class _Linter:
                     machine.sys[path] = SysconfigFile.parse(path, text)
                 elif path == modern.KUBELET_CONFIG:
                     machine.kubelet_config = yaml.load(text, Loader=modern.SafeLoader) or {}
+                    if not isinstance(machine.kubelet_config, dict):
+                        machine.kubelet_config = None
+                        raise ValueError("a KubeletConfiguration is a YAML mapping")
                 elif path.endswith(".kubeconfig"):
                     machine.kubeconfigs[path] = modern.kubeconfig_server(text) or ""
-            except (EnvFileError, yaml.YAMLError, ValueError, AttributeError) as exc:
+            except (yaml.YAMLError, ValueError, AttributeError, TypeError) as exc:
+                envfile = path == ETCD_CONF or path in TEMPLATES
                 self.add(name, path, "-", "error", "parse", f"cannot read the file: {exc}",
-                         "write each line as KEY=\"value\", a # comment, or blank")
+                         "write each line as KEY=\"value\", a # comment, or blank" if envfile
+                         else "write a YAML mapping with the fields the file's kind has")
         return machine
 
     # --- checks ----------------------------------------------------------------------------------
@@ -204,6 +220,11 @@ class _Linter:
             self.add(m.name, ETCD_CONF, key, "warning", "etcd-unknown-key",
                      f"etcd ignores it: unrecognized environment variable {key}={config.file.get(key)}",
                      "check the spelling against `etcd --help` (ETCD_ + the flag in capitals)")
+        for key, value in config.file.values().items():
+            if value == "" and key in FLAGS:  # pkg/flags skips empty variables as unrecognized
+                self.add(m.name, ETCD_CONF, key, "info", "etcd-empty",
+                         f'etcd ignores {key}="": an empty value is no setting, so etcd uses its default '
+                         f'({FLAGS[key].default or "empty"})', f"comment the line out (#{key}=...) or give a value")
         for key in config.file.duplicate_keys():
             self.add(m.name, ETCD_CONF, key, "warning", "duplicate-key",
                      f"{key} is set twice; the last line wins", "delete one of the lines")
@@ -378,8 +399,7 @@ class _Linter:
         return caller if host in LOCALHOST else None
 
     def _check_url(self, caller: _Machine, path: str, key: str, url: str, what: str, listeners_of) -> None:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
+        host, port = urlsplit(url).hostname or "", _url_port(url)
         if not host or port is None or (caller.name == "" and host not in self.own_addresses[""] | LOCALHOST):
             return  # one machine alone: other machines' listeners are unknown
         owner = self._owner(host, caller)

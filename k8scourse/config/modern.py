@@ -45,11 +45,21 @@ def kubeconfig(server: str, user: str, ca_file: str | None = None, cert_file: st
 def kubeconfig_server(text: str) -> str | None:
     """The server URL of a kubeconfig's current context, or None if it has none."""
     doc = yaml.load(text, Loader=SafeLoader) or {}
-    contexts = {c.get("name"): c.get("context", {}) for c in doc.get("contexts") or []}
-    cluster_name = contexts.get(doc.get("current-context"), {}).get("cluster")
-    for cluster in doc.get("clusters") or []:
-        if cluster.get("name") == cluster_name:
-            return cluster.get("cluster", {}).get("server")
+
+    def entries(key: str) -> list[dict]:
+        items = doc.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ValueError(f"{key}: expected a list of mappings")
+        return items
+
+    if not isinstance(doc, dict):
+        raise ValueError("a kubeconfig is a YAML mapping")
+    contexts = {c.get("name"): c.get("context") or {} for c in entries("contexts")}
+    context = contexts.get(doc.get("current-context")) or {}
+    for cluster in entries("clusters"):
+        if isinstance(context, dict) and cluster.get("name") == context.get("cluster"):
+            server = (cluster.get("cluster") or {}).get("server")
+            return server if isinstance(server, str) else None
     return None
 
 

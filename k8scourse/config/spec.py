@@ -357,7 +357,7 @@ class ClusterSpec:
             raise SpecError("expected a tree {machine: {path: text}} with at least one machine")
         try:
             return _SpecReader(files).spec()
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, yaml.YAMLError) as exc:
             if isinstance(exc, SpecError):
                 raise
             raise SpecError(f"the tree is not one ClusterSpec renders: {exc!r}") from None

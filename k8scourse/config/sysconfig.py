@@ -11,7 +11,6 @@ unknown keys kept) and lists the flags it passes.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
 from .envfile import EnvFile
@@ -207,15 +206,16 @@ class SysconfigFile:
         return self.file.unknown_keys(known_keys(self.path))
 
     def flags(self) -> list[FlagUse]:
-        """Every ``--flag[=value]`` the file passes, in order (``--flag`` alone is ``true``)."""
+        """Every ``--flag[=value]`` the file passes, in order (``--flag`` alone is ``true``; ``_`` reads as ``-``)."""
         uses = []
         for line in self.file.assignments():
-            # shlex only when quoting needs it: it is slow, and most values are plain words.
-            words = shlex.split(line.value) if any(c in line.value for c in "\"'\\") else line.value.split()
-            for word in words:
+            # The units paste $VAR unquoted, and systemd splits such a value at whitespace, quotes and
+            # all (systemd.service(5), "Command lines"): no shell-style quoting here.
+            for word in line.value.split():
                 if word.startswith("-"):
                     name, _, value = word.lstrip("-").partition("=")
-                    uses.append(FlagUse(line.key, f"--{name}", value if "=" in word else "true"))
+                    # Kubernetes' flag sets read --etcd_servers as --etcd-servers (WordSepNormalizeFunc).
+                    uses.append(FlagUse(line.key, f"--{name.replace('_', '-')}", value if "=" in word else "true"))
         return uses
 
     def flag(self, name: str, default: str | None = None) -> str | None:
