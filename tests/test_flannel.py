@@ -629,3 +629,19 @@ def test_v2_writes_need_the_quorum_v3_writes_need():
     store.commit_gate = None
     with pytest.raises(V2Error, match=r"^100: Key not found \(/atomic.io\) \[0\]$"):  # nothing was half written
         store.v2.get("/atomic.io/network/config")
+
+
+def test_flanneld_without_an_etcd_quorum_keeps_trying():
+    from k8scourse.etcd.raft.errors import StorageTimeoutError
+
+    net, etcd = one_host()
+    etcd.v2.set(KEY, '{"Network": "10.244.0.0/16"}')
+
+    def no_quorum():
+        raise StorageTimeoutError()
+    etcd.commit_gate = no_quorum  # what RaftCluster.attach does while a majority is down
+    net.run(1)
+    assert messages(net)[-1] == "Failed to acquire lease: etcdserver: request timed out"
+    etcd.commit_gate = None
+    net.run(1)
+    assert net.hosts[A].flanneld.state == "running"

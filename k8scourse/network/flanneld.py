@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from k8scourse.api.errors import K8sValueError
 from k8scourse.config.envfile import EnvFile
 from k8scourse.etcd.store import Store
 from k8scourse.etcd.v2store import KEY_NOT_FOUND, V2DisabledError, V2Error
@@ -59,6 +60,21 @@ FLAGS = ("etcd-endpoints", "etcd-prefix", "iface", "public-ip", "ip-masq", "subn
 
 class FlanneldFlagError(ValueError):
     """A flag flanneld does not know: Go's flag package refuses it and flanneld exits."""
+
+
+class EtcdClientError(Exception):
+    """The etcd client's own error: no endpoint answered."""
+
+
+class OutOfSubnets(Exception):
+    """Every subnet from SubnetMin to SubnetMax is leased (subnet/local_manager.go)."""
+
+
+def client_error(exc: Exception) -> str:
+    """How flanneld's v2 client words what went wrong talking to etcd."""
+    if isinstance(exc, V2DisabledError):  # etcd 3.4 answers /v2/keys with a 404 page, not JSON
+        return "client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint."
+    return str(exc)
 
 
 @dataclass
@@ -206,10 +222,10 @@ class Flanneld:
                 host = urlsplit(url).netloc or url
                 errors.append(f"error #{number}: dial tcp {host}: getsockopt: connection refused")
                 continue
-            if not store.v2.enabled:  # etcd 3.4 answers /v2/keys with a 404 page, not JSON
+            if not store.v2.enabled:
                 raise V2DisabledError()
             return store.v2
-        raise ConnectionError("client: etcd cluster is unavailable or misconfigured; " + "; ".join(errors))
+        raise EtcdClientError("client: etcd cluster is unavailable or misconfigured; " + "; ".join(errors))
 
     def _attempt(self) -> None:
         if self.state != "starting":
@@ -218,25 +234,22 @@ class Flanneld:
             try:
                 text = self._v2().get(self.prefix + "/config").value or ""
                 self.config = parse_network_config(text, self.prefix + "/config", self.version)
-            except V2DisabledError:
-                self._say("E", "Couldn't fetch network config: client: response is invalid json. "
-                               "The endpoint is probably not valid etcd cluster endpoint.")
             except NetworkConfigError as exc:
                 if exc.reason.startswith("unknown backend type"):
                     self._say("E", f"Error fetching backend: {exc.reason}")  # main.go: exits 1
                     self.state = "failed"
                     return
                 self._say("E", f"Couldn't fetch network config: {exc.reason}")
-            except (V2Error, ConnectionError) as exc:
-                self._say("E", f"Couldn't fetch network config: {exc}")
+            except (K8sValueError, EtcdClientError) as exc:  # v2 errors, v2 off, no quorum, no etcd
+                self._say("E", f"Couldn't fetch network config: {client_error(exc)}")
             if self.config is None:
                 self._after(RETRY, self._attempt)
                 return
             self._say("I", f"Found network config - Backend type: {self.config.backend.type}")
         try:
             self._acquire()
-        except (V2Error, V2DisabledError, ConnectionError, LookupError) as exc:
-            self._say("E", f"Failed to acquire lease: {exc}")
+        except (K8sValueError, EtcdClientError, OutOfSubnets) as exc:
+            self._say("E", f"Failed to acquire lease: {client_error(exc)}")
             self._after(RETRY, self._attempt)
             return
         self.state = "running"
@@ -307,7 +320,7 @@ class Flanneld:
                 if len(free) == CANDIDATES:
                     break
         if not free:
-            raise LookupError("out of subnets")  # subnet/local_manager.go allocateSubnet
+            raise OutOfSubnets("out of subnets")  # subnet/local_manager.go allocateSubnet
         return free[self._rng.randrange(len(free))]
 
     def _renew(self) -> None:
@@ -319,8 +332,8 @@ class Flanneld:
         except V2Error:
             self._revoked()
             return
-        except (V2DisabledError, ConnectionError) as exc:
-            self._say("E", f"Error renewing lease (trying again in 1 min): {exc}")
+        except (K8sValueError, EtcdClientError) as exc:
+            self._say("E", f"Error renewing lease (trying again in 1 min): {client_error(exc)}")
             self._after(60, self._renew)
             return
         self.expiration = node.expiration
@@ -340,7 +353,7 @@ class Flanneld:
             return
         try:
             leases = self._leases()
-        except (V2Error, V2DisabledError, ConnectionError):
+        except (K8sValueError, EtcdClientError):
             return
         if self.lease not in leases:
             self._revoked()
