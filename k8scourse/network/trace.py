@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from k8scourse.network.routes import IPv4
+from k8scourse.network.routes import IPv4, Route
 
 if TYPE_CHECKING:
     from k8scourse.network.flannel import FlannelNetwork
@@ -169,7 +169,7 @@ def _drop(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, str]], 
     return result
 
 
-def _cross(result: Trace, host: Host, route, dst: IPv4, network: FlannelNetwork) -> Host | None:
+def _cross(result: Trace, host: Host, route: Route, dst: IPv4, network: FlannelNetwork) -> Host | None:
     """Encapsulate (or not), cross the wire, unwrap: the host the packet arrives at, or None."""
     src = result.src_ip
     hops = result.hops
