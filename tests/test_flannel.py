@@ -645,3 +645,10 @@ def test_flanneld_without_an_etcd_quorum_keeps_trying():
     etcd.commit_gate = None
     net.run(1)
     assert net.hosts[A].flanneld.state == "running"
+
+
+def test_flanneld_with_no_endpoints_at_all():
+    net = FlannelNetwork()
+    net.add_host(A, f"{A}/24", sysconfig='FLANNEL_ETCD_PREFIX="/atomic.io/network"\n')
+    net.start_flanneld(A)
+    assert messages(net) == ["Couldn't fetch network config: client: no endpoints available"]

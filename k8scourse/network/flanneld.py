@@ -51,8 +51,6 @@ SUBNET_TTL = 24 * 3600  # subnet/local_manager.go: subnetTTL = 24 * time.Hour
 RENEW_MARGIN = 60 * 60  # main.go: --subnet-lease-renew-margin, default 60 (minutes)
 RETRY = 1.0  # main.go getConfig: "Retry every second until it succeeds"
 CANDIDATES = 100  # subnet/local_manager.go allocateSubnet: picks among the first 100 free subnets
-# flanneld's own defaults (main.go flags) for what flanneld-start passes empty.
-DEFAULT_ENDPOINTS = "http://127.0.0.1:4001,http://127.0.0.1:2379"
 FLAGS = ("etcd-endpoints", "etcd-prefix", "iface", "public-ip", "ip-masq", "subnet-lease-renew-margin",
          "subnet-file", "etcd-keyfile", "etcd-certfile", "etcd-cafile", "etcd-username", "etcd-password",
          "v", "logtostderr")
@@ -105,7 +103,7 @@ class Options:
         if not margin.isdigit():
             raise FlanneldFlagError(f'{SYSCONFIG}: FLANNEL_OPTIONS: invalid value "{margin}" for flag '
                                     "-subnet-lease-renew-margin: parse error")
-        return cls([u for u in (flags["etcd-endpoints"] or DEFAULT_ENDPOINTS).split(",") if u],
+        return cls([u for u in flags["etcd-endpoints"].split(",") if u],
                    flags["etcd-prefix"], flags.get("iface"), flags.get("public-ip"),
                    flags.get("ip-masq", "false") == "true", int(margin) * 60)
 
@@ -215,6 +213,8 @@ class Flanneld:
 
     def _v2(self):
         """The v2 API of the first endpoint that answers, or the etcd client's error."""
+        if not self.options.endpoints:  # FLANNEL_ETCD_ENDPOINTS empty: flanneld-start passes -etcd-endpoints=
+            raise EtcdClientError("client: no endpoints available")  # etcd client/client.go ErrNoEndpoints
         errors = []
         for number, url in enumerate(self.options.endpoints):
             store = self._etcd.get(url.rstrip("/"))
