@@ -13,8 +13,11 @@ backend sets up:
   ``<subnet> via <subnet IP> dev flannel.1 onlink``, an ARP entry giving that gateway IP the
   other host's VTEP MAC (its lease's ``BackendData.VtepMAC``) and an FDB entry sending that
   MAC to the host's public IP. MTU: minus 50 (outer IPv4 20 + UDP 8 + VXLAN 8 + inner
-  Ethernet 14). This is how flannel 0.8 and later program it; 0.7 added the same ARP and
-  FDB entries on demand, when the kernel reported a miss.
+  Ethernet 14). This is how later flannels program it. flannel 0.7 gave ``flannel.1`` the
+  address ``<lease IP>/<network prefix>`` (so one route for the whole network, as udp),
+  added the FDB entry for each lease, and the ARP entry only when the kernel reported an
+  L3 miss (``handleL3Miss`` in ``backend/vxlan/vxlan_network.go``): once packets flowed, the
+  same entries, behind one wider route.
 * ``host-gw`` (``backend/hostgw``): no device and no encapsulation; for each other host a
   route ``<subnet> via <its public IP> dev eth0``. The kernel refuses a gateway that is not on
   a directly connected network, so every host must share one layer-2 segment; flanneld logs
