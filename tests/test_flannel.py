@@ -652,3 +652,10 @@ def test_flanneld_with_no_endpoints_at_all():
     net.add_host(A, f"{A}/24", sysconfig='FLANNEL_ETCD_PREFIX="/atomic.io/network"\n')
     net.start_flanneld(A)
     assert messages(net) == ["Couldn't fetch network config: client: no endpoints available"]
+
+
+def test_route_tables_print_every_host():
+    net, lease = lab("host-gw", nodes=2, pods_per_node=0)
+    tables = net.route_tables().split("\n\n")
+    assert [t.splitlines()[0] for t in tables] == [f"[root@{A} ~]# ip route", f"[root@{B} ~]# ip route"]
+    assert f"{lease[B]} via {B} dev eth0" in tables[0] and f"{lease[A]} via {A} dev eth0" in tables[1]

@@ -174,6 +174,10 @@ class FlannelNetwork:
         """A packet from pod ``src`` (name or address) to the address ``dst``, hop by hop."""
         return trace(self, src, dst)
 
+    def route_tables(self) -> str:
+        """Every host's ``ip route``, one after the other, each under its host's prompt."""
+        return "\n\n".join(f"[root@{host.name} ~]# ip route\n{host.ip_route()}" for host in self.hosts.values())
+
     def leases(self, prefix: str = "/atomic.io/network") -> str:
         """``etcdctl ls /atomic.io/network/subnets`` and each value, from the first etcd."""
         store = next(iter(self.etcd.values()))
