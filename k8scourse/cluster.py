@@ -47,7 +47,9 @@ from k8scourse.master.scheduler import Scheduler
 from k8scourse.load import Load
 from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.node.images import Registry
+from k8scourse.network.kube_flannel import trace_in_cluster
 from k8scourse.network.request import RequestResult, send_request
+from k8scourse.network.trace import Trace
 from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
@@ -325,6 +327,12 @@ class Cluster:
         (a Service name, a ClusterIP, a pod IP, or a node's address and a node port), through
         kube-proxy's rules, and say who answered, or why no one did (never raises for that)."""
         return send_request(self, source, target)
+
+    def trace(self, src: str, dst: str) -> Trace:
+        """Follow one packet from a pod (``"ns/name"`` or ``"name"``) to a pod IP, a ClusterIP with its
+        port or a Service ``"name:port"``, hop by hop through kube-proxy's rules and flannel's vxlan
+        network (k8scourse/network/kube_flannel.py); ``str()`` of the result prints the path."""
+        return trace_in_cluster(self, src, dst)
 
     def iptables(self, node: str) -> str:
         """The rules kube-proxy wrote on ``node``, as ``iptables-save`` prints them there."""

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from sortedcontainers import SortedList
 
 from k8scourse.api.errors import FieldValidationError, K8sValueError, forbidden, invalid
+from k8scourse.etcd.v2store import V2Store
 
 if TYPE_CHECKING:
     from k8scourse.clock import Timer, VirtualClock
@@ -360,7 +361,8 @@ class Store:
 
     ``clock``: a ``VirtualClock`` to deliver watch events and expire leases
     on; without one, watch callbacks run inside the write and leases expire
-    only when ``expire_leases`` is called.
+    only when ``expire_leases`` is called. ``v2`` is etcd's other keyspace,
+    the v2 API's (``v2store.py``), off until ``v2.enabled`` (``--enable-v2``).
     """
 
     def __init__(self, clock: VirtualClock | None = None) -> None:
@@ -384,6 +386,13 @@ class Store:
         # Set by the Raft cluster the store runs on (RaftCluster.attach): called by every client
         # write after its request is checked, it raises etcd's timeout error while there is no quorum.
         self.commit_gate: Callable[[], None] | None = None
+        # The v2 keyspace (flannel 0.7's), apart from the v3 keys: see v2store.py. Its writes
+        # need a quorum too.
+        self.v2 = V2Store(lambda: self.now, self._gate)
+
+    def _gate(self) -> None:
+        if self.commit_gate is not None:
+            self.commit_gate()
 
     # -- revisions --
 

@@ -11,7 +11,8 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
 * ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``);
 * ``draw_raft`` and ``draw_raft_timeline``: an etcd cluster's members and who led when (``raft_graph``);
-* ``draw_autoscaling``: load, utilisation and replicas of an HPA over time.
+* ``draw_autoscaling``: load, utilisation and replicas of an HPA over time;
+* ``draw_network``: flannel's hosts, devices and pods, and a packet's path (``network_graph``).
 Importing this package loads networkx and matplotlib; ``import k8scourse``
 does not.
 """
@@ -25,6 +26,7 @@ from .architecture import (
 )
 from .autoscaling import draw_autoscaling
 from .backoff import draw_backoff
+from .network import draw_network, network_graph
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
 from .raft import draw_raft, draw_raft_timeline, raft_graph
@@ -39,6 +41,7 @@ __all__ = [
     "draw_autoscaling",
     "draw_architecture",
     "draw_backoff",
+    "draw_network",
     "draw_placement",
     "draw_pod_anatomy",
     "draw_raft",
@@ -48,6 +51,7 @@ __all__ = [
     "draw_request_spread",
     "draw_requests_over_time",
     "draw_timeline",
+    "network_graph",
     "placement_graph",
     "raft_graph",
     "pod_creation_path",
