@@ -11,16 +11,12 @@ In a rendered tree it sits on the first etcd machine at
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass
 
+from k8scourse.network.flannel_config import FlannelConfigError, parse_network_config
+
 ETCD_KEYS_DIR = "/etcd-keys"  # a tree's stand-in for keys written with etcdctl
-BACKENDS = ("udp", "vxlan", "host-gw", "aws-vpc", "gce", "alloc", "ipip", "ipsec", "wireguard")
-
-
-class FlannelConfigError(ValueError):
-    """A network config flanneld refuses; the Network and SubnetLen messages are flannel's own."""
 
 
 def config_key(prefix: str) -> str:
@@ -32,39 +28,15 @@ class NetworkConfig:
     """``{"Network": "10.244.0.0/16", "SubnetLen": 24, "Backend": {"Type": "vxlan"}}``."""
 
     network: str
-    subnet_len: int = 24  # pkg/subnet/config.go: 24 when the network is /22 or larger
+    subnet_len: int = 24  # subnet/config.go: 24 unless the network is /24 or smaller
     backend: str = "udp"  # flannel 0.7's default backend
 
     @classmethod
-    def parse(cls, text: str) -> NetworkConfig:
-        """Read the JSON as flanneld does, refusing what it refuses."""
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FlannelConfigError(f"invalid network config JSON: {exc}") from None
-        if not isinstance(doc, dict) or not doc.get("Network"):
-            raise FlannelConfigError("please define a correct Network parameter in the flannel config")
-        try:
-            network = ipaddress.ip_network(doc["Network"])
-        except ValueError:
-            raise FlannelConfigError(f'invalid CIDR address: {doc["Network"]}') from None
-        # pkg/subnet/config.go CheckNetworkConfig, in its order and words.
-        subnet_len = doc.get("SubnetLen", 0)
-        if not isinstance(subnet_len, int):
-            raise FlannelConfigError(f"SubnetLen {subnet_len!r}: expected a number")
-        if subnet_len > 0:
-            if subnet_len > 30:
-                raise FlannelConfigError("SubnetLen must be less than /31")
-            if subnet_len < network.prefixlen + 2:
-                raise FlannelConfigError("network must be able to accommodate at least four subnets")
-        elif network.prefixlen > 28:
-            raise FlannelConfigError("network is too small. Minimum useful network prefix is /28")
-        else:  # a /24 per host when the network is big enough, else four subnets
-            subnet_len = 24 if network.prefixlen <= 22 else network.prefixlen + 2
-        backend = (doc.get("Backend") or {}).get("Type", "udp")
-        if backend not in BACKENDS:
-            raise FlannelConfigError(f"backend type {backend!r} is not one of {', '.join(BACKENDS)}")
-        return cls(str(network), subnet_len, backend)
+    def parse(cls, text: str, key: str = "/atomic.io/network/config", version: str = "0.7") -> NetworkConfig:
+        """Read the JSON as flanneld ``version`` does, refusing what it refuses
+        (:func:`k8scourse.network.flannel_config.parse_network_config`)."""
+        parsed = parse_network_config(text, key, version)
+        return cls(str(parsed.network), parsed.subnet_len, parsed.backend.type)
 
     def render(self) -> str:
         return json.dumps({"Network": self.network, "SubnetLen": self.subnet_len,

@@ -24,9 +24,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from k8scourse.network.flannel_config import FlannelConfigError, NetworkConfigError
+
 from . import modern
 from .etcd import FLAGS, EtcdConfig, etcd_startup_problems
-from .flannel import ETCD_KEYS_DIR, FlannelConfigError, NetworkConfig
+from .flannel import ETCD_KEYS_DIR, NetworkConfig
 from .legacy import legacy_flag
 from .spec import CURRENT_VERSION, ETCD_CONF
 from .sysconfig import DAEMONS, TEMPLATES, SysconfigFile
@@ -360,8 +362,8 @@ class _Linter:
             if key_path.startswith(ETCD_KEYS_DIR):
                 try:
                     NetworkConfig.parse(text)
-                except FlannelConfigError as exc:
-                    self.add(m.name, key_path, "Network", "error", "flannel-config", str(exc),
+                except NetworkConfigError as exc:  # the finding names the file; the message is flannel's
+                    self.add(m.name, key_path, "Network", "error", "flannel-config", exc.reason,
                              'write {"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}')
 
     def check_etcd_cluster(self) -> None:

@@ -25,7 +25,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from k8scourse.config.flannel import FlannelConfigError
+
+class FlannelConfigError(ValueError):
+    """A network config flanneld refuses."""
 
 VERSIONS = ("0.7", "0.26")
 # The backends each version was built with (backend/*/ registered constructors).
@@ -43,8 +45,7 @@ VXLAN_DEFAULT_PORT = 8472
 
 
 class NetworkConfigError(FlannelConfigError):
-    """A network config flanneld refuses; names the etcd key, then flannel's own words.
-    (A ``k8scourse.config.flannel.FlannelConfigError``, so the linter's handlers catch it too.)"""
+    """A network config flanneld refuses; names the etcd key, then flannel's own words."""
 
     def __init__(self, key: str, message: str) -> None:
         self.key, self.reason = key, message
