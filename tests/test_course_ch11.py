@@ -55,6 +55,10 @@ def test_statistic_probabilities_predicate():
     assert check([0.25, 0.5, 0.5, None]) == "rule 2: not the probability kube-proxy writes."
     assert check([0.25, 1 / 3, 0.5, 1.0]) == "the last rule has no --probability at all: write None for it."
     assert "4 rules" in check([0.5, None])
+    assert check([0.25, 0.33, 0.5, None]) is True  # rounded to two decimals
+    assert check(["1/4", "1/3", "1/2", None]) is True  # fractions as text
+    assert check([0.25, 0.32, 0.5, None]) == "rule 2: not the probability kube-proxy writes."
+    assert check(["a quarter", 0.33, 0.5, None]) == "every rule but the last needs a number between 0 and 1."
     assert check(42).startswith("expected a list of 4 probabilities")
     assert check(["a", "b", "c", None]) == "every rule but the last needs a number between 0 and 1."
 

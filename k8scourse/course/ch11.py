@@ -8,6 +8,7 @@ sending requests would; the predicates compute the truth from the cluster
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from numbers import Real
 from typing import Any
 
@@ -58,9 +59,26 @@ def request_rounds(cluster: Any, source: str, target: str, seconds: float, every
 # --- the exercises' predicates ------------------------------------------------------------------------
 
 
+#: How far a learner's probability may be from the exact one: 0.33 for 1/3 counts.
+ROUNDING = 0.005
+
+
+def _probability(value: Any) -> float | None:
+    """A number, or a fraction written as text ("1/3"), as a float; None for anything else."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(Fraction(value.strip()))
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
+
+
 def statistic_probabilities(endpoints: int) -> Predicate:
     """A predicate: the ``--probability`` of each rule of a KUBE-SVC chain with ``endpoints`` endpoints,
-    in order, the last rule's given as None (it has none). Decimals within 1e-6 count."""
+    in order, the last rule's given as None (it has none). Numbers, or fractions as text ("1/3"),
+    rounded to two decimals or better count."""
     def predicate(answer: Any) -> bool | str:
         if not isinstance(answer, (list, tuple)):
             return f"expected a list of {endpoints} probabilities (the last one None), got {describe(answer)}."
@@ -69,13 +87,13 @@ def statistic_probabilities(endpoints: int) -> Predicate:
                     f"you gave {len(answer)}.")
         if answer[-1] is not None:
             return "the last rule has no --probability at all: write None for it."
-        numbers = answer[:-1]
-        if not all(isinstance(p, Real) and not isinstance(p, bool) for p in numbers):
+        numbers = [_probability(p) for p in answer[:-1]]
+        if None in numbers:
             return "every rule but the last needs a number between 0 and 1."
-        wrong = [i + 1 for i, p in enumerate(numbers) if abs(float(p) - 1 / (endpoints - i)) > 1e-6]
+        wrong = [i + 1 for i, p in enumerate(numbers) if abs(p - 1 / (endpoints - i)) > ROUNDING]
         if not wrong:
             return True
-        if all(abs(float(p) - 1 / endpoints) < 1e-6 for p in numbers):
+        if all(abs(p - 1 / endpoints) <= ROUNDING for p in numbers):
             return ("1/n for every rule would be right only if every packet met every rule; a packet reaches "
                     "rule 2 only when rule 1 did not match.")
         rules = f"rule{'s' if len(wrong) > 1 else ''} {', '.join(map(str, wrong))}"
