@@ -75,6 +75,20 @@ def test_service_answers_predicate(cluster):
     assert check(WEB.replace("port: 80,", "port: 0,")).startswith("the apiserver refuses it")
 
 
+def test_service_answers_can_be_run_again(cluster):
+    """A rerun notebook cell builds the predicate anew: its try must not update the last one's Service."""
+    wrong_selector = WEB.replace("{app: web}", "{app: web, tier: frontend}")
+    assert "its Endpoints list no pod" in service_answers(cluster, "client", ["web-a", "web-b"])(wrong_selector)
+    assert service_answers(cluster, "client", ["web-a", "web-b"])(WEB) is True
+    assert sorted(s["metadata"]["name"] for s in cluster.api.list("services", "default")) == ["kubernetes", "web"]
+
+
+def test_service_answers_wants_the_clients_port(cluster):
+    check = service_answers(cluster, "client", ["web-a", "web-b"], requests=10, port=8080)
+    assert check(WEB) == "it listens on port 80; the clients use port 8080."
+    assert check(WEB.replace("port: 80,", "port: 8080,").replace("targetPort: http", "targetPort: 80")) is True
+
+
 def test_not_ready_pods_predicate_follows_a_node_failure(cluster):
     check = not_ready_pods(cluster, "web")
     cluster.fail_node("node-2")
