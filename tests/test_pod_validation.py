@@ -497,3 +497,22 @@ def test_windows_host_process_containers():
         "HostProcess containers",
         "spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers"]
     assert errors(pod({**spec, "hostNetwork": True})) == []
+
+
+def test_generated_token_volume_name_does_not_hide_errors_behind_the_cache():
+    """Specs that differ only in the kube-api-access-xxxxx name share a cache entry when valid;
+    an invalid one is still refused, naming its own volume."""
+    def with_token_volume(name: str, mount: str) -> dict:
+        return pod({"volumes": [{"name": name, "emptyDir": {}}]},
+                   volumeMounts=[{"name": mount, "mountPath": "/var/run/secrets"}])
+
+    assert errors(with_token_volume("kube-api-access-b2c4d", "kube-api-access-b2c4d")) == []
+    assert errors(with_token_volume("kube-api-access-zz99q", "kube-api-access-zz99q")) == []
+    assert errors(with_token_volume("kube-api-access-b2c4d", "kube-api-access-zz99q")) == [
+        'spec.containers[0].volumeMounts[0].name: Not found: "kube-api-access-zz99q"']
+    assert errors({**with_token_volume("kube-api-access-b2c4d", "kube-api-access-b2c4d"),
+                   "metadata": {"name": "p"}, "spec": {
+                       **with_token_volume("kube-api-access-b2c4d", "kube-api-access-b2c4d")["spec"],
+                       "volumes": [{"name": "kube-api-access-b2c4d", "emptyDir": {}},
+                                   {"name": "kube-api-access-b2c4d", "emptyDir": {}}]}}) == [
+        'spec.volumes[1].name: Duplicate value: "kube-api-access-b2c4d"']

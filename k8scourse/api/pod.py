@@ -16,6 +16,7 @@ Not modelled (they come from admission plugins, not defaulting):
 from __future__ import annotations
 
 import marshal
+import re
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -342,13 +343,36 @@ def pod_spec_errors(spec: Mapping[str, Any], path: str, is_pod: bool = False) ->
     """ValidatePodSpec, for Pods (``is_pod``: PodValidationOptions.ResourceIsPod) and templates alike.
 
     Every pod a ReplicaSet creates carries the same spec, so results are cached
-    by the spec's exact content (its marshal bytes).
+    by the spec's exact content (its marshal bytes). Only the ServiceAccount
+    admission's ``kube-api-access-xxxxx`` volume differs from pod to pod: a spec
+    that is valid with that name renamed to a placeholder of the same shape is
+    valid as it is, so the cache answers those; any error is found again under
+    the real name, so messages quote it.
     """
     try:
         key = marshal.dumps(spec)
     except ValueError:  # a value marshal cannot hold (only in unchecked subtrees): no cache
         return _pod_spec_errors(spec, path, is_pod)
+    generated = _generated_token_volume(spec)
+    if generated is not None and TOKEN_VOLUME_PLACEHOLDER not in key:
+        if not _cached_pod_spec_errors(key.replace(generated, TOKEN_VOLUME_PLACEHOLDER), path, is_pod):
+            return []
     return list(_cached_pod_spec_errors(key, path, is_pod))
+
+
+#: The ServiceAccount admission's volume: ``kube-api-access-`` and five generated characters
+#: (plugin/pkg/admission/serviceaccount/admission.go; names.SimpleNameGenerator).
+_TOKEN_VOLUME = re.compile(r"kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}")
+TOKEN_VOLUME_PLACEHOLDER = b"kube-api-access-xxxxx"
+
+
+def _generated_token_volume(spec: Mapping[str, Any]) -> bytes | None:
+    """The name of the generated token volume, if the spec has one, as it appears in marshal bytes."""
+    for volume in spec.get("volumes") or ():
+        name = volume.get("name") if isinstance(volume, dict) else None
+        if isinstance(name, str) and _TOKEN_VOLUME.fullmatch(name):
+            return name.encode()
+    return None
 
 
 @lru_cache(maxsize=512)
