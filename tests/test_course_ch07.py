@@ -81,3 +81,15 @@ def test_the_quorum_story_and_its_predictions():
 def test_unanswered_exercises_say_so(capsys):
     check("a fourth member", None, predicate=boots_as_fourth_member(), hint="h")
     assert "not answered yet" in capsys.readouterr().out
+
+
+def test_the_failover_histogram_marks_the_median_and_the_references():
+    import pytest
+
+    from k8scourse.viz import draw_failover_times
+
+    figure = draw_failover_times([1.0, 1.2, 1.5], {"real etcd 3.4 median": 1.34})
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["model median 1.20 s", "real etcd 3.4 median 1.34 s"]
+    with pytest.raises(ValueError, match="^times: no failover times to draw$"):
+        draw_failover_times([])
