@@ -10,7 +10,8 @@ time, at a size JupyterLab shows without shrinking it (see :mod:`.canvas`):
 * ``draw_pod_anatomy``: a running Pod's sandbox, containers, IP and volumes;
 * ``draw_backoff``: the CrashLoopBackOff pauses measured on a cluster;
 * ``draw_timeline``: nodes' and pods' states over time (``cluster.timeline``);
-* ``draw_raft`` and ``draw_raft_timeline``: an etcd cluster's members and who led when (``raft_graph``);
+* ``draw_raft`` and ``draw_raft_timeline``: an etcd cluster's members and who led when (``raft_graph``),
+  ``draw_failover_times`` how long it was without a leader;
 * ``draw_autoscaling``: load, utilisation and replicas of an HPA over time;
 * ``draw_network``: flannel's hosts, devices and pods, and a packet's path (``network_graph``).
 Importing this package loads networkx and matplotlib; ``import k8scourse``
@@ -29,7 +30,7 @@ from .backoff import draw_backoff
 from .network import draw_network, network_graph
 from .placement import PlacementView, draw_placement, placement_graph
 from .pod import draw_pod_anatomy
-from .raft import draw_raft, draw_raft_timeline, raft_graph
+from .raft import draw_failover_times, draw_raft, draw_raft_timeline, raft_graph
 from .rollout import draw_rollouts
 from .services import draw_request_spread, draw_requests_over_time
 from .timeline import draw_timeline
@@ -44,6 +45,7 @@ __all__ = [
     "draw_network",
     "draw_placement",
     "draw_pod_anatomy",
+    "draw_failover_times",
     "draw_raft",
     "draw_raft_timeline",
     "draw_request_path",

@@ -5,12 +5,15 @@ term, log and commit index, whether it runs) and one edge per pair of
 members (whether the network joins them). ``draw_raft`` lays the members out
 on a circle, the same way every time; ``draw_raft_timeline`` draws each
 member's terms as leader as bars over virtual time, from
-``cluster.elections`` and ``cluster.stepdowns``.
+``cluster.elections`` and ``cluster.stepdowns``; ``draw_failover_times``
+the distribution of the time from a leader's death to the next leader.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -114,4 +117,26 @@ def draw_raft_timeline(cluster: RaftCluster, ax: Axes | None = None) -> Figure:
         handles.append(ax.plot([], [], "x", color="#D55E00", mew=2, label="crashed")[0])
     ax.legend(handles=handles, fontsize=LABEL, loc="upper center", bbox_to_anchor=(0.5, -0.25 * 3 / max(len(names), 3)),
               ncols=2, frameon=False)
+    return ensure_legible(ax.figure)
+
+
+def draw_failover_times(times: Sequence[float], reference: Mapping[str, float] | None = None,
+                        ax: Axes | None = None) -> Figure:
+    """A histogram of failover times (leader killed -> new leader, seconds), its median marked, and
+    ``reference`` figures (``{label: seconds}``, e.g. real etcd's measured median) as dashed lines."""
+    if not times:
+        raise ValueError("times: no failover times to draw")
+    if ax is None:
+        figure = CourseFigure(figsize=(MAX_WIDTH, 3.4), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+        ax = figure.add_subplot()
+    ax.hist(times, bins=30, color=STATE_COLORS["follower"])
+    median = statistics.median(times)
+    ax.axvline(median, color="#0072B2", lw=2, label=f"model median {median:.2f} s")
+    for (label, seconds), style in zip((reference or {}).items(), ("--", ":", "-.")):
+        ax.axvline(seconds, color="#D55E00", ls=style, lw=2, label=f"{label} {seconds:.2f} s")
+    ax.set_xlabel("leader killed -> new leader (seconds)", fontsize=LABEL)
+    ax.set_ylabel("failovers", fontsize=LABEL)
+    ax.tick_params(labelsize=LABEL)
+    ax.legend(fontsize=LABEL, frameon=False)
     return ensure_legible(ax.figure)
