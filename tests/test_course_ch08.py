@@ -77,6 +77,10 @@ def test_apiserver_starts_cleanly_lints_the_file_on_the_seed_master():
     fixed = SEED_APISERVER.replace("--insecure-bind-address=127.0.0.1", "--bind-address=0.0.0.0")
     assert predicate(fixed.replace("--port=8080", "--secure-port=6443")) is True
     assert predicate('KUBE_API_ARGS=""\n') == "kube-apiserver stops with: --etcd-servers must be specified"
+    only_etcd = 'KUBE_API_ARGS="--etcd-servers=http://192.168.197.130:2379"\n'
+    assert predicate(only_etcd).startswith("keep the service range and the admission plugins")
+    assert predicate("no equals sign") == ("the file does not parse: line 1: 'no equals sign' is not KEY=value, "
+                                           "a comment or blank")
     assert predicate(None) == "expected the file's text (a str), got a NoneType (None)."
 
 

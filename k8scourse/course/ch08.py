@@ -143,7 +143,8 @@ def apiserver_starts_cleanly(spec: ClusterSpec | None = None) -> Predicate:
     """Predicate: ``answer``, the text of the master's /etc/kubernetes/apiserver, draws no linter error.
 
     It is linted in place of the seed lab's file, beside the other machines' files, for Kubernetes
-    v1.31 (``lint``'s default); it must still name the etcd servers, as the apiserver demands.
+    v1.31 (``lint``'s default); it must still name the etcd servers, as the apiserver demands, and
+    keep the notes' service range and admission plugins (deleting them is no fix).
     """
     spec = spec or ClusterSpec.seed_lab()
     tree = spec.render_all()
@@ -159,6 +160,9 @@ def apiserver_starts_cleanly(spec: ClusterSpec | None = None) -> Predicate:
         if not re.search(r"--etcd-servers=\S", flags):
             # staging/src/k8s.io/apiserver/pkg/server/options/etcd.go, EtcdOptions.Validate
             return "kube-apiserver stops with: --etcd-servers must be specified"
+        if "--service-cluster-ip-range=" not in flags or not re.search(r"--(enable-)?admission-(control|plugins)=", flags):
+            return ("keep the service range and the admission plugins: leaving a setting out changes the "
+                    "cluster, it does not fix the file.")
         files = {**tree, master: {**tree[master], APISERVER_FILE: answer}}
         errors = [f for f in lint(files) if f.machine == master and f.path == APISERVER_FILE and f.severity == "error"]
         if errors:
