@@ -20,6 +20,7 @@ def test_every_chapter_has_a_parameters_cell(path: Path) -> None:
     ("01-architecture", {"seed": 7, "nodes": 2}),
     ("03-labels-selectors", {"seed": 3, "pods_per_app": 2}),
     ("06-autoscaling", {"seed": 3, "target": 60, "max_replicas": 8}),
+    ("09-node-setup", {"seed": 3, "nodes": 2}),
 ])
 def test_a_chapter_runs_with_other_parameters(tmp_path: Path, name: str, parameters: dict) -> None:
     out = tmp_path / f"{name}.ipynb"
