@@ -65,6 +65,16 @@ def test_keeps_within_runs_the_learners_strategy() -> None:
         predicate({"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}})
 
 
+def test_keeps_within_can_be_run_again() -> None:
+    """A notebook cell that builds the predicate anew each run must not reuse the last try's Deployment."""
+    cluster = Cluster.quickstart(nodes=3, seed=0)
+    bounds = dict(replicas=4, most_pods=5, least_available=4, image="nginx:1.28")
+    assert keeps_within(cluster, **bounds)({"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}) is True
+    assert keeps_within(cluster, **bounds)({"type": "Recreate"}) == \
+        "at one moment only 0 pods were available, fewer than 4."
+    assert cluster.api.list("deployments", "default") == []
+
+
 def test_predicts_sizes_and_runs_image() -> None:
     cluster = Cluster.quickstart(nodes=3, seed=0)
     cluster.apply(deployment_manifest("shop", 10, {"rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}}))

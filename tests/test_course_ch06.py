@@ -21,6 +21,7 @@ def test_matches_calculation_knows_the_naive_answers():
     assert predicate(3) is True and predicate("3") is True
     assert predicate(1).startswith("1 is the plain formula on the measured, ready Pods only.")
     assert predicate(7) == "7 is not what the HPA computes here."
+    assert predicate(4).startswith("4 is the current count, as if the HPA held back altogether.")
 
 
 def test_settles_at_runs_the_load():

@@ -55,6 +55,10 @@ def test_statistic_probabilities_predicate():
     assert check([0.25, 0.5, 0.5, None]) == "rule 2: not the probability kube-proxy writes."
     assert check([0.25, 1 / 3, 0.5, 1.0]) == "the last rule has no --probability at all: write None for it."
     assert "4 rules" in check([0.5, None])
+    assert check([0.25, 0.33, 0.5, None]) is True  # rounded to two decimals
+    assert check(["1/4", "1/3", "1/2", None]) is True  # fractions as text
+    assert check([0.25, 0.32, 0.5, None]) == "rule 2: not the probability kube-proxy writes."
+    assert check(["a quarter", 0.33, 0.5, None]) == "every rule but the last needs a number between 0 and 1."
     assert check(42).startswith("expected a list of 4 probabilities")
     assert check(["a", "b", "c", None]) == "every rule but the last needs a number between 0 and 1."
 
@@ -69,6 +73,20 @@ def test_service_answers_predicate(cluster):
     assert check("kind: Pod") == "expected a Service manifest, got kind 'Pod'."
     assert check(3).startswith("expected a Service manifest as YAML text")
     assert check(WEB.replace("port: 80,", "port: 0,")).startswith("the apiserver refuses it")
+
+
+def test_service_answers_can_be_run_again(cluster):
+    """A rerun notebook cell builds the predicate anew: its try must not update the last one's Service."""
+    wrong_selector = WEB.replace("{app: web}", "{app: web, tier: frontend}")
+    assert "its Endpoints list no pod" in service_answers(cluster, "client", ["web-a", "web-b"])(wrong_selector)
+    assert service_answers(cluster, "client", ["web-a", "web-b"])(WEB) is True
+    assert sorted(s["metadata"]["name"] for s in cluster.api.list("services", "default")) == ["kubernetes", "web"]
+
+
+def test_service_answers_wants_the_clients_port(cluster):
+    check = service_answers(cluster, "client", ["web-a", "web-b"], requests=10, port=8080)
+    assert check(WEB) == "it listens on port 80; the clients use port 8080."
+    assert check(WEB.replace("port: 80,", "port: 8080,").replace("targetPort: http", "targetPort: 80")) is True
 
 
 def test_not_ready_pods_predicate_follows_a_node_failure(cluster):

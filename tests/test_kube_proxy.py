@@ -164,5 +164,7 @@ def test_the_service_range_is_the_apiservers_flag():
     assert notes.api.get("services", "kubernetes")["spec"]["clusterIP"] == "192.254.0.1"
     with pytest.raises(ValueError, match="a /29 is the smallest one kube-apiserver accepts"):
         Cluster(seed=0, service_cluster_ip_range="10.0.0.0/30")
+    smallest = Cluster(seed=0, service_cluster_ip_range="10.0.0.0/29")  # as the message says
+    assert smallest.api.get("services", "kubernetes")["spec"]["clusterIP"] == "10.0.0.1"
     with pytest.raises(TypeError, match="service CIDR"):
         Cluster(seed=0, service_cluster_ip_range=None)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ so the notebooks never hold an answer.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -177,17 +178,20 @@ def predicts_extremes(rollout: Rollout) -> Predicate:
 def keeps_within(cluster: Any, replicas: int, most_pods: int, least_available: int, image: str) -> Predicate:
     """A predicate: a Deployment with the learner's ``strategy`` (a dict) rolls out within the bounds.
 
-    The check creates a fresh Deployment ``check-N`` with ``replicas`` pods and
-    the learner's strategy, rolls it out to ``image``, and looks every second.
+    The check creates a Deployment ``check-N`` with ``replicas`` pods and the
+    learner's strategy, N being the first number no Deployment has yet (so a
+    notebook cell can be run again and again), rolls it out to ``image``,
+    looks every second, and deletes it again to free the nodes.
     """
-    attempts = [0]
-
     def predicate(strategy: Any) -> bool | str:
         if not isinstance(strategy, Mapping):
             return f"expected a strategy as a dict, such as {{'type': 'RollingUpdate', ...}}, got {describe(strategy)}."
-        attempts[0] += 1
-        rollout = rollout_with_strategy(cluster, f"check-{attempts[0]}", replicas, strategy, image)
-        if not rolled_out(cluster, f"check-{attempts[0]}"):
+        taken = {d["metadata"]["name"] for d in cluster.api.list("deployments", "default")}
+        name = next(f"check-{n}" for n in itertools.count(1) if f"check-{n}" not in taken)
+        rollout = rollout_with_strategy(cluster, name, replicas, strategy, image)
+        finished = rolled_out(cluster, name)
+        cluster.api.delete("deployments", name)
+        if not finished:
             return "the rollout did not finish within 5 minutes."
         if rollout.peak_pods > most_pods:
             return f"at one moment the ReplicaSets were asked for {rollout.peak_pods} pods, more than {most_pods}."

@@ -84,6 +84,9 @@ def matches_calculation(current: int, target: int, pods: Sequence[Mapping[str, A
         if guess == math.ceil(current * utilization / target):
             return (f"{guess} applies the measured utilisation to all {current} replicas, as if every Pod "
                     f"used what the measured ones use. Count the Pods one by one.")
+        if guess == current:
+            return (f"{guess} is the current count, as if the HPA held back altogether. It holds back only "
+                    f"when its guesses bring the ratio within the tolerance or turn it round: compute it again.")
         return f"{guess} is not what the HPA computes here."
 
     return predicate

@@ -7,7 +7,9 @@ sending requests would; the predicates compute the truth from the cluster
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from numbers import Real
 from typing import Any
 
@@ -58,9 +60,26 @@ def request_rounds(cluster: Any, source: str, target: str, seconds: float, every
 # --- the exercises' predicates ------------------------------------------------------------------------
 
 
+#: How far a learner's probability may be from the exact one: 0.33 for 1/3 counts.
+ROUNDING = 0.005
+
+
+def _probability(value: Any) -> float | None:
+    """A number, or a fraction written as text ("1/3"), as a float; None for anything else."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(Fraction(value.strip()))
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
+
+
 def statistic_probabilities(endpoints: int) -> Predicate:
     """A predicate: the ``--probability`` of each rule of a KUBE-SVC chain with ``endpoints`` endpoints,
-    in order, the last rule's given as None (it has none). Decimals within 1e-6 count."""
+    in order, the last rule's given as None (it has none). Numbers, or fractions as text ("1/3"),
+    rounded to two decimals or better count."""
     def predicate(answer: Any) -> bool | str:
         if not isinstance(answer, (list, tuple)):
             return f"expected a list of {endpoints} probabilities (the last one None), got {describe(answer)}."
@@ -69,13 +88,13 @@ def statistic_probabilities(endpoints: int) -> Predicate:
                     f"you gave {len(answer)}.")
         if answer[-1] is not None:
             return "the last rule has no --probability at all: write None for it."
-        numbers = answer[:-1]
-        if not all(isinstance(p, Real) and not isinstance(p, bool) for p in numbers):
+        numbers = [_probability(p) for p in answer[:-1]]
+        if None in numbers:
             return "every rule but the last needs a number between 0 and 1."
-        wrong = [i + 1 for i, p in enumerate(numbers) if abs(float(p) - 1 / (endpoints - i)) > 1e-6]
+        wrong = [i + 1 for i, p in enumerate(numbers) if abs(p - 1 / (endpoints - i)) > ROUNDING]
         if not wrong:
             return True
-        if all(abs(float(p) - 1 / endpoints) < 1e-6 for p in numbers):
+        if all(abs(p - 1 / endpoints) <= ROUNDING for p in numbers):
             return ("1/n for every rule would be right only if every packet met every rule; a packet reaches "
                     "rule 2 only when rule 1 did not match.")
         rules = f"rule{'s' if len(wrong) > 1 else ''} {', '.join(map(str, wrong))}"
@@ -97,36 +116,52 @@ def _service_manifest(answer: Any) -> dict | str:
     return dict(answer)
 
 
-def service_answers(cluster: Any, source: str, pods: Sequence[str], requests: int = 60) -> Predicate:
+def service_answers(cluster: Any, source: str, pods: Sequence[str], requests: int = 60,
+                    port: int | None = None) -> Predicate:
     """A predicate: the learner's Service, created under a fresh name, answers ``requests`` requests
-    from ``source`` on its first port, and every pod in ``pods`` answers some of them."""
-    attempts = 0
+    from ``source`` on its first port (which must be ``port``, if given), and every pod in ``pods``
+    answers some of them. The trial Service is deleted afterwards.
 
+    The name is ``<name>-check-N`` with the first N no Service has, so that rerunning the notebook
+    cell never updates an earlier try (an update would keep fields the new manifest leaves out).
+    """
     def predicate(answer: Any) -> bool | str:
-        nonlocal attempts
         service = _service_manifest(answer)
         if isinstance(service, str):
             return service
-        attempts += 1
         metadata = dict(service.get("metadata") or {})
-        name = metadata["name"] = f"{metadata.get('name', 'svc')}-check-{attempts}"
+        taken = {s["metadata"]["name"] for s in cluster.api.list("services", metadata.get("namespace", "default"))}
+        base = metadata.get("name", "svc")
+        name = metadata["name"] = next(f"{base}-check-{n}" for n in itertools.count(1)
+                                       if f"{base}-check-{n}" not in taken)
         try:
             stored = cluster.apply({**service, "metadata": metadata})[0]
         except ValueError as error:
             return f"the apiserver refuses it: {error}"
-        cluster.run(2)  # the endpoint controllers and kube-proxy's next sync
-        port = stored["spec"]["ports"][0]["port"]
-        results = [cluster.request(source, f"{name}:{port}") for _ in range(requests)]
-        failed = [r for r in results if not r.ok]
-        if failed:
-            ready, not_ready = endpoint_pods(cluster, name)
-            why = ("its Endpoints list no pod: look at the selector, and at the port the pods really have"
-                   if not ready and not not_ready else "some of its endpoints do not answer on that port")
-            return f"{len(failed)} of {requests} requests failed ({failed[0].error}): {why}."
-        missing = sorted(set(pods) - {r.pod for r in results})
-        return not missing or f"all answered, but never by {', '.join(missing)}: does the selector pick every pod?"
+        try:
+            return _answers(cluster, source, stored, pods, requests, port)
+        finally:
+            cluster.api.delete("services", name, stored["metadata"]["namespace"])
 
     return predicate
+
+
+def _answers(cluster: Any, source: str, service: dict, pods: Sequence[str], requests: int,
+             port: int | None) -> bool | str:
+    """Whether the stored ``service`` answers from ``source`` on ``port``, by every pod in ``pods``."""
+    name, first_port = service["metadata"]["name"], service["spec"]["ports"][0]["port"]
+    if port is not None and first_port != port:
+        return f"it listens on port {first_port}; the clients use port {port}."
+    cluster.run(2)  # the endpoint controllers and kube-proxy's next sync
+    results = [cluster.request(source, f"{name}:{first_port}") for _ in range(requests)]
+    failed = [r for r in results if not r.ok]
+    if failed:
+        ready, not_ready = endpoint_pods(cluster, name)
+        why = ("its Endpoints list no pod: look at the selector, and at the port the pods really have"
+               if not ready and not not_ready else "some of its endpoints do not answer on that port")
+        return f"{len(failed)} of {requests} requests failed ({failed[0].error}): {why}."
+    missing = sorted(set(pods) - {r.pod for r in results})
+    return not missing or f"all answered, but never by {', '.join(missing)}: does the selector pick every pod?"
 
 
 def not_ready_pods(cluster: Any, service: str, namespace: str = "default") -> Predicate:

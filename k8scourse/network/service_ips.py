@@ -29,7 +29,7 @@ class ServiceIPAllocator:
             raise FieldValidationError([invalid("--service-cluster-ip-range", cidr, str(err))]) from None
         # usable offsets exclude the network and broadcast addresses
         self.size = max(self.network.num_addresses - 2, 0)
-        if self.size < 8:
+        if self.network.num_addresses < 8:
             raise FieldValidationError([invalid("--service-cluster-ip-range", cidr,
                                                 "the range is too small: a /29 is the smallest one kube-apiserver accepts")])
         self.rng = rng
