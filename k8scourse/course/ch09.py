@@ -19,8 +19,7 @@ from typing import Any
 
 import yaml
 
-from k8scourse.config import ClusterSpec, lint
-from k8scourse.config import modern
+from k8scourse.config import ClusterSpec, lint, modern
 from k8scourse.config.spec import CURRENT_VERSION
 from k8scourse.etcd.store import CompactedError, KeyValue
 from k8scourse.timefmt import parse_rfc3339
