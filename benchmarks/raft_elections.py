@@ -12,11 +12,10 @@ heard a heartbeat. Run: ``python benchmarks/raft_elections.py``.
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
 
-from k8scourse.etcd.raft import RaftCluster
+from k8scourse.etcd.raft import failover_times
 
 ELECTIONS = 1_000
 
@@ -29,20 +28,7 @@ def etcd_conf(i: int, members: int) -> str:
 
 def failovers(members: int, count: int, seed: int = 0) -> list[float]:
     """Kill the leader ``count`` times; the virtual seconds each time until a new leader."""
-    cluster = RaftCluster.from_configs({f"etcd{i}": etcd_conf(i, members) for i in range(1, members + 1)}, seed=seed)
-    rng = random.Random(seed)
-    times = []
-    while len(times) < count:
-        cluster.run(rng.uniform(0.5, 2.0))  # crash at a random moment between heartbeats
-        leader = cluster.leader()
-        if leader is None:
-            continue
-        killed = cluster.now
-        cluster.crash(leader)
-        cluster.wait_for_leader()
-        times.append(cluster.elections[-1].time - killed)
-        cluster.restart(leader)
-    return times
+    return failover_times({f"etcd{i}": etcd_conf(i, members) for i in range(1, members + 1)}, count, seed)
 
 
 def main() -> None:

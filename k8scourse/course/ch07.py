@@ -10,13 +10,13 @@ check runs, from the files and the model, so the notebook never holds an answer:
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from k8scourse.config import ClusterSpec, EtcdConfig, etcd_startup_errors, lint
 from k8scourse.config.spec import ETCD_CONF
 from k8scourse.etcd.raft import RaftCluster
+from k8scourse.etcd.raft import failover_times as raft_failover_times
 from k8scourse.etcd.raft.errors import EtcdTimeoutError
 
 Predicate = Callable[[Any], "bool | str"]
@@ -54,25 +54,9 @@ def failure_tolerance(members: int, seed: int = 0) -> int:
 
 def failover_times(members: int = 3, count: int = 200, seed: int = 0,
                    configs: Mapping[str, str] | None = None) -> list[float]:
-    """Kill the leader ``count`` times at random moments; the virtual seconds each time until a new leader.
-
-    benchmarks/raft_elections.py measures the same way: crash the leader, wait for
-    the next election, restart the old leader, let a random 0.5-2 s pass, again."""
-    configs = configs or etcd_files(ClusterSpec.loopback_lab(members=members))
-    cluster = RaftCluster.from_configs(configs, seed=seed)
-    rng = random.Random(seed)
-    times: list[float] = []
-    while len(times) < count:
-        cluster.run(rng.uniform(0.5, 2.0))
-        leader = cluster.leader()
-        if leader is None:
-            continue
-        killed = cluster.now
-        cluster.crash(leader)
-        cluster.wait_for_leader()
-        times.append(cluster.elections[-1].time - killed)
-        cluster.restart(leader)
-    return times
+    """Kill the leader ``count`` times at random moments; the virtual seconds each time until a new leader
+    (:func:`k8scourse.etcd.raft.failover_times`, as benchmarks/raft_elections.py measures it)."""
+    return raft_failover_times(configs or etcd_files(ClusterSpec.loopback_lab(members=members)), count, seed)
 
 
 # -- exercise 1: a fourth member -------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .errors import (
     ServerDeadlineExceededError,
     StorageTimeoutError,
 )
+from .failover import failover_times
 from .member import SafetyViolation
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "ServerDeadlineExceededError",
     "StepDown",
     "StorageTimeoutError",
+    "failover_times",
 ]
