@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8scourse.course.ch10 import (BROKEN_HOST, broken_network, every_pod_reaches_every_other, mtus_predicted,
+from k8scourse.course.ch10 import (BROKEN_HOST, boot, broken_network, every_pod_reaches_every_other, mtus_predicted,
                                    network_config_fits, unreachable_pairs)
 from k8scourse.course.checks import AnswerTypeError
 
@@ -54,3 +54,10 @@ def test_the_broken_network_is_repaired_by_restarting_flanneld() -> None:
     assert every_pod_reaches_every_other(net) is True
     with pytest.raises(AnswerTypeError):
         every_pod_reaches_every_other("restart flanneld")
+
+
+def test_boot_takes_a_dict_and_names_its_limits() -> None:
+    net = boot({"Network": "10.244.0.0/16"}, nodes=2)
+    assert all(host.flanneld.lease is not None for host in net.hosts.values())
+    with pytest.raises(ValueError, match=r"^nodes must be between 1 and 120 \(192.168.197.131-250\), not 200$"):
+        boot({"Network": "10.244.0.0/16"}, nodes=200)

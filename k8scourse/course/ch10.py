@@ -39,13 +39,15 @@ def _config_text(answer: Any) -> str:
     raise AnswerTypeError("the network config as JSON text or a dict", answer)
 
 
-def boot(config: str, nodes: int, backend_hosts_mtu: int = 1500, seed: int = 0) -> FlannelNetwork:
-    """``nodes`` of the notes' machines (192.168.197.131 on) running flanneld 0.7 on ``config``."""
+def boot(config: str | Mapping[str, Any], nodes: int, seed: int = 0) -> FlannelNetwork:
+    """``nodes`` of the notes' machines (192.168.197.131 on) running flanneld 0.7 on ``config`` (JSON or a dict)."""
+    if not 1 <= nodes <= 120:
+        raise ValueError(f"nodes must be between 1 and 120 (192.168.197.131-250), not {nodes}")
     net = FlannelNetwork(seed=seed)
-    net.add_etcd(ETCD, enable_v2=True).v2.set(CONFIG_KEY, config)
+    net.add_etcd(ETCD, enable_v2=True).v2.set(CONFIG_KEY, _config_text(config))
     for index in range(nodes):
         address = str(ipaddress.IPv4Address("192.168.197.131") + index)
-        net.add_host(address, f"{address}/24", sysconfig=NOTES_SYSCONFIG, mtu=backend_hosts_mtu)
+        net.add_host(address, f"{address}/24", sysconfig=NOTES_SYSCONFIG)
         net.start_flanneld(address)
     net.run(1)
     return net
