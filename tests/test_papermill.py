@@ -23,7 +23,7 @@ def test_every_chapter_has_a_parameters_cell(path: Path) -> None:
     ("07-etcd-cluster", {"seed": 2, "members": 5}),
     ("08-master-setup", {"seed": 3}),
     ("09-node-setup", {"seed": 3, "nodes": 2}),
-    ("10-flannel-networking", {"seed": 3, "nodes": 2, "backend": "udp"}),
+    ("10-flannel-networking", {"seed": 3, "nodes": 2}),
 ])
 def test_a_chapter_runs_with_other_parameters(tmp_path: Path, name: str, parameters: dict) -> None:
     out = tmp_path / f"{name}.ipynb"
