@@ -40,6 +40,8 @@ def test_mtus_are_the_interface_less_each_backends_overhead() -> None:
     assert predicate({"udp": 1422, "vxlan": 1400, "host-gw": 1450}) is True
     assert predicate({"udp": 1472, "vxlan": 1450, "host-gw": 1500}) == "not right for udp, vxlan, host-gw."
     assert predicate({"vxlan": 1400}) == "give one MTU for each of udp, vxlan, host-gw (got vxlan)."
+    assert predicate({"udp": "1422", "vxlan": 1400, "host-gw": 1450}) == ("each MTU is a number of bytes, like 1500; "
+                                                                          "udp is not.")
     with pytest.raises(AnswerTypeError):
         predicate(1400)
 

@@ -85,6 +85,9 @@ def mtus_predicted(iface_mtu: int) -> Predicate:
             raise AnswerTypeError("a dict like {\"udp\": ..., \"vxlan\": ..., \"host-gw\": ...}", answer)
         if set(answer) != set(MODELLED_BACKENDS):
             return f"give one MTU for each of {', '.join(MODELLED_BACKENDS)} (got {', '.join(map(str, answer))})."
+        not_numbers = [backend for backend in MODELLED_BACKENDS if not isinstance(answer[backend], int)]
+        if not_numbers:
+            return f"each MTU is a number of bytes, like 1500; {', '.join(not_numbers)} is not."
         wrong = []
         for backend in MODELLED_BACKENDS:
             config = parse_network_config(json.dumps({"Network": "10.244.0.0/16", "Backend": {"Type": backend}}))
