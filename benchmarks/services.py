@@ -13,19 +13,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from deployment_rollout import MANIFEST as DEPLOYMENT  # benchmarks/ is on the path when run as a script
+
 from k8scourse.cluster import Cluster
 
-MANIFEST = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 100
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "nginx:1.27", resources: {requests: {cpu: 10m}}}]}
----
+# The rollout benchmark's Deployment, with a Service in front of it.
+MANIFEST = DEPLOYMENT + """---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
