@@ -8,6 +8,7 @@ as upstream words them, so callers can attach a field path.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 # Grammars and limits from util/validation/validation.go.
@@ -27,6 +28,15 @@ _LABEL_VALUE = re.compile(LABEL_VALUE_FMT)
 _DNS1123_LABEL = re.compile(DNS1123_LABEL_FMT)
 _DNS1123_SUBDOMAIN = re.compile(DNS1123_SUBDOMAIN_FMT)
 _DNS1035_LABEL = re.compile(DNS1035_LABEL_FMT)
+
+
+def is_ip(text: str) -> bool:
+    """Whether ``text`` is an IPv4 or IPv6 address (no prefix, no port)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 _QUALIFIED_NAME_MSG = (
     "must consist of alphanumeric characters, '-', '_' or '.', "

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from k8scourse.api.validation import is_ip
 from k8scourse.network.flannel_config import FlannelConfigError, NetworkConfigError
 
 from . import modern
@@ -101,7 +102,7 @@ class _Machine:
             value = self.flag(path, flag)
             if value:
                 found.add(value)
-        return {a for a in found if a and _is_ip(a) and a not in ("0.0.0.0", "::")}
+        return {a for a in found if a and is_ip(a) and a not in ("0.0.0.0", "::")}
 
     def apiserver_listeners(self) -> list[tuple[str, int, str]]:
         """[(bind address, port, flag)] the apiserver listens on."""
@@ -141,16 +142,8 @@ def _daemon_file(daemon: str) -> str:
     return next(path for path, name in DAEMONS.items() if name == daemon)
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _is_loopback(host: str) -> bool:
-    return host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
+    return host == "localhost" or (is_ip(host) and ipaddress.ip_address(host).is_loopback)
 
 
 def _normalise(files: Mapping) -> dict[str, dict[str, str]]:

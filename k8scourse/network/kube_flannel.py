@@ -21,21 +21,13 @@ from k8scourse.api.errors import StatusError
 from k8scourse.network.backends import LeaseAttrs, backend_mtu
 from k8scourse.network.flannel import FlannelNetwork
 from k8scourse.network.flannel_config import FlannelNetworkConfig, parse_network_config
-from k8scourse.network.request import _lookup
+from k8scourse.network.request import Machine, lookup
 from k8scourse.network.routes import Link, Net
 from k8scourse.network.trace import Hop, Trace, UnknownAddressError, trace
 from k8scourse.node.kube_proxy import Packet
 
 # kube-flannel.yml (flannel-io/flannel Documentation/kube-flannel.yml): net-conf.json
 NET_CONF = '{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}'
-
-
-class Machine(Protocol):
-    node_name: str
-    node_ip: str
-    pod_cidr: str
-    running: bool
-    runtime: Any
 
 
 def vtep_mac(node: str) -> str:
@@ -117,7 +109,7 @@ def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
     try:
         ipaddress.IPv4Address(host)
     except ValueError:
-        address = _lookup(cluster, host, namespace)
+        address = lookup(cluster, host, namespace)
         if address is None:
             raise UnknownAddressError(f"trace: lookup {host}: no such host (no Service {host!r} in namespace "
                                       f"{namespace!r})") from None

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
 from k8scourse.api.errors import K8sValueError, StatusError
+from k8scourse.api.validation import is_ip
 from k8scourse.master.apiserver import ADVERTISE_ADDRESS, SECURE_PORT
 from k8scourse.node.kube_proxy import KubeProxy, Packet, network
 
@@ -86,15 +87,7 @@ def _split_target(target: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _lookup(cluster: ClusterNetwork, host: str, namespace: str | None) -> str | None:
+def lookup(cluster: ClusterNetwork, host: str, namespace: str | None) -> str | None:
     """Step 1: the cluster DNS's A record for a Service name, or None (NXDOMAIN)."""
     parts = host.removesuffix(".").removesuffix(f".svc.{CLUSTER_DOMAIN}").removesuffix(".svc").split(".")
     if namespace is None or len(parts) > 2:
@@ -134,9 +127,9 @@ def send_request(cluster: ClusterNetwork, source: str, target: str) -> RequestRe
     result = _Result(source, target)
     if not cluster.kubelets[node].running:
         return result.failed(f"{node} is down: nothing runs there to send the request")
-    address = host if _is_ip(host) else _lookup(cluster, host, namespace)
+    address = host if is_ip(host) else lookup(cluster, host, namespace)
     if address is None:
-        where = f" (a node does not use the cluster's DNS)" if namespace is None else ""
+        where = " (a node does not use the cluster's DNS)" if namespace is None else ""
         return result.failed(f"dial tcp: lookup {host}: no such host{where}")
     dialed = f"{address}:{port}"
     nodes_by_ip = {k.node_ip: k for k in cluster.kubelets.values()}
