@@ -353,3 +353,10 @@ class Cluster:
     def __repr__(self) -> str:
         pods = len(self.etcd.range("/registry/pods/"))
         return f"<Cluster seed={self.seed} t={self.now:g}s nodes={len(self.kubelets)} pods={pods}>"
+
+    def serve(self, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0) -> "Server":
+        """Serve this cluster's API over HTTP on loopback, for the real ``kubectl``
+        (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second."""
+        from k8scourse.server import Server  # the HTTP server is only loaded when used
+
+        return Server(self, speed=speed, host=host, port=port)

@@ -1,0 +1,270 @@
+"""``cluster.serve()``: the simulated cluster behind a real HTTP endpoint.
+
+A ``ThreadingHTTPServer`` (one thread per connection) on 127.0.0.1 answers
+the Kubernetes API, so the real ``kubectl`` and client libraries work against
+the course's cluster. One lock guards the cluster: every request, and the
+ticker that moves the virtual clock along with wall time, holds it, so a
+request always sees one consistent state and never races the controllers.
+A watch holds the lock only to collect its events, never while it waits.
+
+While served, ``speed`` virtual seconds pass per real second (the one place
+in the course where wall time matters; it ends when the server stops).
+``with server.paused():`` holds the clock still.
+"""
+
+from __future__ import annotations
+
+import select
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from k8scourse.api.errors import K8sValueError
+
+from . import discovery, openapi
+from .handlers import Handlers, Response, Watch, parse_path
+from .kubeconfig import write_kubeconfig
+from .status import HTTPError, not_found_path
+from .tables import table
+from .watch import stream
+
+if TYPE_CHECKING:
+    from k8scourse.cluster import Cluster
+
+#: How often the ticker moves the virtual clock along with wall time (real seconds).
+TICK = 0.05
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+class ServeError(K8sValueError):
+    """``serve()`` asked for something it refuses (an address other than loopback, a bad speed)."""
+
+
+class APIServerHTTP(ThreadingHTTPServer):
+    daemon_threads = True
+    served: "Server"
+
+
+class Server:
+    """A served cluster: ``.url``, ``.kubeconfig``, ``.stop()``; a context manager."""
+
+    def __init__(self, cluster: "Cluster", speed: float = 1.0, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in LOOPBACK:
+            raise ServeError(f'serve: refusing to listen on "{host}": the simulated cluster has no '
+                             f"authentication, so it listens on loopback (127.0.0.1) only")
+        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0:
+            raise ServeError(f"serve: speed must be a number of virtual seconds per real second > 0, got {speed!r}")
+        self.cluster, self.speed = cluster, float(speed)
+        self.lock = threading.RLock()  # the one lock: requests and the clock
+        self.handlers = Handlers(cluster.api, getattr(cluster, "pod_logs", None))
+        self.active_watches = 0  # open watch streams (a test checks none is left behind)
+        self._paused = 0
+        self._anchor()
+        self._stopped = threading.Event()
+        self._httpd = APIServerHTTP(("127.0.0.1", port), _RequestHandler)
+        self._httpd.served = self
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._dir = Path(tempfile.mkdtemp(prefix="k8scourse-serve-"))
+        self.kubeconfig = str(write_kubeconfig(self._dir / "kubeconfig", self.url))
+        self._threads = [threading.Thread(target=self._httpd.serve_forever, name="k8scourse-serve", daemon=True),
+                         threading.Thread(target=self._tick, name="k8scourse-serve-clock", daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    # --- the clock ---------------------------------------------------------------------------
+
+    def _anchor(self) -> None:
+        self._wall0, self._virtual0 = time.monotonic(), self.cluster.clock.now
+
+    def catch_up(self) -> None:
+        """Run the virtual clock to where wall time says it should be (call with the lock held)."""
+        if self._paused:
+            return
+        target = self._virtual0 + (time.monotonic() - self._wall0) * self.speed
+        behind = target - self.cluster.clock.now
+        if behind > 0:
+            self.cluster.clock.run(behind)
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(TICK):
+            with self.lock:
+                self.catch_up()
+
+    @contextmanager
+    def paused(self) -> Iterator["Server"]:
+        """Hold the virtual clock still (requests are still answered); it resumes from where it stood."""
+        with self.lock:
+            self.catch_up()
+            self._paused += 1
+        try:
+            yield self
+        finally:
+            with self.lock:
+                self._paused -= 1
+                if not self._paused:
+                    self._anchor()
+
+    # --- life ----------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop answering, end every watch, remove the kubeconfig file."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "stopped" if self.stopped else f"serving at {self.url} (speed {self.speed:g}x)"
+        return f"<Server {state}>\nexport KUBECONFIG={self.kubeconfig}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """One HTTP request: route it, answer it under the cluster's lock."""
+
+    protocol_version = "HTTP/1.1"
+    server: APIServerHTTP
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's signature
+        """Quiet: a notebook has no place for an access log."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        served = self.server.served
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            answer = self._route(served, url.path, query, body)
+        except HTTPError as err:
+            answer = Response(err.code, err.status())
+        if isinstance(answer, Watch):
+            self._watch(served, answer)
+        else:
+            self._send(answer)
+
+    def _route(self, served: Server, path: str, query: dict[str, str], body: bytes) -> Response | Watch:
+        accept = self.headers.get("Accept") or "application/json"
+        parts = [p for p in path.split("/") if p]
+        if self.command == "GET":
+            static = _static(path, accept)
+            if static is not None:
+                return static
+        if not parts or parts[0] not in ("api", "apis") or len(parts) < 2:
+            raise not_found_path()
+        req = parse_path(self.command, parts, query)
+        req.accept, req.body = accept, body
+        req.content_type = self.headers.get("Content-Type") or "application/json"
+        with served.lock:
+            served.catch_up()
+            try:
+                return served.handlers.handle(req)
+            finally:
+                served.cluster.clock.run(0)  # deliver the write's watch events; no time passes
+
+    def _send(self, answer: Response) -> None:
+        data = answer.body.encode() if isinstance(answer.body, str) else orjson.dumps(answer.body)
+        self.send_response(answer.code)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _watch(self, served: Server, watch: Watch) -> None:
+        """A chunked response of JSON events until the watch times out, the server stops or the client goes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+
+        def write(data: bytes) -> None:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        def encode(kind: str, obj: dict) -> dict:
+            if not watch.table:
+                return obj
+            with served.lock:
+                now = served.cluster.clock.now
+            return table(watch.stream.kind.RESOURCE, [obj], now, {"resourceVersion": obj["metadata"]["resourceVersion"]})
+
+        with served.lock:
+            served.active_watches += 1
+        try:
+            if watch.first_error is not None:
+                write(orjson.dumps({"type": "ERROR", "object": watch.first_error}) + b"\n")
+            else:
+                stream(watch.stream, write, encode, watch.bookmarks, watch.timeout,
+                       lambda: served.stopped, lambda: _client_gone(self.connection), time.monotonic)
+            write(b"")  # the last chunk: the watch ended cleanly
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            watch.stream.cancel(served.lock)
+            with served.lock:
+                served.active_watches -= 1
+            self.close_connection = True
+
+
+def _client_gone(connection: socket.socket) -> bool:
+    """Whether the client closed its end (readable with nothing to read)."""
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def _static(path: str, accept: str) -> Response | None:
+    """The documents that do not depend on the cluster's state: version, discovery, OpenAPI."""
+    if path == "/version":
+        return Response(200, discovery.version_info())
+    if path in ("/api", "/apis"):
+        if discovery.wants_aggregated(accept):
+            return Response(200, discovery.aggregated(core=path == "/api"), discovery.AGGREGATED)
+        return Response(200, discovery.api_versions() if path == "/api" else discovery.api_groups())
+    if path in discovery.BY_PATH:
+        return Response(200, discovery.resource_list(discovery.BY_PATH[path]))
+    return openapi.document(path)

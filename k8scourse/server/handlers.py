@@ -1,0 +1,450 @@
+"""The REST handlers: each HTTP verb on a resource path, done through the course's APIServer.
+
+A request names a resource the way kube-apiserver's router does
+(``apiserver/pkg/endpoints/installer.go``)::
+
+    /api/v1/namespaces/{namespace}/{resource}[/{name}[/{subresource}]]
+    /apis/{group}/{version}/{resource}[/{name}[/{subresource}]]     (cluster-scoped, or every namespace)
+
+and every read and write goes through the same ``APIServer`` the notebooks
+use, so admission, validation, defaults, errors and events are one
+implementation. What is added here is only HTTP: parsing, status codes,
+``Status`` bodies, paging, watch, tables and patch formats.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import yaml
+
+from k8scourse.api import objects
+from k8scourse.api.fields import parse_field_selector
+from k8scourse.api.meta import KubeObject
+from k8scourse.api.patch import merge_patch
+from k8scourse.api.selectors import parse_selector
+from k8scourse.etcd.store import CompactedError
+from k8scourse.master.apiserver import APIServer
+from k8scourse.timefmt import rfc3339
+
+from . import discovery, tables
+from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch
+from .status import HTTPError, from_exception, not_found_path, success
+from .watch import DEFAULT_TIMEOUT, Filter, WatchStream, decode
+
+JSON = "application/json"
+#: The values the ``dryRun`` and ``fieldValidation`` parameters accept (apimachinery/pkg/apis/meta/v1/validation).
+DRY_RUN_VALUES = ("All",)
+FIELD_VALIDATION_VALUES = ("Ignore", "Warn", "Strict")
+
+
+@dataclass
+class Request:
+    """One API request, parsed from its path and query."""
+
+    method: str
+    gv: discovery.GroupVersion
+    kind: type[KubeObject]
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+    query: dict[str, str]
+    accept: str = JSON
+    content_type: str = JSON
+    body: bytes = b""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.query.get("dryRun") == "All"
+
+
+@dataclass
+class Response:
+    code: int
+    body: Any
+    content_type: str = JSON
+
+
+@dataclass
+class Watch:
+    """A handler's answer to ``?watch=true``: the stream to run once the lock is released."""
+
+    stream: WatchStream
+    table: bool
+    bookmarks: bool
+    timeout: float
+    first_error: dict | None = None
+
+
+def parse_path(method: str, parts: list[str], query: dict[str, str]) -> Request:
+    """``/api/v1/namespaces/ns/pods/web/status`` -> Request(pods, ns, web, status)."""
+    if parts[0] == "api":
+        gv_path, rest = f"/api/{parts[1]}", parts[2:]
+    else:
+        gv_path, rest = f"/apis/{parts[1]}/{parts[2]}" if len(parts) > 2 else "", parts[3:]
+    gv = discovery.BY_PATH.get(gv_path)
+    if gv is None or not rest:
+        raise not_found_path()
+    by_resource = {k.RESOURCE: k for k in gv.kinds}
+    namespace = None
+    if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] in by_resource and by_resource[rest[2]].NAMESPACED:
+        namespace, rest = rest[1], rest[2:]
+    if rest[0] not in by_resource or len(rest) > 3:
+        raise not_found_path()
+    kind = by_resource[rest[0]]
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else None
+    if sub is not None and sub not in {s for s, *_ in discovery.SUBRESOURCES.get(kind.RESOURCE, ())}:
+        raise not_found_path()
+    return Request(method, gv, kind, namespace, name, sub, query)
+
+
+class Handlers:
+    """The REST verbs over one cluster's APIServer (called with the server's lock held)."""
+
+    def __init__(self, api: APIServer, logs: Any = None) -> None:
+        self.api = api
+        self.logs = logs  # pods/log: a function (namespace, pod, container) -> text, or None
+
+    @property
+    def now(self) -> float:
+        return self.api.clock.now
+
+    def handle(self, req: Request) -> Response | Watch:
+        try:
+            self._check_parameters(req)
+            if req.name is None:
+                return self._collection(req)
+            if req.subresource is not None:
+                return self._subresource(req)
+            return self._item(req)
+        except CompactedError:
+            raise HTTPError(410, "The provided continue parameter is too old to display a consistent list result. "
+                                 "You can start a new list without the continue parameter.", "Expired") from None
+        except Exception as err:  # a Status for what the apiserver refused
+            raise from_exception(err, req.kind.RESOURCE, req.name or "") from None
+
+    @staticmethod
+    def _check_parameters(req: Request) -> None:
+        dry_run = req.query.get("dryRun")
+        if dry_run is not None and dry_run not in DRY_RUN_VALUES:
+            raise HTTPError(400, f'Invalid dry run value: "{dry_run}": Unsupported value: "{dry_run}": '
+                                 f'supported values: "All"')
+        validation = req.query.get("fieldValidation")
+        if validation is not None and validation not in FIELD_VALIDATION_VALUES:
+            # apiserver/pkg/endpoints/handlers/rest.go fieldValidation
+            raise HTTPError(400, f"fieldValidation must be one of Ignore, Warn, or Strict, got {validation}")
+
+    # --- collections ---------------------------------------------------------------------
+
+    def _collection(self, req: Request) -> Response | Watch:
+        if req.method == "GET":
+            if req.query.get("watch") in ("true", "1"):
+                return self._watch(req)
+            return self._list(req)
+        if req.method == "POST":
+            return self._create(req)
+        if req.method == "DELETE":
+            return self._delete_collection(req)
+        raise HTTPError(405, "the server does not allow this method on the requested resource")
+
+    def _filter(self, req: Request) -> Filter:
+        fields = parse_field_selector(req.query.get("fieldSelector"))
+        fields.check_supported(req.kind.RESOURCE)
+        labels = req.query.get("labelSelector")
+        return Filter(parse_selector(labels) if labels else None, fields)
+
+    def _prefix(self, req: Request) -> str:
+        namespace = req.namespace if req.kind.NAMESPACED else None
+        return self.api.key(req.kind.RESOURCE, "", namespace)
+
+    def _list(self, req: Request) -> Response:
+        """LIST: objects in key order at one revision; ``limit`` pages, ``continue`` resumes."""
+        wanted, prefix = self._filter(req), self._prefix(req)
+        revision, start = 0, ""
+        token = req.query.get("continue")
+        if token:
+            revision, start = _read_continue(token)
+        else:
+            revision = self._list_revision(req.query.get("resourceVersion", ""),
+                                           req.query.get("resourceVersionMatch", ""))
+        limit = int(req.query.get("limit") or 0)
+        found, more = [], None
+        for kv in self.api.store.range(prefix, revision=revision):
+            if kv.key[len(prefix):] < start:
+                continue
+            if limit and len(found) == limit:
+                more = kv.key[len(prefix):]
+                break
+            obj = decode(kv, kv.mod_revision)
+            if wanted(obj):
+                found.append(obj)
+        list_revision = revision or self.api.store.revision
+        meta: dict[str, Any] = {"resourceVersion": str(list_revision)}
+        if more is not None:
+            meta["continue"] = _write_continue(list_revision, more)
+        if tables.wants_table(req.accept):
+            return Response(200, tables.table(req.kind.RESOURCE, found, self.now, meta,
+                                              req.query.get("includeObject", "Metadata")), JSON)
+        return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.kind.API_VERSION,
+                              "metadata": meta, "items": [_with_type(req.kind, o) for o in found]})
+
+    def _list_revision(self, rv: str, match: str) -> int:
+        """The revision a list reads at: 0 (the latest) unless ``resourceVersionMatch=Exact``."""
+        if rv in ("", "0"):
+            return 0
+        if not rv.isdigit():
+            raise HTTPError(400, f'invalid resource version "{rv}"')
+        if int(rv) > self.api.store.revision:
+            raise HTTPError(504, f"Too large resource version: {rv}, current: {self.api.store.revision}",
+                            "Timeout", {"causes": [{"reason": "ResourceVersionTooLarge",
+                                                    "message": "Too large resource version"}],
+                                        "retryAfterSeconds": 1})
+        return int(rv) if match == "Exact" else 0
+
+    def _watch(self, req: Request) -> Watch:
+        watch = WatchStream(self.api.store, req.kind, self._prefix(req), self._filter(req))
+        first_error = watch.start(req.query.get("resourceVersion", ""))
+        timeout = float(req.query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        return Watch(watch, tables.wants_table(req.accept), req.query.get("allowWatchBookmarks") == "true",
+                     timeout, first_error)
+
+    def _create(self, req: Request) -> Response:
+        manifest = _body(req)
+        _check_kind(req.kind, manifest)
+        if req.dry_run:
+            return Response(201, self._dry_run(manifest, req.namespace))
+        return Response(201, self.api.create(manifest, req.namespace))
+
+    def _dry_run(self, manifest: dict, namespace: str | None) -> dict:
+        """``dryRun=All``: decoded, defaulted and validated, but not admitted or stored.
+        (The course's simplification: a real dry run runs admission too.)"""
+        loaded = objects.load(manifest, namespace or "default")
+        meta = loaded.data["metadata"]
+        meta.setdefault("creationTimestamp", rfc3339(self.now))
+        if loaded.NAMESPACED:
+            meta.setdefault("namespace", namespace or "default")
+        return loaded.data
+
+    def _delete_collection(self, req: Request) -> Response:
+        wanted = self._filter(req)
+        deleted = []
+        for kv in self.api.store.range(self._prefix(req)):
+            obj = decode(kv, kv.mod_revision)
+            if wanted(obj):
+                deleted.append(self.api.delete(req.kind.RESOURCE, obj["metadata"]["name"],
+                                               obj["metadata"].get("namespace")))
+        return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.kind.API_VERSION,
+                              "metadata": {"resourceVersion": str(self.api.store.revision)}, "items": deleted})
+
+    # --- one object ------------------------------------------------------------------------
+
+    def _item(self, req: Request) -> Response:
+        resource, name, namespace = req.kind.RESOURCE, req.name or "", req.namespace
+        if req.method == "GET":
+            obj = self.api.get(resource, name, namespace)
+            if tables.wants_table(req.accept):
+                meta = {"resourceVersion": obj["metadata"]["resourceVersion"]}
+                return Response(200, tables.table(resource, [obj], self.now, meta,
+                                                  req.query.get("includeObject", "Metadata")))
+            return Response(200, _with_type(req.kind, obj))
+        if req.method == "PUT":
+            new = _body(req)
+            _check_kind(req.kind, new)
+            _check_name(new, name)
+            if req.dry_run:
+                return Response(200, self._dry_run(new, namespace))
+            return Response(200, self.api.update(_in_namespace(req.kind, new, namespace)))
+        if req.method == "PATCH":
+            return self._patch(req)
+        if req.method == "DELETE":
+            options = orjson.loads(req.body) if req.body.strip() else {}
+            grace = req.query.get("gracePeriodSeconds", options.get("gracePeriodSeconds"))
+            obj = self.api.get(resource, name, namespace)
+            if req.dry_run:
+                return Response(200, obj)
+            deleted = self.api.delete(resource, name, namespace, None if grace is None else int(grace))
+            return Response(200, _with_type(req.kind, deleted))
+        raise HTTPError(405, "the server does not allow this method on the requested resource")
+
+    def _patch(self, req: Request, subresource: str | None = None) -> Response:
+        content_type = req.content_type.split(";")[0].strip()
+        if content_type not in PATCH_TYPES:
+            raise HTTPError(415, f'the body of the request was in an unknown format - accepted media types '
+                                 f'include: {", ".join(PATCH_TYPES)}')
+        resource, name, namespace = req.kind.RESOURCE, req.name or "", req.namespace
+        if content_type == APPLY_PATCH:
+            return self._server_side_apply(req)
+        patch = _json(req.body)
+        current = self.api.get(resource, name, namespace)
+        patched = apply_patch(content_type, current, patch)
+        if not isinstance(patched, dict):
+            raise HTTPError(400, "the patch did not produce an object")
+        patched.setdefault("metadata", {})
+        if "resourceVersion" not in (patch.get("metadata") or {} if isinstance(patch, dict) else {}):
+            patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        if req.dry_run:
+            return Response(200, self._dry_run(patched, namespace))
+        stored = self.api.update(patched, subresource=subresource)
+        return Response(200, stored)
+
+    def _server_side_apply(self, req: Request) -> Response:
+        """``application/apply-patch+yaml``: create the object, or merge the applied fields into it.
+
+        The course's server-side apply merges the configuration as a strategic merge
+        patch and records the ``fieldManager`` in ``managedFields``; it does not track
+        field ownership, so it never reports an apply conflict.
+        """
+        manager = req.query.get("fieldManager")
+        if not manager:
+            raise HTTPError(400, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
+                                 "is required for apply patch")
+        try:
+            config = yaml.safe_load(req.body.decode() or "{}")
+        except yaml.YAMLError as err:
+            raise HTTPError(400, f"error decoding YAML: {err}") from None
+        if not isinstance(config, dict):
+            raise HTTPError(400, "the body of an apply patch must be an object")
+        _check_kind(req.kind, config)
+        _check_name(config, req.name or "")
+        entry = {"manager": manager, "operation": "Apply", "apiVersion": req.kind.API_VERSION,
+                 "time": rfc3339(self.now), "fieldsType": "FieldsV1", "fieldsV1": _fields_v1(config)}
+        try:
+            current = self.api.get(req.kind.RESOURCE, req.name or "", req.namespace)
+        except Exception as err:
+            if getattr(err, "code", None) != 404:
+                raise
+            config.setdefault("metadata", {})["managedFields"] = [entry]
+            if req.dry_run:
+                return Response(201, self._dry_run(config, req.namespace))
+            return Response(201, self.api.create(config, req.namespace))
+        patched = apply_patch("application/strategic-merge-patch+json", current,
+                              {k: v for k, v in config.items() if k not in ("apiVersion", "kind")})
+        managed = [m for m in current["metadata"].get("managedFields") or [] if m.get("manager") != manager]
+        patched["metadata"]["managedFields"] = managed + [entry]
+        if req.dry_run:
+            return Response(200, self._dry_run(patched, req.namespace))
+        return Response(200, self.api.update(patched))
+
+    # --- subresources ----------------------------------------------------------------------
+
+    def _subresource(self, req: Request) -> Response:
+        resource, name, namespace, sub = req.kind.RESOURCE, req.name or "", req.namespace, req.subresource
+        if sub == "status":
+            if req.method == "GET":
+                return Response(200, self.api.get(resource, name, namespace))
+            if req.method == "PATCH":
+                return self._patch(req, subresource="status")
+            if req.method == "PUT":
+                new = _body(req)
+                _check_name(new, name)
+                return Response(200, self.api.update(_in_namespace(req.kind, new, namespace), subresource="status"))
+        elif sub == "scale":
+            if req.method == "GET":
+                return Response(200, self.api.get_scale(resource, name, namespace))
+            if req.method in ("PUT", "PATCH"):
+                scale = _body(req) if req.method == "PUT" else merge_patch(
+                    self.api.get_scale(resource, name, namespace), _json(req.body))
+                return Response(200, self.api.update_scale(resource, name, scale, namespace))
+        elif sub == "binding" and req.method == "POST":
+            binding = _body(req)
+            node = (binding.get("target") or {}).get("name", "")
+            self.api.bind(namespace or "default", name, node)
+            return Response(201, success({}) | {"status": "Success", "code": 201})
+        elif sub == "eviction" and req.method == "POST":
+            _body(req)
+            self.api.delete("pods", name, namespace)  # no PodDisruptionBudgets in the course: always allowed
+            return Response(201, success({"name": name, "kind": "pods"}) | {"code": 201})
+        elif sub == "log" and req.method == "GET":
+            self.api.get("pods", name, namespace)
+            text = self.logs(namespace or "default", name, req.query.get("container")) if self.logs else ""
+            return Response(200, text, "text/plain")
+        raise HTTPError(405, "the server does not allow this method on the requested resource")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        raise HTTPError(400, f"couldn't get version/kind; json parse error: {err}") from None
+
+
+def _body(req: Request) -> dict:
+    """The request's object: JSON (or YAML, which kubectl never sends but curl users might)."""
+    if req.content_type.startswith("application/yaml"):
+        try:
+            data = yaml.safe_load(req.body.decode())
+        except yaml.YAMLError as err:
+            raise HTTPError(400, f"error decoding YAML: {err}") from None
+    else:
+        data = _json(req.body)
+    if not isinstance(data, dict):
+        raise HTTPError(400, "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                             f"{type(data).__name__} into Go value of type struct")
+    return data
+
+
+def _check_kind(kind: type[KubeObject], manifest: dict) -> None:
+    """The body must be the URL's kind (a typed client may leave apiVersion/kind out)."""
+    api_version, kind_name = manifest.setdefault("apiVersion", kind.API_VERSION), manifest.setdefault("kind", kind.KIND)
+    if (api_version, kind_name) != (kind.API_VERSION, kind.KIND):
+        raise HTTPError(400, f"the API version in the data ({api_version}) does not match the expected API "
+                             f"version ({kind.API_VERSION})" if api_version != kind.API_VERSION else
+                             f'{kind_name} in version "{kind.VERSION}" cannot be handled as a {kind.KIND}: '
+                             f'the kind in the data ({kind_name}) does not match the expected kind ({kind.KIND})')
+
+
+def _check_name(obj: dict, name: str) -> None:
+    """rest.BeforeUpdate: the body's name must be the URL's (apiserver/pkg/endpoints/handlers/update.go)."""
+    body_name = (obj.get("metadata") or {}).get("name")
+    if body_name != name:
+        raise HTTPError(400, f"the name of the object ({body_name}) does not match the name on the URL ({name})")
+
+
+def _in_namespace(kind: type[KubeObject], obj: dict, namespace: str | None) -> dict:
+    if kind.NAMESPACED:
+        meta = obj.setdefault("metadata", {})
+        if meta.get("namespace") and namespace and meta["namespace"] != namespace:
+            raise HTTPError(400, "the namespace of the provided object does not match the namespace sent on "
+                                 "the request")
+        meta["namespace"] = namespace or meta.get("namespace") or "default"
+    return obj
+
+
+def _with_type(kind: type[KubeObject], obj: dict) -> dict:
+    obj.setdefault("apiVersion", kind.API_VERSION)
+    obj.setdefault("kind", kind.KIND)
+    return obj
+
+
+def _write_continue(revision: int, start: str) -> str:
+    """The continue token, as the etcd3 store encodes it (apiserver/pkg/storage/continue.go)."""
+    token = {"v": "meta.k8s.io/v1", "rv": revision, "start": start}
+    return base64.urlsafe_b64encode(orjson.dumps(token)).decode().rstrip("=")
+
+
+def _read_continue(token: str) -> tuple[int, str]:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return int(data["rv"]), str(data["start"])
+    except (binascii.Error, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        raise HTTPError(400, "continue key is not valid: incorrect encoded start resourceVersion "
+                             "(version meta.k8s.io/v1)") from None
+
+
+def _fields_v1(config: dict) -> dict:
+    """The field set an apply configuration names (``f:`` keys), the shape of managedFields' fieldsV1."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if key in ("apiVersion", "kind"):
+            continue
+        out[f"f:{key}"] = _fields_v1(value) if isinstance(value, dict) else {}
+    return out
