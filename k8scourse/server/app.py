@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 #: How often the ticker moves the virtual clock along with wall time (real seconds).
 TICK = 0.05
 LOOPBACK = ("127.0.0.1", "localhost")
+ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+NO_AUTHORIZATION = "the simulated cluster has no authorization: every request is allowed"
 
 
 class ServeError(K8sValueError):
@@ -190,6 +192,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             static = _static(path, accept)
             if static is not None:
                 return static
+        if self.command == "POST" and path == ACCESS_REVIEW_PATH:
+            return _access_review(body)
         if not parts or parts[0] not in ("api", "apis") or len(parts) < 2:
             raise not_found_path()
         req = parse_path(self.command, parts, query)
@@ -203,7 +207,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 served.cluster.clock.run(0)  # deliver the write's watch events; no time passes
 
     def _send(self, answer: Response) -> None:
-        data = answer.body.encode() if isinstance(answer.body, str) else orjson.dumps(answer.body)
+        data = answer.body
+        if not isinstance(data, bytes):
+            data = data.encode() if isinstance(data, str) else orjson.dumps(data)
         self.send_response(answer.code)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -257,6 +263,17 @@ def _client_gone(connection: socket.socket) -> bool:
         return True
 
 
+def _access_review(body: bytes) -> Response:
+    """``kubectl auth can-i``: a SelfSubjectAccessReview, always allowed. The course's apiserver
+    has no authentication or authorization (RBAC is outside its model), so the answer says so."""
+    try:
+        review = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        raise HTTPError(400, f"couldn't get version/kind; json parse error: {err}") from None
+    review["status"] = {"allowed": True, "reason": NO_AUTHORIZATION}
+    return Response(201, review)
+
+
 def _static(path: str, accept: str) -> Response | None:
     """The documents that do not depend on the cluster's state: version, discovery, OpenAPI."""
     if path == "/version":
@@ -267,4 +284,4 @@ def _static(path: str, accept: str) -> Response | None:
         return Response(200, discovery.api_versions() if path == "/api" else discovery.api_groups())
     if path in discovery.BY_PATH:
         return Response(200, discovery.resource_list(discovery.BY_PATH[path]))
-    return openapi.document(path)
+    return openapi.document(path, accept)
