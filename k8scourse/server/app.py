@@ -67,7 +67,7 @@ class Server:
             raise ServeError(f"serve: speed must be a number of virtual seconds per real second > 0, got {speed!r}")
         self.cluster, self.speed = cluster, float(speed)
         self.lock = threading.RLock()  # the one lock: requests and the clock
-        self.handlers = Handlers(cluster.api, getattr(cluster, "pod_logs", None))
+        self.handlers = Handlers(cluster.api)
         self.active_watches = 0  # open watch streams (a test checks none is left behind)
         self._paused = 0
         self._anchor()
