@@ -219,12 +219,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _watch(self, served: Server, watch: Watch) -> None:
         """A chunked response of JSON events until the watch times out, the server stops or the client goes."""
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache, private")
-        self.end_headers()
-
         def write(data: bytes) -> None:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
@@ -239,6 +233,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         with served.lock:
             served.active_watches += 1
         try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Cache-Control", "no-cache, private")
+            self.end_headers()
             if watch.first_error is not None:
                 write(orjson.dumps({"type": "ERROR", "object": watch.first_error}) + b"\n")
             else:

@@ -1,0 +1,258 @@
+"""cluster.serve(): the Kubernetes API over HTTP, checked with plain HTTP requests (no kubectl needed)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from k8scourse.cluster import Cluster
+from k8scourse.server import ServeError
+from k8scourse.server.patch import json_patch, strategic_merge
+
+POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+       "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+
+@pytest.fixture(scope="module")
+def served():
+    cluster = Cluster.quickstart(nodes=1)
+    with cluster.serve() as server:
+        yield server
+
+
+def call(server: Any, method: str, path: str, body: Any = None, content_type: str = "application/json",
+         accept: str = "application/json") -> tuple[int, Any]:
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server.url + path, data=data, method=method,
+                                     headers={"Content-Type": content_type, "Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw, code = response.read(), response.status
+    except urllib.error.HTTPError as err:
+        raw, code = err.read(), err.code
+    try:
+        return code, json.loads(raw)
+    except ValueError:
+        return code, raw.decode()
+
+
+def test_refuses_any_address_but_loopback():
+    cluster = Cluster(seed=0)
+    with pytest.raises(ServeError, match='refusing to listen on "0.0.0.0": the simulated cluster has no '
+                                         r"authentication, so it listens on loopback \(127.0.0.1\) only"):
+        cluster.serve(host="0.0.0.0")
+    with pytest.raises(ServeError, match="speed must be a number of virtual seconds per real second > 0, got 0"):
+        cluster.serve(speed=0)
+
+
+def test_kubeconfig_and_repr_name_the_server(served):
+    text = open(served.kubeconfig).read()
+    assert f"server: {served.url}" in text and "current-context: k8scourse" in text
+    assert served.url.startswith("http://127.0.0.1:")
+    assert f"export KUBECONFIG={served.kubeconfig}" in repr(served)
+
+
+def test_clock_follows_wall_time_and_paused_holds_it():
+    cluster = Cluster.quickstart(nodes=0)
+    with cluster.serve(speed=20) as server:
+        start = cluster.now
+        time.sleep(0.3)
+        with server.lock:
+            assert cluster.now - start >= 3  # 0.3 s at 20x: about 6 virtual seconds
+        with server.paused():
+            held = cluster.now
+            time.sleep(0.2)
+            assert call(server, "GET", "/api/v1/namespaces")[0] == 200
+            assert cluster.now == held
+    assert server.stopped and "stopped" in repr(server)
+
+
+def test_discovery(served):
+    code, body = call(served, "GET", "/version")
+    assert (code, body["gitVersion"]) == (200, "v1.31.0")
+    code, body = call(served, "GET", "/apis/apps/v1")
+    deployments = next(r for r in body["resources"] if r["name"] == "deployments")
+    assert deployments["shortNames"] == ["deploy"] and deployments["categories"] == ["all"]
+    assert {"name": "deployments/scale", "singularName": "", "namespaced": True, "kind": "Scale",
+            "verbs": ["get", "patch", "update"], "group": "autoscaling", "version": "v1"} in body["resources"]
+    aggregated = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    code, body = call(served, "GET", "/api", accept=aggregated)
+    assert body["kind"] == "APIGroupDiscoveryList"
+    pods = next(r for r in body["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
+    assert pods["scope"] == "Namespaced" and pods["shortNames"] == ["po"]
+
+
+def test_errors_are_status_bodies(served):
+    code, body = call(served, "GET", "/api/v1/namespaces/default/widgets")
+    assert (code, body["reason"], body["message"]) == (404, "NotFound", "the server could not find the requested resource")
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods", b"{not json")
+    assert (code, body["reason"]) == (400, "BadRequest")
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods",
+                      {**POD, "metadata": {"name": "bad"}, "spec": {"containers": [{"name": "c"}]}})
+    assert (code, body["reason"], body["message"]) == (422, "Invalid",
+                                                       'Pod "bad" is invalid: spec.containers[0].image: Required value')
+    assert body["details"]["causes"] == [{"reason": "FieldValueRequired", "message": "Required value",
+                                          "field": "spec.containers[0].image"}]
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods",
+                      {**POD, "metadata": {"name": "bad"}, "spec": {"containerz": []}})
+    assert (code, body["message"]) == (400, 'Pod in version "v1" cannot be handled as a Pod: strict decoding '
+                                            'error: unknown field "spec.containerz"')
+    code, body = call(served, "GET", "/api/v1/namespaces/default/pods/ghost")
+    assert (code, body["message"], body["details"]) == (404, 'pods "ghost" not found', {"name": "ghost", "kind": "pods"})
+    code, body = call(served, "GET", "/api/v1/pods?fieldValidation=Bogus")
+    assert (code, body["message"]) == (400, "fieldValidation must be one of Ignore, Warn, or Strict, got Bogus")
+    code, body = call(served, "GET", "/api/v1/pods?fieldSelector=spec.bogus%3Dx")
+    assert (code, body["message"]) == (400, "field label not supported: spec.bogus")
+
+
+def test_create_conflicts_and_delete(served):
+    pod = {**POD, "metadata": {"name": "crud"}}
+    assert call(served, "POST", "/api/v1/namespaces/default/pods", pod)[0] == 201
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods", pod)
+    assert (code, body["reason"], body["message"]) == (409, "AlreadyExists", 'pods "crud" already exists')
+    stale = {**pod, "metadata": {"name": "crud", "resourceVersion": "1"}}
+    code, body = call(served, "PUT", "/api/v1/namespaces/default/pods/crud", stale)
+    assert (code, body["reason"]) == (409, "Conflict")
+    code, body = call(served, "PUT", "/api/v1/namespaces/default/pods/other", pod)
+    assert (code, body["message"]) == (400, "the name of the object (crud) does not match the name on the URL (other)")
+    code, body = call(served, "DELETE", "/api/v1/namespaces/default/pods/crud")
+    assert code == 200 and body["metadata"]["name"] == "crud"
+
+
+def test_dry_run_writes_nothing(served):
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods?dryRun=All", {**POD, "metadata": {"name": "dry"}})
+    assert code == 201 and body["metadata"]["namespace"] == "default"
+    assert call(served, "GET", "/api/v1/namespaces/default/pods/dry")[0] == 404
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods?dryRun=Yes", POD)
+    assert (code, body["message"]) == (400, 'Invalid dry run value: "Yes": Unsupported value: "Yes": '
+                                            'supported values: "All"')
+
+
+def test_list_pages_with_limit_and_continue(served):
+    for i in range(3):
+        call(served, "POST", "/api/v1/namespaces/default/pods", {**POD, "metadata": {"name": f"page-{i}",
+                                                                                    "labels": {"page": "yes"}}})
+    code, first = call(served, "GET", "/api/v1/namespaces/default/pods?labelSelector=page%3Dyes&limit=2")
+    assert [p["metadata"]["name"] for p in first["items"]] == ["page-0", "page-1"]
+    token = first["metadata"]["continue"]
+    code, rest = call(served, "GET", f"/api/v1/namespaces/default/pods?labelSelector=page%3Dyes&limit=2&continue={token}")
+    assert [p["metadata"]["name"] for p in rest["items"]] == ["page-2"] and "continue" not in rest["metadata"]
+    code, body = call(served, "GET", "/api/v1/pods?continue=garbage!")
+    assert code == 400
+
+
+def test_table_has_the_course_printers_columns(served):
+    code, body = call(served, "GET", "/api/v1/nodes", accept=TABLE)
+    assert body["kind"] == "Table"
+    assert [c["name"] for c in body["columnDefinitions"]][:5] == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert [c["priority"] for c in body["columnDefinitions"]][4:6] == [0, 1]  # INTERNAL-IP only with -o wide
+    assert body["rows"][0]["cells"][:2] == ["node-1", "Ready"]
+    assert body["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+
+
+def test_patches(served):
+    call(served, "POST", "/api/v1/namespaces/default/pods", {**POD, "metadata": {"name": "patched"}})
+    path = "/api/v1/namespaces/default/pods/patched"
+    code, body = call(served, "PATCH", path, {"metadata": {"labels": {"a": "1"}}}, "application/merge-patch+json")
+    assert code == 200 and body["metadata"]["labels"] == {"a": "1"}
+    code, body = call(served, "PATCH", path, [{"op": "add", "path": "/metadata/labels/b", "value": "2"}],
+                      "application/json-patch+json")
+    assert body["metadata"]["labels"] == {"a": "1", "b": "2"}
+    code, body = call(served, "PATCH", path, {"spec": {"containers": [{"name": "c", "image": "nginx:1.26"}]}},
+                      "application/strategic-merge-patch+json")
+    assert code == 200 and body["spec"]["containers"][0]["image"] == "nginx:1.26"
+    assert body["spec"]["containers"][0]["imagePullPolicy"] == "Always"  # merged by name: the default stays
+    code, body = call(served, "PATCH", path, {"a": 1}, "text/plain")
+    assert code == 415
+
+
+def test_strategic_merge_directives():
+    current = {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}],
+               "finalizers": ["f1"]}
+    patched = strategic_merge(current, {"containers": [{"name": "b", "$patch": "delete"}, {"name": "c", "image": "z"}],
+                                        "finalizers": ["f2"]})
+    assert patched == {"containers": [{"name": "a", "image": "x"}, {"name": "c", "image": "z"}],
+                       "finalizers": ["f1", "f2"]}
+    assert json_patch({"a": [1, 2]}, [{"op": "remove", "path": "/a/0"}]) == {"a": [2]}
+
+
+def test_scale_subresource(served):
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "scaled"},
+                  "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "s"}},
+                           "template": {"metadata": {"labels": {"app": "s"}},
+                                        "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    assert call(served, "POST", "/apis/apps/v1/namespaces/default/deployments", deployment)[0] == 201
+    code, body = call(served, "PATCH", "/apis/apps/v1/namespaces/default/deployments/scaled/scale",
+                      {"spec": {"replicas": 3}}, "application/merge-patch+json")
+    assert (code, body["kind"], body["spec"]["replicas"]) == (200, "Scale", 3)
+
+
+def _watch_lines(server: Any, path: str, count: int) -> list[dict]:
+    """Read ``count`` events from a watch, then hang up."""
+    with urllib.request.urlopen(server.url + path, timeout=10) as response:
+        return [json.loads(response.readline()) for _ in range(count)]
+
+
+def test_watch_streams_changes_and_bookmarks(served):
+    code, listed = call(served, "GET", "/api/v1/namespaces/default/pods")
+    rv = listed["metadata"]["resourceVersion"]
+    call(served, "POST", "/api/v1/namespaces/default/pods", {**POD, "metadata": {"name": "watched"}})
+    events = _watch_lines(served, f"/api/v1/namespaces/default/pods?watch=true&resourceVersion={rv}"
+                                  "&allowWatchBookmarks=true", 2)
+    assert (events[0]["type"], events[0]["object"]["metadata"]["name"]) == ("ADDED", "watched")
+    assert events[1]["type"] in ("MODIFIED", "BOOKMARK")
+
+
+def test_watch_from_a_compacted_revision_is_gone(served):
+    with served.lock:
+        cluster_store = served.cluster.etcd
+        cluster_store.compact(cluster_store.revision)
+    [event] = _watch_lines(served, "/api/v1/pods?watch=true&resourceVersion=2", 1)
+    assert event["type"] == "ERROR"
+    assert (event["object"]["code"], event["object"]["reason"]) == (410, "Expired")
+    assert event["object"]["message"].startswith("too old resource version: 2 (")
+
+
+def _no_watch_left(server: Any) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and server.active_watches:
+        time.sleep(0.05)
+    return server.active_watches == 0
+
+
+def test_a_client_that_hangs_up_mid_watch_leaves_nothing_behind(served):
+    assert _no_watch_left(served)  # the earlier tests' watches have ended
+    with served.lock:
+        baseline = len(served.cluster.etcd._watches)
+    sock = socket.create_connection(("127.0.0.1", int(served.url.rsplit(":", 1)[1])))
+    sock.sendall(b"GET /api/v1/pods?watch=true HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert b"200 OK" in sock.recv(4096)
+    with served.lock:
+        assert served.active_watches == 1
+    sock.close()
+    assert _no_watch_left(served)
+    with served.lock:
+        assert served.active_watches == 0 and len(served.cluster.etcd._watches) == baseline
+
+
+def test_pod_log_checks_the_container(served):
+    call(served, "POST", "/api/v1/namespaces/default/pods", {**POD, "metadata": {"name": "logged"}})
+    code, body = call(served, "GET", "/api/v1/namespaces/default/pods/logged/log?container=nope")
+    assert (code, body["message"]) == (400, "container nope is not valid for pod logged")
+
+
+def test_openapi_v3_tells_kubectl_patch_takes_field_validation(served):
+    code, index = call(served, "GET", "/openapi/v3")
+    url = index["paths"]["apis/apps/v1"]["serverRelativeURL"]
+    code, doc = call(served, "GET", url)
+    patch = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+    assert {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}} in patch["parameters"]
+    strategy = doc["components"]["schemas"]["io.k8s.api.apps.v1.DeploymentStrategy"]
+    assert strategy["properties"]["type"] == {"type": "string"}
