@@ -443,6 +443,8 @@ class APIServer:
                 merged["metadata"][field] = new["metadata"][field]
             else:
                 merged["metadata"].pop(field, None)
+        if new["metadata"].get("managedFields"):  # server-side apply records its field manager;
+            merged["metadata"]["managedFields"] = new["metadata"]["managedFields"]  # a write without them keeps them
         if info.KIND in GENERATION_KINDS and merged.get("spec") != old.get("spec"):
             merged["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
         merged["metadata"].pop("resourceVersion", None)
