@@ -256,3 +256,26 @@ def test_openapi_v3_tells_kubectl_patch_takes_field_validation(served):
     assert {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}} in patch["parameters"]
     strategy = doc["components"]["schemas"]["io.k8s.api.apps.v1.DeploymentStrategy"]
     assert strategy["properties"]["type"] == {"type": "string"}
+
+
+def test_k8scourse_serve_command_serves_until_stopped(capsys):
+    import argparse
+    import threading
+
+    from k8scourse.course.cli import _parser
+    from k8scourse.server.cli import run_serve
+
+    args = _parser().parse_args(["serve", "--nodes", "1", "--speed", "5"])
+    assert (args.nodes, args.seed, args.speed) == (1, 0, 5.0)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_serve, args=(args, [], stop))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while "export KUBECONFIG=" not in (out := capsys.readouterr().out) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    thread.join(timeout=10)
+    assert "Serving a 1-node cluster (seed 0) at http://127.0.0.1:" in out and "kubectl get nodes" in out
+    bad = argparse.Namespace(nodes=-1, seed=0, speed=1.0, port=0)
+    assert run_serve(bad, []) == 1
+    assert "k8scourse: error: nodes: Invalid value: -1" in capsys.readouterr().err
