@@ -53,6 +53,7 @@ class ServeError(K8sValueError):
 
 class APIServerHTTP(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # listen() backlog: socketserver's 5 resets clients that connect at once
     served: "Server"
 
 
@@ -152,6 +153,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: APIServerHTTP
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without NODELAY, Nagle's algorithm holds
+        # the body back until the client's delayed ACK (40 ms on Linux) for every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's signature
         """Quiet: a notebook has no place for an access log."""
 
@@ -241,7 +248,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if watch.first_error is not None:
                 write(orjson.dumps({"type": "ERROR", "object": watch.first_error}) + b"\n")
             else:
-                stream(watch.stream, write, encode, watch.bookmarks, watch.timeout,
+                stream(watch.stream, write, encode, not watch.table, watch.bookmarks, watch.timeout,
                        lambda: served.stopped, lambda: _client_gone(self.connection), time.monotonic)
             write(b"")  # the last chunk: the watch ended cleanly
         except (BrokenPipeError, ConnectionResetError):

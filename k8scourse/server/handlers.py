@@ -34,7 +34,7 @@ from k8scourse.timefmt import rfc3339
 from . import discovery, tables
 from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch
 from .status import HTTPError, from_exception, not_found_path, success
-from .watch import DEFAULT_TIMEOUT, Filter, WatchStream, decode
+from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
 
 JSON = "application/json"
 #: The values the ``dryRun`` and ``fieldValidation`` parameters accept (apimachinery/pkg/apis/meta/v1/validation).
@@ -109,6 +109,7 @@ class Handlers:
 
     def __init__(self, api: APIServer) -> None:
         self.api = api
+        self.events = EventCache()  # shared by this server's watches
 
     @property
     def now(self) -> float:
@@ -207,7 +208,7 @@ class Handlers:
         return int(rv) if match == "Exact" else 0
 
     def _watch(self, req: Request) -> Watch:
-        watch = WatchStream(self.api.store, req.kind, self._prefix(req), self._filter(req))
+        watch = WatchStream(self.api.store, req.kind, self._prefix(req), self._filter(req), self.events)
         first_error = watch.start(req.query.get("resourceVersion", ""))
         timeout = float(req.query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
         return Watch(watch, tables.wants_table(req.accept), req.query.get("allowWatchBookmarks") == "true",

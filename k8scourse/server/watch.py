@@ -18,6 +18,7 @@ cache's filter does). When the client goes away the etcd watch is cancelled.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import orjson
@@ -57,6 +58,32 @@ class Filter:
         return self.fields.matches(obj) if self.fields.requirements else True
 
 
+class EventCache:
+    """Each change decoded and encoded once, however many watches send it (the watch
+    cache's job upstream). One per server, so two clusters never share entries;
+    it keeps the last ``size`` changes."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+        value = make()  # outside the lock: two threads may both make it, and both get an equal value
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+
+#: One event to send: its type, its object (shared: read only) and its cache key (None for the initial list).
+Item = tuple[str, dict, "tuple | None"]
+
+
 class WatchStream:
     """One client's watch: an etcd watch that queues events, drained by the client's thread.
 
@@ -64,10 +91,10 @@ class WatchStream:
     for events and hands them over as (type, object) pairs.
     """
 
-    def __init__(self, store: Store, kind: type[KubeObject], prefix: str, wanted: Filter) -> None:
-        self.store, self.kind, self.prefix, self.wanted = store, kind, prefix, wanted
+    def __init__(self, store: Store, kind: type[KubeObject], prefix: str, wanted: Filter, cache: EventCache) -> None:
+        self.store, self.kind, self.prefix, self.wanted, self.cache = store, kind, prefix, wanted, cache
         self._events: list[Event] = []
-        self._initial: list[tuple[str, dict]] = []
+        self._initial: list[Item] = []
         self._ready = threading.Condition(threading.Lock())
         self._watch: Any = None
         self.revision = 0  # the last revision this stream has covered (for bookmarks)
@@ -79,7 +106,7 @@ class WatchStream:
             for kv in self.store.range(self.prefix):
                 obj = decode(kv, kv.mod_revision)
                 if self.wanted(obj):
-                    self._initial.append(("ADDED", obj))
+                    self._initial.append(("ADDED", obj, None))
         else:
             start = int(resource_version)
         try:
@@ -92,9 +119,10 @@ class WatchStream:
     def _on_event(self, event: Event) -> None:
         with self._ready:
             self._events.append(event)
-            self._ready.notify()
+            if len(self._events) == 1:  # the stream's thread takes all that came since it last looked
+                self._ready.notify()
 
-    def next_events(self, timeout: float) -> list[tuple[str, dict]]:
+    def next_events(self, timeout: float) -> list[Item]:
         """The events that arrived (waiting up to ``timeout`` real seconds for one)."""
         out, self._initial = self._initial, []
         with self._ready:
@@ -106,14 +134,20 @@ class WatchStream:
             self.revision = event.revision
         return out
 
-    def _translate(self, event: Event) -> list[tuple[str, dict]]:
-        new = None if event.type == "DELETE" else decode(event.kv, event.revision)
-        old = decode(event.prev_kv, event.revision) if event.prev_kv is not None else None
+    def _translate(self, event: Event) -> list[Item]:
+        def objects() -> tuple[dict | None, dict | None]:
+            new = None if event.type == "DELETE" else decode(event.kv, event.revision)
+            old = decode(event.prev_kv, event.revision) if event.prev_kv is not None else None
+            return new, old
+
+        new, old = self.cache.get(("objects", event.kv.key, event.revision), objects)
         is_wanted, was_wanted = self.wanted(new), self.wanted(old)
         if is_wanted:
-            return [("MODIFIED" if was_wanted else "ADDED", new)]  # type: ignore[list-item]
+            kind = "MODIFIED" if was_wanted else "ADDED"
+            return [(kind, new, (kind, event.kv.key, event.revision))]  # type: ignore[list-item]
         if was_wanted:
-            return [("DELETED", new if new is not None else old)]  # type: ignore[list-item]
+            return [("DELETED", new if new is not None else old,  # type: ignore[list-item]
+                     ("DELETED", event.kv.key, event.revision))]
         return []
 
     def bookmark(self) -> dict:
@@ -129,14 +163,21 @@ class WatchStream:
 
 
 def stream(watch: WatchStream, write: Callable[[bytes], None], encode: Callable[[str, dict], dict],
-           bookmarks: bool, timeout: float, stopped: Callable[[], bool], client_gone: Callable[[], bool],
-           clock: Callable[[], float]) -> None:
-    """Send ``watch``'s events with ``write`` until the timeout, the server stops or the client goes."""
+           cacheable: bool, bookmarks: bool, timeout: float, stopped: Callable[[], bool],
+           client_gone: Callable[[], bool], clock: Callable[[], float]) -> None:
+    """Send ``watch``'s events with ``write`` until the timeout, the server stops or the client goes.
+    ``cacheable``: ``encode`` gives every watch the same answer (not a Table, whose AGE moves)."""
     end = clock() + timeout
     next_bookmark = clock() + BOOKMARK_INTERVAL
+    def line(kind: str, obj: dict) -> bytes:
+        return orjson.dumps({"type": kind, "object": encode(kind, obj)}) + b"\n"
+
     while not stopped() and clock() < end:
-        for kind, obj in watch.next_events(0.1):
-            write(orjson.dumps({"type": kind, "object": encode(kind, obj)}) + b"\n")
+        lines = [line(kind, obj) if key is None or not cacheable else
+                 watch.cache.get(("line", *key), lambda: line(kind, obj))
+                 for kind, obj, key in watch.next_events(0.1)]
+        if lines:
+            write(b"".join(lines))  # what arrived together goes out in one chunk
         if bookmarks and clock() >= next_bookmark:
             write(orjson.dumps({"type": "BOOKMARK", "object": watch.bookmark()}) + b"\n")
             next_bookmark = clock() + BOOKMARK_INTERVAL
