@@ -279,3 +279,22 @@ def test_k8scourse_serve_command_serves_until_stopped(capsys):
     bad = argparse.Namespace(nodes=-1, seed=0, speed=1.0, port=0)
     assert run_serve(bad, []) == 1
     assert "k8scourse: error: nodes: Invalid value: -1" in capsys.readouterr().err
+
+
+def test_field_validation_strict_refuses_warn_and_ignore_drop_unknown_fields(served):
+    pod = {**POD, "metadata": {"name": "fv-strict", "bogus": 1},
+           "spec": {"containers": [{"name": "c", "image": "nginx", "foo": 2}]}}
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods?fieldValidation=Strict", pod)
+    assert (code, body["message"]) == (400, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: '
+                                            'unknown field "metadata.bogus", unknown field "spec.containers[0].foo"')
+    request = urllib.request.Request(served.url + "/api/v1/namespaces/default/pods", method="POST",
+                                     data=json.dumps({**pod, "metadata": {"name": "fv-warn", "bogus": 1}}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # no parameter: Warn, the server's default
+        assert response.status == 201
+        assert response.headers.get_all("Warning") == ['299 - "unknown field \\"metadata.bogus\\""',
+                                                       '299 - "unknown field \\"spec.containers[0].foo\\""']
+        assert "foo" not in json.loads(response.read())["spec"]["containers"][0]
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods?fieldValidation=Ignore",
+                      {**pod, "metadata": {"name": "fv-ignore", "bogus": 1}})
+    assert code == 201 and "bogus" not in body["metadata"]

@@ -221,6 +221,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
+        for warning in answer.warnings:  # RFC 7234 warn-code 299, as the apiserver's warning headers
+            self.send_header("Warning", f'299 - "{_quoted(warning)}"')
         self.end_headers()
         self.wfile.write(data)
 
@@ -258,6 +260,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             with served.lock:
                 served.active_watches -= 1
             self.close_connection = True
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _client_gone(connection: socket.socket) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ import orjson
 import yaml
 
 from k8scourse.api import objects
+from k8scourse.api.decoding import DecodeError
 from k8scourse.api.fields import parse_field_selector
 from k8scourse.api.meta import KubeObject
 from k8scourse.api.patch import merge_patch
@@ -39,6 +41,10 @@ from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
 JSON = "application/json"
 #: The values the ``dryRun`` and ``fieldValidation`` parameters accept (apimachinery/pkg/apis/meta/v1/validation).
 DRY_RUN_VALUES = ("All",)
+#: A field strict decoding does not know, as the course's decoder names it: ``unknown field "spec.replica"``.
+UNKNOWN_FIELD = re.compile(r'unknown field "([^"]+)"')
+#: One step of such a path: ``containers[0]`` -> ("containers", "0").
+_STEP = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
 FIELD_VALIDATION_VALUES = ("Ignore", "Warn", "Strict")
 
 
@@ -56,11 +62,24 @@ class Request:
     accept: str = JSON
     content_type: str = JSON
     body: bytes = b""
-    warnings: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # fields to drop (fieldValidation Warn or Ignore)
 
     @property
     def dry_run(self) -> bool:
         return self.query.get("dryRun") == "All"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The Warning headers of the answer: each unknown field dropped under ``fieldValidation=Warn``."""
+        if self.query.get("fieldValidation", "Warn") != "Warn":
+            return []
+        return [f'unknown field "{path}"' for path in self.unknown]
+
+    def known(self, obj: dict) -> dict:
+        """``obj`` without the unknown fields a first attempt found (none under Strict)."""
+        for path in self.unknown:
+            _drop(obj, path)
+        return obj
 
 
 @dataclass
@@ -68,6 +87,7 @@ class Response:
     code: int
     body: Any
     content_type: str = JSON
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -118,16 +138,30 @@ class Handlers:
     def handle(self, req: Request) -> Response | Watch:
         try:
             self._check_parameters(req)
-            if req.name is None:
-                return self._collection(req)
-            if req.subresource is not None:
-                return self._subresource(req)
-            return self._item(req)
+            try:
+                answer = self._dispatch(req)
+            except DecodeError as err:
+                # fieldValidation Warn (the server's default) or Ignore: unknown fields are dropped,
+                # not refused (apiserver/pkg/endpoints/handlers/rest.go); only Strict refuses them.
+                req.unknown = UNKNOWN_FIELD.findall(err.detail)
+                if not req.unknown or req.query.get("fieldValidation", "Warn") == "Strict":
+                    raise
+                answer = self._dispatch(req)
+            if isinstance(answer, Response):
+                answer.warnings = req.warnings
+            return answer
         except CompactedError:
             raise HTTPError(410, "The provided continue parameter is too old to display a consistent list result. "
                                  "You can start a new list without the continue parameter.", "Expired") from None
         except Exception as err:  # a Status for what the apiserver refused
             raise from_exception(err, req.kind.RESOURCE, req.name or _name_in(req.body)) from None
+
+    def _dispatch(self, req: Request) -> Response | Watch:
+        if req.name is None:
+            return self._collection(req)
+        if req.subresource is not None:
+            return self._subresource(req)
+        return self._item(req)
 
     @staticmethod
     def _check_parameters(req: Request) -> None:
@@ -218,13 +252,13 @@ class Handlers:
         manifest = _body(req)
         _check_kind(req.kind, manifest)
         if req.dry_run:
-            return Response(201, self._dry_run(manifest, req.namespace))
-        return Response(201, self.api.create(manifest, req.namespace))
+            return Response(201, self._dry_run(req.known(manifest), req.namespace))
+        return Response(201, self.api.create(req.known(manifest), req.namespace))
 
     def _dry_run(self, manifest: dict, namespace: str | None) -> dict:
         """``dryRun=All``: decoded, defaulted and validated, but not admitted or stored.
         (The course's simplification: a real dry run runs admission too.)"""
-        loaded = objects.load(manifest, namespace or "default")
+        loaded = objects.load(manifest, namespace or "default")  # (the caller dropped unknown fields)
         meta = loaded.data["metadata"]
         meta.setdefault("creationTimestamp", rfc3339(self.now))
         if loaded.NAMESPACED:
@@ -258,8 +292,8 @@ class Handlers:
             _check_kind(req.kind, new)
             _check_name(new, name)
             if req.dry_run:
-                return Response(200, self._dry_run(new, namespace))
-            return Response(200, self.api.update(_in_namespace(req.kind, new, namespace)))
+                return Response(200, self._dry_run(req.known(new), namespace))
+            return Response(200, self.api.update(req.known(_in_namespace(req.kind, new, namespace))))
         if req.method == "PATCH":
             return self._patch(req)
         if req.method == "DELETE":
@@ -289,8 +323,8 @@ class Handlers:
         if "resourceVersion" not in (patch.get("metadata") or {} if isinstance(patch, dict) else {}):
             patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if req.dry_run:
-            return Response(200, self._dry_run(patched, namespace))
-        stored = self.api.update(patched, subresource=subresource)
+            return Response(200, self._dry_run(req.known(patched), namespace))
+        stored = self.api.update(req.known(patched), subresource=subresource)
         return Response(200, stored)
 
     def _server_side_apply(self, req: Request) -> Response:
@@ -321,15 +355,15 @@ class Handlers:
                 raise
             config.setdefault("metadata", {})["managedFields"] = [entry]
             if req.dry_run:
-                return Response(201, self._dry_run(config, req.namespace))
-            return Response(201, self.api.create(config, req.namespace))
+                return Response(201, self._dry_run(req.known(config), req.namespace))
+            return Response(201, self.api.create(req.known(config), req.namespace))
         patched = apply_patch("application/strategic-merge-patch+json", current,
                               {k: v for k, v in config.items() if k not in ("apiVersion", "kind")})
         managed = [m for m in current["metadata"].get("managedFields") or [] if m.get("manager") != manager]
         patched["metadata"]["managedFields"] = managed + [entry]
         if req.dry_run:
-            return Response(200, self._dry_run(patched, req.namespace))
-        return Response(200, self.api.update(patched))
+            return Response(200, self._dry_run(req.known(patched), req.namespace))
+        return Response(200, self.api.update(req.known(patched)))
 
     # --- subresources ----------------------------------------------------------------------
 
@@ -388,6 +422,22 @@ def _check_log_container(pod: dict, container: str | None) -> None:
                                  f'{waiting.get("reason", "")}')
     if not (pod.get("status") or {}).get("containerStatuses"):
         raise HTTPError(400, f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating')
+
+
+def _drop(obj: Any, path: str) -> None:
+    """Remove the field at ``path`` (``spec.containers[0].foo``) from ``obj``, if it is there."""
+    steps: list[str | int] = []
+    for name, indexes in _STEP.findall(path):
+        steps.append(name)
+        steps += [int(i) for i in re.findall(r"\d+", indexes)]
+    node = obj
+    for step in steps[:-1]:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(node, dict):
+        node.pop(steps[-1], None)
 
 
 def _name_in(body: bytes) -> str:
