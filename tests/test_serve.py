@@ -100,7 +100,7 @@ def test_errors_are_status_bodies(served):
                                                        'Pod "bad" is invalid: spec.containers[0].image: Required value')
     assert body["details"]["causes"] == [{"reason": "FieldValueRequired", "message": "Required value",
                                           "field": "spec.containers[0].image"}]
-    code, body = call(served, "POST", "/api/v1/namespaces/default/pods",
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods?fieldValidation=Strict",
                       {**POD, "metadata": {"name": "bad"}, "spec": {"containerz": []}})
     assert (code, body["message"]) == (400, 'Pod in version "v1" cannot be handled as a Pod: strict decoding '
                                             'error: unknown field "spec.containerz"')
