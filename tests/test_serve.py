@@ -298,3 +298,20 @@ def test_field_validation_strict_refuses_warn_and_ignore_drop_unknown_fields(ser
     code, body = call(served, "POST", "/api/v1/namespaces/default/pods?fieldValidation=Ignore",
                       {**pod, "metadata": {"name": "fv-ignore", "bogus": 1}})
     assert code == 201 and "bogus" not in body["metadata"]
+
+
+def test_bad_numbers_in_the_query_are_bad_requests(served):
+    code, body = call(served, "GET", "/api/v1/pods?limit=ten")
+    assert (code, body["message"]) == (400, 'strconv.ParseInt: parsing "ten": invalid syntax')
+    code, body = call(served, "DELETE", "/api/v1/namespaces/default/pods/ghost?gracePeriodSeconds=soon")
+    assert code == 400
+
+
+def test_a_bug_answers_500_internal_error(served, monkeypatch, capsys):
+    def broken(request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(served.handlers, "handle", broken)
+    code, body = call(served, "GET", "/api/v1/pods")
+    assert (code, body["reason"], body["message"]) == (500, "InternalError", "Internal error occurred: boom")
+    assert "RuntimeError: boom" in capsys.readouterr().err

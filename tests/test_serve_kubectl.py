@@ -174,3 +174,12 @@ def test_get_pods_watch_sees_a_rollout(kubectl):
     assert lines[0].split()[:3] == ["NAME", "READY", "STATUS"]
     assert any("ContainerCreating" in line for line in lines)
     assert any("Terminating" in line for line in lines)
+
+
+def test_logs_and_diff(kubectl):
+    done = subprocess.run([KUBECTL, "--kubeconfig", kubectl.server.kubeconfig, "--cache-dir", str(kubectl.cache),
+                           "logs", "deploy/web"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "")  # the course's container programs print nothing
+    assert "Found 3 pods, using pod/web-" in done.stderr
+    changed = kubectl("diff", "-f", "-", stdin=APP.replace("replicas: 3", "replicas: 5"), ok=False)
+    assert "-  replicas: 3\n+  replicas: 5" in changed

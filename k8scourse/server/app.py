@@ -20,6 +20,7 @@ import socket
 import tempfile
 import threading
 import time
+import traceback
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +34,7 @@ from k8scourse.api.errors import K8sValueError
 from . import discovery, openapi
 from .handlers import Handlers, Response, Watch, parse_path
 from .kubeconfig import write_kubeconfig
-from .status import HTTPError, not_found_path
+from .status import HTTPError, failure, not_found_path
 from .tables import table
 from .watch import stream
 
@@ -187,6 +188,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             answer = self._route(served, url.path, query, body)
         except HTTPError as err:
             answer = Response(err.code, err.status())
+        except Exception as err:  # a bug: answer as the apiserver does (500), and show it
+            traceback.print_exc()
+            answer = Response(500, failure(500, "InternalError", f"Internal error occurred: {err}"))
         if isinstance(answer, Watch):
             self._watch(served, answer)
         else:

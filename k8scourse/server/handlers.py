@@ -207,7 +207,7 @@ class Handlers:
         else:
             revision = self._list_revision(req.query.get("resourceVersion", ""),
                                            req.query.get("resourceVersionMatch", ""))
-        limit = int(req.query.get("limit") or 0)
+        limit = _number(req.query, "limit", 0)
         found, more = [], None
         for kv in self.api.store.range(prefix, revision=revision):
             if kv.key[len(prefix):] < start:
@@ -244,7 +244,7 @@ class Handlers:
     def _watch(self, req: Request) -> Watch:
         watch = WatchStream(self.api.store, req.kind, self._prefix(req), self._filter(req), self.events)
         first_error = watch.start(req.query.get("resourceVersion", ""))
-        timeout = float(req.query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        timeout = _number(req.query, "timeoutSeconds", DEFAULT_TIMEOUT)
         return Watch(watch, tables.wants_table(req.accept), req.query.get("allowWatchBookmarks") == "true",
                      timeout, first_error)
 
@@ -297,12 +297,12 @@ class Handlers:
         if req.method == "PATCH":
             return self._patch(req)
         if req.method == "DELETE":
-            options = orjson.loads(req.body) if req.body.strip() else {}
-            grace = req.query.get("gracePeriodSeconds", options.get("gracePeriodSeconds"))
+            options = _json(req.body) if req.body.strip() else {}  # DeleteOptions
+            grace = _number(req.query, "gracePeriodSeconds", options.get("gracePeriodSeconds"))
             obj = self.api.get(resource, name, namespace)
             if req.dry_run:
                 return Response(200, obj)
-            deleted = self.api.delete(resource, name, namespace, None if grace is None else int(grace))
+            deleted = self.api.delete(resource, name, namespace, grace)
             return Response(200, _with_type(req.kind, deleted))
         raise HTTPError(405, "the server does not allow this method on the requested resource")
 
@@ -446,6 +446,18 @@ def _name_in(body: bytes) -> str:
         return str(orjson.loads(body)["metadata"]["name"])
     except Exception:  # no body, not JSON, no name: the error has no name to report
         return ""
+
+
+def _number(query: dict[str, str], name: str, default: Any) -> Any:
+    """An integer query parameter (``limit``, ``timeoutSeconds``, ``gracePeriodSeconds``), or ``default``."""
+    text = query.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        # the query-parameter decoder's words (apimachinery/pkg/runtime/codec.go via strconv)
+        raise HTTPError(400, f'strconv.ParseInt: parsing "{text}": invalid syntax') from None
 
 
 def _json(body: bytes) -> Any:
