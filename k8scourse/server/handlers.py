@@ -41,11 +41,11 @@ from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
 JSON = "application/json"
 #: The values the ``dryRun`` and ``fieldValidation`` parameters accept (apimachinery/pkg/apis/meta/v1/validation).
 DRY_RUN_VALUES = ("All",)
+FIELD_VALIDATION_VALUES = ("Ignore", "Warn", "Strict")
 #: A field strict decoding does not know, as the course's decoder names it: ``unknown field "spec.replica"``.
 UNKNOWN_FIELD = re.compile(r'unknown field "([^"]+)"')
-#: One step of such a path: ``containers[0]`` -> ("containers", "0").
+#: One step of such a path: ``containers[0]`` -> ("containers", "[0]").
 _STEP = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
-FIELD_VALIDATION_VALUES = ("Ignore", "Warn", "Strict")
 
 
 @dataclass
@@ -198,7 +198,10 @@ class Handlers:
         return self.api.key(req.kind.RESOURCE, "", namespace)
 
     def _list(self, req: Request) -> Response:
-        """LIST: objects in key order at one revision; ``limit`` pages, ``continue`` resumes."""
+        """LIST: objects in key order at one revision; ``limit`` pages, ``continue`` resumes.
+
+        Pages read etcd at the first page's revision, as the apiserver's storage does
+        (``APIServer.list`` reads only the latest one, which is all the notebooks need)."""
         wanted, prefix = self._filter(req), self._prefix(req)
         revision, start = 0, ""
         token = req.query.get("continue")
