@@ -105,7 +105,8 @@ class Watcher(threading.Thread):
 
 
 def load(url: str, seconds: float, rate: float, errors: list[str], counts: dict[str, int], seed: int) -> None:
-    """One client: ``rate`` requests/s of list (50 %), create (25 %), label (15 %) and delete (10 %)."""
+    """One client: ``rate`` requests/s of list (50 %), create (20 %), label (10 %) and delete (20 %),
+    so the number of pods stays about level however long it runs."""
     rng = random.Random(seed)
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -123,13 +124,13 @@ def load(url: str, seconds: float, rate: float, errors: list[str], counts: dict[
             roll = 0.6  # nothing to label or delete yet: create
         if roll < 0.5:
             method, path, body, ctype = "GET", "/api/v1/namespaces/default/pods?labelSelector=bench%3Dyes", None, None
-        elif roll < 0.75:
+        elif roll < 0.7:
             name = f"bench-{seed}-{n}"
             n += 1
             pod = {**BENCH_POD, "metadata": {"name": name, "labels": {"bench": "yes"}}}
             method, path, body, ctype = "POST", "/api/v1/namespaces/default/pods", pod, "application/json"
             mine.append(name)
-        elif roll < 0.9:
+        elif roll < 0.8:
             name = rng.choice(mine)
             method, path, ctype = "PATCH", f"/api/v1/namespaces/default/pods/{name}", "application/merge-patch+json"
             body = {"metadata": {"labels": {"touched": str(n)}}}
