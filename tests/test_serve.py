@@ -315,3 +315,30 @@ def test_a_bug_answers_500_internal_error(served, monkeypatch, capsys):
     code, body = call(served, "GET", "/api/v1/pods")
     assert (code, body["reason"], body["message"]) == (500, "InternalError", "Internal error occurred: boom")
     assert "RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_binding_and_eviction(served):
+    pod = {**POD, "metadata": {"name": "bound"}, "spec": {**POD["spec"], "schedulerName": "nobody"}}
+    call(served, "POST", "/api/v1/namespaces/default/pods", pod)
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "bound"},
+               "target": {"apiVersion": "v1", "kind": "Node", "name": "node-1"}}
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods/bound/binding", binding)
+    assert (code, body["status"]) == (201, "Success")
+    assert call(served, "GET", "/api/v1/namespaces/default/pods/bound")[1]["spec"]["nodeName"] == "node-1"
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods/bound/binding", binding)
+    assert (code, body["message"]) == (409, 'Operation cannot be fulfilled on pods "bound": pod bound is already '
+                                            'assigned to node "node-1"')
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "bound"}}
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods/bound/eviction", eviction)
+    assert (code, body["status"]) == (201, "Success")
+    assert call(served, "GET", "/api/v1/namespaces/default/pods/bound")[1]["metadata"].get("deletionTimestamp")
+
+
+def test_resource_versions_of_a_list(served):
+    code, listed = call(served, "GET", "/api/v1/namespaces")
+    rv = int(listed["metadata"]["resourceVersion"])
+    code, body = call(served, "GET", f"/api/v1/namespaces?resourceVersion={rv + 10**6}&resourceVersionMatch=NotOlderThan")
+    assert (code, body["reason"]) == (504, "Timeout")
+    assert body["message"].startswith(f"Too large resource version: {rv + 10**6}, current: ")
+    code, body = call(served, "GET", f"/api/v1/namespaces?resourceVersion={rv}&resourceVersionMatch=Exact")
+    assert code == 200 and body["metadata"]["resourceVersion"] == str(rv)

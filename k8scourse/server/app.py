@@ -9,7 +9,9 @@ A watch holds the lock only to collect its events, never while it waits.
 
 While served, ``speed`` virtual seconds pass per real second (the one place
 in the course where wall time matters; it ends when the server stops).
-``with server.paused():`` holds the clock still.
+``with server.paused():`` holds the clock still. The server's threads now run
+the cluster, so a notebook cell that uses it meanwhile holds the same lock
+(``with server.lock: print(cluster.kubectl("get pods"))``) or pauses the clock.
 """
 
 from __future__ import annotations

@@ -59,9 +59,9 @@ def failure(code: int, reason: str, message: str, details: dict[str, Any] | None
     return status
 
 
-def success(details: dict[str, Any]) -> dict[str, Any]:
-    """What DELETE answers when the object is gone at once (``status: Success``)."""
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+def success(code: int) -> dict[str, Any]:
+    """A ``Status`` with ``status: Success``: what binding and eviction answer (they create no object)."""
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": code}
 
 
 def not_found_path() -> HTTPError:
