@@ -93,12 +93,24 @@ def kubectl(server, tmp_path_factory):
 
 
 def _masked(text: str) -> list[str]:
-    """Lines with durations masked and, where one was, runs of spaces folded (the AGE column's width)."""
+    """Lines with durations masked and runs of spaces after the indentation folded: an age's
+    width moves every column after it (each kubectl aligns its own columns)."""
     lines = []
     for line in text.rstrip().splitlines():
-        masked = DURATION.sub("<age>", line)
-        lines.append(re.sub(r" +", " ", masked) if masked != line else line)
+        body = line.lstrip(" ")
+        lines.append(line[:len(line) - len(body)] + re.sub(r" {2,}", "  ", DURATION.sub("<age>", body)))
     return lines
+
+
+def _agree(cluster: Cluster, server, kubectl: Kubectl, command: str) -> None:
+    """Real kubectl and the course's print the same, apart from durations; else fail showing the diff."""
+    with server.paused():
+        real = kubectl(*command.split())
+        ours = str(cluster.kubectl(command))
+    if _masked(real) != _masked(ours):
+        diff = "\n".join(difflib.unified_diff(_masked(ours), _masked(real), "course kubectl", "real kubectl",
+                                              lineterm=""))
+        pytest.fail(f"kubectl {command}: the outputs differ (durations masked):\n{diff}", pytrace=False)
 
 
 AGREEMENT = ["get nodes", "get nodes -o wide", "get pods -o wide", "get deploy,rs,svc -o wide", "get all",
@@ -109,13 +121,96 @@ AGREEMENT = ["get nodes", "get nodes -o wide", "get pods -o wide", "get deploy,r
 
 @pytest.mark.parametrize("command", AGREEMENT)
 def test_real_kubectl_agrees_with_the_course_kubectl(cluster, server, kubectl, command):
-    with server.paused():
-        real = kubectl(*command.split())
-        ours = str(cluster.kubectl(command))
-    if _masked(real) != _masked(ours):
-        diff = "\n".join(difflib.unified_diff(_masked(ours), _masked(real), "course kubectl", "real kubectl",
-                                              lineterm=""))
-        pytest.fail(f"kubectl {command}: the outputs differ (durations masked):\n{diff}", pytrace=False)
+    _agree(cluster, server, kubectl, command)
+
+
+#: The chapters' situations in one cluster: a ReplicationController scaled by an HPA under load (04, 06),
+#: a crash-looping pod (02), a NodePort Service (11), a namespace with a quota and limits (08),
+#: a failed node (09) and a Deployment in the middle of a rolling update (05).
+CHAPTERS = """\
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy}
+spec:
+  replicas: 2
+  selector: {app: legacy}
+  template:
+    metadata: {labels: {app: legacy}}
+    spec: {containers: [{name: c, image: "nginx:1.27", resources: {requests: {cpu: 100m}}}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  containers: [{name: c, image: busybox, command: ["sh", "-c", "exit 1"]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: legacy-np}
+spec:
+  type: NodePort
+  selector: {app: legacy}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: legacy}
+spec:
+  scaleTargetRef: {apiVersion: v1, kind: ReplicationController, name: legacy}
+  minReplicas: 1
+  maxReplicas: 5
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: quota, namespace: team}
+spec: {hard: {pods: "10", requests.cpu: "2"}}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: limits, namespace: team}
+spec: {limits: [{type: Container, default: {cpu: 200m}, defaultRequest: {cpu: 100m}}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: worker, namespace: team}
+spec: {containers: [{name: c, image: nginx}]}
+"""
+CHAPTER_COMMANDS = ["get all -A -o wide", "get hpa", "describe hpa legacy", "get rc -o wide", "describe rc legacy",
+                    "describe pod crasher", "get pods -o wide", "describe node node-3", "get nodes -o wide",
+                    "describe svc legacy-np", "get quota,limits -n team", "describe pod -n team worker",
+                    "get events -A", "get rs -o wide", "describe deploy web", "get ep,endpointslices -A",
+                    "get sa -A", "get leases -A", "get ns --show-labels"]
+
+
+@pytest.fixture(scope="module")
+def chapters():
+    cluster = Cluster.quickstart(nodes=3)
+    cluster.apply(APP)
+    cluster.apply(CHAPTERS)
+    cluster.run(60)
+    cluster.set_load("app=legacy", cpu="300m")
+    cluster.fail_node("node-3")
+    cluster.run(120)
+    cluster.kubectl("set image deploy/web web=nginx:1.26")
+    cluster.run(3)
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def chapters_served(chapters, tmp_path_factory):
+    with chapters.serve() as server:
+        yield server, Kubectl(server, tmp_path_factory.mktemp("kubectl-cache"))
+
+
+@pytest.mark.parametrize("command", CHAPTER_COMMANDS)
+def test_real_kubectl_agrees_on_the_chapters_clusters(chapters, chapters_served, command):
+    server, kubectl = chapters_served
+    _agree(chapters, server, kubectl, command)
 
 
 def test_version_and_api_resources(kubectl):
