@@ -342,3 +342,20 @@ def test_resource_versions_of_a_list(served):
     assert body["message"].startswith(f"Too large resource version: {rv + 10**6}, current: ")
     code, body = call(served, "GET", f"/api/v1/namespaces?resourceVersion={rv}&resourceVersionMatch=Exact")
     assert code == 200 and body["metadata"]["resourceVersion"] == str(rv)
+
+
+def test_server_side_apply_creates_then_merges_and_records_the_manager(served):
+    config = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ssa", "labels": {"a": "1"}},
+              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    path = "/api/v1/namespaces/default/pods/ssa?fieldManager=course"
+    code, body = call(served, "PATCH", path, config, "application/apply-patch+yaml")
+    assert code == 201
+    [entry] = body["metadata"]["managedFields"]
+    assert (entry["manager"], entry["operation"], entry["fieldsType"]) == ("course", "Apply", "FieldsV1")
+    assert entry["fieldsV1"]["f:spec"]["f:containers"] == {'k:{"name":"c"}': {".": {}, "f:image": {}, "f:name": {}}}
+    config["metadata"]["labels"] = {"a": "2"}
+    code, body = call(served, "PATCH", path, config, "application/apply-patch+yaml")
+    assert (code, body["metadata"]["labels"]) == (200, {"a": "2"})
+    code, body = call(served, "PATCH", "/api/v1/namespaces/default/pods/ssa", config, "application/apply-patch+yaml")
+    assert (code, body["message"]) == (400, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                                            "is required for apply patch")

@@ -34,7 +34,7 @@ from k8scourse.master.apiserver import APIServer
 from k8scourse.timefmt import rfc3339
 
 from . import discovery, tables
-from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch
+from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch, merge_key
 from .status import HTTPError, from_exception, not_found_path, success
 from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
 
@@ -534,10 +534,22 @@ def _read_continue(token: str) -> tuple[int, str]:
 
 
 def _fields_v1(config: dict) -> dict:
-    """The field set an apply configuration names (``f:`` keys), the shape of managedFields' fieldsV1."""
+    """The fields an apply configuration sets, as managedFields' ``fieldsV1`` writes them
+    (structured-merge-diff's FieldSet: ``f:<field>``; an item of a list merged by key is
+    ``k:{"<key>":<value>}``, with ``.`` for the item itself)."""
     out: dict[str, Any] = {}
     for key, value in config.items():
         if key in ("apiVersion", "kind"):
             continue
-        out[f"f:{key}"] = _fields_v1(value) if isinstance(value, dict) else {}
+        if isinstance(value, dict):
+            out[f"f:{key}"] = _fields_v1(value)
+        elif isinstance(value, list) and (by := merge_key(key, value)) is not None:
+            items = {}
+            for item in value:
+                if isinstance(item, dict) and by in item:
+                    identity = orjson.dumps({by: item[by]}).decode()
+                    items[f"k:{identity}"] = {".": {}, **_fields_v1(item)}
+            out[f"f:{key}"] = items
+        else:
+            out[f"f:{key}"] = {}
     return out

@@ -41,7 +41,8 @@ _ELEMENT_ORDER = "$setElementOrder/"
 _DELETE_FROM = "$deleteFromPrimitiveList/"
 
 
-def _merge_key(field: str, items: list) -> str | None:
+def merge_key(field: str, items: list) -> str | None:
+    """The key a strategic merge (and server-side apply) merges the list ``field`` by, or None: replaced whole."""
     if field == "ports":
         sample = next((i for i in items if isinstance(i, dict)), {})
         return "containerPort" if "containerPort" in sample else "port"
@@ -84,7 +85,7 @@ def strategic_merge(current: Any, patch: Any) -> Any:
 def _merge_list(field: str, current: list, patch: list, order: list | None) -> list:
     if field in MERGED_SCALAR_LISTS:
         return current + [v for v in patch if v not in current]
-    key = _merge_key(field, current + patch)
+    key = merge_key(field, current + patch)
     if key is None or not all(isinstance(i, dict) for i in patch):
         return [i for i in copy.deepcopy(patch) if not (isinstance(i, dict) and i.get("$patch"))]
     if any(i.get("$patch") == "replace" for i in patch):
