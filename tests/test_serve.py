@@ -359,3 +359,8 @@ def test_server_side_apply_creates_then_merges_and_records_the_manager(served):
     code, body = call(served, "PATCH", "/api/v1/namespaces/default/pods/ssa", config, "application/apply-patch+yaml")
     assert (code, body["message"]) == (400, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
                                             "is required for apply patch")
+
+
+def test_a_watch_from_a_bad_resource_version_is_a_bad_request(served):
+    code, body = call(served, "GET", "/api/v1/pods?watch=true&resourceVersion=latest")
+    assert (code, body["message"]) == (400, 'invalid resource version "latest"')

@@ -25,6 +25,7 @@ import yaml
 
 from k8scourse.api import objects
 from k8scourse.api.decoding import DecodeError
+from k8scourse.api.errors import StatusError
 from k8scourse.api.fields import parse_field_selector
 from k8scourse.api.meta import KubeObject
 from k8scourse.api.patch import merge_patch
@@ -34,7 +35,7 @@ from k8scourse.master.apiserver import APIServer
 from k8scourse.timefmt import rfc3339
 
 from . import discovery, tables
-from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch, merge_key
+from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch, merge_key, strategic_merge
 from .status import HTTPError, from_exception, not_found_path, success
 from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
 
@@ -353,15 +354,14 @@ class Handlers:
                  "time": rfc3339(self.now), "fieldsType": "FieldsV1", "fieldsV1": _fields_v1(config)}
         try:
             current = self.api.get(req.kind.RESOURCE, req.name or "", req.namespace)
-        except Exception as err:
-            if getattr(err, "code", None) != 404:
+        except StatusError as err:
+            if err.code != 404:
                 raise
             config.setdefault("metadata", {})["managedFields"] = [entry]
             if req.dry_run:
                 return Response(201, self._dry_run(req.known(config), req.namespace))
             return Response(201, self.api.create(req.known(config), req.namespace))
-        patched = apply_patch("application/strategic-merge-patch+json", current,
-                              {k: v for k, v in config.items() if k not in ("apiVersion", "kind")})
+        patched = strategic_merge(current, {k: v for k, v in config.items() if k not in ("apiVersion", "kind")})
         managed = [m for m in current["metadata"].get("managedFields") or [] if m.get("manager") != manager]
         patched["metadata"]["managedFields"] = managed + [entry]
         if req.dry_run:

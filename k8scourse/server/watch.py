@@ -28,7 +28,7 @@ from k8scourse.api.meta import KubeObject
 from k8scourse.api.selectors import Selector
 from k8scourse.etcd.store import CompactedError, Event, Store
 
-from .status import failure
+from .status import HTTPError, failure
 
 #: How often a watch that asked for bookmarks (``allowWatchBookmarks``) gets one, in real
 #: seconds. kube-apiserver sends them about once a minute; the course sends one every
@@ -107,8 +107,10 @@ class WatchStream:
                 obj = decode(kv, kv.mod_revision)
                 if self.wanted(obj):
                     self._initial.append(("ADDED", obj, None))
-        else:
+        elif resource_version.isdigit():
             start = int(resource_version)
+        else:
+            raise HTTPError(400, f'invalid resource version "{resource_version}"')
         try:
             self._watch = self.store.watch(self.prefix, self._on_event, start_revision=start + 1)
         except CompactedError:
@@ -169,6 +171,7 @@ def stream(watch: WatchStream, write: Callable[[bytes], None], encode: Callable[
     ``cacheable``: ``encode`` gives every watch the same answer (not a Table, whose AGE moves)."""
     end = clock() + timeout
     next_bookmark = clock() + BOOKMARK_INTERVAL
+
     def line(kind: str, obj: dict) -> bytes:
         return orjson.dumps({"type": kind, "object": encode(kind, obj)}) + b"\n"
 
