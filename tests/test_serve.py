@@ -364,3 +364,20 @@ def test_server_side_apply_creates_then_merges_and_records_the_manager(served):
 def test_a_watch_from_a_bad_resource_version_is_a_bad_request(served):
     code, body = call(served, "GET", "/api/v1/pods?watch=true&resourceVersion=latest")
     assert (code, body["message"]) == (400, 'invalid resource version "latest"')
+
+
+def test_health_and_the_metrics_api(served):
+    assert call(served, "GET", "/healthz") == (200, "ok")
+    code, groups = call(served, "GET", "/apis")
+    assert "metrics.k8s.io" in [g["name"] for g in groups["groups"]]
+    served.cluster.set_load("app=none", cpu="100m")
+    with served.lock:
+        served.cluster.run(40)  # two scrapes
+    code, nodes = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/nodes")
+    assert (code, nodes["kind"], nodes["items"][0]["metadata"]["name"]) == (200, "NodeMetricsList", "node-1")
+    code, node = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/nodes/node-1")
+    assert node["kind"] == "NodeMetrics" and node["usage"]["cpu"].endswith("n")
+    code, body = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/nodes/ghost")
+    assert (code, body["message"]) == (404, 'nodemetrics.metrics.k8s.io "ghost" not found')
+    code, pods = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods")
+    assert (code, pods["kind"]) == (200, "PodMetricsList")

@@ -33,7 +33,7 @@ import orjson
 
 from k8scourse.api.errors import K8sValueError
 
-from . import discovery, openapi
+from . import discovery, metrics, openapi
 from .handlers import Handlers, Response, Watch, parse_path
 from .kubeconfig import write_kubeconfig
 from .status import HTTPError, failure, not_found_path
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 #: How often the ticker moves the virtual clock along with wall time (real seconds).
 TICK = 0.05
 LOOPBACK = ("127.0.0.1", "localhost")
+#: The apiserver's health checks (kube-apiserver's /healthz, /livez, /readyz answer "ok").
+HEALTH_PATHS = ("/healthz", "/livez", "/readyz")
 ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 NO_AUTHORIZATION = "the simulated cluster has no authorization: every request is allowed"
 
@@ -201,10 +203,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _route(self, served: Server, path: str, query: dict[str, str], body: bytes) -> Response | Watch:
         accept = self.headers.get("Accept") or "application/json"
         parts = [p for p in path.split("/") if p]
+        metrics_server = served.cluster.api.aggregated.get(metrics.GROUP)
         if self.command == "GET":
-            static = _static(path, accept)
+            static = _static(path, accept, metrics_server is not None)
             if static is not None:
                 return static
+            if metrics_server is not None and path.startswith(metrics.PATH + "/"):
+                with served.lock:
+                    served.catch_up()
+                    return metrics.handle(metrics_server, path, query)
         if self.command == "POST" and path == ACCESS_REVIEW_PATH:
             return _access_review(body)
         if not parts or parts[0] not in ("api", "apis") or len(parts) < 2:
@@ -292,14 +299,27 @@ def _access_review(body: bytes) -> Response:
     return Response(201, review)
 
 
-def _static(path: str, accept: str) -> Response | None:
-    """The documents that do not depend on the cluster's state: version, discovery, OpenAPI."""
+def _static(path: str, accept: str, with_metrics: bool) -> Response | None:
+    """The documents that do not depend on the cluster's state: health, version, discovery, OpenAPI.
+    ``with_metrics``: metrics-server's group is registered (the aggregation layer's APIService)."""
+    if path in HEALTH_PATHS:
+        return Response(200, "ok", "text/plain; charset=utf-8")
     if path == "/version":
         return Response(200, discovery.version_info())
     if path in ("/api", "/apis"):
         if discovery.wants_aggregated(accept):
-            return Response(200, discovery.aggregated(core=path == "/api"), discovery.AGGREGATED)
-        return Response(200, discovery.api_versions() if path == "/api" else discovery.api_groups())
+            document = discovery.aggregated(core=path == "/api")
+            if with_metrics and path == "/apis":
+                document["items"].append(metrics.aggregated_group())
+            return Response(200, document, discovery.AGGREGATED)
+        if path == "/api":
+            return Response(200, discovery.api_versions())
+        groups = discovery.api_groups()
+        if with_metrics:
+            groups["groups"].append(metrics.api_group())
+        return Response(200, groups)
     if path in discovery.BY_PATH:
         return Response(200, discovery.resource_list(discovery.BY_PATH[path]))
+    if with_metrics and path == metrics.PATH:
+        return Response(200, metrics.resource_list())
     return openapi.document(path, accept)
