@@ -359,4 +359,8 @@ class Cluster:
         (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second."""
         from k8scourse.server import Server  # the HTTP server is only loaded when used
 
-        return Server(self, speed=speed, host=host, port=port)
+        previous = getattr(self, "_server", None)
+        if previous is not None:  # a notebook cell run again replaces its server instead of racing it
+            previous.stop()
+        self._server = Server(self, speed=speed, host=host, port=port)
+        return self._server

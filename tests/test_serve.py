@@ -381,3 +381,14 @@ def test_health_and_the_metrics_api(served):
     assert (code, body["message"]) == (404, 'nodemetrics.metrics.k8s.io "ghost" not found')
     code, pods = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods")
     assert (code, pods["kind"]) == (200, "PodMetricsList")
+
+
+def test_serving_again_replaces_the_running_server():
+    cluster = Cluster(seed=0)
+    first = cluster.serve()
+    second = cluster.serve()
+    try:
+        assert first.stopped and not second.stopped
+        assert call(second, "GET", "/version")[0] == 200
+    finally:
+        second.stop()
