@@ -392,3 +392,23 @@ def test_serving_again_replaces_the_running_server():
         assert call(second, "GET", "/version")[0] == 200
     finally:
         second.stop()
+
+
+def test_autoscaling_v1_is_served_by_conversion_from_v2(served):
+    hpa = {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "v1hpa"},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "scaled"},
+                    "maxReplicas": 4, "targetCPUUtilizationPercentage": 60}}
+    code, body = call(served, "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", hpa)
+    assert (code, body["apiVersion"], body["spec"]["targetCPUUtilizationPercentage"]) == (201, "autoscaling/v1", 60)
+    code, v2 = call(served, "GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/v1hpa")
+    assert v2["spec"]["metrics"] == [{"type": "Resource", "resource": {
+        "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}}]
+    code, body = call(served, "PATCH", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/v1hpa",
+                      {"spec": {"targetCPUUtilizationPercentage": 70}}, "application/merge-patch+json")
+    assert (code, body["spec"]["targetCPUUtilizationPercentage"]) == (200, 70)
+    code, listed = call(served, "GET", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers")
+    assert listed["apiVersion"] == "autoscaling/v1" and listed["items"][0]["apiVersion"] == "autoscaling/v1"
+    code, body = call(served, "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers",
+                      {**hpa, "apiVersion": "autoscaling/v2"})
+    assert (code, body["message"]) == (400, "the API version in the data (autoscaling/v2) does not match the "
+                                            "expected API version (autoscaling/v1)")

@@ -263,6 +263,14 @@ def test_apply_label_scale_set_image_rollout_and_delete(cluster, kubectl):
     assert kubectl("delete", "-f", "-", stdin=app) == 'deployment.apps "shop" deleted\nservice "shop" deleted\n'
 
 
+def test_autoscale_creates_an_autoscaling_v1_hpa(cluster, kubectl):
+    assert kubectl("autoscale", "deploy", "web", "--max=5", "--cpu-percent=60") == \
+        "horizontalpodautoscaler.autoscaling/web autoscaled\n"
+    metrics = cluster.api.get("horizontalpodautoscalers", "web")["spec"]["metrics"]
+    assert metrics[0]["resource"]["target"]["averageUtilization"] == 60
+    kubectl("delete", "hpa", "web")
+
+
 def test_get_pods_watch_sees_a_rollout(kubectl):
     watch = kubectl.popen("get", "pods", "-l", "app=web", "-w")
     try:

@@ -247,7 +247,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
         def encode(kind: str, obj: dict) -> dict:
             if not watch.table:
-                return obj
+                return watch.convert(obj) if watch.convert else obj
             with served.lock:
                 now = served.cluster.clock.now
             return table(watch.stream.kind.RESOURCE, [obj], now, {"resourceVersion": obj["metadata"]["resourceVersion"]})
@@ -263,7 +263,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if watch.first_error is not None:
                 write(orjson.dumps({"type": "ERROR", "object": watch.first_error}) + b"\n")
             else:
-                stream(watch.stream, write, encode, not watch.table, watch.bookmarks, watch.timeout,
+                stream(watch.stream, write, encode, not watch.table and not watch.convert, watch.bookmarks, watch.timeout,
                        lambda: served.stopped, lambda: _client_gone(self.connection), time.monotonic)
             write(b"")  # the last chunk: the watch ended cleanly
         except (BrokenPipeError, ConnectionResetError):

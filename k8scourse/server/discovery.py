@@ -13,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from k8scourse.api.hpa import HorizontalPodAutoscaler
 from k8scourse.api.meta import KubeObject
 from k8scourse.api.objects import KINDS
 from k8scourse.version import KUBERNETES_VERSION
+
+from . import conversion
 
 #: The verbs of a generic registry store (apiserver/pkg/endpoints/installer.go).
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -50,6 +53,11 @@ class GroupVersion:
     kinds: tuple[type[KubeObject], ...]
 
     @property
+    def converted(self) -> bool:
+        """Whether this version is served by conversion from the stored one (``conversion.py``)."""
+        return any(kind.VERSION != self.version for kind in self.kinds)
+
+    @property
     def name(self) -> str:
         """``v1``, ``apps/v1``."""
         return f"{self.group}/{self.version}" if self.group else self.version
@@ -61,14 +69,24 @@ class GroupVersion:
 
 
 def _group_versions() -> tuple[GroupVersion, ...]:
+    """The stored versions, then autoscaling/v1 (after v2, so v2 stays the preferred version)."""
     order: dict[tuple[str, str], list[type[KubeObject]]] = {}
     for kind in KINDS:
         order.setdefault((kind.GROUP, kind.VERSION), []).append(kind)
-    return tuple(GroupVersion(g, v, tuple(sorted(ks, key=lambda k: k.RESOURCE))) for (g, v), ks in order.items())
+    stored = [GroupVersion(g, v, tuple(sorted(ks, key=lambda k: k.RESOURCE))) for (g, v), ks in order.items()]
+    return (*stored, GroupVersion("autoscaling", conversion.VERSION, (HorizontalPodAutoscaler,)))
 
 
 GROUP_VERSIONS = _group_versions()
 BY_PATH = {gv.path: gv for gv in GROUP_VERSIONS}
+
+
+def _groups() -> dict[str, list[GroupVersion]]:
+    """Each API group's versions, the preferred one first."""
+    groups: dict[str, list[GroupVersion]] = {}
+    for gv in GROUP_VERSIONS:
+        groups.setdefault(gv.group, []).append(gv)
+    return groups
 
 
 def version_info() -> dict[str, Any]:
@@ -88,10 +106,10 @@ def api_versions() -> dict[str, Any]:
 def api_groups() -> dict[str, Any]:
     """``/apis``: the named groups (APIGroupList)."""
     groups = []
-    for gv in GROUP_VERSIONS:
-        if gv.group:
-            version = {"groupVersion": gv.name, "version": gv.version}
-            groups.append({"name": gv.group, "versions": [version], "preferredVersion": version})
+    for group, versions in _groups().items():
+        if group:
+            listed = [{"groupVersion": gv.name, "version": gv.version} for gv in versions]
+            groups.append({"name": group, "versions": listed, "preferredVersion": listed[0]})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
@@ -120,10 +138,10 @@ def resource_list(gv: GroupVersion) -> dict[str, Any]:
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv.name, "resources": resources}
 
 
-def _aggregated_resource(kind: type[KubeObject]) -> dict[str, Any]:
+def _aggregated_resource(gv: GroupVersion, kind: type[KubeObject]) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "resource": kind.RESOURCE,
-        "responseKind": {"group": kind.GROUP, "version": kind.VERSION, "kind": kind.KIND},
+        "responseKind": {"group": kind.GROUP, "version": gv.version, "kind": kind.KIND},
         "scope": "Namespaced" if kind.NAMESPACED else "Cluster",
         "singularResource": kind.KIND.lower(), "verbs": VERBS}
     if kind.SHORT_NAMES:
@@ -132,7 +150,7 @@ def _aggregated_resource(kind: type[KubeObject]) -> dict[str, Any]:
         entry["categories"] = ["all"]
     subresources = []
     for sub, verbs, api_version, sub_kind in SUBRESOURCES.get(kind.RESOURCE, ()):
-        group, _, version = (api_version or kind.API_VERSION).rpartition("/")
+        group, _, version = (api_version or gv.name).rpartition("/")
         subresources.append({"subresource": sub, "verbs": verbs,
                              "responseKind": {"group": group, "version": version, "kind": sub_kind or kind.KIND}})
     if subresources:
@@ -143,11 +161,12 @@ def _aggregated_resource(kind: type[KubeObject]) -> dict[str, Any]:
 def aggregated(core: bool) -> dict[str, Any]:
     """``/api`` (``core``) or ``/apis`` as an APIGroupDiscoveryList (apidiscovery.k8s.io/v2)."""
     items = []
-    for gv in GROUP_VERSIONS:
-        if (gv.group == "") == core:
-            items.append({"metadata": {"name": gv.group, "creationTimestamp": None},
+    for group, versions in _groups().items():
+        if (group == "") == core:
+            items.append({"metadata": {"name": group, "creationTimestamp": None},
                           "versions": [{"version": gv.version, "freshness": "Current",
-                                        "resources": [_aggregated_resource(k) for k in gv.kinds]}]})
+                                        "resources": [_aggregated_resource(gv, k) for k in gv.kinds]}
+                                       for gv in versions]})
     return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}
 
 

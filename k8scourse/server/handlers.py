@@ -34,7 +34,7 @@ from k8scourse.etcd.store import CompactedError
 from k8scourse.master.apiserver import APIServer
 from k8scourse.timefmt import rfc3339
 
-from . import discovery, tables
+from . import conversion, discovery, tables
 from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch, merge_key, strategic_merge
 from .status import HTTPError, from_exception, not_found_path, success
 from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
@@ -100,6 +100,7 @@ class Watch:
     bookmarks: bool
     timeout: float
     first_error: dict | None = None
+    convert: Any = None  # the objects' conversion to the version asked for, if not the stored one
 
 
 def parse_path(method: str, parts: list[str], query: dict[str, str]) -> Request:
@@ -150,12 +151,25 @@ class Handlers:
                 answer = self._dispatch(req)
             if isinstance(answer, Response):
                 answer.warnings = req.warnings
+                if req.gv.converted:
+                    answer.body = _converted(req, answer.body)
             return answer
         except CompactedError:
             raise HTTPError(410, "The provided continue parameter is too old to display a consistent list result. "
                                  "You can start a new list without the continue parameter.", "Expired") from None
         except Exception as err:  # a Status for what the apiserver refused
             raise from_exception(err, req.kind.RESOURCE, req.name or _name_in(req.body)) from None
+
+    def _incoming(self, req: Request, obj: dict) -> dict:
+        """A sent object in the stored version: autoscaling/v1 becomes v2, keeping what v1 cannot see."""
+        if not req.gv.converted:
+            return obj
+        name = (obj.get("metadata") or {}).get("name") or req.name or ""
+        try:
+            current = self.api.get(req.kind.RESOURCE, name, req.namespace)
+        except StatusError:
+            current = None
+        return conversion.to_v2(obj, current)
 
     def _dispatch(self, req: Request) -> Response | Watch:
         if req.name is None:
@@ -229,7 +243,7 @@ class Handlers:
         if tables.wants_table(req.accept):
             return Response(200, tables.table(req.kind.RESOURCE, found, self.now, meta,
                                               req.query.get("includeObject", "Metadata")), JSON)
-        return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.kind.API_VERSION,
+        return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.gv.name,
                               "metadata": meta, "items": [_with_type(req.kind, o) for o in found]})
 
     def _list_revision(self, rv: str, match: str) -> int:
@@ -250,11 +264,12 @@ class Handlers:
         first_error = watch.start(req.query.get("resourceVersion", ""))
         timeout = _number(req.query, "timeoutSeconds", DEFAULT_TIMEOUT)
         return Watch(watch, tables.wants_table(req.accept), req.query.get("allowWatchBookmarks") == "true",
-                     timeout, first_error)
+                     timeout, first_error, conversion.to_v1 if req.gv.converted else None)
 
     def _create(self, req: Request) -> Response:
         manifest = _body(req)
-        _check_kind(req.kind, manifest)
+        _check_kind(req, manifest)
+        manifest = self._incoming(req, manifest)
         if req.dry_run:
             return Response(201, self._dry_run(req.known(manifest), req.namespace))
         return Response(201, self.api.create(req.known(manifest), req.namespace))
@@ -277,7 +292,7 @@ class Handlers:
             if wanted(obj):
                 deleted.append(self.api.delete(req.kind.RESOURCE, obj["metadata"]["name"],
                                                obj["metadata"].get("namespace")))
-        return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.kind.API_VERSION,
+        return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.gv.name,
                               "metadata": {"resourceVersion": str(self.api.store.revision)}, "items": deleted})
 
     # --- one object ------------------------------------------------------------------------
@@ -293,8 +308,9 @@ class Handlers:
             return Response(200, _with_type(req.kind, obj))
         if req.method == "PUT":
             new = _body(req)
-            _check_kind(req.kind, new)
+            _check_kind(req, new)
             _check_name(new, name)
+            new = self._incoming(req, new)
             if req.dry_run:
                 return Response(200, self._dry_run(req.known(new), namespace))
             return Response(200, self.api.update(req.known(_in_namespace(req.kind, new, namespace))))
@@ -320,9 +336,12 @@ class Handlers:
             return self._server_side_apply(req)
         patch = _json(req.body)
         current = self.api.get(resource, name, namespace)
-        patched = apply_patch(content_type, current, patch)
+        shown = conversion.to_v1(current) if req.gv.converted else current  # a patch is of what the client sees
+        patched = apply_patch(content_type, shown, patch)
         if not isinstance(patched, dict):
             raise HTTPError(400, "the patch did not produce an object")
+        if req.gv.converted:
+            patched = conversion.to_v2(patched, current)
         patched.setdefault("metadata", {})
         if "resourceVersion" not in (patch.get("metadata") or {} if isinstance(patch, dict) else {}):
             patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -348,9 +367,10 @@ class Handlers:
             raise HTTPError(400, f"error decoding YAML: {err}") from None
         if not isinstance(config, dict):
             raise HTTPError(400, "the body of an apply patch must be an object")
-        _check_kind(req.kind, config)
+        _check_kind(req, config)
         _check_name(config, req.name or "")
-        entry = {"manager": manager, "operation": "Apply", "apiVersion": req.kind.API_VERSION,
+        config = self._incoming(req, config)
+        entry = {"manager": manager, "operation": "Apply", "apiVersion": req.gv.name,
                  "time": rfc3339(self.now), "fieldsType": "FieldsV1", "fieldsV1": _fields_v1(config)}
         try:
             current = self.api.get(req.kind.RESOURCE, req.name or "", req.namespace)
@@ -485,14 +505,16 @@ def _body(req: Request) -> dict:
     return data
 
 
-def _check_kind(kind: type[KubeObject], manifest: dict) -> None:
-    """The body must be the URL's kind (a typed client may leave apiVersion/kind out)."""
-    api_version, kind_name = manifest.setdefault("apiVersion", kind.API_VERSION), manifest.setdefault("kind", kind.KIND)
-    if (api_version, kind_name) != (kind.API_VERSION, kind.KIND):
+def _check_kind(req: Request, manifest: dict) -> None:
+    """The body must be the URL's kind and version (a typed client may leave apiVersion and kind out)."""
+    kind, expected = req.kind.KIND, req.gv.name
+    api_version, kind_name = manifest.setdefault("apiVersion", expected), manifest.setdefault("kind", kind)
+    if api_version != expected:
         raise HTTPError(400, f"the API version in the data ({api_version}) does not match the expected API "
-                             f"version ({kind.API_VERSION})" if api_version != kind.API_VERSION else
-                             f'{kind_name} in version "{kind.VERSION}" cannot be handled as a {kind.KIND}: '
-                             f'the kind in the data ({kind_name}) does not match the expected kind ({kind.KIND})')
+                             f"version ({expected})")
+    if kind_name != kind:
+        raise HTTPError(400, f'{kind_name} in version "{req.gv.version}" cannot be handled as a {kind}: the kind '
+                             f"in the data ({kind_name}) does not match the expected kind ({kind})")
 
 
 def _check_name(obj: dict, name: str) -> None:
@@ -510,6 +532,17 @@ def _in_namespace(kind: type[KubeObject], obj: dict, namespace: str | None) -> d
                                  "the request")
         meta["namespace"] = namespace or meta.get("namespace") or "default"
     return obj
+
+
+def _converted(req: Request, body: Any) -> Any:
+    """An answer in the version the request asked for (autoscaling/v1): an object, or a list's items."""
+    if not isinstance(body, dict):
+        return body
+    if body.get("kind") == req.kind.KIND:
+        return conversion.to_v1(body)
+    if body.get("kind") == f"{req.kind.KIND}List":
+        return {**body, "items": [conversion.to_v1(item) for item in body["items"]]}
+    return body
 
 
 def _with_type(kind: type[KubeObject], obj: dict) -> dict:

@@ -83,11 +83,11 @@ def schemas(ref: str) -> dict[str, Any]:
     return out
 
 
-def _operation(kind: Any, action: str, method: str, ref: str) -> dict[str, Any]:
+def _operation(gv: discovery.GroupVersion, kind: Any, action: str, method: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
-        "operationId": f"{method}{kind.KIND}", "tags": [kind.API_VERSION],
+        "operationId": f"{method}{kind.KIND}", "tags": [gv.name],
         "x-kubernetes-action": action,
-        "x-kubernetes-group-version-kind": {"group": kind.GROUP, "kind": kind.KIND, "version": kind.VERSION},
+        "x-kubernetes-group-version-kind": {"group": gv.group, "kind": kind.KIND, "version": gv.version},
         "responses": {"200": {"description": "OK"}},
     }
     if method == "patch":
@@ -95,12 +95,12 @@ def _operation(kind: Any, action: str, method: str, ref: str) -> dict[str, Any]:
     return operation
 
 
-def _paths(gv: discovery.GroupVersion, ref: str) -> dict[str, Any]:
+def _paths(gv: discovery.GroupVersion) -> dict[str, Any]:
     paths = {}
     for kind in gv.kinds:
         base = f"{gv.path}/namespaces/{{namespace}}/{kind.RESOURCE}" if kind.NAMESPACED else f"{gv.path}/{kind.RESOURCE}"
-        paths[base] = {"get": _operation(kind, "list", "list", ref), "post": _operation(kind, "post", "create", ref)}
-        paths[base + "/{name}"] = {m: _operation(kind, action, m, ref) for m, action in
+        paths[base] = {"get": _operation(gv, kind, "list", "list"), "post": _operation(gv, kind, "post", "create")}
+        paths[base + "/{name}"] = {m: _operation(gv, kind, action, m) for m, action in
                                    (("get", "get"), ("put", "put"), ("patch", "patch"), ("delete", "delete"))}
     return paths
 
@@ -108,7 +108,7 @@ def _paths(gv: discovery.GroupVersion, ref: str) -> dict[str, Any]:
 def _v3_document(gv: discovery.GroupVersion) -> dict[str, Any]:
     ref = "#/components/schemas/"
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION},
-            "paths": _paths(gv, ref), "components": {"schemas": schemas(ref)}}
+            "paths": _paths(gv), "components": {"schemas": schemas(ref)}}
 
 
 @lru_cache(maxsize=None)
@@ -121,7 +121,7 @@ def _v2_bytes() -> bytes:
     ref = "#/definitions/"
     paths: dict[str, Any] = {}
     for gv in discovery.GROUP_VERSIONS:
-        paths.update(_paths(gv, ref))
+        paths.update(_paths(gv))
     return orjson.dumps({"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION},
                          "paths": paths, "definitions": schemas(ref)})
 
