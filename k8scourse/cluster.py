@@ -354,13 +354,14 @@ class Cluster:
         pods = len(self.etcd.range("/registry/pods/"))
         return f"<Cluster seed={self.seed} t={self.now:g}s nodes={len(self.kubelets)} pods={pods}>"
 
-    def serve(self, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0) -> "Server":
+    def serve(self, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0, tls: bool = False) -> "Server":
         """Serve this cluster's API over HTTP on loopback, for the real ``kubectl``
-        (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second."""
+        (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second.
+        ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in."""
         from k8scourse.server import Server  # the HTTP server is only loaded when used
 
         previous = getattr(self, "_server", None)
         if previous is not None:  # a notebook cell run again replaces its server instead of racing it
             previous.stop()
-        self._server = Server(self, speed=speed, host=host, port=port)
+        self._server = Server(self, speed=speed, host=host, port=port, tls=tls)
         return self._server

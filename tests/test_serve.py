@@ -276,7 +276,7 @@ def test_k8scourse_serve_command_serves_until_stopped(capsys):
     stop.set()
     thread.join(timeout=10)
     assert "Serving a 1-node cluster (seed 0) at http://127.0.0.1:" in out and "kubectl get nodes" in out
-    bad = argparse.Namespace(nodes=-1, seed=0, speed=1.0, port=0)
+    bad = argparse.Namespace(nodes=-1, seed=0, speed=1.0, port=0, tls=False)
     assert run_serve(bad, []) == 1
     assert "k8scourse: error: nodes: Invalid value: -1" in capsys.readouterr().err
 
@@ -412,3 +412,21 @@ def test_autoscaling_v1_is_served_by_conversion_from_v2(served):
                       {**hpa, "apiVersion": "autoscaling/v2"})
     assert (code, body["message"]) == (400, "the API version in the data (autoscaling/v2) does not match the "
                                             "expected API version (autoscaling/v1)")
+
+
+def test_tls_lets_in_only_clients_with_the_admin_certificate(tmp_path):
+    import ssl
+
+    cluster = Cluster(seed=0)
+    with cluster.serve(tls=True) as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        config = open(server.kubeconfig).read()
+        assert "certificate-authority-data:" in config and "client-certificate-data:" in config
+        context = ssl.create_default_context(cadata=server.credentials.ca)
+        with pytest.raises(urllib.error.URLError):  # no client certificate: the handshake is refused
+            urllib.request.urlopen(server.url + "/version", context=context, timeout=5)
+        (tmp_path / "admin.crt").write_text(server.credentials.client_cert)
+        (tmp_path / "admin.key").write_text(server.credentials.client_key)
+        context.load_cert_chain(tmp_path / "admin.crt", tmp_path / "admin.key")
+        with urllib.request.urlopen(server.url + "/version", context=context, timeout=5) as response:
+            assert json.loads(response.read())["gitVersion"] == "v1.31.0"

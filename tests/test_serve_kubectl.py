@@ -294,3 +294,10 @@ def test_logs_and_diff(kubectl):
     assert "Found 3 pods, using pod/web-" in done.stderr
     changed = kubectl("diff", "-f", "-", stdin=APP.replace("replicas: 3", "replicas: 5"), ok=False)
     assert "-  replicas: 3\n+  replicas: 5" in changed
+
+
+def test_kubectl_over_tls_with_the_admin_certificate(tmp_path):
+    cluster = Cluster.quickstart(nodes=1)
+    with cluster.serve(tls=True) as server:
+        nodes = Kubectl(server, tmp_path)("get", "nodes")
+    assert nodes.splitlines()[1].split()[:2] == ["node-1", "Ready"]

@@ -19,6 +19,8 @@ from __future__ import annotations
 import select
 import shutil
 import socket
+import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +40,7 @@ from .handlers import Handlers, Response, Watch, parse_path
 from .kubeconfig import write_kubeconfig
 from .status import HTTPError, failure, not_found_path
 from .tables import table
+from .tls import Credentials
 from .watch import stream
 
 if TYPE_CHECKING:
@@ -61,11 +64,17 @@ class APIServerHTTP(ThreadingHTTPServer):
     request_queue_size = 128  # listen() backlog: socketserver's 5 resets clients that connect at once
     served: "Server"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A TLS client without a valid certificate is refused: that is no error of the server's."""
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            super().handle_error(request, client_address)
+
 
 class Server:
     """A served cluster: ``.url``, ``.kubeconfig``, ``.stop()``; a context manager."""
 
-    def __init__(self, cluster: "Cluster", speed: float = 1.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, cluster: "Cluster", speed: float = 1.0, host: str = "127.0.0.1", port: int = 0,
+                 tls: bool = False) -> None:
         if host not in LOOPBACK:
             raise ServeError(f'serve: refusing to listen on "{host}": the simulated cluster has no '
                              f"authentication, so it listens on loopback (127.0.0.1) only")
@@ -80,9 +89,16 @@ class Server:
         self._stopped = threading.Event()
         self._httpd = APIServerHTTP(("127.0.0.1", port), _RequestHandler)
         self._httpd.served = self
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._dir = Path(tempfile.mkdtemp(prefix="k8scourse-serve-"))
-        self.kubeconfig = str(write_kubeconfig(self._dir / "kubeconfig", self.url))
+        self.tls_context: ssl.SSLContext | None = None
+        cluster_entry, user_entry = {}, {}
+        if tls:
+            self.credentials = Credentials.create()
+            self.tls_context = self.credentials.server_context(self._dir)
+            cluster_entry, user_entry = self.credentials.kubeconfig_fields()
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
+        self.kubeconfig = str(write_kubeconfig(self._dir / "kubeconfig", self.url, cluster_entry, user_entry))
         self._threads = [threading.Thread(target=self._httpd.serve_forever, name="k8scourse-serve", daemon=True),
                          threading.Thread(target=self._tick, name="k8scourse-serve-clock", daemon=True)]
         for thread in self._threads:
@@ -159,6 +175,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: APIServerHTTP
 
     def setup(self) -> None:
+        context = self.server.served.tls_context
+        if context is not None:  # the handshake here, in the connection's thread, not in accept()'s
+            self.request = context.wrap_socket(self.request, server_side=True)
         super().setup()
         # Headers and body go out in separate writes; without NODELAY, Nagle's algorithm holds
         # the body back until the client's delayed ACK (40 ms on Linux) for every response.
@@ -280,10 +299,15 @@ def _quoted(text: str) -> str:
 
 
 def _client_gone(connection: socket.socket) -> bool:
-    """Whether the client closed its end (readable with nothing to read)."""
+    """Whether the client closed its end (readable with nothing to read). A watching client sends
+    nothing, so over TLS (where a peek is not possible) what is readable is its close."""
     try:
         readable, _, _ = select.select([connection], [], [], 0)
-        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+        if not readable:
+            return False
+        if isinstance(connection, ssl.SSLSocket):
+            return True
+        return connection.recv(1, socket.MSG_PEEK) == b""
     except OSError:
         return True
 

@@ -25,6 +25,8 @@ def add_serve_command(commands: Any) -> None:
     serve.add_argument("--speed", type=float, default=1.0, metavar="X",
                        help="virtual seconds per real second (default: 1)")
     serve.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
+    serve.add_argument("--tls", action="store_true",
+                       help="HTTPS; only clients with the kubeconfig's client certificate get in")
     serve.set_defaults(run=run_serve)
 
 
@@ -35,7 +37,7 @@ def run_serve(args: argparse.Namespace, extra: list[str], stop: threading.Event 
 
     try:
         cluster = Cluster.quickstart(nodes=args.nodes, seed=args.seed)
-        server = cluster.serve(speed=args.speed, port=args.port)
+        server = cluster.serve(speed=args.speed, port=args.port, tls=args.tls)
     except (K8sValueError, OSError) as err:
         print(f"k8scourse: error: {err}", file=sys.stderr)
         return 1
