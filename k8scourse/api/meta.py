@@ -330,10 +330,11 @@ class KubeObject:
         return obj
 
     @classmethod
-    def _decoded(cls, data: dict, namespace: str) -> "KubeObject":
+    def _decoded(cls, data: dict, namespace: str, unchanged: Mapping[str, Any] | None = None) -> "KubeObject":
         """Steps 1 and 2 (decode, default) on a private, kind-checked dict. The apiserver
-        runs mutating admission between these and ``validate``."""
-        decode(data, cls.SCHEMA, cls.KIND, cls.VERSION)
+        runs mutating admission between these and ``validate``. ``unchanged``: the stored
+        object an update replaces (see ``decoding.decode``)."""
+        decode(data, cls.SCHEMA, cls.KIND, cls.VERSION, unchanged)
         obj = cls(data)
         obj.apply_defaults(namespace)
         return obj
