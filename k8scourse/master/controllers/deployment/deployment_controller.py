@@ -11,14 +11,10 @@ ReplicaSets in step with it:
    controller too (a deleted pod of a Recreate Deployment queues it as well:
    Recreate waits for old pods to be gone);
 2. a worker takes the key and runs ``sync_deployment``: it **claims** the
-   ReplicaSets in its namespace (``getReplicaSetsForDeployment``, the rules in
-   ``controller_ref.py``): it keeps those it controls that its selector
-   selects, releases those it controls that it no longer selects, adopts
-   matching orphans, and leaves other controllers' alone. An adopted
-   ReplicaSet keeps its name and labels (no ``pod-template-hash`` is added
-   to it or its pods, since v1.11); it is the new ReplicaSet if its template
-   equals the Deployment's but for that label (``FindNewReplicaSet``), an
-   old one otherwise, which a rollout scales down. Then
+   ReplicaSets of its namespace (``getReplicaSetsForDeployment``; the rules
+   are in ``controller_ref.py``): it keeps those it controls that its
+   selector selects, releases those it controls that it no longer selects,
+   adopts matching orphans and leaves other controllers' alone; then
 3. a Deployment being deleted only gets its status updated; paused or
    resumed, Progressing turns Unknown (``checkPausedConditions``);
 4. paused, or with a changed ``replicas`` (a scaling event), the ReplicaSets are
@@ -27,15 +23,22 @@ ReplicaSets in step with it:
 6. otherwise its strategy takes one step (recreate.py or rolling.py), which
    ends by writing the status and the Progressing condition (progress.py).
 
-The controller only ever changes ReplicaSets (size, annotations) and the
-Deployment's status; the ReplicaSet controller makes and removes the pods.
+An adopted ReplicaSet keeps its name and labels: since v1.11 no
+``pod-template-hash`` is added to it or its pods (kubernetes/kubernetes#61615;
+owner references keep ReplicaSets apart). It is the new ReplicaSet if its
+template equals the Deployment's but for that label (``FindNewReplicaSet``,
+``EqualIgnoreHash``), an old one otherwise, which a rollout scales down.
+
+The controller only ever changes ReplicaSets (size, annotations, owner
+references) and the Deployment's status; the ReplicaSet controller makes and
+removes the pods.
 A refused write raises StatusError and the key is retried, rate-limited.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from k8scourse.api.errors import StatusError
 from k8scourse.api.selectors import LabelSelector
@@ -83,35 +86,33 @@ class DeploymentController:
         self.queue.add(key_of(deploy))
 
     def _on_replica_set(self, event_type: str, rs: Obj, old: Obj | None) -> None:
-        """addReplicaSet, updateReplicaSet, deleteReplicaSet."""
+        """addReplicaSet, updateReplicaSet, deleteReplicaSet: queue the Deployments the change concerns."""
         namespace = rs["metadata"]["namespace"]
-        ref = controller_of(rs)
-        if event_type == "DELETED" or (event_type == "ADDED" and rs["metadata"].get("deletionTimestamp")):
-            self._enqueue(self._resolve(namespace, ref))  # no controller cares about an orphan's deletion
-            return
         keys: list[str | None] = []
-        if event_type == "ADDED":
-            if ref is None:
-                keys = self._deployments_selecting(rs)  # an orphan: anyone want to adopt it?
+        if event_type == "DELETED" or (event_type == "ADDED" and rs["metadata"].get("deletionTimestamp")):
+            keys.append(self._resolve(namespace, controller_of(rs)))  # an orphan's deletion concerns no one
+        elif event_type == "ADDED":
+            keys.extend(self._concerned(rs, changed=True))
         else:
             assert old is not None
             if rs["metadata"].get("resourceVersion") == old["metadata"].get("resourceVersion"):
                 return  # a periodic resync, not a change
-            old_ref = controller_of(old)
-            ref_changed = ref != old_ref
-            if ref_changed and old_ref is not None:
-                keys.append(self._resolve(namespace, old_ref))  # released or taken: its old controller syncs
+            ref, old_ref = controller_of(rs), controller_of(old)
+            if old_ref is not None and ref != old_ref:
+                keys.append(self._resolve(namespace, old_ref))  # released or taken over: the old one syncs too
             labels_changed = (rs["metadata"].get("labels") or {}) != (old["metadata"].get("labels") or {})
-            if ref is None and (labels_changed or ref_changed):
-                keys += self._deployments_selecting(rs)
-        if ref is not None:
-            keys.append(self._resolve(namespace, ref))  # a controller: that's all that matters
+            keys.extend(self._concerned(rs, changed=labels_changed or ref != old_ref))
         for key in keys:
-            self._enqueue(key)
+            if key is not None:
+                self.queue.add(key)
 
-    def _enqueue(self, key: str | None) -> None:
-        if key is not None:
-            self.queue.add(key)
+    def _concerned(self, rs: Obj, changed: bool) -> Iterable[str | None]:
+        """The ReplicaSet's controller, if it has one ("that's all that matters"); for an orphan just
+        added, or whose labels or controller just changed, every Deployment selecting it, to adopt it."""
+        ref = controller_of(rs)
+        if ref is not None:
+            return [self._resolve(rs["metadata"]["namespace"], ref)]
+        return self._deployments_selecting(rs) if changed else []
 
     def _resolve(self, namespace: str, ref: Mapping[str, Any] | None) -> str | None:
         """resolveControllerRef: the key of the Deployment ``ref`` names, if it is still that one (same UID)."""
@@ -121,14 +122,14 @@ class DeploymentController:
         deploy = self.deployments.get(key)
         return key if deploy is not None and deploy["metadata"]["uid"] == ref.get("uid") else None
 
-    def _deployments_selecting(self, rs: Obj) -> list[str | None]:
+    def _deployments_selecting(self, rs: Obj) -> list[str]:
         """getDeploymentsForReplicaSet (util.GetDeploymentsForReplicaSet): the Deployments in the
         namespace whose selector matches the ReplicaSet's labels; none for a ReplicaSet without labels,
         and an empty selector matches nothing."""
         labels = rs["metadata"].get("labels") or {}
         if not labels:
             return []
-        keys: list[str | None] = []
+        keys: list[str] = []
         for deploy in self.deployments.list(rs["metadata"]["namespace"]):
             selector = LabelSelector.from_dict(deploy["spec"].get("selector")).selector
             if not selector.empty() and selector.matches(labels):
