@@ -88,6 +88,20 @@ def test_an_orphan_replica_set_is_adopted_and_scaled_down_as_an_old_one() -> Non
     assert len(pods) == 3 and all(controller_of(p)["uid"] == new["metadata"]["uid"] for p in pods)
 
 
+def test_rollout_history_and_undo_count_an_adopted_replica_set_as_revision_0() -> None:
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(hand_made_rs("1.26"))
+    cluster.apply(deployment(image="1.27"))
+    cluster.wait_for(lambda: rolled_out(cluster), timeout=120)
+    assert cluster.kubectl("rollout history deployment/web") == (
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n0         <none>\n1         <none>\n\n")
+    assert cluster.kubectl("rollout undo deployment/web") == "deployment.apps/web rolled back\n"
+    cluster.kubectl("rollout status deployment/web")
+    manual = cluster.api.get("replicasets", "web-manual")
+    assert manual["spec"]["replicas"] == 3 and util.annotations(manual)[util.REVISION] == "2", \
+        "the hand-made template is the Deployment's again: web-manual is its new ReplicaSet"
+
+
 def test_an_adopted_replica_set_with_the_same_template_is_the_new_one_and_keeps_its_name() -> None:
     cluster = Cluster.quickstart(nodes=2, seed=0)
     cluster.apply(hand_made_rs("1.27"))
