@@ -329,3 +329,19 @@ def test_a_refused_patch_is_the_syncs_error_after_the_others_are_claimed() -> No
     api = FakeAPI(d, [obj("gone")], refuse=not_found("replicasets", "gone"))
     refs = manager(api, d)
     assert not refs.claim(api.objects["gone"], True) and refs.error is None, "gone meanwhile: not an error"
+
+
+def test_adoption_and_release_work_on_the_stored_references_not_the_cached_ones() -> None:
+    d = owner()
+    ours = new_controller_ref(d, "apps/v1", "Deployment")
+    theirs = {**ours, "name": "other", "uid": "other-uid"}
+    cached_orphan, cached_ours = obj("taken"), obj("released-meanwhile", [ours])
+    api = FakeAPI(d, [obj("taken", [theirs]), obj("released-meanwhile")])
+    refs = manager(api, d)
+    assert not refs.claim(cached_orphan, True), "another Deployment adopted it since the cache saw it"
+    assert not refs.claim(cached_ours, False)
+    assert api.objects["taken"]["metadata"]["ownerReferences"] == [theirs]
+    assert [call for call in api.calls if call[0] == "patch"] == [] and refs.error is None
+    api = FakeAPI(d, [obj("replaced")])
+    api.objects["replaced"]["metadata"]["uid"] = "a-new-uid"
+    assert not manager(api, d).claim(obj("replaced"), True), "deleted and made again: the uid precondition"

@@ -21,7 +21,13 @@ Deployment controller claims ReplicaSets with the same rules
    controller deleted or replaced meanwhile adopts nothing.
 
 An object gone before its patch (NotFound) is simply not ours; any other
-refused patch fails the sync, after the other objects are claimed.
+refused write fails the sync, after the other objects are claimed.
+
+Two differences from upstream, with the same outcome: adopting and releasing
+read the object fresh and write its whole reference list, where upstream's
+strategic merge patch edits the stored list by UID; and a failed recheck
+skips the adoption, where upstream fails the sync and retries it (by which
+time the cache shows the deletion, so nothing is adopted then either).
 """
 
 from __future__ import annotations
@@ -127,14 +133,15 @@ class ControllerRefManager:
 
     def _release(self, obj: Obj) -> None:
         """ReleasePod / ReleaseReplicaSet: remove our reference from the stored list (upstream's
-        ``$patch: delete`` keyed by UID); 404 and 422 (Invalid) are ignored."""
+        ``$patch: delete`` keyed by UID). Upstream ignores the 422 its patch gets when the object
+        holds no reference of ours or was replaced; here both are seen before writing."""
         current = self._current(obj)
         if current is None:
             return
         refs = current["metadata"].get("ownerReferences") or []
         kept = [r for r in refs if r.get("uid") != self.uid]
         if len(kept) != len(refs):
-            self._write_refs(current, kept, ignore=("NotFound", "Invalid"))
+            self._write_refs(current, kept)
 
     def _current(self, obj: Obj) -> dict | None:
         """The object as stored now, or None when it is gone or was replaced (the patch's ``uid``
@@ -148,15 +155,15 @@ class ControllerRefManager:
             return None
         return current if current["metadata"].get("uid") == meta.get("uid") else None
 
-    def _write_refs(self, obj: Obj, refs: list, ignore: tuple[str, ...] = ("NotFound",)) -> bool:
+    def _write_refs(self, obj: Obj, refs: list) -> bool:
         """Patch the object's owner references to ``refs`` (a merge patch replaces the list).
-        Returns whether it was written; a refused patch other than ``ignore`` is kept in ``error``."""
+        Returns whether it was written; a refused patch other than NotFound is kept in ``error``."""
         meta = obj["metadata"]
         try:
             self.api.patch(self.resource, meta["name"], {"metadata": {"ownerReferences": refs or None}},
                            meta.get("namespace"))
         except StatusError as err:
-            if err.reason not in ignore:
+            if err.reason != "NotFound":
                 self.error = self.error or err
             return False
         return True
