@@ -13,7 +13,8 @@ and runs this same code) work in these steps:
    while pods it created or deleted in an earlier sync have not yet come
    back through the pod informer, it must not count again (it would create
    twice), so it only refreshes status;
-3. it **claims** pods (``ControllerRefManager``): it adopts orphans its
+3. it **claims** pods (``ControllerRefManager``, controller_ref.py, which the
+   Deployment controller uses for its ReplicaSets too): it adopts orphans its
    selector matches (writing an owner reference with ``controller: true``,
    ``blockOwnerDeletion: true``) and releases pods it owns that no longer
    match (removing its reference). Pods that are finished (Succeeded,
