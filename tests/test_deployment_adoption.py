@@ -74,6 +74,8 @@ def test_an_orphan_replica_set_is_adopted_and_scaled_down_as_an_old_one() -> Non
     cluster.apply(deployment(image="1.27"))
     cluster.run(0.1)
     assert owner_refs(cluster, "web-manual") == [ref_to(cluster)]
+    assert ("  ownerReferences:\n  - apiVersion: apps/v1\n    blockOwnerDeletion: true\n    controller: true\n"
+            "    kind: Deployment\n    name: web\n    uid: ") in cluster.kubectl("get rs web-manual -o yaml")
     cluster.wait_for(lambda: rolled_out(cluster), timeout=120)
     sets = {rs["metadata"]["name"]: rs for rs in cluster.api.list("replicasets")}
     new = util.find_new_replica_set(cluster.api.get("deployments", "web"), sets.values())
