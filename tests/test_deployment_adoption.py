@@ -10,7 +10,8 @@ import yaml
 
 from k8scourse.api.errors import StatusError, not_found
 from k8scourse.cluster import Cluster
-from k8scourse.master.controllers.controller_ref import ControllerRefManager, controller_of, new_controller_ref
+from k8scourse.api.meta import controller_of
+from k8scourse.master.controllers.controller_ref import ControllerRefManager, new_controller_ref
 from k8scourse.master.controllers.deployment import DeploymentController, util
 from k8scourse.timefmt import rfc3339
 

@@ -112,6 +112,11 @@ def annotation_errors(annotations: Mapping[str, str] | None, path: str) -> list[
     return errors
 
 
+def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """metav1.GetControllerOf: the owner reference with ``controller: true``, if any."""
+    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+
+
 def owner_reference_errors(refs: list[dict] | None, path: str) -> list[FieldError]:
     """ValidateOwnerReferences. Upstream names the fields without an index."""
     errors: list[FieldError] = []

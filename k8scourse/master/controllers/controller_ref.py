@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Protocol
 
 from k8scourse.api.errors import StatusError
+from k8scourse.api.meta import controller_of
 
 Obj = Mapping[str, Any]
 
@@ -44,11 +45,6 @@ class API(Protocol):
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict: ...
     def patch(self, resource: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> dict: ...
-
-
-def controller_of(obj: Obj) -> Mapping[str, Any] | None:
-    """metav1.GetControllerOf: the owner reference with ``controller: true``, if any."""
-    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
 
 
 def new_controller_ref(owner: Obj, api_version: str, kind: str) -> dict:

@@ -47,7 +47,8 @@ from k8scourse.api.replication import ReplicaSet, ReplicationController
 from k8scourse.api.selectors import LabelSelector, Selector, selector_from_set
 from k8scourse.clock import VirtualClock
 from k8scourse.master.controllers.base import Informer, InformerFactory, Obj, WorkQueue, key_of
-from k8scourse.master.controllers.controller_ref import ControllerRefManager, controller_of, new_controller_ref
+from k8scourse.api.meta import controller_of
+from k8scourse.master.controllers.controller_ref import ControllerRefManager, new_controller_ref
 from k8scourse.timefmt import parse_rfc3339, rfc3339
 
 BURST_REPLICAS = 500  # replicaset.BurstReplicas (pkg/controller/replicaset/replica_set.go)

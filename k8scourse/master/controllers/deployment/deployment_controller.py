@@ -45,7 +45,9 @@ from k8scourse.api.selectors import LabelSelector
 from k8scourse.clock import VirtualClock
 
 from ..base import Informer, InformerFactory, WorkQueue, key_of
-from ..controller_ref import ControllerRefManager, controller_of, new_controller_ref
+from k8scourse.api.meta import controller_of
+
+from ..controller_ref import ControllerRefManager, new_controller_ref
 from . import recreate, rollback, rolling, sync, util
 from .util import Obj
 
