@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from k8scourse.course import cli
+from k8scourse.course import cli, lab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,9 +116,9 @@ def test_start_copies_the_course_into_work_once(course: Path, monkeypatch: pytes
 def test_prepare_work_returns_what_it_copied(tmp_path: Path) -> None:
     (tmp_path / "course" / "exercises").mkdir(parents=True)
     (tmp_path / "course" / "exercises" / "00-x.ipynb").write_text("{}")
-    copied = cli.prepare_work(tmp_path / "course", tmp_path / "work")
+    copied = lab.prepare_work(tmp_path / "course", tmp_path / "work")
     assert copied == [tmp_path / "work" / "exercises" / "00-x.ipynb"]
-    assert cli.prepare_work(tmp_path / "course", tmp_path / "work") == []
+    assert lab.prepare_work(tmp_path / "course", tmp_path / "work") == []
 
 
 def test_work_is_ignored_by_git() -> None:
