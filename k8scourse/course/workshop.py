@@ -119,14 +119,14 @@ def read_timings(course: Path) -> dict[str, float]:
     return json.loads(path.read_text())["notebooks"] if path.is_file() else {}
 
 
-def timing_table(course: Path) -> str:
+def timing_table(course: Path, chapters: Sequence[Chapter] | None = None) -> str:
     """A Markdown table: each chapter's learner time and the seconds its notebooks take to execute."""
     seconds = read_timings(course)
     lines = ["| chapter | learner time | execute: chapter / solution / exercise |", "|---|---|---|"]
-    for name in chapter_names(course):
-        figures = [seconds.get(f"{folder}/{name}.ipynb") for folder in FOLDERS]
+    for chapter in chapters if chapters is not None else [read_chapter(course, n) for n in chapter_names(course)]:
+        figures = [seconds.get(f"{folder}/{chapter.name}.ipynb") for folder in FOLDERS]
         shown = " / ".join("—" if s is None else f"{s:.1f} s" for s in figures)
-        lines.append(f"| {name} | {read_chapter(course, name).time or '—'} | {shown} |")
+        lines.append(f"| {chapter.name} · {chapter.title} | {chapter.time or '—'} | {shown} |")
     return "\n".join(lines) + "\n"
 
 
