@@ -78,10 +78,22 @@ def parse_value(text: str) -> object:
 
 
 def declared_parameters(path: Path) -> set[str]:
-    """The names a notebook's ``parameters`` cell assigns (papermill's own reading of the cell)."""
-    import papermill
+    """The names the top level of a notebook's ``parameters`` cell assigns, where papermill injects after."""
+    import ast
 
-    return set(papermill.inspect_notebook(str(path)))
+    from .notebooks import NotebookError, read_notebook
+
+    names: set[str] = set()
+    for cell in read_notebook(path).cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError as exc:
+                raise NotebookError(f"{path}: the parameters cell is not Python ({exc.msg})") from None
+            for node in tree.body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
 
 
 def parameters_for(paths: Sequence[Path], given: dict[str, object]) -> dict[Path, dict[str, object]]:
@@ -105,7 +117,7 @@ def run_one(path: Path, output: Path, parameters: dict[str, object]) -> Result:
     try:
         papermill.execute_notebook(
             str(path), str(output), parameters=parameters, cwd=str(path.parent), progress_bar=False,
-            kernel_name="python3", kernel_manager_class=_CurrentEnvKernelManager,
+            kernel_name="python3", language="python", kernel_manager_class=_CurrentEnvKernelManager,
             extra_arguments=["--log-level=ERROR"], execution_timeout=CELL_TIMEOUT)
         error = ""
     except PapermillExecutionError as exc:
@@ -116,18 +128,19 @@ def run_one(path: Path, output: Path, parameters: dict[str, object]) -> Result:
 
 
 def failed_cell(output: Path) -> str:
-    """Label the failed cell as in the course's own notebook (papermill's injected cell not counted)."""
+    """Label the failed cell as in the course's own notebook, not counting the cells papermill added."""
     import nbformat
+    from papermill.execute import ERROR_MARKER_TAG
 
     from .notebooks import cell_label
 
-    injected = 0
+    added = 0
     for index, cell in enumerate(nbformat.read(output, as_version=4).cells):
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags:
-            injected += 1
+        if "injected-parameters" in tags or ERROR_MARKER_TAG in tags:
+            added += 1
         elif "raises-exception" not in tags and any(o.output_type == "error" for o in cell.get("outputs", [])):
-            return cell_label(index - injected, cell)
+            return cell_label(index - added, cell)
     return "a cell"
 
 
