@@ -39,7 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="k8scourse", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="k8scourse", description="The Kubernetes course: open it, check this machine for it, run its "
+        "chapters, build workshop bundles, and the authors' and lab tools. Run it in the course folder.",
+        epilog="Exit status: 0 ok, 1 failure, 2 usage error. `k8scourse COMMAND --help` tells more.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     lab = commands.add_parser(
@@ -53,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser(
         "doctor",
-        help="check this machine for the course and say how to fix what is wrong",
+        help="check this machine for the course and say how to fix it",
         description="Check Python, the installed packages against constraints.txt, the widgets' front end "
         "against ipywidgets, writable folders, a free port for JupyterLab, a real etcd and a font for Chinese. "
         "Exit 0 when nothing fails (a missing etcd or font is only a warning: the course has fallbacks), 1 otherwise.",
