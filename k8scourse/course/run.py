@@ -10,6 +10,7 @@ go to ``--output-dir`` (with ``timings.json``) or are thrown away.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -151,7 +152,9 @@ def run(course: Path, paths: Sequence[Path], output_dir: Path, parameters: dict[
 
     per_path = parameters_for(paths, parameters)
     results: dict[Path, Result] = {}
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(paths)))) as pool:
+    # Spawned, not forked: a fork of a process with threads (a Jupyter client's, pytest's) can hang.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(paths))), mp_context=spawn) as pool:
         futures = [pool.submit(run_one, path, output_dir / path.relative_to(course), per_path[path])
                    for path in paths]
         with tqdm(total=len(paths), unit="notebook", disable=not progress, file=sys.stderr) as bar:
