@@ -110,3 +110,9 @@ def test_slow_notebooks_are_marked(course: Path) -> None:
     table = run.summary(course, results, 16.5, 2).splitlines()
     assert table[1].endswith("16.0s*") and table[2].endswith("1.0s ")
     assert table[-1] == "* over the 15 s target"
+
+
+def test_output_dir_must_be_a_folder(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (course / "taken").write_text("")
+    assert cli.main(["run", "00", "--output-dir", "taken"]) == 2
+    assert capsys.readouterr().err == "k8scourse: error: --output-dir taken: not a folder\n"

@@ -144,3 +144,11 @@ def test_build_with_a_wheelhouse_replaces_an_earlier_build(tmp_path: Path, monke
     assert [p.name for p in written] == ["student", "student.zip", "instructor", "instructor.zip", "wheelhouse"]
     assert not (tmp_path / "room" / "student" / "notebooks" / "99-old.ipynb").exists()
     assert len(calls) == 2
+
+
+def test_dir_must_be_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "room").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["workshop", "build", "room"]) == 1
+    assert capsys.readouterr().err == "k8scourse: error: room: not a folder\n"

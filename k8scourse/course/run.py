@@ -119,7 +119,9 @@ def run_one(path: Path, output: Path, parameters: dict[str, object]) -> Result:
         papermill.execute_notebook(
             str(path), str(output), parameters=parameters, cwd=str(path.parent), progress_bar=False,
             kernel_name="python3", language="python", kernel_manager_class=_CurrentEnvKernelManager,
-            extra_arguments=["--log-level=ERROR"], execution_timeout=CELL_TIMEOUT)
+            # CRITICAL, not ERROR: jupyter_client interrupts a kernel before shutting it down, and ipykernel
+            # logs that as an error ("KeyboardInterrupt caught in kernel"); a cell's error is in the notebook.
+            extra_arguments=["--log-level=CRITICAL"], execution_timeout=CELL_TIMEOUT)
         error = ""
     except PapermillExecutionError as exc:
         error = f"{failed_cell(output)} raised {exc.ename}: {exc.evalue}"
@@ -157,7 +159,8 @@ def run(course: Path, paths: Sequence[Path], output_dir: Path, parameters: dict[
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(paths))), mp_context=spawn) as pool:
         futures = [pool.submit(run_one, path, output_dir / path.relative_to(course), per_path[path])
                    for path in paths]
-        with tqdm(total=len(paths), unit="notebook", disable=not progress, file=sys.stderr) as bar:
+        # disable=None: a bar on a terminal, none in a CI log.
+        with tqdm(total=len(paths), unit="notebook", disable=None if progress else True, file=sys.stderr) as bar:
             for future in as_completed(futures):
                 result = future.result()
                 results[result.path] = result
@@ -197,6 +200,8 @@ def timings(course: Path, results: Sequence[Result], wall: float, jobs: int) -> 
 def main(course: Path, names: Sequence[str], every_folder: bool, output_dir: Path | None,
          parameters: Sequence[tuple[str, str]], jobs: int | None) -> int:
     """The ``run`` subcommand; 0 when every notebook ran, 1 when one failed (naming it and the cell)."""
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise UsageError(f"--output-dir {output_dir}: not a folder")
     paths = notebooks_for(course, resolve(course, names), every_folder)
     given = {name: parse_value(value) for name, value in parameters}
     jobs = jobs or os.cpu_count() or 1

@@ -271,6 +271,8 @@ def build_wheelhouse(course: Path, dest: Path, runner: Runner = _pip) -> Path:
 
 def build(course: Path, dest: Path, wheelhouse: bool = False, runner: Runner = _pip) -> list[Path]:
     """Build both bundles (and the wheelhouse) in ``dest``, replacing earlier ones; return what was written."""
+    if dest.exists() and not dest.is_dir():
+        raise WorkshopError(f"{dest}: not a folder")
     for old in ("student", "instructor"):
         shutil.rmtree(dest / old, ignore_errors=True)
     dest.mkdir(parents=True, exist_ok=True)
