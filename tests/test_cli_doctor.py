@@ -34,7 +34,8 @@ def test_python(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_packages_against_constraints(course: Path) -> None:
     yaml = metadata.version("pyyaml")
     (course / "constraints.txt").write_text(f"# the lock\npyyaml=={yaml}\nnot-installed-anywhere==1.0\n\n")
-    assert doctor.check_packages(course) == doctor.Finding("packages", "ok", "13 installed packages match constraints.txt")
+    assert doctor.check_packages(course) == doctor.Finding("packages", "ok",
+                                                           "13 installed packages match constraints.txt")
     (course / "constraints.txt").write_text("pyyaml==0.0.1\nnumpy==0.0.2\n")
     finding = doctor.check_packages(course)
     assert finding.status == "fail" and finding.fix == doctor.INSTALL

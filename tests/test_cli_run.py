@@ -107,7 +107,7 @@ def test_the_failed_cell_is_counted_without_papermills_injected_cell(course: Pat
 def test_slow_notebooks_are_marked(course: Path) -> None:
     results = [run.Result(course / "notebooks" / "00-welcome.ipynb", 16.0),
                run.Result(course / "notebooks" / "01-one.ipynb", 1.0)]
-    table = run.summary(course, results, 16.5, 2).splitlines()
+    table = run.summary(results, 16.5, 2).splitlines()
     assert table[1].endswith("16.0s*") and table[2].endswith("1.0s ")
     assert table[-1] == "* over the 15 s target"
 

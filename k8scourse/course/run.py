@@ -44,7 +44,10 @@ def chapters(course: Path) -> list[str]:
 
 
 def resolve(course: Path, names: Sequence[str]) -> list[str]:
-    """Map ``03``, ``3``, ``labels-selectors`` or ``03-labels-selectors`` to the chapter's name; all chapters when ``names`` is empty."""
+    """Map ``03``, ``3``, ``labels-selectors`` or ``03-labels-selectors`` to the chapter's name.
+
+    No names means every chapter; an unknown one is a usage error that lists them.
+    """
     known = chapters(course)
     if not known:
         raise UsageError(f"no chapters in {course / 'notebooks'}; run this from the course folder")
@@ -169,7 +172,7 @@ def run(course: Path, paths: Sequence[Path], output_dir: Path, parameters: dict[
     return [results[path] for path in paths]
 
 
-def summary(course: Path, results: Sequence[Result], wall: float, jobs: int) -> str:
+def summary(results: Sequence[Result], wall: float, jobs: int) -> str:
     """A table of seconds per chapter, one column per folder, slow ones marked; then the totals."""
     seconds = {(r.path.parent.name, r.path.stem): r for r in results}
     names = sorted({r.path.stem for r in results})
@@ -210,7 +213,7 @@ def main(course: Path, names: Sequence[str], every_folder: bool, output_dir: Pat
         start = time.perf_counter()
         results = run(course, paths, target, given, jobs)
         wall = time.perf_counter() - start
-        print(summary(course, results, wall, min(jobs, len(paths))))
+        print(summary(results, wall, min(jobs, len(paths))))
         if output_dir is not None:
             (output_dir / "timings.json").write_text(
                 json.dumps(timings(course, results, wall, min(jobs, len(paths))), indent=1) + "\n")
