@@ -111,6 +111,8 @@ def test_chapter_facts_come_from_the_notebooks() -> None:
     assert len(chapter.objectives) == 4 and chapter.objectives[0].startswith("attach labels to Pods and nodes")
     assert chapter.time.startswith("about 45 min reading, 25 min exercises")
     assert "Right for the Pods that have a release label. And the Pods that have none?" in chapter.mistakes
+    assert chapter.hints and all(isinstance(h, str) for h in chapter.hints)
+    assert workshop.read_chapter(ROOT, "07-etcd-cluster").hints[0].startswith("Start from another member's file")
 
 
 def test_wheelhouse_commands(tmp_path: Path) -> None:

@@ -132,9 +132,12 @@ def generate(course: Path) -> str:
             if len(chapter.mistakes) > len(shown):
                 out.append(f"- … and {len(chapter.mistakes) - len(shown)} more in `solutions/{chapter.name}.ipynb`")
             out.append("")
-        else:
-            out += ["Its checks compute the answer from the learner's own cluster or files (no list of "
-                    "wrong answers): when one says ✘, read its reason aloud with the learner.", ""]
+        elif chapter.hints:
+            shown = chapter.hints[:MISTAKES_SHOWN]
+            out += ["Where learners get stuck (the checks' hints):", "", *(f"- {h}" for h in shown)]
+            if len(chapter.hints) > len(shown):
+                out.append(f"- … and {len(chapter.hints) - len(shown)} more in `solutions/{chapter.name}.ipynb`")
+            out.append("")
     out += ROOM.splitlines() + [""] + BREAKS.splitlines() + ["", "## Agendas", ""] + agendas(by_name)
     return "\n".join(out).rstrip() + "\n"
 

@@ -70,10 +70,13 @@ class Chapter:
     objectives: list[str]
     time: str
     mistakes: list[str] = field(default_factory=list)
+    """The checks' explanations of wrong answers (``wrong=``)."""
+    hints: list[str] = field(default_factory=list)
+    """The checks' hints (``hint=``), shown while an answer is missing."""
 
 
 def read_chapter(course: Path, name: str) -> Chapter:
-    """Title, objectives and **Time:** from the chapter's first cell; mistakes from its solution's checks."""
+    """Title, objectives and **Time:** from the chapter's first cell; mistakes and hints from its solution's checks."""
     opening = nbformat.read(course / "notebooks" / f"{name}.ipynb", as_version=4).cells[0].source.splitlines()
     title = opening[0].lstrip("# ").split("·", 1)[-1].strip() if opening else name
     objectives, inside = [], False
@@ -86,12 +89,14 @@ def read_chapter(course: Path, name: str) -> Chapter:
             inside = False
     time = next((line.split("**Time:**", 1)[1].strip() for line in opening if line.startswith("**Time:**")), "")
     solution = course / "solutions" / f"{name}.ipynb"
-    return Chapter(name, title, objectives, time, wrong_answer_hints(solution) if solution.is_file() else [])
+    if not solution.is_file():
+        return Chapter(name, title, objectives, time)
+    return Chapter(name, title, objectives, time, check_texts(solution, "wrong"), check_texts(solution, "hint"))
 
 
-def wrong_answer_hints(path: Path) -> list[str]:
-    """The ``wrong=`` explanations of every ``check(...)`` in a notebook, in order, each once."""
-    hints: list[str] = []
+def check_texts(path: Path, keyword: str) -> list[str]:
+    """The ``wrong=`` explanations (or the ``hint=`` texts) of every ``check(...)`` in a notebook, each once."""
+    texts: list[str] = []
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type != "code" or "check(" not in cell.source:
             continue
@@ -101,11 +106,11 @@ def wrong_answer_hints(path: Path) -> list[str]:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "check":
-                for keyword in node.keywords:
-                    if keyword.arg == "wrong" and isinstance(keyword.value, ast.Dict):
-                        hints += [v.value for v in keyword.value.values
-                                  if isinstance(v, ast.Constant) and v.value not in hints]
-    return hints
+                for argument in (k.value for k in node.keywords if k.arg == keyword):
+                    values = argument.values if isinstance(argument, ast.Dict) else [argument]
+                    texts += [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                              and v.value not in texts]
+    return texts
 
 
 def chapter_names(course: Path) -> list[str]:
