@@ -145,8 +145,11 @@ def test_report_and_exit_status(course: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(doctor, "diagnose", lambda course: FINDINGS)
     assert cli.main(["doctor"]) == 1
     assert capsys.readouterr().out == ("✔ python: Python 3\n! etcd: no etcd\n    fix: install it\n"
-                                       "✘ port: all busy\n    fix: stop a server\n1 problem to fix\n")
+                                       "✘ port: all busy\n    fix: stop a server\n1 problem to fix (1 optional thing missing)\n")
     monkeypatch.setattr(doctor, "diagnose", lambda course: FINDINGS[:2])
+    assert cli.main(["doctor"]) == 0
+    assert capsys.readouterr().out.endswith("all is well (1 optional thing missing)\n")
+    monkeypatch.setattr(doctor, "diagnose", lambda course: FINDINGS[:1])
     assert cli.main(["doctor"]) == 0
     assert capsys.readouterr().out.endswith("all is well\n")
 

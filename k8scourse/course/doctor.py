@@ -274,7 +274,9 @@ def report(findings: list[Finding]) -> str:
         if finding.fix:
             lines.append(f"    fix: {finding.fix}")
     failed = sum(f.status == "fail" for f in findings)
-    lines.append(f"{failed} problem{'s' * (failed != 1)} to fix" if failed else "all is well")
+    warned = sum(f.status == "warn" for f in findings)
+    optional = f" ({warned} optional thing{'s' * (warned != 1)} missing)" if warned else ""
+    lines.append(f"{failed} problem{'s' * (failed != 1)} to fix{optional}" if failed else f"all is well{optional}")
     return "\n".join(lines)
 
 
