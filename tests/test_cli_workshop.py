@@ -154,3 +154,13 @@ def test_dir_must_be_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     assert cli.main(["workshop", "build", "room"]) == 1
     assert capsys.readouterr().err == "k8scourse: error: room: not a folder\n"
+
+
+def test_check_texts_keep_percent_signs_and_skip_magics(tmp_path: Path) -> None:
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    source = ('%kubectl get pods\ncheck("load", answer, digest="00", hint="Above 80% CPU the HPA scales out.",\n'
+              '      wrong={"01": "10% is the tolerance, not the target."})')
+    nbformat.write(new_notebook(cells=[new_code_cell(source)]), tmp_path / "s.ipynb")
+    assert workshop.check_texts(tmp_path / "s.ipynb", "hint") == ["Above 80% CPU the HPA scales out."]
+    assert workshop.check_texts(tmp_path / "s.ipynb", "wrong") == ["10% is the tolerance, not the target."]

@@ -22,8 +22,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from k8scourse.course.workshop import (GUIDE, TIMINGS, Chapter, chapter_names, read_chapter, read_timings,
-                                       timing_table)
+from k8scourse.course.run import chapters as chapter_names
+from k8scourse.course.workshop import GUIDE, TIMINGS, Chapter, read_chapter, read_timings, timing_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANNED = {

@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 
 from .run import FOLDERS
+from .run import chapters as chapter_names  # `chapters` is a parameter name below
 
 CONSTRAINTS = "constraints.txt"
 GUIDE = Path("docs/instructor-guide.md")
@@ -101,7 +102,9 @@ def check_texts(path: Path, keyword: str) -> list[str]:
         if cell.cell_type != "code" or "check(" not in cell.source:
             continue
         try:
-            tree = ast.parse(cell.source.replace("%", "#"))  # %kubectl magics are not Python
+            # %kubectl and %%kubectl lines are IPython magics, not Python: read them as comments.
+            tree = ast.parse("\n".join("#" + line if line.lstrip().startswith("%") else line
+                                       for line in cell.source.splitlines()))
         except SyntaxError:
             continue
         for node in ast.walk(tree):
@@ -111,11 +114,6 @@ def check_texts(path: Path, keyword: str) -> list[str]:
                     texts += [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
                               and v.value not in texts]
     return texts
-
-
-def chapter_names(course: Path) -> list[str]:
-    """Every chapter in ``notebooks/``, ``NN-name``."""
-    return sorted(p.stem for p in (course / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
 def read_timings(course: Path) -> dict[str, float]:
