@@ -195,3 +195,19 @@ def test_an_interrupt_is_one_line(course: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(doctor, "diagnose", interrupted)
     assert cli.main(["doctor"]) == 130
     assert capsys.readouterr().err == "k8scourse: interrupted\n"
+
+
+def test_make_course_and_the_readme_end_in_lab() -> None:
+    assert "\t$(BIN)/k8scourse lab $(LAB_ARGS)" in (ROOT / "Makefile").read_text().splitlines()
+    assert "`make course` (or `.venv/bin/k8scourse lab`) opens JupyterLab" in (ROOT / "README.md").read_text()
+
+
+def test_lab_does_not_load_the_notebook_machinery(course: Path) -> None:
+    nbformat.write(new_notebook(), course / "notebooks" / "00-welcome.ipynb")
+    script = ("import os, sys; os.execv = lambda path, argv: None\n"
+              "from k8scourse.course import cli\n"
+              "assert cli.main(['lab']) == 0\n"
+              "print(sorted(m for m in ('nbclient', 'nbformat', 'papermill', 'jupyter_client') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=course, env=env)
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr

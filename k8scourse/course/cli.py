@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .run import UsageError
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
@@ -20,22 +22,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command not in ("lab", "start"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    # Imported here so `k8scourse --help` and `lab` stay quick.
-    from .notebooks import NotebookError
-    from .run import UsageError
-    from .workshop import WorkshopError
-
     try:
         return args.run(args, extra)
     except UsageError as exc:
         print(f"k8scourse: error: {exc}", file=sys.stderr)
         return 2
-    except (NotebookError, WorkshopError) as exc:
+    except _failures() as exc:
         print(f"k8scourse: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("k8scourse: interrupted", file=sys.stderr)
         return 130
+
+
+def _failures() -> tuple[type[Exception], ...]:
+    """The errors that mean "this failed" (exit 1).
+
+    Python evaluates an ``except`` clause only when an exception reaches it,
+    so the notebook machinery is imported only then, and `lab` starts quickly.
+    """
+    from .notebooks import NotebookError
+    from .workshop import WorkshopError
+
+    return NotebookError, WorkshopError
 
 
 def _parser() -> argparse.ArgumentParser:
