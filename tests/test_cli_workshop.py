@@ -164,3 +164,22 @@ def test_check_texts_keep_percent_signs_and_skip_magics(tmp_path: Path) -> None:
     nbformat.write(new_notebook(cells=[new_code_cell(source)]), tmp_path / "s.ipynb")
     assert workshop.check_texts(tmp_path / "s.ipynb", "hint") == ["Above 80% CPU the HPA scales out."]
     assert workshop.check_texts(tmp_path / "s.ipynb", "wrong") == ["10% is the tolerance, not the target."]
+
+
+def test_the_scan_finds_a_solutions_outputs_left_in_an_exercise(room: Path, tmp_path: Path) -> None:
+    """An exercise generated with its solution cell's outputs kept would print the answer: caught."""
+    secret_lines = workshop.secrets(ROOT)
+    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+        cells = nbformat.read(solution, as_version=4).cells
+        leaky = [i for i, c in enumerate(cells) if "### BEGIN SOLUTION" in c.source
+                 and workshop.text_lines(c.get("outputs", [])) & secret_lines]
+        if leaky:
+            break
+    bundle = tmp_path / "student"
+    shutil.copytree(room / "student", bundle)
+    exercise = bundle / "exercises" / solution.name
+    nb = nbformat.read(exercise, as_version=4)
+    nb.cells[leaky[0]].outputs = cells[leaky[0]].outputs
+    nbformat.write(nb, exercise)
+    found = workshop.leaks(bundle, secret_lines)
+    assert found and all(f.startswith(f"exercises/{solution.name}: cell {leaky[0]} outputs") for f in found)

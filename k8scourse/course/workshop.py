@@ -150,7 +150,9 @@ def _between(text: str, markers: tuple[str, str]) -> Iterator[str]:
 def secrets(course: Path) -> set[str]:
     """The solutions' answer lines a student must not see.
 
-    An answer line is one inside the solution markers; it is a secret unless
+    An answer line is one inside the solution markers, or one its cell's
+    outputs show (an exercise executed with the solution's outputs left in
+    would show them); it is a secret unless
     the course shows it anyway: in a chapter (``notebooks/`` are answer-free,
     ``tests/test_answers_hidden.py``), or in a solution cell without markers
     (the exercise shows that cell and its outputs too), or in an exercise's
@@ -161,9 +163,9 @@ def secrets(course: Path) -> set[str]:
     for path in sorted((course / "solutions").glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             markers = CODE_MARKERS if cell.cell_type == "code" else TEXT_MARKERS
-            block = {line for line in _between(cell.source, markers) if len(line) >= SECRET_LENGTH}
-            if block:
-                answers |= block
+            block = set(_between(cell.source, markers))
+            if block:  # the answer, and what running it printed
+                answers |= {line for line in block | text_lines(cell.get("outputs", [])) if len(line) >= SECRET_LENGTH}
             else:
                 public |= text_lines(cell)
     for folder in STUDENT_FOLDERS:
