@@ -1,9 +1,11 @@
 """The ``k8scourse`` command: open the course, check a machine, run chapters, build workshop bundles, author.
 
 Run it from the course folder (the repository root); paths default to the
-``notebooks/``, ``solutions/`` and ``exercises/`` folders there. Each
-subcommand lives in its own module (``lab``, ``doctor``, ``run``,
-``workshop``); this one only parses. Exit status: 0 ok, 1 failure, 2 usage.
+``notebooks/``, ``solutions/`` and ``exercises/`` folders there. The
+learners' and instructors' subcommands live in their own modules (``lab``,
+``doctor``, ``run``, ``workshop``); the authors' (``make-exercises``,
+``execute``) and the labs' (``gen``, ``lint``) are short enough to stay here.
+Exit status: 0 ok, 1 failure, 2 usage error.
 """
 
 from __future__ import annotations
