@@ -114,14 +114,14 @@ def run_one(path: Path, output: Path, parameters: dict[str, object]) -> Result:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from .notebooks import CELL_TIMEOUT, _CurrentEnvKernelManager
+    from .notebooks import CELL_TIMEOUT, CurrentEnvKernelManager
 
     output.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
             str(path), str(output), parameters=parameters, cwd=str(path.parent), progress_bar=False,
-            kernel_name="python3", language="python", kernel_manager_class=_CurrentEnvKernelManager,
+            kernel_name="python3", language="python", kernel_manager_class=CurrentEnvKernelManager,
             # CRITICAL, not ERROR: jupyter_client interrupts a kernel before shutting it down, and ipykernel
             # logs that as an error ("KeyboardInterrupt caught in kernel"); a cell's error is in the notebook.
             extra_arguments=["--log-level=CRITICAL"], execution_timeout=CELL_TIMEOUT)
