@@ -69,7 +69,7 @@ class EtcdMember:
         self.client_urls: list[str] = []  # published once it has joined
         token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or "etcd-cluster"
         self.id = member_id(self.peer_urls, token)
-        enable = config.get("ETCD_ENABLE_V2").lower()
+        enable = config.values.get("ETCD_ENABLE_V2", "").lower()  # unset: the version's default (on before 3.4)
         self.v2_enabled = enable == "true" if enable else version_tuple(boot.etcd_version) < (3, 4)
         self.store: Store = boot.cluster.etcd
         self.unit: Unit | None = None
@@ -80,7 +80,8 @@ class EtcdMember:
 
     @property
     def started(self) -> bool:
-        return bool(self.client_urls) and self.running
+        """Published to the cluster (etcdctl member list's "started"); it stays so when the member stops."""
+        return bool(self.client_urls)
 
     @property
     def running(self) -> bool:
@@ -250,7 +251,7 @@ class APIServerDaemon(KubeDaemon):
         if unit.state != "activating" or self.unit is not unit:
             return
         reached = [self.boot.sockets.dial_url(self.machine.name, url) for url in self.servers]
-        if any(isinstance(m, EtcdMember) and m.started for m in reached):
+        if any(isinstance(m, EtcdMember) and m.running for m in reached):
             self.boot.sockets.listen(self.machine.name, self.address, self.port, self)
             where = f"{self.address}:{self.port}" if self.address != "0.0.0.0" else f"[::]:{self.port}"
             if self.modern:
@@ -492,7 +493,7 @@ class _EtcdDialer:
 
     def get(self, url: str) -> EtcdMember | None:
         member = self.boot.sockets.dial_url(self.machine.name, url)
-        return member if isinstance(member, EtcdMember) and member.started else None
+        return member if isinstance(member, EtcdMember) and member.running else None
 
 
 def _quote(text: str) -> str:

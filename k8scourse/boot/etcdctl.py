@@ -59,7 +59,9 @@ class Member(Protocol):
     store: Store
 
     @property
-    def started(self) -> bool: ...
+    def started(self) -> bool: ...  # published: in member list with its name and client URLs
+    @property
+    def running(self) -> bool: ...
     def is_leader(self) -> bool: ...
     def healthy(self) -> bool: ...
 
@@ -115,7 +117,7 @@ class Etcdctl:
     def _v3_member(self, endpoints: list[str]) -> Member | None:
         for endpoint in endpoints:
             member = self.dial(endpoint if "://" in endpoint else "http://" + endpoint)
-            if member is not None and member.started:
+            if member is not None and member.running:
                 return member
         return None
 
@@ -189,7 +191,7 @@ class Etcdctl:
         errors = []
         for number, url in enumerate(endpoints):
             member = self.dial(url)
-            if member is None or not member.started:
+            if member is None or not member.running:
                 errors.append(f"error #{number}: {refused(url)}")
             else:
                 return member, ""
@@ -263,6 +265,8 @@ class Etcdctl:
         for m in members:
             if not m.started:
                 lines.append(f"member {m.id} is unreachable: no available published client urls")
+            elif not m.running:
+                lines.append(f"member {m.id} is unreachable: [{' '.join(m.client_urls)}] are all unreachable")
             elif m.healthy():
                 healthy += 1
                 lines.append(f"member {m.id} is healthy: got healthy result from {m.client_urls[0]}")

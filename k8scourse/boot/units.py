@@ -43,6 +43,14 @@ def unit_settings(text: str) -> dict[str, list[str]]:
     return settings
 
 
+def process_name(unit: str, exec_start: str) -> str:
+    """The journal's identifier for the unit's process: the binary ExecStart runs (after the wrappers
+    that exec it: ``bash -c``, ``flanneld-start``)."""
+    words = exec_start.split()
+    binary = words[0].rsplit("/", 1)[-1] if words else unit
+    return {"bash": unit, "flanneld-start": "flanneld"}.get(binary, binary)
+
+
 class Unit:
     """One ``<name>.service`` on one machine; ``run`` starts the daemon and returns its pid.
 
@@ -56,6 +64,7 @@ class Unit:
         self.description = (self.settings.get("Description") or [name])[-1]
         self.type = (self.settings.get("Type") or ["simple"])[-1]
         self.restart = (self.settings.get("Restart") or ["no"])[-1]
+        self.process = process_name(name, (self.settings.get("ExecStart") or [""])[-1])
         self._run, self._next_pid = run, next_pid
         self.state = "inactive"  # active | activating | failed | inactive, as systemctl is-active prints
         self.result = ""  # why it failed: exit-code, timeout, start-limit
@@ -63,6 +72,7 @@ class Unit:
         self.since = 0.0
         self._starts: list[float] = []
         self._timer: Timer | None = None
+        self.on_stop: Callable[[], None] | None = None  # what the daemon does when its process is killed
 
     @property
     def service(self) -> str:
@@ -73,7 +83,7 @@ class Unit:
 
     def log(self, message: str) -> None:
         """A line the daemon's process writes (its stderr goes to the journal)."""
-        self.journal.add(self.clock.now, self.name, self.name, self.pid, message)
+        self.journal.add(self.clock.now, self.name, self.process, self.pid, message)
 
     def _set(self, state: str) -> None:
         self.state, self.since = state, self.clock.now
@@ -147,9 +157,6 @@ class Unit:
             self._say(f"Stopped {self.description}.")
         self._set("inactive")
 
-    #: what the daemon does when its process is killed (set by the daemon)
-    on_stop: Callable[[], None] | None = None
-
     def _on_stop(self) -> None:
         if self.on_stop is not None:
             self.on_stop()
@@ -168,7 +175,7 @@ class Unit:
                  f"   Active: {self.state}{result} ({sub}) since {_since(self.since)}; "
                  f"{_ago(self.clock.now - self.since)} ago"]
         if self.state in ("active", "activating"):
-            lines.append(f" Main PID: {self.pid} ({self.name})")
+            lines.append(f" Main PID: {self.pid} ({self.process})")
         return "\n".join(lines)
 
 

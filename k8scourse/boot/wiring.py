@@ -285,8 +285,7 @@ class Boot:
 class _Unstarted:
     """A member named in ETCD_INITIAL_CLUSTER that no machine runs."""
 
-    started = False
-    v2_enabled = False
+    started = running = v2_enabled = False
 
     def __init__(self, id: str, peer_urls: list[str]) -> None:
         self.id, self.peer_urls, self.name, self.client_urls = id, peer_urls, "", []
