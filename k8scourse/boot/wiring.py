@@ -234,6 +234,8 @@ class Boot:
 
     def _wait(self, unit: Unit) -> str | None:
         """What ``systemctl start`` prints while it waits for the start job: nothing when it is done."""
+        if unit.type != "notify":  # systemd's start job for a simple service is done once it has forked
+            return None
         pid = unit.pid
         while unit.state == "activating" and unit.pid == pid:
             self.clock.run(0.05)
