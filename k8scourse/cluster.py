@@ -159,19 +159,23 @@ class Cluster:
 
     @classmethod
     def from_files(cls, tree: Mapping[str, Mapping[str, str]] | str | PathLike, *, seed: int = 0,
-                   kubernetes_version: str | None = None, etcd_version: str = "3.4") -> "Cluster":
+                   kubernetes_version: str | None = None, etcd_version: str = "3.4",
+                   spec: "ClusterSpec | None" = None) -> "Cluster":
         """The machines of ``tree`` ({machine: {path: text}}, or a folder as ``k8scourse gen`` writes it),
         their daemons installed and configured by those files, none started yet: start them with
         ``systemctl``, write flannel's config with ``etcdctl``. ``kubernetes_version`` is the binaries'
-        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0)."""
+        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0); ``spec``
+        gives the machines' addresses (default: what their files say)."""
         return boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version,
-                               etcd_version=etcd_version)
+                               etcd_version=etcd_version, spec=spec)
 
     @classmethod
-    def from_spec(cls, spec: "ClusterSpec", *, seed: int = 0) -> "Cluster":
+    def from_spec(cls, spec: "ClusterSpec", *, seed: int = 0,
+                  files: Mapping[str, Mapping[str, str]] | str | PathLike | None = None) -> "Cluster":
         """``from_files(spec.render_all())`` at the spec's versions, then the notes' manual steps: each
-        etcd started, flannel's config written with ``etcdctl mk``, each machine's ``systemctl start``s."""
-        return boot_from_spec(cls, spec, seed=seed)
+        etcd started, flannel's config written with ``etcdctl mk``, each machine's ``systemctl start``s.
+        ``files``: boot these instead of the spec's own (a learner's repaired tree) on the spec's machines."""
+        return boot_from_spec(cls, spec, seed=seed, files=files)
 
     def etcdctl(self, command_line: str, *, machine: str | None = None, api: int | None = None) -> EtcdctlResult:
         """etcdctl 3.4 on ``machine`` (default: the first etcd member's): v3 unless the line starts

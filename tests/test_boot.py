@@ -284,3 +284,17 @@ def test_a_folder_as_k8scourse_gen_writes_it(tmp_path):
 def test_quickstart_has_no_machines():
     with pytest.raises(ValueError, match="logs\\(\\): this cluster has no machines"):
         Cluster.quickstart(nodes=1).logs("node-1", "kubelet")
+
+
+def test_from_spec_with_a_learners_files_and_a_stranger():
+    spec = ClusterSpec.loopback_lab().with_changes(etcd_version="3.3.11")
+    tree = spec.render_all()
+    tree["node2"]["/etc/kubernetes/kubelet"] = tree["node2"]["/etc/kubernetes/kubelet"].replace(
+        "--hostname-override=127.0.0.13", "--hostname-override=127.0.0.99")
+    cluster = Cluster.from_spec(spec, files=tree)
+    assert cluster.boot.machines["node2"].address == "127.0.0.13"  # the spec's, not the override's
+    assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["127.0.0.12", "127.0.0.99"]
+    tree["node7"] = dict(tree["node1"])
+    with pytest.raises(BootError, match=r"node7: no machine of that name in the spec \(its machines: master, node1, "
+                                        r"node2\)"):
+        Cluster.from_spec(spec, files=tree)

@@ -21,6 +21,7 @@ from typing import Callable, Protocol
 
 from k8scourse.etcd.raft.errors import EtcdTimeoutError
 from k8scourse.etcd.store import Store
+from k8scourse.kubectl.cli import KubectlResult
 from k8scourse.etcd.v2store import V2Error
 
 from .sockets import refused
@@ -66,22 +67,8 @@ class Member(Protocol):
     def healthy(self) -> bool: ...
 
 
-class EtcdctlResult(str):
-    """What etcdctl printed (stdout then stderr), with its ``exit_code``."""
-
-    exit_code: int
-
-    def __new__(cls, text: str, exit_code: int = 0) -> EtcdctlResult:
-        result = super().__new__(cls, text)
-        result.exit_code = exit_code
-        return result
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
+class EtcdctlResult(KubectlResult):
+    """What etcdctl printed (stdout then stderr), with its ``exit_code`` (``ok`` when 0)."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from k8scourse.clock import VirtualClock
+from k8scourse.api.validation import is_ip
 from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.config.flannel import ETCD_KEYS_DIR, config_key
 from k8scourse.config.spec import CURRENT_VERSION, ETCD_CONF, SEED_VERSION, read_tree, version_tuple
@@ -26,13 +26,14 @@ from k8scourse.master.admission import PLUGINS, AdmissionChain
 from k8scourse.network.flannel import FlannelNetwork
 
 from . import flags
-from .daemons import (DOCKER_UNIT, APIServerDaemon, ControlLoopDaemon, DockerDaemon, EtcdMember, FlanneldDaemon,
-                      KubeletDaemon, KubeProxyDaemon, is_ip, pod_cidr)
+from .etcd_member import EtcdMember
+from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
+from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import Journal
 from .machine import BootError, Machine, machine_address
 from .sockets import Sockets
-from .units import Unit, unit_settings
+from .units import Unit
 
 if TYPE_CHECKING:
     from k8scourse.cluster import Cluster
@@ -347,15 +348,24 @@ def _apiserver_options(machines: dict[str, Machine], version: str) -> dict[str, 
 
 
 def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: str | None = None,
-                    etcd_version: str = "3.4", addresses: Mapping[str, str] | None = None) -> Cluster:
-    """``Cluster.from_files``: machines, units and an unstarted cluster; nothing runs yet."""
+                    etcd_version: str = "3.4", spec: ClusterSpec | None = None) -> Cluster:
+    """``Cluster.from_files``: machines, units and an unstarted cluster; nothing runs yet.
+
+    With ``spec`` the machines are the spec's (their addresses, whatever the files say) and a
+    folder for a machine the spec does not have is an error."""
     files = _tree(tree)
+    addresses = {m.name: m.address for m in spec.machines} if spec is not None else {}
+    if spec is not None:
+        strangers = [name for name in files if name not in addresses]
+        if strangers:
+            raise BootError(f"{strangers[0]}: no machine of that name in the spec (its machines: "
+                            f"{', '.join(addresses)})")
     version = kubernetes_version or files_version(files)
     version_tuple(version)
     version_tuple(etcd_version)
     machines = {}
     for name, machine_files in files.items():
-        address = (addresses or {}).get(name) or machine_address(name, machine_files)
+        address = addresses.get(name) or machine_address(name, machine_files)
         machines[name] = Machine(name, address, machine_files, Journal(name))
     options = _apiserver_options(machines, version)
     try:
@@ -366,14 +376,14 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
     return cluster
 
 
-def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0) -> Cluster:
-    """``Cluster.from_spec``: boot the spec's files at its versions, then the notes' manual steps."""
-    tree = spec.render_all()
+def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None) -> Cluster:
+    """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions,
+    then the notes' manual steps."""
+    tree = _tree(files) if files is not None else spec.render_all()
     cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=spec.kubernetes_version,
-                              etcd_version=spec.etcd_version,
-                              addresses={m.name: m.address for m in spec.machines})
+                              etcd_version=spec.etcd_version, spec=spec)
     boot: Boot = cluster.boot
-    members = [spec.machine(name) for name in spec.etcd_members]
+    members = [spec.machine(name) for name in spec.etcd_members if name in boot.machines]
     for member in members:  # the notes start etcd on each member, each in its own terminal
         boot.systemctl(member.name, "systemctl start etcd", block=False)
     for member in members:
@@ -386,7 +396,7 @@ def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0) -> Cluster:
                      first.name, None)
     for role in ("master", "node"):
         for machine in spec.machines:
-            if role in machine.roles:
+            if role in machine.roles and machine.name in boot.machines:
                 for daemon in ROLE_DAEMONS[role]:
                     boot.systemctl(machine.name, f"systemctl start {daemon}&&systemctl enable {daemon}")
     cluster.run(10)  # registration and the first status reports, as quickstart waits
