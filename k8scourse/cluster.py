@@ -57,6 +57,7 @@ from k8scourse.node.node_status import DEFAULT_MACHINE
 from k8scourse import timeline
 from k8scourse.boot import Boot, NotBootedError, boot_from_files, boot_from_spec
 from k8scourse.boot.etcdctl import EtcdctlResult
+from k8scourse.boot.systemctl import SystemctlResult
 from k8scourse.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ class Cluster:
         ``ETCDCTL_API=2`` or ``api=2``; returns what etcdctl prints, with ``.exit_code``."""
         return self._booted("etcdctl").etcdctl(command_line, machine, api)
 
-    def systemctl(self, machine: str, command_line: str) -> str:
+    def systemctl(self, machine: str, command_line: str) -> SystemctlResult:
         """``systemctl start|stop|restart|status|is-active|enable UNIT`` on ``machine`` (name or address)."""
         return self._booted("systemctl").systemctl(machine, command_line)
 

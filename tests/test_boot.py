@@ -298,3 +298,26 @@ def test_from_spec_with_a_learners_files_and_a_stranger():
     with pytest.raises(BootError, match=r"node7: no machine of that name in the spec \(its machines: master, node1, "
                                         r"node2\)"):
         Cluster.from_spec(spec, files=tree)
+
+
+def test_systemctl_exit_codes_enable_and_the_transcript():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab())
+    assert cluster.systemctl("node1", "is-active kubelet").exit_code == 0
+    assert cluster.systemctl("node1", "is-active flanneld").exit_code == 3
+    missing = cluster.systemctl("node1", "start kube-apiserver")
+    assert (missing, missing.exit_code) == ("Failed to start kube-apiserver.service: Unit not found.", 5)
+    assert cluster.systemctl("node1", "reload kubelet") == "Unknown operation 'reload'."
+    assert "kubelet.service; enabled; vendor preset: disabled)" in cluster.systemctl("node1", "status kubelet")
+    assert cluster.systemctl("node1", "disable kubelet") == \
+        "Removed symlink /etc/systemd/system/multi-user.target.wants/kubelet.service."
+    # the notes' steps as from_spec ran them: the etcdctl mk that etcd 3.4 refuses, flanneld's start that timed out
+    steps = cluster.boot.transcript
+    assert ("master", "ETCDCTL_API=2 etcdctl --endpoints=http://192.168.197.130:2379 mk /atomic.io/network/config "
+            "'{\"Network\": \"172.17.0.0/16\", \"SubnetLen\": 24, \"Backend\": {\"Type\": \"udp\"}}'",
+            "Error:  client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint") \
+        in steps
+    assert ("node1", "systemctl start flanneld&&systemctl enable flanneld",
+            'Job for flanneld.service failed because a timeout was exceeded. See "systemctl status flanneld.service" '
+            'and "journalctl -xe" for details.') in steps
+    assert cluster.boot.unit_states()["master"] == {"etcd": "active", "kube-apiserver": "active",
+                                                    "kube-controller-manager": "active", "kube-scheduler": "active"}

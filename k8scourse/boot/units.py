@@ -73,6 +73,7 @@ class Unit:
         self._starts: list[float] = []
         self._timer: Timer | None = None
         self.on_stop: Callable[[], None] | None = None  # what the daemon does when its process is killed
+        self.enabled = False  # systemctl enable: started at boot (the model never reboots a machine)
 
     @property
     def service(self) -> str:
@@ -171,7 +172,8 @@ class Unit:
         sub = {"active": "running", "activating": "start", "failed": "failed", "inactive": "dead"}[self.state]
         result = f" (Result: {self.result})" if self.state == "failed" else ""
         lines = [f"● {self.service} - {self.description}",
-                 f"   Loaded: loaded (/usr/lib/systemd/system/{self.service}; disabled; vendor preset: disabled)",
+                 f"   Loaded: loaded (/usr/lib/systemd/system/{self.service}; "
+                 f"{'enabled' if self.enabled else 'disabled'}; vendor preset: disabled)",
                  f"   Active: {self.state}{result} ({sub}) since {_since(self.since)}; "
                  f"{_ago(self.clock.now - self.since)} ago"]
         if self.state in ("active", "activating"):

@@ -33,6 +33,7 @@ from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import Journal
 from .machine import BootError, Machine, machine_address
 from .sockets import Sockets
+from .systemctl import SystemctlResult, systemctl, wait_for_job
 from .units import Unit
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Boot:
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._loops: set[str] = set()
         self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
+        self.transcript: list[tuple[str, str, str]] = []  # (machine, command, what it printed): systemctl, etcdctl
         self._pids = {name: FIRST_PID for name in machines}
         for machine in machines.values():
             self._install(machine)
@@ -186,66 +188,15 @@ class Boot:
         known = ", ".join(f"{m.name} ({m.address})" for m in self.machines.values())
         raise BootError(f"no machine {name!r} in this cluster (machines: {known})")
 
-    def systemctl(self, machine_name: str, command_line: str, block: bool = True) -> str:
-        """``systemctl`` on a machine: start/stop/restart/status/is-active/enable, ``&&``-chained as the notes do."""
-        machine = self.machine(machine_name)
-        printed = []
-        for part in command_line.split("&&"):
-            words = shlex.split(part)
-            if words and words[0] == "systemctl":
-                words.pop(0)
-            no_block = "--no-block" in words
-            words = [w for w in words if not w.startswith("--")]
-            if not words:
-                raise BootError("systemctl: give a command: start, stop, restart, status, is-active or enable")
-            command, names = words[0], [w.removesuffix(".service") for w in words[1:]]
-            if command not in ("start", "stop", "restart", "status", "is-active", "enable", "disable"):
-                return f'Unknown operation \'{command}\'.'
-            for name in names:
-                unit = machine.units.get(name)
-                if unit is None:
-                    message = f"Failed to {command} {name}.service: Unit not found." if command != "status" \
-                        else f"Unit {name}.service could not be found."
-                    if command in ("enable", "disable"):
-                        message = f"Failed to execute operation: No such file or directory"
-                    printed.append(message)
-                    if command in ("start", "restart", "enable"):
-                        return "\n".join(printed)
-                    continue
-                if command == "status":
-                    printed.append(unit.status())
-                elif command == "is-active":
-                    printed.append(unit.state)
-                elif command in ("enable", "disable"):
-                    link = f"/etc/systemd/system/multi-user.target.wants/{name}.service"
-                    printed.append(f"Created symlink from {link} to /usr/lib/systemd/system/{name}.service."
-                                   if command == "enable" else f"Removed symlink {link}.")
-                else:
-                    if command == "restart":
-                        unit.stop()
-                    if command == "stop":
-                        unit.stop()
-                        continue
-                    unit.start()
-                    failure = self._wait(unit) if block and not no_block else None
-                    if failure:
-                        printed.append(failure)
-                        return "\n".join(printed)
-        return "\n".join(printed)
+    def systemctl(self, machine_name: str, command_line: str, block: bool = True) -> SystemctlResult:
+        """``systemctl`` on a machine (:mod:`.systemctl`); the boot's transcript keeps what it printed."""
+        result = systemctl(self.machine(machine_name), command_line, self.clock, block)
+        self.transcript.append((machine_name, f"systemctl {command_line.removeprefix('systemctl ')}", str(result)))
+        return result
 
-    def _wait(self, unit: Unit) -> str | None:
-        """What ``systemctl start`` prints while it waits for the start job: nothing when it is done."""
-        if unit.type != "notify":  # systemd's start job for a simple service is done once it has forked
-            return None
-        pid = unit.pid
-        while unit.state == "activating" and unit.pid == pid:
-            self.clock.run(0.05)
-        if unit.state == "failed" or unit.pid != pid:
-            why = "a timeout was exceeded" if unit.result == "timeout" else \
-                "the control process exited with error code"
-            return (f'Job for {unit.service} failed because {why}. See "systemctl status {unit.service}" and '
-                    f'"journalctl -xe" for details.')
-        return None
+    def unit_states(self) -> dict[str, dict[str, str]]:
+        """Every unit's state, ``systemctl is-active`` style: {machine: {daemon: "active"|"activating"|...}}."""
+        return {name: {daemon: unit.state for daemon, unit in m.units.items()} for name, m in self.machines.items()}
 
     def logs(self, machine_name: str, daemon: str) -> str:
         machine = self.machine(machine_name)
@@ -268,6 +219,7 @@ class Boot:
         tool = Etcdctl(dial=lambda url: self._etcd_at(machine, url), members=self._members,
                        took=lambda: self.rng.uniform(0.001, 0.003))
         result = tool.run(command_line, api)
+        self.transcript.append((machine.name, command_line, str(result)))
         self.network.sync()  # flanneld's watch on the subnets sees what etcdctl changed
         return result
 
@@ -387,7 +339,7 @@ def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = 
     for member in members:  # the notes start etcd on each member, each in its own terminal
         boot.systemctl(member.name, "systemctl start etcd", block=False)
     for member in members:
-        boot._wait(boot.machines[member.name].units["etcd"])
+        wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
     if members:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member
         first = members[0]
         key = config_key(spec.flannel_prefix)
