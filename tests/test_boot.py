@@ -251,9 +251,16 @@ def test_missing_environment_file_fails_the_unit_naming_the_file():
     tree = lab_tree()
     del tree["node1"]["/etc/sysconfig/flanneld"]
     cluster = Cluster.from_files(tree)
-    assert cluster.systemctl("node1", "start flanneld").startswith("Job for flanneld.service failed")
-    assert "Failed to load environment files: /etc/sysconfig/flanneld: No such file or directory" in \
-        cluster.logs("node1", "flanneld")
+    assert cluster.systemctl("node1", "start flanneld") == (
+        'Job for flanneld.service failed because of unavailable resources or another system error. '
+        'See "systemctl status flanneld.service" and "journalctl -xe" for details.')
+    log = cluster.logs("node1", "flanneld")
+    assert "systemd[1]: Failed to load environment files: No such file or directory" in log
+    assert "systemd[1]: flanneld.service failed to run 'start' task: No such file or directory" in log
+    unit = cluster.boot.machines["node1"].units["flanneld"]
+    assert unit.result == "resources"
+    assert unit.detail == ("Failed to load environment files: /etc/sysconfig/flanneld: No such file or directory "
+                           "(/usr/lib/systemd/system/flanneld.service: EnvironmentFile=/etc/sysconfig/flanneld)")
 
 
 def test_missing_unit_and_unknown_machine():

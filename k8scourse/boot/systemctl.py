@@ -21,6 +21,10 @@ from .units import Unit
 
 COMMANDS = ("start", "stop", "restart", "status", "is-active", "enable", "disable")
 JOB_POLL = 0.05  # how finely the model's systemctl watches a start job (seconds)
+#: systemctl's words for a failed start job, by the unit's Result (systemd 219 src/systemctl/systemctl.c)
+JOB_FAILED = {"timeout": "a timeout was exceeded",
+              "resources": "of unavailable resources or another system error",
+              "exit-code": "the control process exited with error code"}
 
 
 class SystemctlResult(KubectlResult):
@@ -84,13 +88,12 @@ def systemctl(machine: Machine, command_line: str, clock: VirtualClock, block: b
 
 def wait_for_job(unit: Unit, clock: VirtualClock) -> str | None:
     """Run the clock while ``unit``'s start job runs; what systemctl prints if it fails, else None."""
-    if unit.type != "notify":  # a simple service's start job is done once its process has forked
-        return None
     pid = unit.pid
-    while unit.state == "activating" and unit.pid == pid:
-        clock.run(JOB_POLL)
-    if unit.state == "failed" or unit.pid != pid:
-        why = "a timeout was exceeded" if unit.result == "timeout" else "the control process exited with error code"
+    if unit.type == "notify":  # a simple service's start job is done once its process has forked
+        while unit.state == "activating" and unit.pid == pid:
+            clock.run(JOB_POLL)
+    if unit.pid != pid or (unit.state == "failed" and (unit.type == "notify" or unit.result == "resources")):
+        why = JOB_FAILED.get(unit.result, JOB_FAILED["exit-code"])
         return (f'Job for {unit.service} failed because {why}. See "systemctl status {unit.service}" and '
                 f'"journalctl -xe" for details.')
     return None

@@ -67,7 +67,8 @@ class Unit:
         self.process = process_name(name, (self.settings.get("ExecStart") or [""])[-1])
         self._run, self._next_pid = run, next_pid
         self.state = "inactive"  # active | activating | failed | inactive, as systemctl is-active prints
-        self.result = ""  # why it failed: exit-code, timeout, start-limit
+        self.result = ""  # why it failed: exit-code, timeout, resources, start-limit
+        self.detail = ""  # what the model knows beyond systemd's words (the missing file)
         self.pid = 0
         self.since = 0.0
         self._starts: list[float] = []
@@ -129,6 +130,15 @@ class Unit:
         if self.state == "activating":
             self._say(f"Failed to start {self.description}.")
         self._failed("exit-code")
+
+    def cannot_run(self, detail: str) -> None:
+        """systemd could not run ExecStart (an EnvironmentFile= without ``-`` is missing): Result=resources.
+        systemd 219 does not say which file; ``detail`` keeps it for whoever diagnoses the unit."""
+        self.detail = detail
+        self._say("Failed to load environment files: No such file or directory")
+        self._say(f"{self.service} failed to run 'start' task: No such file or directory")
+        self._say(f"Failed to start {self.description}.")
+        self._failed("resources")
 
     def _timed_out(self) -> None:
         self._say(f"{self.service} start operation timed out. Terminating.")

@@ -28,7 +28,7 @@ from k8scourse.network.flannel import FlannelNetwork
 from . import flags
 from .etcd_member import EtcdMember
 from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
-from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
+from .node_network import DOCKER_DEFAULT_BIP, DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import Journal
 from .machine import BootError, Machine, machine_address
@@ -117,10 +117,7 @@ class Boot:
             try:
                 flags.environment(text, machine.files, path)
             except FileNotFoundError as exc:
-                unit.journal.add(self.clock.now, daemon, "systemd", 1, str(exc).split(" (")[0])
-                unit.journal.add(self.clock.now, daemon, "systemd", 1,
-                                 f"Failed at step EXEC spawning: No such file or directory")
-                unit.exited(203)
+                unit.cannot_run(str(exc))
                 return
             if daemon == "kubelet":
                 self.systemctl(machine.name, "start docker", block=False)
@@ -164,18 +161,18 @@ class Boot:
         name, machine = kubelet.node_name, kubelet.machine
         node = self.cluster.kubelets.get(name)
         if node is None:
-            cidr = kubelet.line.get("cluster-cidr") if kubelet.line else None
             node = self.cluster.add_node(name, node_ip=name if is_ip(name) else machine.address,
                                          pod_cidr=pod_cidr(machine, self), start=False,
-                                         cluster_cidr=cidr or self.network_cidr())
+                                         cluster_cidr=self.network_cidr())
         node.start()
         self.nodes[machine.name] = name
 
     def network_cidr(self) -> str:
+        """The pod network flannel found in etcd (kube-proxy's --cluster-cidr unless its flag says)."""
         for daemon in self.flannel.values():
             if daemon.daemon is not None and daemon.daemon.config is not None:
                 return str(daemon.daemon.config.network)
-        return "10.244.0.0/16"
+        return str(DOCKER_DEFAULT_BIP.network)  # no flannel: the pods are on docker's default bridge
 
     # -- what a learner types --
 
