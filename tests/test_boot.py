@@ -328,3 +328,12 @@ def test_systemctl_exit_codes_enable_and_the_transcript():
             'and "journalctl -xe" for details.') in steps
     assert cluster.boot.unit_states()["master"] == {"etcd": "active", "kube-apiserver": "active",
                                                     "kube-controller-manager": "active", "kube-scheduler": "active"}
+
+
+def test_a_line_that_is_no_assignment_is_skipped_with_systemds_warning():
+    tree = lab_tree()
+    tree["node1"]["/etc/kubernetes/kubelet"] += "--node-labels=disk=ssd\n"
+    cluster = start_all(Cluster.from_files(tree))
+    assert ("systemd[1]: Ignoring invalid environment assignment '--node-labels=disk=ssd': /etc/kubernetes/kubelet"
+            in cluster.logs("node1", "kubelet"))
+    assert cluster.systemctl("node1", "is-active kubelet") == "active"

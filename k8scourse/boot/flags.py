@@ -24,6 +24,7 @@ cmd/kube-scheduler/app/options/options.go, component-base/logs/api/v1/options.go
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from k8scourse.config.envfile import EnvFile, EnvFileError
@@ -137,8 +138,10 @@ class CommandLine:
         return self.flags.get(flag.lstrip("-"), default)
 
 
-def environment(unit_text: str, files: dict[str, str], unit_path: str) -> dict[str, str]:
-    """The variables the unit's EnvironmentFiles set, in order; a missing file without ``-`` is an error."""
+def environment(unit_text: str, files: dict[str, str], unit_path: str,
+                warn: Callable[[str], None] = lambda message: None) -> dict[str, str]:
+    """The variables the unit's EnvironmentFiles set, in order; a missing file without ``-`` is an error.
+    A line that is no assignment is skipped with systemd's warning (src/basic/fileio.c), passed to ``warn``."""
     env: dict[str, str] = {}
     for entry in unit_settings(unit_text).get("EnvironmentFile", []):
         optional, path = entry.startswith("-"), entry.lstrip("-")
@@ -147,10 +150,11 @@ def environment(unit_text: str, files: dict[str, str], unit_path: str) -> dict[s
                 continue
             raise FileNotFoundError(f"Failed to load environment files: {path}: No such file or directory "
                                     f"({unit_path}: EnvironmentFile={entry})")
-        try:
-            env.update(EnvFile.parse(files[path]).values())
-        except EnvFileError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+        for line in files[path].splitlines():
+            try:
+                env.update(EnvFile.parse(line).values())
+            except EnvFileError:
+                warn(f"Ignoring invalid environment assignment '{line.strip()}': {path}")
     return env
 
 

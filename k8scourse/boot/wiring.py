@@ -115,7 +115,7 @@ class Boot:
         def run(unit: Unit) -> None:
             path, text = machine.unit_file(daemon) or ("", DOCKER_UNIT)
             try:
-                flags.environment(text, machine.files, path)
+                flags.environment(text, machine.files, path, warn=unit.systemd_log)
             except FileNotFoundError as exc:
                 unit.cannot_run(str(exc))
                 return
