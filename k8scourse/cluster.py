@@ -411,6 +411,9 @@ class Cluster:
 
     def kubectl(self, command_line: str, stdin: str | None = None) -> KubectlResult:
         """Run a kubectl command line against this cluster and return what kubectl prints."""
+        refused = self.boot.kubectl_refused() if self.boot is not None else None
+        if refused:  # booted from files: kubectl reaches the master's apiserver only while it serves
+            return KubectlResult(refused, 1)
         return self._kubectl.run(command_line, stdin)
 
     def __repr__(self) -> str:

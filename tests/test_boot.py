@@ -337,3 +337,25 @@ def test_a_line_that_is_no_assignment_is_skipped_with_systemds_warning():
     assert ("systemd[1]: Ignoring invalid environment assignment '--node-labels=disk=ssd': /etc/kubernetes/kubelet"
             in cluster.logs("node1", "kubelet"))
     assert cluster.systemctl("node1", "is-active kubelet") == "active"
+
+
+def test_kubectl_needs_the_masters_apiserver():
+    cluster = Cluster.from_files(lab_tree())
+    refused = cluster.kubectl("get nodes")
+    assert (refused, refused.exit_code) == ("The connection to the server 127.0.0.11:6443 was refused - did you "
+                                            "specify the right host or port?", 1)
+    seed = Cluster.from_spec(ClusterSpec.seed_lab())  # the notes' kubectl on the master: localhost:8080 answers
+    assert seed.kubectl("get nodes").exit_code == 0
+    seed.systemctl("master", "stop kube-apiserver")
+    assert seed.kubectl("get pods") == ("The connection to the server localhost:8080 was refused - did you specify "
+                                        "the right host or port?")
+
+
+def test_a_bad_port_is_pflags_error():
+    tree = lab_tree()
+    tree["master"]["/etc/kubernetes/apiserver"] = tree["master"]["/etc/kubernetes/apiserver"].replace(
+        "--secure-port=6443", "--secure-port=six")
+    cluster = Cluster.from_files(tree)
+    cluster.systemctl("master", "start kube-apiserver")
+    assert ('Error: invalid argument "six" for "--secure-port" flag: strconv.ParseInt: parsing "six": invalid syntax'
+            in cluster.logs("master", "kube-apiserver"))

@@ -153,10 +153,17 @@ class APIServerDaemon(KubeDaemon):
             return
         self.line = line
         if self.modern:
-            self.address, self.port = line.get("bind-address", "0.0.0.0"), int(line.get("secure-port", "6443"))
+            self.address, port_flag = line.get("bind-address", "0.0.0.0"), "secure-port"
         else:  # v1.5: --insecure-bind-address 127.0.0.1, --insecure-port (or --port) 8080
             self.address = line.get("insecure-bind-address", line.get("address", "127.0.0.1"))
-            self.port = int(line.get("insecure-port", line.get("port", "8080")))
+            port_flag = "insecure-port" if line.get("insecure-port") else "port"
+        port = line.get(port_flag, "6443" if self.modern else "8080")
+        if not port.isdigit():  # pflag's error for an int flag
+            unit.log(f'{"Error: " if self.modern else ""}invalid argument "{port}" for "--{port_flag}" flag: '
+                     f'strconv.ParseInt: parsing "{port}": invalid syntax')
+            unit.exited(1)
+            return
+        self.port = int(port)
         plugins = (line.get("enable-admission-plugins") or line.get("admission-control") or "").split(",")
         unknown = [p for p in plugins if p and p not in V1_31_ADMISSION_PLUGINS] if self.modern else []
         servers = [s for s in (line.get("etcd-servers") or "").split(",") if s]

@@ -191,6 +191,22 @@ class Boot:
         self.transcript.append((machine_name, f"systemctl {command_line.removeprefix('systemctl ')}", str(result)))
         return result
 
+    def kubectl_refused(self) -> str | None:
+        """kubectl runs on the master: the notes' kubectl asks localhost:8080, today's its kubeconfig's server
+        (the master's apiserver). kubectl's words when nobody answers there
+        (staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go), else None."""
+        master = next((m for m in self.machines.values() if "kube-apiserver" in m.units), None)
+        serving = [d for d in self.sockets.servers() if isinstance(d, APIServerDaemon) and d.machine is master]
+        if version_tuple(self.version) < (1, 10) or master is None:
+            server = "localhost:8080"
+            reachable = master is not None and isinstance(self.sockets.dial(master.name, "localhost", 8080),
+                                                          APIServerDaemon)
+        else:
+            server, reachable = f"{master.address}:{serving[0].port if serving else 6443}", bool(serving)
+        if reachable:
+            return None
+        return f"The connection to the server {server} was refused - did you specify the right host or port?"
+
     def unit_states(self) -> dict[str, dict[str, str]]:
         """Every unit's state, ``systemctl is-active`` style: {machine: {daemon: "active"|"activating"|...}}."""
         return {name: {daemon: unit.state for daemon, unit in m.units.items()} for name, m in self.machines.items()}
