@@ -32,6 +32,13 @@ def lab_tree(v2: bool = True) -> dict:
     return tree
 
 
+def edited(tree: dict, machine: str, path: str, old: str, new: str) -> dict:
+    """``tree`` with ``old`` replaced by ``new`` in one file (which must contain it): a learner's mistake."""
+    assert old in tree[machine][path]
+    tree[machine][path] = tree[machine][path].replace(old, new)
+    return tree
+
+
 def start_all(cluster: Cluster, config: str | None = '{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}',
               wait: float = 15) -> Cluster:
     """What a learner does after from_files: etcd everywhere, flannel's config, then the daemons."""
@@ -166,17 +173,17 @@ def test_legacy_binaries_refuse_modern_flags_with_pflags_words():
 def test_kubelet_pointed_at_loopback_on_a_node_never_registers():
     tree = lab_tree()
     path = "/etc/kubernetes/kubelet.kubeconfig"
-    tree["node1"][path] = tree["node1"][path].replace("https://127.0.0.11:6443", "https://127.0.0.1:6443")
+    edited(tree, "node1", path, "https://127.0.0.11:6443", "https://127.0.0.1:6443")
     cluster = start_all(Cluster.from_files(tree))
     assert [n["metadata"]["name"] for n in cluster.api.list("nodes")] == ["127.0.0.13"]
     assert ('"Unable to register node with API server" err="Post \\"https://127.0.0.1:6443/api/v1/nodes\\": '
-            'dial tcp 127.0.0.1:6443: connect: connection refused" node="127.0.0.12"') in cluster.logs("node1", "kubelet")
+            'dial tcp 127.0.0.1:6443: connect: connection refused" node="127.0.0.12"') \
+        in cluster.logs("node1", "kubelet")
 
 
 def test_wrong_hostname_override_registers_under_that_name():
     tree = lab_tree()
-    tree["node2"]["/etc/kubernetes/kubelet"] = tree["node2"]["/etc/kubernetes/kubelet"].replace(
-        "--hostname-override=127.0.0.13", "--hostname-override=web-7")
+    edited(tree, "node2", "/etc/kubernetes/kubelet", "--hostname-override=127.0.0.13", "--hostname-override=web-7")
     cluster = start_all(Cluster.from_files(tree))
     assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["127.0.0.12", "web-7"]
 
@@ -184,8 +191,8 @@ def test_wrong_hostname_override_registers_under_that_name():
 def test_apiserver_without_a_reachable_etcd_fails_after_the_dial_timeout():
     tree = lab_tree()
     path = "/etc/kubernetes/apiserver"
-    tree["master"][path] = tree["master"][path].replace("--etcd-servers=http://127.0.0.11:2379,http://127.0.0.12:2379,"
-                                                        "http://127.0.0.13:2379", "--etcd-servers=http://127.0.0.99:2379")
+    edited(tree, "master", path, "--etcd-servers=http://127.0.0.11:2379,http://127.0.0.12:2379,http://127.0.0.13:2379",
+           "--etcd-servers=http://127.0.0.99:2379")
     cluster = Cluster.from_files(tree)
     assert cluster.systemctl("master", "start kube-apiserver").startswith("Job for kube-apiserver.service failed")
     assert cluster.now == pytest.approx(20, abs=0.1)  # storagebackend's 20 s dial timeout
@@ -236,8 +243,7 @@ def test_unknown_backend_stops_flanneld_until_systemd_gives_up():
 
 def test_etcd_refuses_a_bad_etcd_conf_with_its_own_words():
     tree = lab_tree()
-    tree["node2"]["/etc/etcd/etcd.conf"] = tree["node2"]["/etc/etcd/etcd.conf"].replace(
-        'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
     cluster = Cluster.from_files(tree)
     cluster.systemctl("node2", "start etcd --no-block")
     assert "C | etcdmain: couldn't find local name \"etcd9\" in the initial cluster configuration" in \
@@ -296,8 +302,8 @@ def test_quickstart_has_no_machines():
 def test_from_spec_with_a_learners_files_and_a_stranger():
     spec = ClusterSpec.loopback_lab().with_changes(etcd_version="3.3.11")
     tree = spec.render_all()
-    tree["node2"]["/etc/kubernetes/kubelet"] = tree["node2"]["/etc/kubernetes/kubelet"].replace(
-        "--hostname-override=127.0.0.13", "--hostname-override=127.0.0.99")
+    edited(tree, "node2", "/etc/kubernetes/kubelet", "--hostname-override=127.0.0.13",
+           "--hostname-override=127.0.0.99")
     cluster = Cluster.from_spec(spec, files=tree)
     assert cluster.boot.machines["node2"].address == "127.0.0.13"  # the spec's, not the override's
     assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["127.0.0.12", "127.0.0.99"]
@@ -353,8 +359,7 @@ def test_kubectl_needs_the_masters_apiserver():
 
 def test_a_bad_port_is_pflags_error():
     tree = lab_tree()
-    tree["master"]["/etc/kubernetes/apiserver"] = tree["master"]["/etc/kubernetes/apiserver"].replace(
-        "--secure-port=6443", "--secure-port=six")
+    edited(tree, "master", "/etc/kubernetes/apiserver", "--secure-port=6443", "--secure-port=six")
     cluster = Cluster.from_files(tree)
     cluster.systemctl("master", "start kube-apiserver")
     assert ('Error: invalid argument "six" for "--secure-port" flag: strconv.ParseInt: parsing "six": invalid syntax'

@@ -204,9 +204,10 @@ class APIServerDaemon(KubeDaemon):
             if self.modern:
                 self.log("E", "run.go:72", '"command failed" err="context deadline exceeded"')
             else:
+                error = refused(url).replace("connect:", "getsockopt:")
                 self.log("F", "controller.go:86", "Unable to perform initial IP allocation check: unable to refresh "
                                                   "the service IP block: client: etcd cluster is unavailable or "
-                                                  f"misconfigured; error #0: {refused(url).replace('connect:', 'getsockopt:')}")
+                                                  f"misconfigured; error #0: {error}")
             unit.exited(1)
             return
         self.log("W", "logging.go:59", f'[core] [Channel #1 SubChannel #2] grpc: addrConn.createTransport failed to '

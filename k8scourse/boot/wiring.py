@@ -109,7 +109,8 @@ class Boot:
                 self.network.add_host(machine.name, f"{machine.address}/24")
                 self.network.hosts[machine.name].files = machine.files  # the same files: subnet.env lands there
             machine.units[daemon] = Unit(daemon, found[1], machine.journal, self.clock,
-                                         self._runner(process, machine, daemon), lambda m=machine.name: self._next_pid(m))
+                                         self._runner(process, machine, daemon),
+                                         lambda m=machine.name: self._next_pid(m))
 
     def _runner(self, process: Any, machine: Machine, daemon: str):
         def run(unit: Unit) -> None:
