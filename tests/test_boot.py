@@ -364,3 +364,12 @@ def test_a_bad_port_is_pflags_error():
     cluster.systemctl("master", "start kube-apiserver")
     assert ('Error: invalid argument "six" for "--secure-port" flag: strconv.ParseInt: parsing "six": invalid syntax'
             in cluster.logs("master", "kube-apiserver"))
+
+
+def test_a_missing_kubeconfig_stops_the_kubelet():
+    tree = lab_tree()
+    del tree["node1"]["/etc/kubernetes/kubelet.kubeconfig"]
+    cluster = Cluster.from_files(tree)
+    cluster.systemctl("node1", "start kubelet")
+    assert ('"command failed" err="failed to run Kubelet: invalid kubeconfig: stat /etc/kubernetes/kubelet.kubeconfig: '
+            'no such file or directory"') in cluster.logs("node1", "kubelet")

@@ -68,6 +68,7 @@ class KubeDaemon:
         self.unit.log(klog(level, self.boot.clock.now, self.unit.pid, source, message))
 
     server_flag = "master"  # the notes' flag naming the apiserver (before kubeconfigs)
+    kubeconfig_error = "{}"  # how the daemon words a kubeconfig it cannot read
 
     def start(self, unit: Unit) -> None:
         """Parse the command line, find the apiserver, read what else the daemon reads, then ``run``."""
@@ -117,11 +118,11 @@ class KubeDaemon:
         if kubeconfig:
             text = self.machine.files.get(kubeconfig)
             if text is None:
-                raise FileNotFoundError(f"stat {kubeconfig}: no such file or directory")
+                raise FileNotFoundError(self.kubeconfig_error.format(f"stat {kubeconfig}: no such file or directory"))
             try:
                 server = kubeconfig_server(text)
             except (ValueError, yaml.YAMLError) as exc:
-                raise ValueError(f"{kubeconfig}: {exc}") from None
+                raise ValueError(self.kubeconfig_error.format(f"{kubeconfig}: {exc}")) from None
             if server:
                 return server
         value = line.get(legacy_flag)
@@ -253,6 +254,7 @@ class KubeletDaemon(KubeDaemon):
 
     name = "kubelet"
     server_flag = "api-servers"
+    kubeconfig_error = "failed to run Kubelet: invalid kubeconfig: {}"  # cmd/kubelet/app/server.go
 
     def read_files(self, line: flags.CommandLine) -> None:
         path = line.get("config")
