@@ -172,11 +172,13 @@ class Cluster:
 
     @classmethod
     def from_spec(cls, spec: "ClusterSpec", *, seed: int = 0,
-                  files: Mapping[str, Mapping[str, str]] | str | PathLike | None = None) -> "Cluster":
+                  files: Mapping[str, Mapping[str, str]] | str | PathLike | None = None,
+                  kubernetes_version: str | None = None) -> "Cluster":
         """``from_files(spec.render_all())`` at the spec's versions, then the notes' manual steps: each
         etcd started, flannel's config written with ``etcdctl mk``, each machine's ``systemctl start``s.
-        ``files``: boot these instead of the spec's own (a learner's repaired tree) on the spec's machines."""
-        return boot_from_spec(cls, spec, seed=seed, files=files)
+        ``files``: boot these instead of the spec's own (a learner's repaired tree) on the spec's machines;
+        ``kubernetes_version``: the binaries' (``"v1.31.0"`` runs the notes' files on today's packages)."""
+        return boot_from_spec(cls, spec, seed=seed, files=files, kubernetes_version=kubernetes_version)
 
     def etcdctl(self, command_line: str, *, machine: str | None = None, api: int | None = None) -> EtcdctlResult:
         """etcdctl 3.4 on ``machine`` (default: the first etcd member's): v3 unless the line starts

@@ -373,3 +373,21 @@ def test_a_missing_kubeconfig_stops_the_kubelet():
     cluster.systemctl("node1", "start kubelet")
     assert ('"command failed" err="failed to run Kubelet: invalid kubeconfig: stat /etc/kubernetes/kubelet.kubeconfig: '
             'no such file or directory"') in cluster.logs("node1", "kubelet")
+
+
+def test_the_notes_files_on_todays_packages():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab(), kubernetes_version="v1.31.0")
+    states = cluster.boot.unit_states()
+    assert states["master"]["etcd"] == "active"
+    assert {states[m][d] for m, d in [("master", "kube-apiserver"), ("master", "kube-scheduler"),
+                                      ("node1", "kubelet"), ("node1", "kube-proxy")]} == {"failed"}
+    assert cluster.api.list("nodes") == []
+    assert ": Error: unknown flag: --logtostderr" in cluster.logs("master", "kube-controller-manager")
+
+
+def test_pflag_stops_at_the_first_unknown_flag_so_fixes_reveal_the_next():
+    tree = ClusterSpec.seed_lab().render_all()
+    edited(tree, "node1", "/etc/kubernetes/config", 'KUBE_LOGTOSTDERR="--logtostderr=true"', "")
+    cluster = Cluster.from_files(tree, kubernetes_version="v1.31.0")
+    cluster.systemctl("node1", "start kubelet")
+    assert "failed to parse kubelet flag: unknown flag: --api-servers" in cluster.logs("node1", "kubelet")

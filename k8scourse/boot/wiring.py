@@ -342,11 +342,12 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
     return cluster
 
 
-def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None) -> Cluster:
-    """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions,
-    then the notes' manual steps."""
+def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None,
+                   kubernetes_version: str | None = None) -> Cluster:
+    """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions (or the
+    binaries' ``kubernetes_version``), then the notes' manual steps."""
     tree = _tree(files) if files is not None else spec.render_all()
-    cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=spec.kubernetes_version,
+    cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version or spec.kubernetes_version,
                               etcd_version=spec.etcd_version, spec=spec)
     boot: Boot = cluster.boot
     members = [spec.machine(name) for name in spec.etcd_members if name in boot.machines]
