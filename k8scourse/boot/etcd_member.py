@@ -20,7 +20,7 @@ from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.config.spec import version_tuple
 from k8scourse.etcd.store import Store
 
-from .etcdctl import cluster_id, member_id
+from .etcdctl import CLUSTER_TOKEN, cluster_id, member_id
 from .journal import capnslog
 from .machine import Machine
 from .units import Unit
@@ -46,8 +46,8 @@ class EtcdMember:
         self.peer_urls = config.urls("ETCD_INITIAL_ADVERTISE_PEER_URLS")
         self.advertised = config.urls("ETCD_ADVERTISE_CLIENT_URLS")
         self.client_urls: list[str] = []  # published once it has joined
-        token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or "etcd-cluster"
-        self.id = member_id(self.peer_urls, token)
+        self.token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or CLUSTER_TOKEN
+        self.id = member_id(self.peer_urls, self.token)
         enable = config.values.get("ETCD_ENABLE_V2", "").lower()  # unset: the version's default (on before 3.4)
         self.v2_enabled = enable == "true" if enable else version_tuple(boot.etcd_version) < (3, 4)
         self.store: Store = boot.cluster.etcd
@@ -56,6 +56,10 @@ class EtcdMember:
     @property
     def v2(self) -> Any:
         return self.store.v2 if self.v2_enabled else _V2Off()
+
+    @property
+    def cluster_id(self) -> str:
+        return cluster_id([member_id(urls, self.token) for urls in self.config.initial_cluster().values()])
 
     @property
     def started(self) -> bool:
@@ -90,8 +94,7 @@ class EtcdMember:
             unit.exited(1)
             return
         self.log("I", "embed", f"name = {self.name}")
-        ids = [member_id(urls) for urls in self.config.initial_cluster().values()]
-        self.log("I", "etcdserver", f"starting member {self.id} in cluster {cluster_id(ids)}")
+        self.log("I", "etcdserver", f"starting member {self.id} in cluster {self.cluster_id}")
         for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
             parts = urlsplit(url)
             self.boot.sockets.listen(self.machine.name, parts.hostname or "", parts.port or 2379, self)
@@ -105,9 +108,8 @@ class EtcdMember:
             return
         if self.boot.raft.has_quorum():
             self.client_urls = list(self.advertised)
-            ids = [member_id(urls) for urls in self.config.initial_cluster().values()]
             self.log("I", "etcdserver", f"published {{Name:{self.name} ClientURLs:[{' '.join(self.advertised)}]}} "
-                                        f"to cluster {cluster_id(ids)}")
+                                        f"to cluster {self.cluster_id}")
             self.log("I", "embed", "ready to serve client requests")
             for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
                 if urlsplit(url).scheme == "http":

@@ -247,7 +247,7 @@ class Boot:
             return []
         by_name = {member.name: member for member in self.etcd.values()}
         first = next(iter(self.etcd.values()))
-        return [by_name.get(name) or _Unstarted(member_id(urls), urls)
+        return [by_name.get(name) or _Unstarted(member_id(urls, first.token), urls)
                 for name, urls in first.config.initial_cluster().items()]
 
 
