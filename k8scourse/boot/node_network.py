@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from k8scourse.network.flanneld import SYSCONFIG, Flanneld, FlanneldFlagError
+from k8scourse.network.flanneld import RETRY, SYSCONFIG, Flanneld, FlanneldFlagError
 from k8scourse.network.host import DOCKER_DEFAULT_BIP
 
 from .etcd_member import EtcdMember
@@ -61,15 +61,16 @@ class FlanneldDaemon:
         self._watch(unit)
 
     def _watch(self, unit: Unit) -> None:
-        if self.unit is not unit or unit.state not in ("active", "activating") or self.daemon is None:
+        """Until it holds a lease (sd_notify READY=1) or exits, look once per retry (a second)."""
+        if self.unit is not unit or unit.state != "activating" or self.daemon is None:
             return
         self.flush()
         if self.daemon.state == "running":
             unit.ready()
         elif self.daemon.state == "failed":
             unit.exited(1)
-            return
-        self.boot.clock.schedule(1.0, self._watch, unit)
+        else:
+            self.boot.clock.schedule(RETRY, self._watch, unit)
 
     def flush(self) -> None:
         """Copy flanneld's new log lines into the journal (glog's format)."""
