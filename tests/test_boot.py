@@ -84,6 +84,7 @@ def test_a_corrected_cluster_boots_and_runs_pods_on_flannel_subnets():
     ips = pod_ips(cluster)
     subnets = {node: {ip.rsplit(".", 1)[0] for ip in found} for node, found in ips.items()}
     assert all(len(s) == 1 for s in subnets.values()) and len(set.union(*subnets.values())) == 2
+    assert [len(d.daemon.peers) for d in cluster.boot.flannel.values()] == [1, 1]  # each knows the other's lease
     docker = cluster.boot.machines["node1"].files["/run/flannel/docker"]
     assert 'DOCKER_NETWORK_OPTIONS=" --bip=10.244.' in docker and "--mtu=1450" in docker  # vxlan: 1500 - 50
     assert cluster.systemctl("node1", "is-active flanneld") == "active"

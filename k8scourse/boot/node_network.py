@@ -50,7 +50,7 @@ class FlanneldDaemon:
         try:
             daemon = Flanneld(self.machine.name, host.eth.ip, self.machine.files[SYSCONFIG],
                               _EtcdDialer(self.boot, self.machine), self.machine.files, self.boot.clock,
-                              self.boot.rng, on_change=self.boot.network.sync)
+                              self.boot.rng, on_change=self.boot.leases_changed)
         except FlanneldFlagError as exc:
             unit.log(str(exc).split(": ", 2)[-1])
             unit.exited(2)

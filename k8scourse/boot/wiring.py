@@ -63,6 +63,7 @@ class Boot:
         self.raft: RaftCluster | None = None
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._loops: set[str] = set()
+        self._sync_pending = False
         self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
         self.transcript: list[tuple[str, str, str]] = []  # (machine, command, what it printed): systemctl, etcdctl
         self._pids = {name: FIRST_PID for name in machines}
@@ -167,6 +168,17 @@ class Boot:
                                          cluster_cidr=self.network_cidr())
         node.start()
         self.nodes[machine.name] = name
+
+    def leases_changed(self) -> None:
+        """A flanneld wrote its lease: every flanneld's watch on the subnets sees it, once per instant
+        however many leases were written in it (50 nodes starting at once is one sync, not 50)."""
+        if not self._sync_pending:
+            self._sync_pending = True
+            self.clock.schedule(0, self._sync_leases)
+
+    def _sync_leases(self) -> None:
+        self._sync_pending = False
+        self.network.sync()
 
     def network_cidr(self) -> str:
         """The pod network flannel found in etcd (kube-proxy's --cluster-cidr unless its flag says)."""
