@@ -265,7 +265,7 @@ def test_missing_environment_file_fails_the_unit_naming_the_file():
     assert "systemd[1]: Failed to load environment files: No such file or directory" in log
     assert "systemd[1]: flanneld.service failed to run 'start' task: No such file or directory" in log
     unit = cluster.boot.machines["node1"].units["flanneld"]
-    assert unit.result == "resources"
+    assert unit.result == "resources" and unit.source == ("/etc/sysconfig/flanneld", "")
     assert unit.detail == ("Failed to load environment files: /etc/sysconfig/flanneld: No such file or directory "
                            "(/usr/lib/systemd/system/flanneld.service: EnvironmentFile=/etc/sysconfig/flanneld)")
 
@@ -392,3 +392,11 @@ def test_pflag_stops_at_the_first_unknown_flag_so_fixes_reveal_the_next():
     cluster = Cluster.from_files(tree, kubernetes_version="v1.31.0")
     cluster.systemctl("node1", "start kubelet")
     assert "failed to parse kubelet flag: unknown flag: --api-servers" in cluster.logs("node1", "kubelet")
+
+
+def test_a_refused_flag_is_traced_to_its_file_and_key():
+    cluster = Cluster.from_files(ClusterSpec.seed_lab().render_all(), kubernetes_version="v1.31.0")
+    cluster.systemctl("node1", "start kubelet")
+    unit = cluster.boot.machines["node1"].units["kubelet"]
+    assert unit.source == ("/etc/kubernetes/config", "KUBE_LOGTOSTDERR")
+    assert unit.detail == '"command failed" err="failed to parse kubelet flag: unknown flag: --logtostderr"'

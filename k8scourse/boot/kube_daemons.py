@@ -98,11 +98,15 @@ class KubeDaemon:
     def command_line(self, unit: Unit) -> flags.CommandLine | None:
         """Parse the unit's ExecStart; on a refused flag, log what the binary prints and exit."""
         path, text = self.machine.unit_file(self.name)
-        env = flags.environment(text, self.machine.files, path)
-        argv = flags.exec_argv(text, env)
+        sources: dict[str, str] = {}
+        origins: list[str | None] = []
+        argv = flags.exec_argv(text, flags.environment(text, self.machine.files, path, sources=sources), origins)
         try:
             line = flags.parse(self.name, self.boot.version, argv[1:])
         except flags.FlagError as exc:
+            variable = origins[exc.word + 1]
+            if variable is not None:
+                unit.blame(sources.get(variable, path), variable, exc.lines[-1])
             for printed in exc.lines:
                 if printed.startswith('"command failed"'):
                     self.log("E", "run.go:72", printed)

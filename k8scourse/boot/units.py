@@ -69,6 +69,7 @@ class Unit:
         self.state = "inactive"  # active | activating | failed | inactive, as systemctl is-active prints
         self.result = ""  # why it failed: exit-code, timeout, resources, start-limit
         self.detail = ""  # what the model knows beyond systemd's words (the missing file)
+        self.source: tuple[str, str] | None = None  # (file, key) the failure comes from, when known
         self.pid = 0
         self.since = 0.0
         self._starts: list[float] = []
@@ -132,10 +133,14 @@ class Unit:
             self.systemd_log(f"Failed to start {self.description}.")
         self._failed("exit-code")
 
-    def cannot_run(self, detail: str) -> None:
-        """systemd could not run ExecStart (an EnvironmentFile= without ``-`` is missing): Result=resources.
-        systemd 219 does not say which file; ``detail`` keeps it for whoever diagnoses the unit."""
-        self.detail = detail
+    def blame(self, path: str, key: str, detail: str) -> None:
+        """Note the file and the key behind a failure, for whoever diagnoses the unit (``cluster.doctor``)."""
+        self.source, self.detail = (path, key), detail
+
+    def cannot_run(self, missing: str, detail: str) -> None:
+        """systemd could not run ExecStart (the EnvironmentFile ``missing`` is not there): Result=resources.
+        systemd 219 does not say which file; the unit keeps it (key "": the whole file) for diagnosis."""
+        self.blame(missing, "", detail)
         self.systemd_log("Failed to load environment files: No such file or directory")
         self.systemd_log(f"{self.service} failed to run 'start' task: No such file or directory")
         self.systemd_log(f"Failed to start {self.description}.")

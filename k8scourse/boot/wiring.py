@@ -118,8 +118,8 @@ class Boot:
             path, text = machine.unit_file(daemon) or ("", DOCKER_UNIT)
             try:
                 flags.environment(text, machine.files, path, warn=unit.systemd_log)
-            except FileNotFoundError as exc:
-                unit.cannot_run(str(exc))
+            except flags.MissingEnvironmentFile as exc:
+                unit.cannot_run(exc.path, str(exc))
                 return
             if daemon == "kubelet":
                 self.systemctl(machine.name, "start docker", block=False)
