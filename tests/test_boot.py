@@ -400,3 +400,18 @@ def test_a_refused_flag_is_traced_to_its_file_and_key():
     unit = cluster.boot.machines["node1"].units["kubelet"]
     assert unit.source == ("/etc/kubernetes/config", "KUBE_LOGTOSTDERR")
     assert unit.detail == '"command failed" err="failed to parse kubelet flag: unknown flag: --logtostderr"'
+
+
+def test_misbehaving_daemons_name_the_file_and_key_behind_it():
+    seed = Cluster.from_spec(ClusterSpec.seed_lab())
+    kubelet = seed.boot.machines["node1"].units["kubelet"]
+    assert kubelet.state == "active"  # it runs, but cannot register
+    assert kubelet.source == ("/etc/kubernetes/kubelet", "KUBELET_API_SERVER")
+    assert kubelet.detail.startswith("Unable to register node with API server: Post "
+                                      "http://192.168.197.130:8080/api/v1/nodes: dial tcp 192.168.197.130:8080")
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    cluster = start_all(Cluster.from_files(tree))
+    etcd = cluster.boot.machines["node2"].units["etcd"]
+    assert etcd.source == ("/etc/etcd/etcd.conf", "ETCD_NAME")
+    assert cluster.boot.machines["node1"].units["kubelet"].source is None  # registered: nothing to blame

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
-from k8scourse.config.spec import version_tuple
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_problems
+from k8scourse.config.spec import ETCD_CONF, version_tuple
 from k8scourse.etcd.store import Store
 
 from .etcdctl import CLUSTER_TOKEN, cluster_id, member_id
@@ -83,16 +83,20 @@ class EtcdMember:
     def start(self, unit: Unit) -> None:
         self.unit = unit
         self.log("I", "etcdmain", f"etcd Version: {ETCD_VERSION}")
-        errors = etcd_startup_errors(self.config) or self.boot.etcd_refused.get(self.machine.name, [])
-        for url in self.config.urls("ETCD_LISTEN_PEER_URLS") + self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
-            parts = urlsplit(url)
-            bind = self.boot.sockets.bind_error(self.machine.name, parts.hostname or "", parts.port or 2379)
-            if bind and not errors:
-                errors = [bind]
-        if errors:
-            self.log("C", "etcdmain", errors[0])
+        problems = etcd_startup_problems(self.config) or \
+            [("ETCD_INITIAL_CLUSTER", message) for message in self.boot.etcd_refused.get(self.machine.name, [])]
+        for key in ("ETCD_LISTEN_PEER_URLS", "ETCD_LISTEN_CLIENT_URLS"):
+            for url in self.config.urls(key):
+                parts = urlsplit(url)
+                bind = self.boot.sockets.bind_error(self.machine.name, parts.hostname or "", parts.port or 2379)
+                if bind and not problems:
+                    problems = [(key, bind)]
+        if problems:
+            unit.blame(ETCD_CONF, *problems[0])
+            self.log("C", "etcdmain", problems[0][1])
             unit.exited(1)
             return
+        unit.clear_blame()
         self.log("I", "embed", f"name = {self.name}")
         self.log("I", "etcdserver", f"starting member {self.id} in cluster {self.cluster_id}")
         for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):

@@ -141,6 +141,7 @@ class CommandLine:
     daemon: str
     argv: list[str]
     flags: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)  # flag -> (file, variable) it came from
 
     def get(self, flag: str, default: str | None = None) -> str | None:
         return self.flags.get(flag.lstrip("-"), default)

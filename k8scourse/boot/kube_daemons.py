@@ -80,6 +80,7 @@ class KubeDaemon:
             self.url = self.server_url(self.line, self.server_flag)
             self.read_files(self.line)
         except (OSError, ValueError, yaml.YAMLError) as exc:
+            unit.blame(*self.url_source, str(exc))
             self.fail(f'"command failed" err="{_quote(str(exc))}"')
             return
         self.run(unit)
@@ -101,12 +102,12 @@ class KubeDaemon:
         sources: dict[str, str] = {}
         origins: list[str | None] = []
         argv = flags.exec_argv(text, flags.environment(text, self.machine.files, path, sources=sources), origins)
+        unit.clear_blame()
         try:
             line = flags.parse(self.name, self.boot.version, argv[1:])
         except flags.FlagError as exc:
             variable = origins[exc.word + 1]
-            if variable is not None:
-                unit.blame(sources.get(variable, path), variable, exc.lines[-1])
+            unit.blame(sources.get(variable or "", path), variable or "ExecStart", exc.lines[-1])
             for printed in exc.lines:
                 if printed.startswith('"command failed"'):
                     self.log("E", "run.go:72", printed)
@@ -114,12 +115,21 @@ class KubeDaemon:
                     unit.log(printed)
             unit.exited(exc.status)
             return None
+        for word, variable in zip(argv[1:], origins[1:]):
+            name = word.lstrip("-").partition("=")[0]
+            line.origins[name] = (sources.get(variable or "", path), variable or "ExecStart")
         return line
+
+    def source(self, flag: str) -> tuple[str, str]:
+        """The file and variable that gave ``flag`` (the unit's ExecStart when no file did)."""
+        return self.line.origins.get(flag) or (self.machine.unit_file(self.name)[0], "ExecStart")
 
     def server_url(self, line: flags.CommandLine, legacy_flag: str) -> str | None:
         """The apiserver this daemon calls: --kubeconfig's server, else the legacy flag (--master, --api-servers)."""
         kubeconfig = line.get("kubeconfig")
+        self.url_source = self.source(legacy_flag)
         if kubeconfig:
+            self.url_source = (kubeconfig, "clusters[].cluster.server")
             text = self.machine.files.get(kubeconfig)
             if text is None:
                 raise FileNotFoundError(self.kubeconfig_error.format(f"stat {kubeconfig}: no such file or directory"))
@@ -164,22 +174,26 @@ class APIServerDaemon(KubeDaemon):
             port_flag = "insecure-port" if line.get("insecure-port") else "port"
         port = line.get(port_flag, "6443" if self.modern else "8080")
         if not port.isdigit():  # pflag's error for an int flag
-            unit.log(f'{"Error: " if self.modern else ""}invalid argument "{port}" for "--{port_flag}" flag: '
-                     f'strconv.ParseInt: parsing "{port}": invalid syntax')
+            error = f'invalid argument "{port}" for "--{port_flag}" flag: strconv.ParseInt: parsing "{port}": ' \
+                    "invalid syntax"
+            unit.blame(*self.source(port_flag), error)
+            unit.log(f'{"Error: " if self.modern else ""}{error}')
             unit.exited(1)
             return
         self.port = int(port)
         plugins = (line.get("enable-admission-plugins") or line.get("admission-control") or "").split(",")
         unknown = [p for p in plugins if p and p not in V1_31_ADMISSION_PLUGINS] if self.modern else []
         servers = [s for s in (line.get("etcd-servers") or "").split(",") if s]
-        problem = None
+        problem, flag = None, "etcd-servers"
         if not servers:
             problem = "[--etcd-servers must be specified]"
         elif unknown:
-            problem = f'enable-admission-plugins plugin "{unknown[0]}" is unknown'
+            problem, flag = f'enable-admission-plugins plugin "{unknown[0]}" is unknown', "enable-admission-plugins"
         else:
             problem = self.boot.sockets.bind_error(self.machine.name, self.address, self.port)
+            flag = next((f for f in ("bind-address", "insecure-bind-address", "address") if line.get(f)), flag)
         if problem:
+            unit.blame(*self.source(flag), problem)
             if self.modern:
                 unit.log(f"Error: {problem}")
             else:
@@ -201,10 +215,12 @@ class APIServerDaemon(KubeDaemon):
                 self.log("I", "secure_serving.go:213", f'"Serving securely on {where}"')
             else:
                 self.log("I", "genericapiserver.go:0", f"Serving insecurely on {where}")
+            unit.clear_blame()
             unit.ready()
             return
         url = self.servers[0]
         host = urlsplit(url).netloc
+        unit.blame(*self.source("etcd-servers"), f"no etcd member answers: {refused(url)}")
         if self.boot.clock.now - self._started >= STORAGE_DIAL_TIMEOUT:
             if self.modern:
                 self.log("E", "run.go:72", '"command failed" err="context deadline exceeded"')
@@ -247,8 +263,10 @@ class ControlLoopDaemon(KubeDaemon):
         error = self.dial_error(self.url, request)
         if error:
             self.log("E", "leaderelection.go:332", f"error retrieving resource lock kube-system/{lock}: {error}")
+            unit.blame(*self.url_source, error)
             self.retry(self._connect, unit)
             return
+        unit.clear_blame()
         self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
         self.boot.start_loops(self.name)
 
@@ -286,6 +304,7 @@ class KubeletDaemon(KubeDaemon):
         error = self.dial_error(self.url, "/api/v1/nodes")
         if error:
             error = error.replace("Get ", "Post ", 1)
+            unit.blame(*self.url_source, f"Unable to register node with API server: {error}")
             if self.modern:
                 self.log("E", "kubelet_node_status.go:95", f'"Unable to register node with API server" '
                                                            f'err="{_quote(error)}" node="{self.node_name}"')
@@ -300,6 +319,7 @@ class KubeletDaemon(KubeDaemon):
         except K8sValueError as exc:
             self.fail(f'"command failed" err="{_quote(str(exc))}"')
             return
+        unit.clear_blame()
         self.log("I", "kubelet_node_status.go:75", f'"Successfully registered node" node="{self.node_name}"'
                  if self.modern else f"Successfully registered node {self.node_name}")
         unit.on_stop = lambda: self.boot.cluster.kubelets[self.node_name].stop()
@@ -324,8 +344,11 @@ class KubeProxyDaemon(KubeDaemon):
             reason = error or f'nodes "{name}" not found'
             self.log("E", "node.go:0", f'"Failed to retrieve node info" err="{_quote(reason)}"' if self.modern
                      else f"Failed to retrieve node info: {reason}")
+            if error:
+                unit.blame(*self.url_source, error)
             self.retry(self._connect, unit)
             return
+        unit.clear_blame()
         proxy = self.boot.cluster.kube_proxies[name]
         cidr = self.line.get("cluster-cidr")
         if cidr:

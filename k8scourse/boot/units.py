@@ -134,8 +134,12 @@ class Unit:
         self._failed("exit-code")
 
     def blame(self, path: str, key: str, detail: str) -> None:
-        """Note the file and the key behind a failure, for whoever diagnoses the unit (``cluster.doctor``)."""
+        """Note the file and the key behind a failure or a misbehaviour (the daemon runs but cannot do its
+        job), for whoever diagnoses the unit (``cluster.doctor``); ``clear_blame`` once it works."""
         self.source, self.detail = (path, key), detail
+
+    def clear_blame(self) -> None:
+        self.source, self.detail = None, ""
 
     def cannot_run(self, missing: str, detail: str) -> None:
         """systemd could not run ExecStart (the EnvironmentFile ``missing`` is not there): Result=resources.
