@@ -415,3 +415,13 @@ def test_misbehaving_daemons_name_the_file_and_key_behind_it():
     etcd = cluster.boot.machines["node2"].units["etcd"]
     assert etcd.source == ("/etc/etcd/etcd.conf", "ETCD_NAME")
     assert cluster.boot.machines["node1"].units["kubelet"].source is None  # registered: nothing to blame
+
+
+def test_flanneld_without_its_config_blames_the_prefix_and_without_v2_the_endpoints():
+    cluster = start_all(Cluster.from_files(lab_tree()), config=None, wait=2)
+    unit = cluster.boot.machines["node1"].units["flanneld"]
+    assert unit.source == ("/etc/sysconfig/flanneld", "FLANNEL_ETCD_PREFIX")
+    assert unit.detail.startswith("Couldn't fetch network config: 100: Key not found (/atomic.io)")
+    cluster = start_all(Cluster.from_files(lab_tree(v2=False)), config=None, wait=2)
+    assert cluster.boot.machines["node1"].units["flanneld"].source == ("/etc/sysconfig/flanneld",
+                                                                       "FLANNEL_ETCD_ENDPOINTS")

@@ -65,7 +65,13 @@ class FlanneldDaemon:
         if self.unit is not unit or unit.state != "activating" or self.daemon is None:
             return
         self.flush()
+        if self.daemon.log and self.daemon.log[-1][1] == "E":
+            message = self.daemon.log[-1][2]
+            # what it could not reach is FLANNEL_ETCD_ENDPOINTS'; what it did not find there, under the prefix
+            reached = "100: Key not found" in message or "backend" in message or "JSON" in message
+            unit.blame(SYSCONFIG, "FLANNEL_ETCD_PREFIX" if reached else "FLANNEL_ETCD_ENDPOINTS", message)
         if self.daemon.state == "running":
+            unit.clear_blame()
             unit.ready()
         elif self.daemon.state == "failed":
             unit.exited(1)
