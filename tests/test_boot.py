@@ -425,3 +425,9 @@ def test_flanneld_without_its_config_blames_the_prefix_and_without_v2_the_endpoi
     cluster = start_all(Cluster.from_files(lab_tree(v2=False)), config=None, wait=2)
     assert cluster.boot.machines["node1"].units["flanneld"].source == ("/etc/sysconfig/flanneld",
                                                                        "FLANNEL_ETCD_ENDPOINTS")
+
+
+def test_the_tree_holds_what_the_daemons_wrote():
+    cluster = start_all(Cluster.from_files(lab_tree()))
+    env = cluster.boot.tree["node1"]["/run/flannel/subnet.env"]
+    assert env.startswith("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.")

@@ -220,6 +220,12 @@ class Boot:
             return None
         return f"The connection to the server {server} was refused - did you specify the right host or port?"
 
+    @property
+    def tree(self) -> dict[str, dict[str, str]]:
+        """Every machine's files as they are now ({machine: {path: text}}), what the daemons wrote included
+        (/run/flannel/subnet.env, /run/flannel/docker): what ``lint`` and ``doctor`` read."""
+        return {name: machine.files for name, machine in self.machines.items()}
+
     def unit_states(self) -> dict[str, dict[str, str]]:
         """Every unit's state, ``systemctl is-active`` style: {machine: {daemon: "active"|"activating"|...}}."""
         return {name: {daemon: unit.state for daemon, unit in m.units.items()} for name, m in self.machines.items()}
