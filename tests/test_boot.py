@@ -431,3 +431,16 @@ def test_the_tree_holds_what_the_daemons_wrote():
     cluster = start_all(Cluster.from_files(lab_tree()))
     env = cluster.boot.tree["node1"]["/run/flannel/subnet.env"]
     assert env.startswith("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.")
+
+
+def test_a_lone_etcd_member_waits_for_its_peers_as_etcd_does():
+    cluster = Cluster.from_files(lab_tree())
+    assert cluster.systemctl("master", "start etcd").startswith("Job for etcd.service failed because a timeout "
+                                                                "was exceeded.")
+    log = cluster.logs("master", "etcd")
+    assert "W | rafthttp: health check for peer 1abae318bc589329 could not connect: dial tcp 127.0.0.12:2380: " \
+           "connect: connection refused" in log
+    assert "E | etcdserver: publish error: etcdserver: request timed out" in log
+    assert re.search(r"raft2025/01/01 00:00:\d\d INFO: 5783384be9eeae8f became candidate at term 2\n", log)
+    assert cluster.systemctl("node1", "start etcd") == ""  # two of three: a quorum, both publish
+    assert cluster.boot.unit_states()["master"]["etcd"] == "active"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .wiring import Boot
 
 ETCD_VERSION = "3.4.23"  # the etcd the course installs (Debian's etcd-server 3.4)
+PROBE_FIRST, PROBE_EVERY = 5.0, 30.0  # rafthttp's peer probes: the first warning 5 s after start (seen), then 30 s
 
 
 class _V2Off:
@@ -107,9 +108,23 @@ class EtcdMember:
         self._wait_ready(unit)
 
     def _wait_ready(self, unit: Unit) -> None:
-        """etcdmain notifies systemd once the member has published itself, which takes a leader."""
+        """etcdmain notifies systemd once the member has published itself, which takes a leader. Meanwhile
+        rafthttp probes the peers (a warning for each one down, 5 s after start, then every 30 s) and each
+        publish attempt times out after the request timeout (5 s + 2 x election timeout: 7 s by default)."""
         if unit.state != "activating" or self.unit is not unit:
             return
+        waited = round(self.boot.clock.now - unit.since, 6)
+        if waited >= PROBE_FIRST and (waited - PROBE_FIRST) % PROBE_EVERY < 1e-6:
+            for name, urls in self.config.initial_cluster().items():
+                peer = next((m for m in self.boot.etcd.values() if m.name == name), None)
+                if name != self.name and (peer is None or not peer.running):
+                    host = urlsplit(urls[0]).netloc
+                    for _ in range(2):  # one per prober: ROUND_TRIPPER_SNAPSHOT and ROUND_TRIPPER_RAFT_MESSAGE
+                        self.log("W", "rafthttp", f"health check for peer {member_id(urls, self.token)} could not "
+                                                  f"connect: dial tcp {host}: connect: connection refused")
+        timeout = 5 + 2 * self.config.election_ms / 1000  # etcdserver/config.go ReqTimeout
+        if waited > 0 and waited % timeout < 1e-6:
+            self.log("E", "etcdserver", "publish error: etcdserver: request timed out")
         if self.boot.raft.has_quorum():
             self.client_urls = list(self.advertised)
             self.log("I", "etcdserver", f"published {{Name:{self.name} ClientURLs:[{' '.join(self.advertised)}]}} "

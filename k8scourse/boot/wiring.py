@@ -30,7 +30,7 @@ from .etcd_member import EtcdMember
 from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
 from .node_network import DOCKER_DEFAULT_BIP, DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
-from .journal import Journal
+from .journal import Journal, moment
 from .machine import BootError, Machine, machine_address
 from .sockets import Sockets
 from .systemctl import SystemctlResult, systemctl, wait_for_job
@@ -64,6 +64,7 @@ class Boot:
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._loops: set[str] = set()
         self._sync_pending = False
+        self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
         self.transcript: list[tuple[str, str, str]] = []  # (machine, command, what it printed): systemctl, etcdctl
         self._pids = {name: FIRST_PID for name in machines}
@@ -178,6 +179,7 @@ class Boot:
 
     def _sync_leases(self) -> None:
         self._sync_pending = False
+        self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.network.sync()
 
     def network_cidr(self) -> str:
@@ -235,7 +237,22 @@ class Boot:
         daemon = daemon.removesuffix(".service")
         if machine.name in self.flannel:
             self.flannel[machine.name].flush()
+        self._flush_raft()
         return machine.journal.text(daemon)
+
+    def _flush_raft(self) -> None:
+        """Copy the Raft model's new log lines (``became candidate at term 2``...) into each member's journal,
+        as etcd 3.4's raft logger prints them; the model's own notes (crashed, restarted) are not etcd's."""
+        if self.raft is None:
+            return
+        members = {member.name: member for member in self.etcd.values()}
+        for when, name, text in self.raft.events[self._raft_seen:]:
+            what = text.removeprefix(f"{name} ")
+            member = members.get(name)
+            if member is not None and member.unit is not None and not what.startswith(("crashed", "restarted")):
+                member.unit.journal.add(when, "etcd", "etcd", member.unit.pid,
+                                        f"raft{moment(when):%Y/%m/%d %H:%M:%S} INFO: {member.id} {what}")
+        self._raft_seen = len(self.raft.events)
 
     def etcdctl(self, command_line: str, machine_name: str | None, api: int | None) -> EtcdctlResult:
         if not isinstance(command_line, str):
