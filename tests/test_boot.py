@@ -444,3 +444,15 @@ def test_a_lone_etcd_member_waits_for_its_peers_as_etcd_does():
     assert re.search(r"raft2025/01/01 00:00:\d\d INFO: 5783384be9eeae8f became candidate at term 2\n", log)
     assert cluster.systemctl("node1", "start etcd") == ""  # two of three: a quorum, both publish
     assert cluster.boot.unit_states()["master"]["etcd"] == "active"
+
+
+def test_flags_parse_as_pflag_does():
+    from k8scourse.boot.flags import FlagError, parse
+    line = parse("kube-apiserver", "v1.31.0", ["--etcd-servers", "http://127.0.0.11:2379", "--allow-privileged",
+                                               "--v=2", "--secure-port=6443"])
+    assert line.flags == {"etcd-servers": "http://127.0.0.11:2379", "allow-privileged": "true", "v": "2",
+                          "secure-port": "6443"}
+    with pytest.raises(FlagError, match="^Error: unknown flag: --insecure-bind-address$"):
+        parse("kube-apiserver", "v1.31.0", ["--insecure-bind-address=127.0.0.1"])
+    with pytest.raises(FlagError, match="^unknown flag: --enable-admission-plugins$"):  # came in v1.10
+        parse("kube-apiserver", "v1.5.2", ["--enable-admission-plugins=NodeRestriction"])
