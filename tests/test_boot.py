@@ -456,3 +456,24 @@ def test_flags_parse_as_pflag_does():
         parse("kube-apiserver", "v1.31.0", ["--insecure-bind-address=127.0.0.1"])
     with pytest.raises(FlagError, match="^unknown flag: --enable-admission-plugins$"):  # came in v1.10
         parse("kube-apiserver", "v1.5.2", ["--enable-admission-plugins=NodeRestriction"])
+
+
+def test_repairing_the_notes_cluster_file_by_file():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab().with_changes(etcd_version="3.3.11"))  # etcd 3.3: v2 on
+    assert cluster.api.list("nodes") == []
+    edited(cluster.boot.tree, "master", "/etc/kubernetes/apiserver", "--insecure-bind-address=127.0.0.1",
+           "--insecure-bind-address=0.0.0.0")
+    assert cluster.systemctl("master", "restart kube-apiserver") == ""
+    cluster.run(10)  # the kubelets retry every 7 s at most
+    assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["192.168.197.131", "192.168.197.132"]
+    assert "Serving insecurely on 0.0.0.0:8080" in cluster.logs("master", "kube-apiserver")
+
+
+def test_a_changed_unit_file_needs_daemon_reload():
+    cluster = Cluster.from_files(lab_tree())
+    path = "/usr/lib/systemd/system/kubelet.service"
+    edited(cluster.boot.tree, "node1", path, "Restart=on-failure", "Restart=no")
+    assert cluster.systemctl("node1", "start kubelet") == ("Warning: kubelet.service changed on disk. Run "
+                                                           "'systemctl daemon-reload' to reload units.")
+    assert cluster.systemctl("node1", "daemon-reload") == ""
+    assert cluster.boot.machines["node1"].units["kubelet"].restart == "no"

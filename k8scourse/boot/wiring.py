@@ -110,15 +110,14 @@ class Boot:
             if daemon in ("flanneld", "docker") and machine.name not in self.network.hosts:
                 self.network.add_host(machine.name, f"{machine.address}/24")
                 self.network.hosts[machine.name].files = machine.files  # the same files: subnet.env lands there
-            machine.units[daemon] = Unit(daemon, found[1], machine.journal, self.clock,
+            machine.units[daemon] = Unit(daemon, found[0], found[1], machine.journal, self.clock,
                                          self._runner(process, machine, daemon),
                                          lambda m=machine.name: self._next_pid(m))
 
     def _runner(self, process: Any, machine: Machine, daemon: str):
         def run(unit: Unit) -> None:
-            path, text = machine.unit_file(daemon) or ("", DOCKER_UNIT)
             try:
-                flags.environment(text, machine.files, path, warn=unit.systemd_log)
+                flags.environment(unit.text, machine.files, unit.path, warn=unit.systemd_log)
             except flags.MissingEnvironmentFile as exc:
                 unit.cannot_run(exc.path, str(exc))
                 return
