@@ -41,6 +41,12 @@ if TYPE_CHECKING:
     from k8scourse.config.spec import ClusterSpec
 
 DAEMONS = [daemon for daemons in ROLE_DAEMONS.values() for daemon in daemons] + ["docker"]
+#: What runs each daemon but etcd (whose members the boot makes from the etcd.conf files).
+DAEMON_TYPES: dict[str, Any] = {
+    "kube-apiserver": APIServerDaemon, "kubelet": KubeletDaemon, "kube-proxy": KubeProxyDaemon,
+    "kube-controller-manager": lambda boot, machine: ControlLoopDaemon(boot, machine, "kube-controller-manager"),
+    "kube-scheduler": lambda boot, machine: ControlLoopDaemon(boot, machine, "kube-scheduler"),
+    "flanneld": FlanneldDaemon, "docker": DockerDaemon}
 FIRST_PID = 1000  # the model's first process id on each machine (pids are machine-local)
 
 
@@ -90,23 +96,11 @@ class Boot:
                 found = found or ("/usr/lib/systemd/system/docker.service", DOCKER_UNIT)
             if found is None:
                 continue
-            process: Any
-            if daemon == "etcd":
-                process = self.etcd.get(machine.name)
-                if process is None:
-                    continue
-            elif daemon == "kube-apiserver":
-                process = APIServerDaemon(self, machine)
-            elif daemon in ("kube-controller-manager", "kube-scheduler"):
-                process = ControlLoopDaemon(self, machine, daemon)
-            elif daemon == "kubelet":
-                process = KubeletDaemon(self, machine)
-            elif daemon == "kube-proxy":
-                process = KubeProxyDaemon(self, machine)
-            elif daemon == "flanneld":
-                process = self.flannel[machine.name] = FlanneldDaemon(self, machine)
-            else:
-                process = DockerDaemon(self, machine)
+            process: Any = self.etcd.get(machine.name) if daemon == "etcd" else DAEMON_TYPES[daemon](self, machine)
+            if process is None:
+                continue  # an etcd unit without an etcd.conf: nothing for the model to run
+            if daemon == "flanneld":
+                self.flannel[machine.name] = process
             if daemon in ("flanneld", "docker") and machine.name not in self.network.hosts:
                 self.network.add_host(machine.name, f"{machine.address}/24")
                 self.network.hosts[machine.name].files = machine.files  # the same files: subnet.env lands there
