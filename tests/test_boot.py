@@ -477,3 +477,34 @@ def test_a_changed_unit_file_needs_daemon_reload():
                                                            "'systemctl daemon-reload' to reload units.")
     assert cluster.systemctl("node1", "daemon-reload") == ""
     assert cluster.boot.machines["node1"].units["kubelet"].restart == "no"
+
+
+def test_a_stray_line_in_etcd_conf_is_skipped_as_systemd_does():
+    tree = lab_tree()
+    tree["node1"]["/etc/etcd/etcd.conf"] += "--enable-v2\n"
+    cluster = start_all(Cluster.from_files(tree))
+    assert ("systemd[1]: Ignoring invalid environment assignment '--enable-v2': /etc/etcd/etcd.conf"
+            in cluster.logs("node1", "etcd"))
+    assert cluster.boot.unit_states()["node1"]["etcd"] == "active"
+
+
+def test_a_repaired_etcd_member_joins():
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    cluster = start_all(Cluster.from_files(tree))
+    assert "started, etcd3" not in cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")
+    edited(cluster.boot.tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd9"', 'ETCD_NAME="etcd3"')
+    assert cluster.systemctl("node2", "restart etcd") == ""
+    assert "started, etcd3" in cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")
+
+
+def test_a_member_whose_cluster_disagrees_is_refused():
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", ",etcd2=http://127.0.0.12:2380", "")
+    cluster = Cluster.from_files(tree)
+    for machine in ("master", "node1", "node2"):
+        cluster.systemctl(machine, "start etcd --no-block")
+    cluster.run(3)
+    unit = cluster.boot.machines["node2"].units["etcd"]
+    assert unit.state == "failed" and unit.source == ("/etc/etcd/etcd.conf", "ETCD_INITIAL_CLUSTER")
+    assert cluster.boot.machines["master"].units["etcd"].state == "active"  # two of three: a quorum

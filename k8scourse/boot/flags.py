@@ -180,6 +180,18 @@ def environment(unit_text: str, files: dict[str, str], unit_path: str,
     return env
 
 
+def assignments_only(text: str) -> str:
+    """An EnvironmentFile as systemd uses it: the lines that are no assignment dropped (it warns about them)."""
+    kept = []
+    for line in text.splitlines():
+        try:
+            EnvFile.parse(line)
+        except EnvFileError:
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def exec_argv(unit_text: str, env: dict[str, str], origins: list[str | None] | None = None) -> list[str]:
     """``ExecStart``'s words after systemd's expansion: ``$VAR`` splits into words, ``${VAR}`` is one word.
     ``origins`` (if given) gets, for each word, the variable it came from (None: the unit's own text)."""

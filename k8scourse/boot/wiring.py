@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from k8scourse.api.validation import is_ip
-from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
+from k8scourse.config.etcd import etcd_startup_errors
 from k8scourse.config.flannel import ETCD_KEYS_DIR, config_key
 from k8scourse.config.spec import CURRENT_VERSION, ETCD_CONF, SEED_VERSION, read_tree, version_tuple
 from k8scourse.config.systemd import ROLE_DAEMONS
 from k8scourse.etcd.raft import RaftCluster
-from k8scourse.etcd.raft.cluster import MemberConfigError
+from k8scourse.clock import VirtualClock
+from k8scourse.etcd.raft.cluster import MemberConfigError, MemberSettings
 from k8scourse.master.admission import PLUGINS, AdmissionChain
 from k8scourse.network.flannel import FlannelNetwork
 
@@ -65,7 +66,6 @@ class Boot:
         self.network = FlannelNetwork(clock=self.clock)
         self.network.rng = self.rng
         self.etcd: dict[str, EtcdMember] = {}
-        self.etcd_refused: dict[str, list[str]] = {}  # machine -> why its member could not join the Raft cluster
         self.raft: RaftCluster | None = None
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._loops: set[str] = set()
@@ -87,7 +87,7 @@ class Boot:
     def _install(self, machine: Machine) -> None:
         if ETCD_CONF in machine.files and machine.unit_file("etcd"):
             try:
-                self.etcd[machine.name] = EtcdMember(self, machine, EtcdConfig.parse(machine.files[ETCD_CONF]))
+                self.etcd[machine.name] = EtcdMember(self, machine)
             except ValueError as exc:
                 raise BootError(f"{machine.name}:{ETCD_CONF}: {exc}") from None
         for daemon in DAEMONS:
@@ -121,20 +121,24 @@ class Boot:
         return run
 
     def _build_raft(self) -> None:
-        """One Raft member per etcd.conf that etcd would start with; a member the others' files disagree
-        with is refused (its start fails with why); every member is down until its unit starts."""
-        configs = {name: member.machine.files[ETCD_CONF] for name, member in self.etcd.items()
+        """The Raft cluster the etcd.conf files describe: the members that etcd would start with and that
+        agree with each other (``RaftCluster.from_configs``' checks), plus every other member their
+        ETCD_INITIAL_CLUSTER names, with etcd's defaults, so that a member whose file is repaired later can
+        still join. Every member is down until its unit starts; each start checks its file again."""
+        configs = {name: member.config.render() for name, member in self.etcd.items()
                    if not etcd_startup_errors(member.config)}
         while configs:
-            try:
-                self.raft = RaftCluster.from_configs(configs, seed=self.cluster.seed, clock=self.clock)
+            try:  # etcd's own checks, on a clock of their own: nothing of this trial runs on the cluster's
+                RaftCluster.from_configs(configs, clock=VirtualClock())
                 break
             except MemberConfigError as exc:
-                label, _, message = str(exc).partition(": ")
-                self.etcd_refused[label] = [message]
-                del configs[label]
-        if self.raft is None:
+                del configs[str(exc).partition(": ")[0]]
+        if not configs:
             return
+        settings = [MemberSettings.from_config(label, text) for label, text in configs.items()]
+        named = {member.name for member in settings}
+        settings += [MemberSettings(name, settings[0].peers) for name in settings[0].peers if name not in named]
+        self.raft = RaftCluster(settings, seed=self.cluster.seed, clock=self.clock)
         for name in list(self.raft.alive):
             self.raft.crash(name)
         self.raft.attach(self.cluster.etcd)
