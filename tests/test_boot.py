@@ -508,3 +508,10 @@ def test_a_member_whose_cluster_disagrees_is_refused():
     unit = cluster.boot.machines["node2"].units["etcd"]
     assert unit.state == "failed" and unit.source == ("/etc/etcd/etcd.conf", "ETCD_INITIAL_CLUSTER")
     assert cluster.boot.machines["master"].units["etcd"].state == "active"  # two of three: a quorum
+
+
+def test_the_members_majority_decides_the_cluster():
+    tree = lab_tree()
+    edited(tree, "master", "/etc/etcd/etcd.conf", ",etcd2=http://127.0.0.12:2380", "")
+    cluster = Cluster.from_files(tree)
+    assert sorted(cluster.boot.raft.members) == ["etcd1", "etcd2", "etcd3"]

@@ -12,6 +12,7 @@ does what the notes do by hand.
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -125,8 +126,10 @@ class Boot:
         agree with each other (``RaftCluster.from_configs``' checks), plus every other member their
         ETCD_INITIAL_CLUSTER names, with etcd's defaults, so that a member whose file is repaired later can
         still join. Every member is down until its unit starts; each start checks its file again."""
-        configs = {name: member.config.render() for name, member in self.etcd.items()
-                   if not etcd_startup_errors(member.config)}
+        members = [member for member in self.etcd.values() if not etcd_startup_errors(member.config)]
+        views = Counter(frozenset(member.config.initial_cluster()) for member in members)
+        members.sort(key=lambda m: -views[frozenset(m.config.initial_cluster())])  # most members' view first
+        configs = {member.machine.name: member.config.render() for member in members}
         while configs:
             try:  # etcd's own checks, on a clock of their own: nothing of this trial runs on the cluster's
                 RaftCluster.from_configs(configs, clock=VirtualClock())
