@@ -515,3 +515,10 @@ def test_the_members_majority_decides_the_cluster():
     edited(tree, "master", "/etc/etcd/etcd.conf", ",etcd2=http://127.0.0.12:2380", "")
     cluster = Cluster.from_files(tree)
     assert sorted(cluster.boot.raft.members) == ["etcd1", "etcd2", "etcd3"]
+
+
+def test_the_kubelets_pause_image_comes_from_its_flag():
+    spec = ClusterSpec.seed_lab().with_changes(apiserver_bind_address="0.0.0.0", etcd_version="3.3.11")
+    cluster = Cluster.from_spec(spec)
+    kubelet = cluster.kubelets["192.168.197.131"]
+    assert kubelet.runtime.sandbox_image == "registry.access.redhat.com/rhel7/pod-infrastructure:latest"

@@ -164,9 +164,11 @@ class Boot:
         name, machine = kubelet.node_name, kubelet.machine
         node = self.cluster.kubelets.get(name)
         if node is None:
+            image = kubelet.line.get("pod-infra-container-image") if kubelet.line else None
             node = self.cluster.add_node(name, node_ip=name if is_ip(name) else machine.address,
                                          pod_cidr=pod_cidr(machine, self), start=False,
-                                         cluster_cidr=self.network_cidr())
+                                         cluster_cidr=self.network_cidr(),
+                                         **({"pod_infra_container_image": image} if image else {}))
         node.start()
         self.nodes[machine.name] = name
 
