@@ -392,12 +392,11 @@ def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = 
         boot.systemctl(member.name, "systemctl start etcd", block=False)
     for member in members:
         wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
-    if members:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member
-        first = members[0]
-        key = config_key(spec.flannel_prefix)
-        value = tree[first.name].get(ETCD_KEYS_DIR + key, "").strip()
-        boot.etcdctl(f"ETCDCTL_API=2 etcdctl --endpoints={spec.client_url(first)} mk {key} {shlex.quote(value)}",
-                     first.name, None)
+    key = config_key(spec.flannel_prefix)
+    value = tree[members[0].name].get(ETCD_KEYS_DIR + key) if members else None
+    if value is not None:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member, if the tree has it
+        boot.etcdctl(f"ETCDCTL_API=2 etcdctl --endpoints={spec.client_url(members[0])} mk {key} "
+                     f"{shlex.quote(value.strip())}", members[0].name, None)
     for role in ("master", "node"):
         for machine in spec.machines:
             if role in machine.roles and machine.name in boot.machines:
