@@ -382,16 +382,22 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
 def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None,
                    kubernetes_version: str | None = None) -> Cluster:
     """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions (or the
-    binaries' ``kubernetes_version``), then the notes' manual steps."""
+    binaries' ``kubernetes_version``), then the notes' manual steps: etcd started on every member at once
+    (each in its own terminal), ``etcdctl mk`` of flannel's config (the tree's ``/etcd-keys<prefix>/config``,
+    ClusterSpec's stand-in for the key), then each machine's ``systemctl start X&&systemctl enable X``
+    lines, masters first. What each step printed is in ``cluster.boot.transcript``."""
     tree = _tree(files) if files is not None else spec.render_all()
     cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version or spec.kubernetes_version,
                               etcd_version=spec.etcd_version, spec=spec)
     boot: Boot = cluster.boot
     members = [spec.machine(name) for name in spec.etcd_members if name in boot.machines]
-    for member in members:  # the notes start etcd on each member, each in its own terminal
-        boot.systemctl(member.name, "systemctl start etcd", block=False)
     for member in members:
-        wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
+        boot.machines[member.name].units["etcd"].start()
+    for member in members:
+        failed = wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
+        boot.transcript.append((member.name, "systemctl start etcd&&systemctl enable etcd", failed or ""))
+        if not failed:
+            boot.systemctl(member.name, "enable etcd")
     key = config_key(spec.flannel_prefix)
     value = tree[members[0].name].get(ETCD_KEYS_DIR + key) if members else None
     if value is not None:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member, if the tree has it
