@@ -116,8 +116,8 @@ class Boot:
             except flags.MissingEnvironmentFile as exc:
                 unit.cannot_run(exc.path, str(exc))
                 return
-            if daemon == "kubelet":
-                self.systemctl(machine.name, "start docker", block=False)
+            if daemon == "kubelet" and "docker" in machine.units:  # Requires=docker.service
+                machine.units["docker"].start()
             process.start(unit)
         return run
 
@@ -394,10 +394,9 @@ def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = 
     for member in members:
         boot.machines[member.name].units["etcd"].start()
     for member in members:
-        failed = wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
-        boot.transcript.append((member.name, "systemctl start etcd&&systemctl enable etcd", failed or ""))
-        if not failed:
-            boot.systemctl(member.name, "enable etcd")
+        machine = boot.machines[member.name]
+        printed = wait_for_job(machine.units["etcd"], boot.clock) or systemctl(machine, "enable etcd", boot.clock)
+        boot.transcript.append((member.name, "systemctl start etcd&&systemctl enable etcd", str(printed)))
     key = config_key(spec.flannel_prefix)
     value = tree[members[0].name].get(ETCD_KEYS_DIR + key) if members else None
     if value is not None:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member, if the tree has it
