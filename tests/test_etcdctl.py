@@ -165,3 +165,10 @@ def test_real_commands_the_model_does_not_run_are_a_clear_error(cluster):
         cluster.etcdctl(f"{EP} watch /a")
     with pytest.raises(UnsupportedCommand, match=r"etcdctl member add: the course's etcdctl \(API 2\) runs mk, "):
         v2(cluster, "member add etcd4 http://127.0.0.14:2380")
+
+
+def test_command_line_mistakes(cluster):
+    assert cluster.etcdctl("ETCDCTL_API=4 etcdctl get /a") == "unsupported API version 4"
+    assert cluster.etcdctl("--endpoints http://127.0.0.11:2379 put /spaced yes") == "OK"
+    with pytest.raises(ValueError, match="bash: unexpected EOF while looking for matching quote"):
+        cluster.etcdctl("put /a 'oops")

@@ -15,7 +15,6 @@ etcd only where a member listens on loopback; ``--endpoints`` names others.
 from __future__ import annotations
 
 import hashlib
-import shlex
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -24,6 +23,7 @@ from k8scourse.etcd.store import Store
 from k8scourse.kubectl.cli import KubectlResult
 from k8scourse.etcd.v2store import V2Error
 
+from .machine import shell_words
 from .sockets import refused
 
 V3_DEFAULT_ENDPOINTS = ["127.0.0.1:2379"]  # etcdctl/ctlv3/ctl.go defaultEndpoint
@@ -104,16 +104,21 @@ class Etcdctl:
     took: Callable[[], float]
 
     def run(self, command_line: str, api: int | None = None) -> EtcdctlResult:
-        words = shlex.split(command_line)
+        words = shell_words(command_line)
         if words and words[0].startswith("ETCDCTL_API="):
-            api = api or int(words.pop(0).partition("=")[2] or 3)
+            version = words.pop(0).partition("=")[2]
+            if version not in ("", "2", "3"):  # etcdctl/main.go
+                return EtcdctlResult(f"unsupported API version {version}", 1)
+            api = api or int(version or 3)
         if words and words[0] == "etcdctl":
             words.pop(0)
         endpoints, rest = None, []
-        for word in words:
+        for number, word in enumerate(words):
             if word.startswith("--endpoints="):
                 endpoints = [e for e in word.partition("=")[2].split(",") if e]
-            else:
+            elif word == "--endpoints" and number + 1 < len(words):
+                endpoints = [e for e in words[number + 1].split(",") if e]
+            elif number == 0 or words[number - 1] != "--endpoints":
                 rest.append(word)
         try:
             if (api or 3) == 2:
