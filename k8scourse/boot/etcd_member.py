@@ -1,0 +1,123 @@
+"""An etcd member booted from its machine's /etc/etcd/etcd.conf.
+
+Its start is etcd's: the config is checked as etcd checks it
+(``k8scourse.config.etcd.etcd_startup_errors``: etcd stops at the first error, a
+``C | etcdmain:`` line), its URLs are bound on its machine, and its Raft member (the
+model in k8scourse/etcd/raft, built by ``RaftCluster.from_configs`` from every
+member's file) starts ticking. Like etcd under ``Type=notify`` it tells systemd it
+is ready only once it has published itself to the cluster, which takes a leader:
+the first member of three started alone keeps ``systemctl start`` waiting.
+The members share the cluster's store (its v3 keys and its v2 tree); each member
+says whether it serves v2 (``--enable-v2``, on by default before etcd 3.4).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
+from k8scourse.config.spec import version_tuple
+from k8scourse.etcd.store import Store
+
+from .etcdctl import cluster_id, member_id
+from .journal import capnslog
+from .machine import Machine
+from .units import Unit
+
+if TYPE_CHECKING:
+    from .wiring import Boot
+
+ETCD_VERSION = "3.4.23"  # the etcd the course installs (Debian's etcd-server 3.4)
+
+
+class _V2Off:
+    """The v2 API of an etcd 3.4 member started without --enable-v2: not served."""
+
+    enabled = False
+
+
+class EtcdMember:
+    """One etcd member: its etcd.conf, its Raft member (the model in k8scourse/etcd/raft), its sockets."""
+
+    def __init__(self, boot: Boot, machine: Machine, config: EtcdConfig) -> None:
+        self.boot, self.machine, self.config = boot, machine, config
+        self.name = config.name
+        self.peer_urls = config.urls("ETCD_INITIAL_ADVERTISE_PEER_URLS")
+        self.advertised = config.urls("ETCD_ADVERTISE_CLIENT_URLS")
+        self.client_urls: list[str] = []  # published once it has joined
+        token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or "etcd-cluster"
+        self.id = member_id(self.peer_urls, token)
+        enable = config.values.get("ETCD_ENABLE_V2", "").lower()  # unset: the version's default (on before 3.4)
+        self.v2_enabled = enable == "true" if enable else version_tuple(boot.etcd_version) < (3, 4)
+        self.store: Store = boot.cluster.etcd
+        self.unit: Unit | None = None
+
+    @property
+    def v2(self) -> Any:
+        return self.store.v2 if self.v2_enabled else _V2Off()
+
+    @property
+    def started(self) -> bool:
+        """Published to the cluster (etcdctl member list's "started"); it stays so when the member stops."""
+        return bool(self.client_urls)
+
+    @property
+    def running(self) -> bool:
+        return self.unit is not None and self.unit.state in ("active", "activating") and \
+            self.boot.raft is not None and self.name in self.boot.raft.alive
+
+    def is_leader(self) -> bool:
+        return self.running and self.boot.raft.leader() == self.name
+
+    def healthy(self) -> bool:
+        return self.running and self.boot.raft.has_quorum()
+
+    def log(self, level: str, package: str, message: str) -> None:
+        self.unit.log(capnslog(level, self.boot.clock.now, package, message))
+
+    def start(self, unit: Unit) -> None:
+        self.unit = unit
+        self.log("I", "etcdmain", f"etcd Version: {ETCD_VERSION}")
+        errors = etcd_startup_errors(self.config) or self.boot.etcd_refused.get(self.machine.name, [])
+        for url in self.config.urls("ETCD_LISTEN_PEER_URLS") + self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
+            parts = urlsplit(url)
+            bind = self.boot.sockets.bind_error(self.machine.name, parts.hostname or "", parts.port or 2379)
+            if bind and not errors:
+                errors = [bind]
+        if errors:
+            self.log("C", "etcdmain", errors[0])
+            unit.exited(1)
+            return
+        self.log("I", "embed", f"name = {self.name}")
+        ids = [member_id(urls) for urls in self.config.initial_cluster().values()]
+        self.log("I", "etcdserver", f"starting member {self.id} in cluster {cluster_id(ids)}")
+        for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
+            parts = urlsplit(url)
+            self.boot.sockets.listen(self.machine.name, parts.hostname or "", parts.port or 2379, self)
+        self.boot.raft.restart(self.name)
+        unit.on_stop = self.stop
+        self._wait_ready(unit)
+
+    def _wait_ready(self, unit: Unit) -> None:
+        """etcdmain notifies systemd once the member has published itself, which takes a leader."""
+        if unit.state != "activating" or self.unit is not unit:
+            return
+        if self.boot.raft.has_quorum():
+            self.client_urls = list(self.advertised)
+            ids = [member_id(urls) for urls in self.config.initial_cluster().values()]
+            self.log("I", "etcdserver", f"published {{Name:{self.name} ClientURLs:[{' '.join(self.advertised)}]}} "
+                                        f"to cluster {cluster_id(ids)}")
+            self.log("I", "embed", "ready to serve client requests")
+            for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
+                if urlsplit(url).scheme == "http":
+                    self.log("N", "embed", f"serving insecure client requests on {urlsplit(url).netloc}, "
+                                           "this is strongly discouraged!")
+            unit.ready()
+            return
+        self.boot.clock.schedule(0.1, self._wait_ready, unit)
+
+    def stop(self) -> None:
+        self.boot.sockets.close(self)
+        if self.boot.raft is not None and self.name in self.boot.raft.members:
+            self.boot.raft.crash(self.name)

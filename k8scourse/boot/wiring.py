@@ -1,0 +1,403 @@
+"""Boot: the machines of a tree, their units and the cluster's components behind them.
+
+``boot_from_files`` reads the tree, makes one :class:`~.machine.Machine` per folder
+with a unit per daemon whose unit file it has (and docker on each node), builds
+the etcd members' Raft cluster from their etcd.conf files
+(``RaftCluster.from_configs``) and an unstarted :class:`~k8scourse.cluster.Cluster`
+whose apiserver options come from the master's apiserver file. Nothing runs until
+a unit is started: ``systemctl(machine, "start etcd")``. ``boot_from_spec`` then
+does what the notes do by hand.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from k8scourse.api.validation import is_ip
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
+from k8scourse.config.flannel import ETCD_KEYS_DIR, config_key
+from k8scourse.config.spec import CURRENT_VERSION, ETCD_CONF, SEED_VERSION, read_tree, version_tuple
+from k8scourse.config.systemd import ROLE_DAEMONS
+from k8scourse.etcd.raft import RaftCluster
+from k8scourse.etcd.raft.cluster import MemberConfigError
+from k8scourse.master.admission import PLUGINS, AdmissionChain
+from k8scourse.network.flannel import FlannelNetwork
+
+from . import flags
+from .etcd_member import EtcdMember
+from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
+from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
+from .etcdctl import Etcdctl, EtcdctlResult, member_id
+from .journal import Journal
+from .machine import BootError, Machine, machine_address
+from .sockets import Sockets
+from .units import Unit
+
+if TYPE_CHECKING:
+    from k8scourse.cluster import Cluster
+    from k8scourse.config.spec import ClusterSpec
+
+DAEMONS = [daemon for daemons in ROLE_DAEMONS.values() for daemon in daemons] + ["docker"]
+FIRST_PID = 1000  # the model's first process id on each machine (pids are machine-local)
+
+
+class NotBootedError(ValueError):
+    """etcdctl, systemctl or logs on a cluster that was not booted from files."""
+
+
+class Boot:
+    """The machines of a booted cluster and the glue between their units and the cluster."""
+
+    def __init__(self, cluster: Cluster, machines: dict[str, Machine], version: str, etcd_version: str) -> None:
+        self.cluster, self.clock, self.rng = cluster, cluster.clock, cluster.rng
+        self.version, self.etcd_version = version, etcd_version
+        self.machines = machines
+        self.sockets = Sockets({name: m.address for name, m in machines.items()})
+        self.network = FlannelNetwork(clock=self.clock)
+        self.network.rng = self.rng
+        self.etcd: dict[str, EtcdMember] = {}
+        self.etcd_refused: dict[str, list[str]] = {}  # machine -> why its member could not join the Raft cluster
+        self.raft: RaftCluster | None = None
+        self.flannel: dict[str, FlanneldDaemon] = {}
+        self._loops: set[str] = set()
+        self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
+        self._pids = {name: FIRST_PID for name in machines}
+        for machine in machines.values():
+            self._install(machine)
+        self._build_raft()
+
+    # -- building --
+
+    def _next_pid(self, machine: str) -> int:
+        self._pids[machine] += 1 + self.rng.randrange(8)  # other processes take pids in between
+        return self._pids[machine]
+
+    def _install(self, machine: Machine) -> None:
+        if ETCD_CONF in machine.files and machine.unit_file("etcd"):
+            try:
+                self.etcd[machine.name] = EtcdMember(self, machine, EtcdConfig.parse(machine.files[ETCD_CONF]))
+            except ValueError as exc:
+                raise BootError(f"{machine.name}:{ETCD_CONF}: {exc}") from None
+        for daemon in DAEMONS:
+            found = machine.unit_file(daemon)
+            if daemon == "docker" and machine.unit_file("kubelet"):
+                found = found or ("/usr/lib/systemd/system/docker.service", DOCKER_UNIT)
+            if found is None:
+                continue
+            process: Any
+            if daemon == "etcd":
+                process = self.etcd.get(machine.name)
+                if process is None:
+                    continue
+            elif daemon == "kube-apiserver":
+                process = APIServerDaemon(self, machine)
+            elif daemon in ("kube-controller-manager", "kube-scheduler"):
+                process = ControlLoopDaemon(self, machine, daemon)
+            elif daemon == "kubelet":
+                process = KubeletDaemon(self, machine)
+            elif daemon == "kube-proxy":
+                process = KubeProxyDaemon(self, machine)
+            elif daemon == "flanneld":
+                process = self.flannel[machine.name] = FlanneldDaemon(self, machine)
+            else:
+                process = DockerDaemon(self, machine)
+            if daemon in ("flanneld", "docker") and machine.name not in self.network.hosts:
+                self.network.add_host(machine.name, f"{machine.address}/24")
+                self.network.hosts[machine.name].files = machine.files  # the same files: subnet.env lands there
+            machine.units[daemon] = Unit(daemon, found[1], machine.journal, self.clock,
+                                         self._runner(process, machine, daemon), lambda m=machine.name: self._next_pid(m))
+
+    def _runner(self, process: Any, machine: Machine, daemon: str):
+        def run(unit: Unit) -> None:
+            path, text = machine.unit_file(daemon) or ("", DOCKER_UNIT)
+            try:
+                flags.environment(text, machine.files, path)
+            except FileNotFoundError as exc:
+                unit.journal.add(self.clock.now, daemon, "systemd", 1, str(exc).split(" (")[0])
+                unit.journal.add(self.clock.now, daemon, "systemd", 1,
+                                 f"Failed at step EXEC spawning: No such file or directory")
+                unit.exited(203)
+                return
+            if daemon == "kubelet":
+                self.systemctl(machine.name, "start docker", block=False)
+            process.start(unit)
+        return run
+
+    def _build_raft(self) -> None:
+        """One Raft member per etcd.conf that etcd would start with; a member the others' files disagree
+        with is refused (its start fails with why); every member is down until its unit starts."""
+        configs = {name: member.machine.files[ETCD_CONF] for name, member in self.etcd.items()
+                   if not etcd_startup_errors(member.config)}
+        while configs:
+            try:
+                self.raft = RaftCluster.from_configs(configs, seed=self.cluster.seed, clock=self.clock)
+                break
+            except MemberConfigError as exc:
+                label, _, message = str(exc).partition(": ")
+                self.etcd_refused[label] = [message]
+                del configs[label]
+        if self.raft is None:
+            return
+        for name in list(self.raft.alive):
+            self.raft.crash(name)
+        self.raft.attach(self.cluster.etcd)
+        self.cluster.etcd.v2.enabled = True  # each member says whether it serves v2 (EtcdMember.v2)
+
+    # -- what the daemons hand over to the cluster --
+
+    def start_loops(self, daemon: str) -> None:
+        """kube-scheduler or kube-controller-manager got through: the cluster's loops run (once)."""
+        if daemon in self._loops:
+            return
+        self._loops.add(daemon)
+        if daemon == "kube-scheduler":
+            self.cluster.start_scheduler()
+        else:
+            self.cluster.start_controller_manager()
+
+    def join(self, kubelet: KubeletDaemon) -> None:
+        """A kubelet reached its apiserver: the node's Kubelet (and its kube-proxy) join the cluster."""
+        name, machine = kubelet.node_name, kubelet.machine
+        node = self.cluster.kubelets.get(name)
+        if node is None:
+            cidr = kubelet.line.get("cluster-cidr") if kubelet.line else None
+            node = self.cluster.add_node(name, node_ip=name if is_ip(name) else machine.address,
+                                         pod_cidr=pod_cidr(machine, self), start=False,
+                                         cluster_cidr=cidr or self.network_cidr())
+        node.start()
+        self.nodes[machine.name] = name
+
+    def network_cidr(self) -> str:
+        for daemon in self.flannel.values():
+            if daemon.daemon is not None and daemon.daemon.config is not None:
+                return str(daemon.daemon.config.network)
+        return "10.244.0.0/16"
+
+    # -- what a learner types --
+
+    def machine(self, name: str) -> Machine:
+        if not isinstance(name, str):
+            raise TypeError(f"machine: expected a machine's name or address (a string), got {type(name).__name__}")
+        for machine in self.machines.values():
+            if name in (machine.name, machine.address):
+                return machine
+        known = ", ".join(f"{m.name} ({m.address})" for m in self.machines.values())
+        raise BootError(f"no machine {name!r} in this cluster (machines: {known})")
+
+    def systemctl(self, machine_name: str, command_line: str, block: bool = True) -> str:
+        """``systemctl`` on a machine: start/stop/restart/status/is-active/enable, ``&&``-chained as the notes do."""
+        machine = self.machine(machine_name)
+        printed = []
+        for part in command_line.split("&&"):
+            words = shlex.split(part)
+            if words and words[0] == "systemctl":
+                words.pop(0)
+            no_block = "--no-block" in words
+            words = [w for w in words if not w.startswith("--")]
+            if not words:
+                raise BootError("systemctl: give a command: start, stop, restart, status, is-active or enable")
+            command, names = words[0], [w.removesuffix(".service") for w in words[1:]]
+            if command not in ("start", "stop", "restart", "status", "is-active", "enable", "disable"):
+                return f'Unknown operation \'{command}\'.'
+            for name in names:
+                unit = machine.units.get(name)
+                if unit is None:
+                    message = f"Failed to {command} {name}.service: Unit not found." if command != "status" \
+                        else f"Unit {name}.service could not be found."
+                    if command in ("enable", "disable"):
+                        message = f"Failed to execute operation: No such file or directory"
+                    printed.append(message)
+                    if command in ("start", "restart", "enable"):
+                        return "\n".join(printed)
+                    continue
+                if command == "status":
+                    printed.append(unit.status())
+                elif command == "is-active":
+                    printed.append(unit.state)
+                elif command in ("enable", "disable"):
+                    link = f"/etc/systemd/system/multi-user.target.wants/{name}.service"
+                    printed.append(f"Created symlink from {link} to /usr/lib/systemd/system/{name}.service."
+                                   if command == "enable" else f"Removed symlink {link}.")
+                else:
+                    if command == "restart":
+                        unit.stop()
+                    if command == "stop":
+                        unit.stop()
+                        continue
+                    unit.start()
+                    failure = self._wait(unit) if block and not no_block else None
+                    if failure:
+                        printed.append(failure)
+                        return "\n".join(printed)
+        return "\n".join(printed)
+
+    def _wait(self, unit: Unit) -> str | None:
+        """What ``systemctl start`` prints while it waits for the start job: nothing when it is done."""
+        if unit.type != "notify":  # systemd's start job for a simple service is done once it has forked
+            return None
+        pid = unit.pid
+        while unit.state == "activating" and unit.pid == pid:
+            self.clock.run(0.05)
+        if unit.state == "failed" or unit.pid != pid:
+            why = "a timeout was exceeded" if unit.result == "timeout" else \
+                "the control process exited with error code"
+            return (f'Job for {unit.service} failed because {why}. See "systemctl status {unit.service}" and '
+                    f'"journalctl -xe" for details.')
+        return None
+
+    def logs(self, machine_name: str, daemon: str) -> str:
+        machine = self.machine(machine_name)
+        daemon = daemon.removesuffix(".service")
+        if machine.name in self.flannel:
+            self.flannel[machine.name].flush()
+        return machine.journal.text(daemon)
+
+    def etcdctl(self, command_line: str, machine_name: str | None, api: int | None) -> EtcdctlResult:
+        if not isinstance(command_line, str):
+            raise TypeError(f"etcdctl() takes a command line (a string), got {type(command_line).__name__}")
+        if api not in (None, 2, 3):
+            raise ValueError(f"api: etcdctl speaks API 2 or 3, not {api!r}")
+        if machine_name is None:
+            if not self.etcd:
+                raise BootError("etcdctl: no machine runs etcd here; say where to run it: machine=...")
+            machine = next(iter(self.etcd.values())).machine
+        else:
+            machine = self.machine(machine_name)
+        tool = Etcdctl(dial=lambda url: self._etcd_at(machine, url), members=self._members,
+                       took=lambda: self.rng.uniform(0.001, 0.003))
+        result = tool.run(command_line, api)
+        self.network.sync()  # flanneld's watch on the subnets sees what etcdctl changed
+        return result
+
+    def _etcd_at(self, machine: Machine, url: str) -> EtcdMember | None:
+        server = self.sockets.dial_url(machine.name, url)
+        return server if isinstance(server, EtcdMember) else None
+
+    def _members(self) -> list[Any]:
+        """The membership every member's ETCD_INITIAL_CLUSTER gives (a member without a file never starts)."""
+        if not self.etcd:
+            return []
+        by_name = {member.name: member for member in self.etcd.values()}
+        first = next(iter(self.etcd.values()))
+        return [by_name.get(name) or _Unstarted(member_id(urls), urls)
+                for name, urls in first.config.initial_cluster().items()]
+
+
+class _Unstarted:
+    """A member named in ETCD_INITIAL_CLUSTER that no machine runs."""
+
+    started = running = v2_enabled = False
+
+    def __init__(self, id: str, peer_urls: list[str]) -> None:
+        self.id, self.peer_urls, self.name, self.client_urls = id, peer_urls, "", []
+
+    def is_leader(self) -> bool:
+        return False
+
+    def healthy(self) -> bool:
+        return False
+
+
+def _tree(tree: Any) -> dict[str, dict[str, str]]:
+    if isinstance(tree, (str, Path)):
+        tree = read_tree(tree)
+    if not isinstance(tree, Mapping) or not tree:
+        raise BootError("from_files: expected a tree {machine: {path: text}} (or a folder of <machine>/etc/...) "
+                        "with at least one machine")
+    for name, files in tree.items():
+        if not isinstance(name, str) or not isinstance(files, Mapping):
+            raise BootError(f"from_files: machine {name!r}: expected {{path: text}}, got {type(files).__name__}")
+        for path, text in files.items():
+            if not isinstance(path, str) or not path.startswith("/") or not isinstance(text, str):
+                raise BootError(f"from_files: {name}: {path!r}: expected an absolute path and its text")
+    return {name: dict(files) for name, files in tree.items()}
+
+
+def files_version(tree: Mapping[str, Mapping[str, str]]) -> str:
+    """The era of the files, as ClusterSpec.from_files reads it: the notes' insecure port is v1.5.2."""
+    for files in tree.values():
+        if "--insecure-bind-address" in files.get("/etc/kubernetes/apiserver", ""):
+            return SEED_VERSION
+    return CURRENT_VERSION
+
+
+def _apiserver_options(machines: dict[str, Machine], version: str) -> dict[str, Any]:
+    """The Cluster's apiserver settings from the (first) master's files, read leniently: the unit's own
+    start reports what is wrong with them."""
+    for machine in machines.values():
+        found = machine.unit_file("kube-apiserver")
+        if not found:
+            continue
+        try:
+            argv = flags.exec_argv(found[1], flags.environment(found[1], machine.files, found[0]))
+        except (OSError, ValueError):
+            return {}
+        values = {w.lstrip("-").partition("=")[0]: w.partition("=")[2] for w in argv if w.startswith("--")}
+        options: dict[str, Any] = {}
+        if values.get("service-cluster-ip-range"):
+            options["service_cluster_ip_range"] = values["service-cluster-ip-range"]
+        legacy = values.get("admission-control")
+        enabled = values.get("enable-admission-plugins")
+        if legacy or enabled:
+            names = legacy.split(",") if legacy else list(AdmissionChain.V1_31_PLUGINS) + enabled.split(",")
+            options["admission_plugins"] = [n for n in dict.fromkeys(names) if n in PLUGINS]
+        return options
+    return {}
+
+
+def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: str | None = None,
+                    etcd_version: str = "3.4", spec: ClusterSpec | None = None) -> Cluster:
+    """``Cluster.from_files``: machines, units and an unstarted cluster; nothing runs yet.
+
+    With ``spec`` the machines are the spec's (their addresses, whatever the files say) and a
+    folder for a machine the spec does not have is an error."""
+    files = _tree(tree)
+    addresses = {m.name: m.address for m in spec.machines} if spec is not None else {}
+    if spec is not None:
+        strangers = [name for name in files if name not in addresses]
+        if strangers:
+            raise BootError(f"{strangers[0]}: no machine of that name in the spec (its machines: "
+                            f"{', '.join(addresses)})")
+    version = kubernetes_version or files_version(files)
+    version_tuple(version)
+    version_tuple(etcd_version)
+    machines = {}
+    for name, machine_files in files.items():
+        address = addresses.get(name) or machine_address(name, machine_files)
+        machines[name] = Machine(name, address, machine_files, Journal(name))
+    options = _apiserver_options(machines, version)
+    try:
+        cluster = cls(seed, start=False, **options)
+    except ValueError:
+        cluster = cls(seed, start=False)  # the apiserver's own start says what is wrong with its flags
+    cluster.boot = Boot(cluster, machines, version, etcd_version)
+    return cluster
+
+
+def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None) -> Cluster:
+    """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions,
+    then the notes' manual steps."""
+    tree = _tree(files) if files is not None else spec.render_all()
+    cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=spec.kubernetes_version,
+                              etcd_version=spec.etcd_version, spec=spec)
+    boot: Boot = cluster.boot
+    members = [spec.machine(name) for name in spec.etcd_members if name in boot.machines]
+    for member in members:  # the notes start etcd on each member, each in its own terminal
+        boot.systemctl(member.name, "systemctl start etcd", block=False)
+    for member in members:
+        boot._wait(boot.machines[member.name].units["etcd"])
+    if members:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member
+        first = members[0]
+        key = config_key(spec.flannel_prefix)
+        value = tree[first.name].get(ETCD_KEYS_DIR + key, "").strip()
+        boot.etcdctl(f"ETCDCTL_API=2 etcdctl --endpoints={spec.client_url(first)} mk {key} {shlex.quote(value)}",
+                     first.name, None)
+    for role in ("master", "node"):
+        for machine in spec.machines:
+            if role in machine.roles and machine.name in boot.machines:
+                for daemon in ROLE_DAEMONS[role]:
+                    boot.systemctl(machine.name, f"systemctl start {daemon}&&systemctl enable {daemon}")
+    cluster.run(10)  # registration and the first status reports, as quickstart waits
+    return cluster
