@@ -116,11 +116,11 @@ def test_a_kubelet_that_never_registers_is_named_with_its_last_log_line() -> Non
 
 def test_a_failed_unit_names_its_file_and_says_how_to_read_its_log() -> None:
     journal = "Jan 02 10:00:01 node1 kubelet[812]: Error: unknown flag: --api-servers\n"
-    [finding] = diagnose(FakeCluster(), failed_units=[("node1", "kubelet")],
+    [finding] = diagnose(FakeCluster(), units=[("node1", "kubelet", "failed", 3.0)],
                          node_machines={"192.168.197.131": "node1"}, logs=lambda machine, daemon: journal)
     assert (finding.machine, finding.path, finding.key, finding.code, finding.severity) == (
         "node1", "/etc/kubernetes/kubelet", "kubelet", "unit-failed", "error")
-    assert finding.message == "kubelet is not running; its journal ends: Error: unknown flag: --api-servers"
+    assert finding.message == "kubelet failed and is not running; its journal ends: Error: unknown flag: --api-servers"
     assert "cluster.logs('node1', 'kubelet')" in finding.fix
 
 
@@ -159,7 +159,7 @@ def test_other_warning_events_are_reported_as_the_component_words_them() -> None
 def test_the_linters_findings_come_first_and_errors_before_warnings() -> None:
     spec = ClusterSpec.seed_lab()
     diagnosis = diagnose(FakeCluster(), spec.render_all(), spec.kubernetes_version,
-                         failed_units=[("node1", "kubelet")])
+                         units=[("node1", "kubelet", "failed", 3.0)])
     severities = [f.severity for f in diagnosis]
     assert severities == sorted(severities, key=("error", "warning").index)
     errors = diagnosis.errors()
@@ -187,3 +187,30 @@ def test_the_table_numbers_each_finding_and_wraps_under_its_labels() -> None:
 def test_a_severity_that_does_not_exist_is_refused() -> None:
     with pytest.raises(ValueError, match="minimum: 'fatal' is not a severity; use one of error, warning, info"):
         diagnose(FakeCluster(), minimum="fatal")
+
+
+def test_a_unit_starting_too_long_is_stuck_and_one_never_started_is_a_warning() -> None:
+    units = [("node1", "flanneld", "activating", 25.0), ("node2", "flanneld", "activating", 3.0),
+             ("node3", "kube-proxy", "inactive", 0.0), ("node3", "docker", "active", 9.0)]
+    found = diagnose(FakeCluster(), units=units)
+    assert [(f.machine, f.key, f.severity, f.code) for f in found] == [
+        ("node1", "flanneld", "error", "unit-failed"), ("node3", "kube-proxy", "warning", "unit-inactive")]
+    assert found[0].message == "flanneld has been starting for 25 s without getting ready"
+    assert found[1].fix == "systemctl start kube-proxy on node3"
+
+
+def test_cluster_doctor_on_the_notes_cluster_says_why_no_node_registers() -> None:
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab())
+    cluster.run(30)
+    errors = cluster.doctor().errors()
+    codes = {(f.machine, f.path, f.key, f.code) for f in errors}
+    assert ("node1", "/etc/kubernetes/kubelet", "KUBELET_API_SERVER", "unreachable") in codes
+    assert ("node1", "/etc/kubernetes/kubelet", "KUBELET_API_SERVER", "node-not-registered") in codes
+    registered = next(f for f in errors if f.code == "node-not-registered" and f.machine == "node1")
+    assert registered.message.endswith("dial tcp 192.168.197.130:8080: getsockopt: connection refused")
+
+
+def test_cluster_doctor_on_a_cluster_built_in_code_reads_its_objects() -> None:
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply(SERVICE % "nothing")
+    assert [f.code for f in cluster.doctor()] == ["service-selects-nothing"]

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from k8scourse.config.lint import SEVERITIES, Finding, lint
-from k8scourse.config.sysconfig import DAEMONS
+from k8scourse.config.sysconfig import DAEMONS, SysconfigFile
 from k8scourse.node import events as kubelet_events
 
 #: Where a Service's selector lives, as `kubectl edit` shows it.
@@ -34,6 +34,9 @@ SELECTOR = "spec.selector"
 DAEMON_FILE = {daemon: path for path, daemon in DAEMONS.items()}
 #: Warning events the doctor words itself (pods stuck creating); others are reported as they are.
 OWN_WORDING = {kubelet_events.FAILED_CREATE_POD_SANDBOX}
+#: Seconds a unit may stay "activating" before the doctor calls it stuck: the daemons here get
+#: ready within a few seconds (etcd once it has a quorum, flanneld once it holds a lease).
+STUCK_STARTING = 20.0
 
 
 class _API(Protocol):
@@ -87,13 +90,13 @@ def _wrapped(label: str, text: str, width: int) -> list[str]:
 
 def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = None,
              kubernetes_version: str | None = None, *, logs: Any = None,
-             failed_units: Iterable[tuple[str, str]] = (), node_machines: Mapping[str, str] | None = None,
+             units: Iterable[tuple[str, str, str, float]] = (), node_machines: Mapping[str, str] | None = None,
              minimum: str = "warning") -> Diagnosis:
     """Findings about ``cluster``: the linter's on ``files`` (the cluster's tree, when it was booted
     from files), then what its components report.
 
-    ``logs(machine, daemon)`` returns a daemon's journal; ``failed_units`` lists the
-    ``(machine, daemon)`` whose unit is not running; ``node_machines`` maps each Node name
+    ``logs(machine, daemon)`` returns a daemon's journal; ``units`` lists each unit as
+    ``(machine, daemon, state, seconds in that state)``; ``node_machines`` maps each Node name
     a machine's kubelet registers (its ``--hostname-override``) to the machine.
     ``minimum`` is the least severity shown (``"info"`` shows everything).
     """
@@ -102,9 +105,11 @@ def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = 
     found: list[Finding] = []
     if files:
         found += lint(files, kubernetes_version) if kubernetes_version else lint(files)
-    found += _failed_units(failed_units, logs)
+    units = list(units)
+    found += _units(units, logs)
     machines = dict(node_machines or {})
-    found += _nodes(cluster, machines, failed_units, logs)
+    down = {(machine, daemon) for machine, daemon, state, _ in units if state != "active"}
+    found += _nodes(cluster, machines, down, logs)
     found += _pods(cluster, machines)
     found += _services(cluster)
     found += _warning_events(cluster)
@@ -114,26 +119,35 @@ def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = 
 
 
 def _last_line(logs: Any, machine: str, daemon: str) -> str:
-    """The last line a daemon logged, without journalctl's time and host prefix."""
+    """The last line the daemon itself logged (not systemd about it), without journalctl's prefix."""
     if logs is None:
         return ""
     lines = [line for line in str(logs(machine, daemon)).splitlines() if line.strip() and not line.startswith("--")]
-    if not lines:
+    own = [line for line in lines if f" {daemon}[" in line or line.startswith(f"{daemon}[")]
+    if not (own or lines):
         return ""
-    last = lines[-1]
-    marker = f"{daemon}["
-    return last[last.index("]: ", last.index(marker)) + 3:] if marker in last and "]: " in last else last
+    last = (own or lines)[-1]
+    return last.split("]: ", 1)[1] if "]: " in last else last
 
 
-def _failed_units(failed: Iterable[tuple[str, str]], logs: Any) -> list[Finding]:
+def _units(units: Iterable[tuple[str, str, str, float]], logs: Any) -> list[Finding]:
+    """A unit that failed, never started, or has been starting for longer than a daemon takes."""
     out = []
-    for machine, daemon in failed:
+    for machine, daemon, state, seconds in units:
+        if state == "active" or (state == "activating" and seconds < STUCK_STARTING):
+            continue
         said = _last_line(logs, machine, daemon)
-        message = f"{daemon} is not running" + (f"; its journal ends: {said}" if said else "")
-        out.append(Finding(machine, DAEMON_FILE.get(daemon, f"/usr/lib/systemd/system/{daemon}.service"), daemon,
-                           "error", "unit-failed", message,
+        journal = f"; its journal ends: {said}" if said else ""
+        path = DAEMON_FILE.get(daemon, f"/usr/lib/systemd/system/{daemon}.service")
+        if state == "inactive":
+            out.append(Finding(machine, path, daemon, "warning", "unit-inactive",
+                               f"{daemon} is installed but not running", f"systemctl start {daemon} on {machine}"))
+            continue
+        what = (f"{daemon} has been starting for {seconds:.0f} s without getting ready" if state == "activating"
+                else f"{daemon} failed and is not running")
+        out.append(Finding(machine, path, daemon, "error", "unit-failed", what + journal,
                            f"read cluster.logs({machine!r}, {daemon!r}), correct the file it names, "
-                           f"and start it again"))
+                           "and start it again"))
     return out
 
 
@@ -141,11 +155,11 @@ def _condition(node: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     return next((c for c in node.get("status", {}).get("conditions") or () if c["type"] == kind), {})
 
 
-def _nodes(cluster: _Cluster, machines: Mapping[str, str], failed: Iterable[tuple[str, str]],
+def _nodes(cluster: _Cluster, machines: Mapping[str, str], down: set[tuple[str, str]],
            logs: Any) -> list[Finding]:
     out = []
     nodes = {n["metadata"]["name"]: n for n in cluster.api.list("nodes")}
-    kubelet_down = {m for m, daemon in failed if daemon == "kubelet"}
+    kubelet_down = {m for m, daemon in down if daemon == "kubelet"}
     path = DAEMON_FILE["kubelet"]
     for name, machine in sorted(machines.items()):
         if name not in nodes and machine not in kubelet_down:
@@ -267,3 +281,29 @@ def _warning_events(cluster: _Cluster) -> list[Finding]:
                            f"kubectl describe {kind.lower()} {ref.split('/', 1)[1]}"
                            + (f" -n {ref.split('/', 1)[0]}" if kind != "Node" else "")))
     return out
+
+
+def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
+    """``cluster.doctor()``: :func:`diagnose` with everything a cluster booted from files offers
+    (its files, the Kubernetes version of its binaries, its units and journals); a cluster built
+    in code (``quickstart``) has only its objects to show."""
+    boot = getattr(cluster, "boot", None)
+    if boot is None:
+        return diagnose(cluster, minimum=minimum)
+    files = {name: machine.files for name, machine in boot.machines.items()}
+    units = [(name, daemon, unit.state, cluster.now - unit.since)
+             for name, machine in boot.machines.items() for daemon, unit in machine.units.items()]
+    node_machines = {_node_name(machine): name for name, machine in boot.machines.items() if "kubelet" in machine.units}
+    node_machines |= {node: name for name, node in boot.nodes.items()}
+    return diagnose(cluster, files, boot.version, logs=boot.logs, units=units, node_machines=node_machines,
+                    minimum=minimum)
+
+
+def _node_name(machine: Any) -> str:
+    """The Node name the machine's kubelet registers: its --hostname-override, else the machine's name."""
+    try:
+        override = SysconfigFile.parse(DAEMON_FILE["kubelet"], machine.files.get(DAEMON_FILE["kubelet"], "")).flag(
+            "--hostname-override")
+    except ValueError:
+        override = None
+    return (override or machine.name).strip().lower()
