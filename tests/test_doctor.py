@@ -213,4 +213,4 @@ def test_cluster_doctor_on_the_notes_cluster_says_why_no_node_registers() -> Non
 def test_cluster_doctor_on_a_cluster_built_in_code_reads_its_objects() -> None:
     cluster = Cluster.quickstart(nodes=1)
     cluster.apply(SERVICE % "nothing")
-    assert [f.code for f in cluster.doctor()] == ["service-selects-nothing"]
+    assert [f.code for f in cluster.doctor()] == ["service-no-pods"]

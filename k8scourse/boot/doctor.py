@@ -19,6 +19,7 @@ static findings come first (they are causes); the observations follow
 
 from __future__ import annotations
 
+import ipaddress
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -91,13 +92,14 @@ def _wrapped(label: str, text: str, width: int) -> list[str]:
 def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = None,
              kubernetes_version: str | None = None, *, logs: Any = None,
              units: Iterable[tuple[str, str, str, float]] = (), node_machines: Mapping[str, str] | None = None,
-             minimum: str = "warning") -> Diagnosis:
+             pod_network: str | None = None, minimum: str = "warning") -> Diagnosis:
     """Findings about ``cluster``: the linter's on ``files`` (the cluster's tree, when it was booted
     from files), then what its components report.
 
     ``logs(machine, daemon)`` returns a daemon's journal; ``units`` lists each unit as
     ``(machine, daemon, state, seconds in that state)``; ``node_machines`` maps each Node name
-    a machine's kubelet registers (its ``--hostname-override``) to the machine.
+    a machine's kubelet registers (its ``--hostname-override``) to the machine; ``pod_network``
+    is flannel's network, which every pod's IP should be in.
     ``minimum`` is the least severity shown (``"info"`` shows everything).
     """
     if minimum not in SEVERITIES:
@@ -110,7 +112,7 @@ def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = 
     machines = dict(node_machines or {})
     down = {(machine, daemon) for machine, daemon, state, _ in units if state != "active"}
     found += _nodes(cluster, machines, down, logs)
-    found += _pods(cluster, machines)
+    found += _pods(cluster, machines, pod_network)
     found += _services(cluster)
     found += _warning_events(cluster)
     shown = SEVERITIES[:SEVERITIES.index(minimum) + 1]
@@ -187,9 +189,10 @@ def _waiting(pod: Mapping[str, Any]) -> list[str]:
     return [s["state"]["waiting"].get("reason", "") for s in statuses if "waiting" in s.get("state", {})]
 
 
-def _pods(cluster: _Cluster, machines: Mapping[str, str]) -> list[Finding]:
+def _pods(cluster: _Cluster, machines: Mapping[str, str], pod_network: str | None) -> list[Finding]:
     out = []
     pods = cluster.api.list("pods")
+    out += _outside(pods, machines, pod_network)
     warnings = _latest_warnings(cluster)
     for pod in pods:
         meta, spec = pod["metadata"], pod.get("spec", {})
@@ -220,6 +223,25 @@ def _pods(cluster: _Cluster, machines: Mapping[str, str]) -> list[Finding]:
     return out
 
 
+def _outside(pods: list[dict], machines: Mapping[str, str], pod_network: str | None) -> list[Finding]:
+    """Pods whose IP is not in flannel's network: docker on that node started on its own bridge."""
+    if not pod_network:
+        return []
+    network = ipaddress.ip_network(pod_network)
+    strays: dict[str, list[str]] = defaultdict(list)
+    for pod in pods:
+        ip = pod.get("status", {}).get("podIP")
+        if ip and not pod.get("spec", {}).get("hostNetwork") and ipaddress.ip_address(ip) not in network:
+            strays[pod["spec"].get("nodeName", "")].append(f"{pod['metadata']['name']} ({ip})")
+    return [Finding(machines.get(node, node), "/etc/sysconfig/flanneld", "flanneld", "error", "pod-outside-network",
+                    f"pods on {node} have addresses outside flannel's network {network}: {', '.join(names)}; "
+                    "docker started on its default bridge because flanneld wrote it no subnet "
+                    "(/run/flannel/subnet.env), so other nodes cannot route to them",
+                    "get flanneld on that node to hold a lease (read its journal), then restart docker and "
+                    "the pods")
+            for node, names in sorted(strays.items())]
+
+
 def _services(cluster: _Cluster) -> list[Finding]:
     out = []
     pods_by_ns: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -238,10 +260,14 @@ def _services(cluster: _Cluster) -> list[Finding]:
         selected = [p for p in pods_by_ns[meta["namespace"]]
                     if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())]
         ref = f"service {meta['namespace']}/{meta['name']}"
-        if not selected:
+        if not pods_by_ns[meta["namespace"]]:
+            out.append(Finding("", ref, SELECTOR, "warning", "service-no-pods",
+                               f"the namespace {meta['namespace']} has no pods at all, so the Service's Endpoints "
+                               "stay empty", "find out why no pod was created (kubectl get events)"))
+        elif not selected:
             labels = sorted({",".join(f"{k}={v}" for k, v in sorted((p["metadata"].get("labels") or {}).items()))
                              for p in pods_by_ns[meta["namespace"]]} - {""})
-            seen = "; the pods' labels are " + " | ".join(labels) if labels else "; the namespace has no pods"
+            seen = "; the pods' labels are " + " | ".join(labels) if labels else "; its pods have no labels"
             out.append(Finding("", ref, SELECTOR, "error", "service-selects-nothing",
                                f"the selector {wanted} matches no pod, so its Endpoints stay empty and every "
                                f"connection to it is refused{seen}",
@@ -296,7 +322,7 @@ def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
     node_machines = {_node_name(machine): name for name, machine in boot.machines.items() if "kubelet" in machine.units}
     node_machines |= {node: name for name, node in boot.nodes.items()}
     return diagnose(cluster, files, boot.version, logs=boot.logs, units=units, node_machines=node_machines,
-                    minimum=minimum)
+                    pod_network=boot.network_cidr() if boot.flannel else None, minimum=minimum)
 
 
 def _node_name(machine: Any) -> str:
