@@ -214,3 +214,12 @@ def test_cluster_doctor_on_a_cluster_built_in_code_reads_its_objects() -> None:
     cluster = Cluster.quickstart(nodes=1)
     cluster.apply(SERVICE % "nothing")
     assert [f.code for f in cluster.doctor()] == ["service-no-pods"]
+
+
+def test_an_empty_selection_says_what_it_left_out() -> None:
+    warning = Finding("node1", "/etc/sysconfig/flanneld", "FLANNEL_ETCD_ENDPOINTS", "warning", "x", "m")
+    assert str(Diagnosis([warning]).errors()) == ("No errors: every daemon runs and the files agree. "
+                                                  "Warnings remain: print all the findings.")
+    assert str(Diagnosis([]).errors()) == "No errors: every daemon runs and the files agree."
+    assert str(Diagnosis([warning]).about("node2")) == "No findings about node2."
+    assert Diagnosis([warning]).about("node1") == [warning]

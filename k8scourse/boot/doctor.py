@@ -52,10 +52,15 @@ class Diagnosis(list):
     """The doctor's findings: a list of ``Finding``, printed as a table a notebook shows whole."""
 
     WIDTH = 100  # characters: JupyterLab's output width at its default font
+    EMPTY = "No problems found: the files agree with each other and every component reports healthy."
+
+    def __init__(self, findings: Iterable[Finding] = (), empty: str = EMPTY) -> None:
+        super().__init__(findings)
+        self.empty = empty  # what an empty table says
 
     def __str__(self) -> str:
         if not self:
-            return "No problems found: the files agree with each other and every component reports healthy."
+            return self.empty
         counts = {s: sum(f.severity == s for f in self) for s in SEVERITIES}
         head = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
         lines = [f"{len(self)} finding{'s' if len(self) != 1 else ''} ({head})", ""]
@@ -76,11 +81,13 @@ class Diagnosis(list):
 
     def errors(self) -> "Diagnosis":
         """Only the findings whose severity is ``error``."""
-        return Diagnosis(f for f in self if f.severity == "error")
+        return Diagnosis((f for f in self if f.severity == "error"),
+                         "No errors: every daemon runs and the files agree." + (" Warnings remain: print all "
+                                                                                  "the findings." if self else ""))
 
     def about(self, machine: str) -> "Diagnosis":
         """Only the findings about ``machine``."""
-        return Diagnosis(f for f in self if f.machine == machine)
+        return Diagnosis((f for f in self if f.machine == machine), f"No findings about {machine}.")
 
 
 def _wrapped(label: str, text: str, width: int) -> list[str]:
@@ -214,12 +221,13 @@ def _pods(cluster: _Cluster, machines: Mapping[str, str], pod_network: str | Non
         if len(same) > 1:
             names = ", ".join(f"{p['metadata']['name']} on {p['spec'].get('nodeName', '?')}" for p in same)
             nodes = sorted({p["spec"].get("nodeName", "") for p in same})
-            out.append(Finding(machines.get(nodes[-1], nodes[-1]), "/etc/sysconfig/flanneld", "FLANNEL_ETCD_PREFIX",
+            out.append(Finding(machines.get(nodes[-1], nodes[-1]), "/etc/sysconfig/flanneld", "flanneld",
                                "error", "duplicate-pod-ip",
                                f"{len(same)} pods have the IP {ip} ({names}): their nodes hand out addresses from "
                                "the same subnet, so packets for one reach the other",
-                               "give every node's flanneld the same etcd endpoints and prefix, so each leases "
-                               "its own subnet of one network"))
+                               "each node's docker must take its bridge from the node's own flannel lease: get "
+                               "flanneld a lease on every node (read its journal), with the same etcd endpoints "
+                               "and prefix everywhere"))
     return out
 
 
@@ -322,7 +330,13 @@ def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
     node_machines = {_node_name(machine): name for name, machine in boot.machines.items() if "kubelet" in machine.units}
     node_machines |= {node: name for name, node in boot.nodes.items()}
     return diagnose(cluster, files, boot.version, logs=boot.logs, units=units, node_machines=node_machines,
-                    pod_network=boot.network_cidr() if boot.flannel else None, minimum=minimum)
+                    pod_network=_pod_network(boot), minimum=minimum)
+
+
+def _pod_network(boot: Any) -> str | None:
+    """flannel's network, once some flanneld has read its config (before that, no pod IP is wrong)."""
+    running = [d.daemon for d in boot.flannel.values() if d.daemon is not None and d.daemon.config is not None]
+    return str(running[0].config.network) if running else None
 
 
 def _node_name(machine: Any) -> str:

@@ -223,3 +223,21 @@ def serves_the_app(answer: Any) -> bool | str:
         raise AnswerTypeError("your repaired files {machine: {path: text}} or the app's manifests as text", answer)
     problem = what_is_wrong(boot(files, app))
     return True if problem is None else f"booted with your answer, the cluster still fails: {problem}"
+
+
+def unit_states(cluster: Any) -> str:
+    """Every machine's units and their states, one machine a line, as ``systemctl is-active`` says them."""
+    lines = []
+    for name, machine in cluster.boot.machines.items():
+        states = "  ".join(f"{daemon}={unit.state}" for daemon, unit in machine.units.items())
+        lines.append(f"{name:<7} {states}")
+    return "\n".join(lines)
+
+
+def pod_on_another_node(cluster: Any, pod: str, selector: str, namespace: str = "default") -> dict:
+    """A pod matching ``selector`` on another node than ``pod``'s (for a trace that crosses nodes)."""
+    node = cluster.pod(pod, namespace)["spec"].get("nodeName")
+    for candidate in cluster.api.list("pods", namespace, label_selector=selector):
+        if candidate["spec"].get("nodeName") not in (None, node):
+            return candidate
+    raise LookupError(f"no pod matching {selector} runs on another node than {pod}'s ({node})")
