@@ -122,3 +122,15 @@ def test_unit_states_and_a_pod_on_another_node(working) -> None:
     assert far["spec"]["nodeName"] != working.pod("client")["spec"]["nodeName"]
     with pytest.raises(LookupError, match="no pod matching app=nothing runs on another node"):
         pod_on_another_node(working, "client", "app=nothing")
+
+
+def test_a_tree_that_lost_a_machine_or_a_file_or_does_not_parse() -> None:
+    files = capstone_files()
+    assert serves_the_app({"node1": files["node1"]}) == ("your files are for the machines node1; the capstone's are "
+                                                         "master, node1, node2, node3.")
+    del files["node2"]["/etc/etcd/etcd.conf"]
+    assert serves_the_app(files) == ("node2's /etc/etcd/etcd.conf is missing from your files: repair a file rather "
+                                     "than delete it.")
+    files = replace_text(capstone_files(), "master", "/etc/kubernetes/apiserver", "KUBE_API_PORT=", "garbage line\nX=")
+    assert serves_the_app(files) == ("your files do not boot: /etc/kubernetes/apiserver: line 11: 'garbage line' is "
+                                     "not KEY=value, a comment or blank")

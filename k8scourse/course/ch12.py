@@ -221,7 +221,15 @@ def serves_the_app(answer: Any) -> bool | str:
         files, app = answer, APP
     else:
         raise AnswerTypeError("your repaired files {machine: {path: text}} or the app's manifests as text", answer)
-    problem = what_is_wrong(boot(files, app))
+    if files is not None:
+        missing = _missing(files)
+        if missing:
+            return missing
+    try:
+        cluster = boot(files, app)
+    except ValueError as error:  # a file no daemon can read: the boot says which and why
+        return f"your files do not boot: {error}"
+    problem = what_is_wrong(cluster)
     return True if problem is None else f"booted with your answer, the cluster still fails: {problem}"
 
 
@@ -241,3 +249,16 @@ def pod_on_another_node(cluster: Any, pod: str, selector: str, namespace: str = 
         if candidate["spec"].get("nodeName") not in (None, node):
             return candidate
     raise LookupError(f"no pod matching {selector} runs on another node than {pod}'s ({node})")
+
+
+def _missing(files: Mapping[str, Mapping[str, str]]) -> str | None:
+    """What the learner's tree lacks of the capstone's machines and files (a repair edits, never deletes)."""
+    expected = capstone_files()
+    if set(files) != set(expected):
+        return (f"your files are for the machines {', '.join(sorted(files))}; the capstone's are "
+                f"{', '.join(sorted(expected))}.")
+    for machine, paths in expected.items():
+        gone = sorted(set(paths) - set(files[machine]))
+        if gone:
+            return f"{machine}'s {gone[0]} is missing from your files: repair a file rather than delete it."
+    return None
