@@ -55,11 +55,12 @@ from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 from k8scourse import timeline
-from k8scourse.boot import Boot, NotBootedError, boot_from_files, boot_from_spec
-from k8scourse.boot.etcdctl import EtcdctlResult
 from k8scourse.timeline import Timeline
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # k8scourse.boot is imported when a cluster is booted from files (it costs 0.1 s)
+    from k8scourse.boot import Boot
+    from k8scourse.boot.etcdctl import EtcdctlResult
+    from k8scourse.boot.systemctl import SystemctlResult
     from k8scourse.config.spec import ClusterSpec
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
@@ -137,7 +138,7 @@ class Cluster:
         self.kube_proxies: dict[str, KubeProxy] = {}  # kube-proxy on each node, beside its kubelet
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
-        self.boot: Boot | None = None  # the machines, units and journals of a cluster booted from files
+        self.boot: "Boot | None" = None  # the machines, units and journals of a cluster booted from files
         if start:
             self.start_scheduler()
             self.start_controller_manager()
@@ -166,23 +167,27 @@ class Cluster:
         ``systemctl``, write flannel's config with ``etcdctl``. ``kubernetes_version`` is the binaries'
         (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0); ``spec``
         gives the machines' addresses (default: what their files say)."""
+        from k8scourse.boot import boot_from_files
         return boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version,
                                etcd_version=etcd_version, spec=spec)
 
     @classmethod
     def from_spec(cls, spec: "ClusterSpec", *, seed: int = 0,
-                  files: Mapping[str, Mapping[str, str]] | str | PathLike | None = None) -> "Cluster":
+                  files: Mapping[str, Mapping[str, str]] | str | PathLike | None = None,
+                  kubernetes_version: str | None = None) -> "Cluster":
         """``from_files(spec.render_all())`` at the spec's versions, then the notes' manual steps: each
         etcd started, flannel's config written with ``etcdctl mk``, each machine's ``systemctl start``s.
-        ``files``: boot these instead of the spec's own (a learner's repaired tree) on the spec's machines."""
-        return boot_from_spec(cls, spec, seed=seed, files=files)
+        ``files``: boot these instead of the spec's own (a learner's repaired tree) on the spec's machines;
+        ``kubernetes_version``: the binaries' (``"v1.31.0"`` runs the notes' files on today's packages)."""
+        from k8scourse.boot import boot_from_spec
+        return boot_from_spec(cls, spec, seed=seed, files=files, kubernetes_version=kubernetes_version)
 
-    def etcdctl(self, command_line: str, *, machine: str | None = None, api: int | None = None) -> EtcdctlResult:
+    def etcdctl(self, command_line: str, *, machine: str | None = None, api: int | None = None) -> "EtcdctlResult":
         """etcdctl 3.4 on ``machine`` (default: the first etcd member's): v3 unless the line starts
         ``ETCDCTL_API=2`` or ``api=2``; returns what etcdctl prints, with ``.exit_code``."""
         return self._booted("etcdctl").etcdctl(command_line, machine, api)
 
-    def systemctl(self, machine: str, command_line: str) -> str:
+    def systemctl(self, machine: str, command_line: str) -> "SystemctlResult":
         """``systemctl start|stop|restart|status|is-active|enable UNIT`` on ``machine`` (name or address)."""
         return self._booted("systemctl").systemctl(machine, command_line)
 
@@ -190,8 +195,9 @@ class Cluster:
         """``journalctl -u DAEMON`` on ``machine`` (name or address)."""
         return self._booted("logs").logs(machine, daemon)
 
-    def _booted(self, function: str) -> Boot:
+    def _booted(self, function: str) -> "Boot":
         if self.boot is None:
+            from k8scourse.boot import NotBootedError
             raise NotBootedError(f"{function}(): this cluster has no machines of its own; boot one with "
                                  "Cluster.from_files(tree) or Cluster.from_spec(spec)")
         return self.boot
@@ -410,6 +416,9 @@ class Cluster:
 
     def kubectl(self, command_line: str, stdin: str | None = None) -> KubectlResult:
         """Run a kubectl command line against this cluster and return what kubectl prints."""
+        refused = self.boot.kubectl_refused() if self.boot is not None else None
+        if refused:  # booted from files: kubectl reaches the master's apiserver only while it serves
+            return KubectlResult(refused, 1)
         return self._kubectl.run(command_line, stdin)
 
     def __repr__(self) -> str:

@@ -32,6 +32,13 @@ def lab_tree(v2: bool = True) -> dict:
     return tree
 
 
+def edited(tree: dict, machine: str, path: str, old: str, new: str) -> dict:
+    """``tree`` with ``old`` replaced by ``new`` in one file (which must contain it): a learner's mistake."""
+    assert old in tree[machine][path]
+    tree[machine][path] = tree[machine][path].replace(old, new)
+    return tree
+
+
 def start_all(cluster: Cluster, config: str | None = '{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}',
               wait: float = 15) -> Cluster:
     """What a learner does after from_files: etcd everywhere, flannel's config, then the daemons."""
@@ -77,6 +84,7 @@ def test_a_corrected_cluster_boots_and_runs_pods_on_flannel_subnets():
     ips = pod_ips(cluster)
     subnets = {node: {ip.rsplit(".", 1)[0] for ip in found} for node, found in ips.items()}
     assert all(len(s) == 1 for s in subnets.values()) and len(set.union(*subnets.values())) == 2
+    assert [len(d.daemon.peers) for d in cluster.boot.flannel.values()] == [1, 1]  # each knows the other's lease
     docker = cluster.boot.machines["node1"].files["/run/flannel/docker"]
     assert 'DOCKER_NETWORK_OPTIONS=" --bip=10.244.' in docker and "--mtu=1450" in docker  # vxlan: 1500 - 50
     assert cluster.systemctl("node1", "is-active flanneld") == "active"
@@ -166,17 +174,17 @@ def test_legacy_binaries_refuse_modern_flags_with_pflags_words():
 def test_kubelet_pointed_at_loopback_on_a_node_never_registers():
     tree = lab_tree()
     path = "/etc/kubernetes/kubelet.kubeconfig"
-    tree["node1"][path] = tree["node1"][path].replace("https://127.0.0.11:6443", "https://127.0.0.1:6443")
+    edited(tree, "node1", path, "https://127.0.0.11:6443", "https://127.0.0.1:6443")
     cluster = start_all(Cluster.from_files(tree))
     assert [n["metadata"]["name"] for n in cluster.api.list("nodes")] == ["127.0.0.13"]
     assert ('"Unable to register node with API server" err="Post \\"https://127.0.0.1:6443/api/v1/nodes\\": '
-            'dial tcp 127.0.0.1:6443: connect: connection refused" node="127.0.0.12"') in cluster.logs("node1", "kubelet")
+            'dial tcp 127.0.0.1:6443: connect: connection refused" node="127.0.0.12"') \
+        in cluster.logs("node1", "kubelet")
 
 
 def test_wrong_hostname_override_registers_under_that_name():
     tree = lab_tree()
-    tree["node2"]["/etc/kubernetes/kubelet"] = tree["node2"]["/etc/kubernetes/kubelet"].replace(
-        "--hostname-override=127.0.0.13", "--hostname-override=web-7")
+    edited(tree, "node2", "/etc/kubernetes/kubelet", "--hostname-override=127.0.0.13", "--hostname-override=web-7")
     cluster = start_all(Cluster.from_files(tree))
     assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["127.0.0.12", "web-7"]
 
@@ -184,8 +192,8 @@ def test_wrong_hostname_override_registers_under_that_name():
 def test_apiserver_without_a_reachable_etcd_fails_after_the_dial_timeout():
     tree = lab_tree()
     path = "/etc/kubernetes/apiserver"
-    tree["master"][path] = tree["master"][path].replace("--etcd-servers=http://127.0.0.11:2379,http://127.0.0.12:2379,"
-                                                        "http://127.0.0.13:2379", "--etcd-servers=http://127.0.0.99:2379")
+    edited(tree, "master", path, "--etcd-servers=http://127.0.0.11:2379,http://127.0.0.12:2379,http://127.0.0.13:2379",
+           "--etcd-servers=http://127.0.0.99:2379")
     cluster = Cluster.from_files(tree)
     assert cluster.systemctl("master", "start kube-apiserver").startswith("Job for kube-apiserver.service failed")
     assert cluster.now == pytest.approx(20, abs=0.1)  # storagebackend's 20 s dial timeout
@@ -236,8 +244,7 @@ def test_unknown_backend_stops_flanneld_until_systemd_gives_up():
 
 def test_etcd_refuses_a_bad_etcd_conf_with_its_own_words():
     tree = lab_tree()
-    tree["node2"]["/etc/etcd/etcd.conf"] = tree["node2"]["/etc/etcd/etcd.conf"].replace(
-        'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
     cluster = Cluster.from_files(tree)
     cluster.systemctl("node2", "start etcd --no-block")
     assert "C | etcdmain: couldn't find local name \"etcd9\" in the initial cluster configuration" in \
@@ -251,9 +258,16 @@ def test_missing_environment_file_fails_the_unit_naming_the_file():
     tree = lab_tree()
     del tree["node1"]["/etc/sysconfig/flanneld"]
     cluster = Cluster.from_files(tree)
-    assert cluster.systemctl("node1", "start flanneld").startswith("Job for flanneld.service failed")
-    assert "Failed to load environment files: /etc/sysconfig/flanneld: No such file or directory" in \
-        cluster.logs("node1", "flanneld")
+    assert cluster.systemctl("node1", "start flanneld") == (
+        'Job for flanneld.service failed because of unavailable resources or another system error. '
+        'See "systemctl status flanneld.service" and "journalctl -xe" for details.')
+    log = cluster.logs("node1", "flanneld")
+    assert "systemd[1]: Failed to load environment files: No such file or directory" in log
+    assert "systemd[1]: flanneld.service failed to run 'start' task: No such file or directory" in log
+    unit = cluster.boot.machines["node1"].units["flanneld"]
+    assert unit.result == "resources" and unit.source == ("/etc/sysconfig/flanneld", "")
+    assert unit.detail == ("Failed to load environment files: /etc/sysconfig/flanneld: No such file or directory "
+                           "(/usr/lib/systemd/system/flanneld.service: EnvironmentFile=/etc/sysconfig/flanneld)")
 
 
 def test_missing_unit_and_unknown_machine():
@@ -289,8 +303,8 @@ def test_quickstart_has_no_machines():
 def test_from_spec_with_a_learners_files_and_a_stranger():
     spec = ClusterSpec.loopback_lab().with_changes(etcd_version="3.3.11")
     tree = spec.render_all()
-    tree["node2"]["/etc/kubernetes/kubelet"] = tree["node2"]["/etc/kubernetes/kubelet"].replace(
-        "--hostname-override=127.0.0.13", "--hostname-override=127.0.0.99")
+    edited(tree, "node2", "/etc/kubernetes/kubelet", "--hostname-override=127.0.0.13",
+           "--hostname-override=127.0.0.99")
     cluster = Cluster.from_spec(spec, files=tree)
     assert cluster.boot.machines["node2"].address == "127.0.0.13"  # the spec's, not the override's
     assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["127.0.0.12", "127.0.0.99"]
@@ -298,3 +312,135 @@ def test_from_spec_with_a_learners_files_and_a_stranger():
     with pytest.raises(BootError, match=r"node7: no machine of that name in the spec \(its machines: master, node1, "
                                         r"node2\)"):
         Cluster.from_spec(spec, files=tree)
+
+
+def test_systemctl_exit_codes_enable_and_the_transcript():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab())
+    assert cluster.systemctl("node1", "is-active kubelet").exit_code == 0
+    assert cluster.systemctl("node1", "is-active flanneld").exit_code == 3
+    missing = cluster.systemctl("node1", "start kube-apiserver")
+    assert (missing, missing.exit_code) == ("Failed to start kube-apiserver.service: Unit not found.", 5)
+    assert cluster.systemctl("node1", "reload kubelet") == "Unknown operation 'reload'."
+    assert "kubelet.service; enabled; vendor preset: disabled)" in cluster.systemctl("node1", "status kubelet")
+    assert cluster.systemctl("node1", "disable kubelet") == \
+        "Removed symlink /etc/systemd/system/multi-user.target.wants/kubelet.service."
+    # the notes' steps as from_spec ran them: the etcdctl mk that etcd 3.4 refuses, flanneld's start that timed out
+    steps = cluster.boot.transcript
+    assert ("master", "ETCDCTL_API=2 etcdctl --endpoints=http://192.168.197.130:2379 mk /atomic.io/network/config "
+            "'{\"Network\": \"172.17.0.0/16\", \"SubnetLen\": 24, \"Backend\": {\"Type\": \"udp\"}}'",
+            "Error:  client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint") \
+        in steps
+    assert ("node1", "systemctl start flanneld&&systemctl enable flanneld",
+            'Job for flanneld.service failed because a timeout was exceeded. See "systemctl status flanneld.service" '
+            'and "journalctl -xe" for details.') in steps
+    assert cluster.boot.unit_states()["master"] == {"etcd": "active", "kube-apiserver": "active",
+                                                    "kube-controller-manager": "active", "kube-scheduler": "active"}
+
+
+def test_a_line_that_is_no_assignment_is_skipped_with_systemds_warning():
+    tree = lab_tree()
+    tree["node1"]["/etc/kubernetes/kubelet"] += "--node-labels=disk=ssd\n"
+    cluster = start_all(Cluster.from_files(tree))
+    assert ("systemd[1]: Ignoring invalid environment assignment '--node-labels=disk=ssd': /etc/kubernetes/kubelet"
+            in cluster.logs("node1", "kubelet"))
+    assert cluster.systemctl("node1", "is-active kubelet") == "active"
+
+
+def test_kubectl_needs_the_masters_apiserver():
+    cluster = Cluster.from_files(lab_tree())
+    refused = cluster.kubectl("get nodes")
+    assert (refused, refused.exit_code) == ("The connection to the server 127.0.0.11:6443 was refused - did you "
+                                            "specify the right host or port?", 1)
+    seed = Cluster.from_spec(ClusterSpec.seed_lab())  # the notes' kubectl on the master: localhost:8080 answers
+    assert seed.kubectl("get nodes").exit_code == 0
+    seed.systemctl("master", "stop kube-apiserver")
+    assert seed.kubectl("get pods") == ("The connection to the server localhost:8080 was refused - did you specify "
+                                        "the right host or port?")
+
+
+def test_a_bad_port_is_pflags_error():
+    tree = lab_tree()
+    edited(tree, "master", "/etc/kubernetes/apiserver", "--secure-port=6443", "--secure-port=six")
+    cluster = Cluster.from_files(tree)
+    cluster.systemctl("master", "start kube-apiserver")
+    assert ('Error: invalid argument "six" for "--secure-port" flag: strconv.ParseInt: parsing "six": invalid syntax'
+            in cluster.logs("master", "kube-apiserver"))
+
+
+def test_a_missing_kubeconfig_stops_the_kubelet():
+    tree = lab_tree()
+    del tree["node1"]["/etc/kubernetes/kubelet.kubeconfig"]
+    cluster = Cluster.from_files(tree)
+    cluster.systemctl("node1", "start kubelet")
+    assert ('"command failed" err="failed to run Kubelet: invalid kubeconfig: stat /etc/kubernetes/kubelet.kubeconfig: '
+            'no such file or directory"') in cluster.logs("node1", "kubelet")
+
+
+def test_the_notes_files_on_todays_packages():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab(), kubernetes_version="v1.31.0")
+    states = cluster.boot.unit_states()
+    assert states["master"]["etcd"] == "active"
+    assert {states[m][d] for m, d in [("master", "kube-apiserver"), ("master", "kube-scheduler"),
+                                      ("node1", "kubelet"), ("node1", "kube-proxy")]} == {"failed"}
+    assert cluster.api.list("nodes") == []
+    assert ": Error: unknown flag: --logtostderr" in cluster.logs("master", "kube-controller-manager")
+
+
+def test_pflag_stops_at_the_first_unknown_flag_so_fixes_reveal_the_next():
+    tree = ClusterSpec.seed_lab().render_all()
+    edited(tree, "node1", "/etc/kubernetes/config", 'KUBE_LOGTOSTDERR="--logtostderr=true"', "")
+    cluster = Cluster.from_files(tree, kubernetes_version="v1.31.0")
+    cluster.systemctl("node1", "start kubelet")
+    assert "failed to parse kubelet flag: unknown flag: --api-servers" in cluster.logs("node1", "kubelet")
+
+
+def test_a_refused_flag_is_traced_to_its_file_and_key():
+    cluster = Cluster.from_files(ClusterSpec.seed_lab().render_all(), kubernetes_version="v1.31.0")
+    cluster.systemctl("node1", "start kubelet")
+    unit = cluster.boot.machines["node1"].units["kubelet"]
+    assert unit.source == ("/etc/kubernetes/config", "KUBE_LOGTOSTDERR")
+    assert unit.detail == '"command failed" err="failed to parse kubelet flag: unknown flag: --logtostderr"'
+
+
+def test_misbehaving_daemons_name_the_file_and_key_behind_it():
+    seed = Cluster.from_spec(ClusterSpec.seed_lab())
+    kubelet = seed.boot.machines["node1"].units["kubelet"]
+    assert kubelet.state == "active"  # it runs, but cannot register
+    assert kubelet.source == ("/etc/kubernetes/kubelet", "KUBELET_API_SERVER")
+    assert kubelet.detail.startswith("Unable to register node with API server: Post "
+                                      "http://192.168.197.130:8080/api/v1/nodes: dial tcp 192.168.197.130:8080")
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    cluster = start_all(Cluster.from_files(tree))
+    etcd = cluster.boot.machines["node2"].units["etcd"]
+    assert etcd.source == ("/etc/etcd/etcd.conf", "ETCD_NAME")
+    assert cluster.boot.machines["node1"].units["kubelet"].source is None  # registered: nothing to blame
+
+
+def test_flanneld_without_its_config_blames_the_prefix_and_without_v2_the_endpoints():
+    cluster = start_all(Cluster.from_files(lab_tree()), config=None, wait=2)
+    unit = cluster.boot.machines["node1"].units["flanneld"]
+    assert unit.source == ("/etc/sysconfig/flanneld", "FLANNEL_ETCD_PREFIX")
+    assert unit.detail.startswith("Couldn't fetch network config: 100: Key not found (/atomic.io)")
+    cluster = start_all(Cluster.from_files(lab_tree(v2=False)), config=None, wait=2)
+    assert cluster.boot.machines["node1"].units["flanneld"].source == ("/etc/sysconfig/flanneld",
+                                                                       "FLANNEL_ETCD_ENDPOINTS")
+
+
+def test_the_tree_holds_what_the_daemons_wrote():
+    cluster = start_all(Cluster.from_files(lab_tree()))
+    env = cluster.boot.tree["node1"]["/run/flannel/subnet.env"]
+    assert env.startswith("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.")
+
+
+def test_a_lone_etcd_member_waits_for_its_peers_as_etcd_does():
+    cluster = Cluster.from_files(lab_tree())
+    assert cluster.systemctl("master", "start etcd").startswith("Job for etcd.service failed because a timeout "
+                                                                "was exceeded.")
+    log = cluster.logs("master", "etcd")
+    assert "W | rafthttp: health check for peer 1abae318bc589329 could not connect: dial tcp 127.0.0.12:2380: " \
+           "connect: connection refused" in log
+    assert "E | etcdserver: publish error: etcdserver: request timed out" in log
+    assert re.search(r"raft2025/01/01 00:00:\d\d INFO: 5783384be9eeae8f became candidate at term 2\n", log)
+    assert cluster.systemctl("node1", "start etcd") == ""  # two of three: a quorum, both publish
+    assert cluster.boot.unit_states()["master"]["etcd"] == "active"

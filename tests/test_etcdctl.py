@@ -39,7 +39,8 @@ def v2(cluster: Cluster, command: str):
 
 
 def test_member_id_and_cluster_id_are_etcds():
-    # etcd 3.4.23, --initial-cluster e1=http://127.0.0.1:23800: "starting member 2e1259d415f2a040 in cluster 48276a8f75b6a87"
+    # etcd 3.4.23 with --initial-cluster e1=http://127.0.0.1:23800 logs
+    # "starting member 2e1259d415f2a040 in cluster 48276a8f75b6a87"
     assert member_id(["http://127.0.0.1:23800"]) == "2e1259d415f2a040"
     assert cluster_id(["2e1259d415f2a040"]) == "48276a8f75b6a87"
 
@@ -124,7 +125,8 @@ def test_default_endpoints_are_the_machines_loopback(cluster):
 def test_v2_off_without_enable_v2():
     cluster = boot(v2=False)
     result = v2(cluster, "mk /atomic.io/network/config x")
-    assert result == "Error:  client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint"
+    assert result == ("Error:  client: response is invalid json. The endpoint is probably not valid etcd cluster "
+                      "endpoint")
     assert result.exit_code == 4
     assert v2(cluster, "member list") == "unexpected status code 404"
     assert v2(cluster, "cluster-health") == "cluster may be unhealthy: failed to list members\n" \

@@ -16,11 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
-from k8scourse.config.spec import version_tuple
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_problems
+from k8scourse.config.spec import ETCD_CONF, version_tuple
 from k8scourse.etcd.store import Store
 
-from .etcdctl import cluster_id, member_id
+from .etcdctl import CLUSTER_TOKEN, cluster_id, member_id
 from .journal import capnslog
 from .machine import Machine
 from .units import Unit
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .wiring import Boot
 
 ETCD_VERSION = "3.4.23"  # the etcd the course installs (Debian's etcd-server 3.4)
+PROBE_FIRST, PROBE_EVERY = 5.0, 30.0  # rafthttp's peer probes: the first warning 5 s after start (seen), then 30 s
 
 
 class _V2Off:
@@ -46,8 +47,8 @@ class EtcdMember:
         self.peer_urls = config.urls("ETCD_INITIAL_ADVERTISE_PEER_URLS")
         self.advertised = config.urls("ETCD_ADVERTISE_CLIENT_URLS")
         self.client_urls: list[str] = []  # published once it has joined
-        token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or "etcd-cluster"
-        self.id = member_id(self.peer_urls, token)
+        self.token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or CLUSTER_TOKEN
+        self.id = member_id(self.peer_urls, self.token)
         enable = config.values.get("ETCD_ENABLE_V2", "").lower()  # unset: the version's default (on before 3.4)
         self.v2_enabled = enable == "true" if enable else version_tuple(boot.etcd_version) < (3, 4)
         self.store: Store = boot.cluster.etcd
@@ -56,6 +57,10 @@ class EtcdMember:
     @property
     def v2(self) -> Any:
         return self.store.v2 if self.v2_enabled else _V2Off()
+
+    @property
+    def cluster_id(self) -> str:
+        return cluster_id([member_id(urls, self.token) for urls in self.config.initial_cluster().values()])
 
     @property
     def started(self) -> bool:
@@ -79,19 +84,22 @@ class EtcdMember:
     def start(self, unit: Unit) -> None:
         self.unit = unit
         self.log("I", "etcdmain", f"etcd Version: {ETCD_VERSION}")
-        errors = etcd_startup_errors(self.config) or self.boot.etcd_refused.get(self.machine.name, [])
-        for url in self.config.urls("ETCD_LISTEN_PEER_URLS") + self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
-            parts = urlsplit(url)
-            bind = self.boot.sockets.bind_error(self.machine.name, parts.hostname or "", parts.port or 2379)
-            if bind and not errors:
-                errors = [bind]
-        if errors:
-            self.log("C", "etcdmain", errors[0])
+        problems = etcd_startup_problems(self.config) or \
+            [("ETCD_INITIAL_CLUSTER", message) for message in self.boot.etcd_refused.get(self.machine.name, [])]
+        for key in ("ETCD_LISTEN_PEER_URLS", "ETCD_LISTEN_CLIENT_URLS"):
+            for url in self.config.urls(key):
+                parts = urlsplit(url)
+                bind = self.boot.sockets.bind_error(self.machine.name, parts.hostname or "", parts.port or 2379)
+                if bind and not problems:
+                    problems = [(key, bind)]
+        if problems:
+            unit.blame(ETCD_CONF, *problems[0])
+            self.log("C", "etcdmain", problems[0][1])
             unit.exited(1)
             return
+        unit.clear_blame()
         self.log("I", "embed", f"name = {self.name}")
-        ids = [member_id(urls) for urls in self.config.initial_cluster().values()]
-        self.log("I", "etcdserver", f"starting member {self.id} in cluster {cluster_id(ids)}")
+        self.log("I", "etcdserver", f"starting member {self.id} in cluster {self.cluster_id}")
         for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
             parts = urlsplit(url)
             self.boot.sockets.listen(self.machine.name, parts.hostname or "", parts.port or 2379, self)
@@ -100,14 +108,27 @@ class EtcdMember:
         self._wait_ready(unit)
 
     def _wait_ready(self, unit: Unit) -> None:
-        """etcdmain notifies systemd once the member has published itself, which takes a leader."""
+        """etcdmain notifies systemd once the member has published itself, which takes a leader. Meanwhile
+        rafthttp probes the peers (a warning for each one down, 5 s after start, then every 30 s) and each
+        publish attempt times out after the request timeout (5 s + 2 x election timeout: 7 s by default)."""
         if unit.state != "activating" or self.unit is not unit:
             return
+        waited = round(self.boot.clock.now - unit.since, 6)
+        if waited >= PROBE_FIRST and (waited - PROBE_FIRST) % PROBE_EVERY < 1e-6:
+            for name, urls in self.config.initial_cluster().items():
+                peer = next((m for m in self.boot.etcd.values() if m.name == name), None)
+                if name != self.name and (peer is None or not peer.running):
+                    host = urlsplit(urls[0]).netloc
+                    for _ in range(2):  # one per prober: ROUND_TRIPPER_SNAPSHOT and ROUND_TRIPPER_RAFT_MESSAGE
+                        self.log("W", "rafthttp", f"health check for peer {member_id(urls, self.token)} could not "
+                                                  f"connect: dial tcp {host}: connect: connection refused")
+        timeout = 5 + 2 * self.config.election_ms / 1000  # etcdserver/config.go ReqTimeout
+        if waited > 0 and waited % timeout < 1e-6:
+            self.log("E", "etcdserver", "publish error: etcdserver: request timed out")
         if self.boot.raft.has_quorum():
             self.client_urls = list(self.advertised)
-            ids = [member_id(urls) for urls in self.config.initial_cluster().values()]
             self.log("I", "etcdserver", f"published {{Name:{self.name} ClientURLs:[{' '.join(self.advertised)}]}} "
-                                        f"to cluster {cluster_id(ids)}")
+                                        f"to cluster {self.cluster_id}")
             self.log("I", "embed", "ready to serve client requests")
             for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
                 if urlsplit(url).scheme == "http":

@@ -24,6 +24,7 @@ cmd/kube-scheduler/app/options/options.go, component-base/logs/api/v1/options.go
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from k8scourse.config.envfile import EnvFile, EnvFileError
@@ -106,12 +107,20 @@ V1_5_EXTRA: dict[str, set[str]] = {
 }
 
 
+class MissingEnvironmentFile(FileNotFoundError):
+    """An ``EnvironmentFile=`` without ``-`` that the machine does not have: ``path``."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class FlagError(ValueError):
     """The daemon refused its command line: ``lines`` is what it printed, ``status`` its exit status."""
 
-    def __init__(self, lines: list[str], status: int) -> None:
+    def __init__(self, lines: list[str], status: int, word: int) -> None:
         super().__init__("\n".join(lines))
-        self.lines, self.status = lines, status
+        self.lines, self.status, self.word = lines, status, word  # word: the argv index it stopped at
 
 
 def known_flags(daemon: str, version: str) -> set[str]:
@@ -132,39 +141,56 @@ class CommandLine:
     daemon: str
     argv: list[str]
     flags: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)  # flag -> (file, variable) it came from
 
     def get(self, flag: str, default: str | None = None) -> str | None:
         return self.flags.get(flag.lstrip("-"), default)
 
 
-def environment(unit_text: str, files: dict[str, str], unit_path: str) -> dict[str, str]:
-    """The variables the unit's EnvironmentFiles set, in order; a missing file without ``-`` is an error."""
+def environment(unit_text: str, files: dict[str, str], unit_path: str,
+                warn: Callable[[str], None] = lambda message: None,
+                sources: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables the unit's EnvironmentFiles set, in order; a missing file without ``-`` is an error.
+    A line that is no assignment is skipped with systemd's warning (src/basic/fileio.c), passed to ``warn``."""
     env: dict[str, str] = {}
     for entry in unit_settings(unit_text).get("EnvironmentFile", []):
         optional, path = entry.startswith("-"), entry.lstrip("-")
         if path not in files:
             if optional:
                 continue
-            raise FileNotFoundError(f"Failed to load environment files: {path}: No such file or directory "
-                                    f"({unit_path}: EnvironmentFile={entry})")
-        try:
-            env.update(EnvFile.parse(files[path]).values())
-        except EnvFileError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+            raise MissingEnvironmentFile(path, f"Failed to load environment files: {path}: No such file or directory "
+                                               f"({unit_path}: EnvironmentFile={entry})")
+        for line in files[path].splitlines():
+            try:
+                values = EnvFile.parse(line).values()
+            except EnvFileError:
+                warn(f"Ignoring invalid environment assignment '{line.strip()}': {path}")
+                continue
+            env.update(values)
+            if sources is not None:
+                sources.update(dict.fromkeys(values, path))
     return env
 
 
-def exec_argv(unit_text: str, env: dict[str, str]) -> list[str]:
-    """``ExecStart``'s words after systemd's expansion: ``$VAR`` splits into words, ``${VAR}`` is one word."""
+def exec_argv(unit_text: str, env: dict[str, str], origins: list[str | None] | None = None) -> list[str]:
+    """``ExecStart``'s words after systemd's expansion: ``$VAR`` splits into words, ``${VAR}`` is one word.
+    ``origins`` (if given) gets, for each word, the variable it came from (None: the unit's own text)."""
     line = (unit_settings(unit_text).get("ExecStart") or [""])[-1]
     argv: list[str] = []
+    sources: list[str | None] = []
     for word in shlex.split(line):
         if word.startswith("$") and not word.startswith("${"):
-            argv += env.get(word[1:], "").split()
+            words = env.get(word[1:], "").split()
+            argv += words
+            sources += [word[1:]] * len(words)
         elif word.startswith("${") and word.endswith("}"):
             argv.append(env.get(word[2:-1], ""))
+            sources.append(word[2:-1])
         else:
             argv.append(word)
+            sources.append(None)
+    if origins is not None:
+        origins[:] = sources
     return argv
 
 
@@ -173,15 +199,16 @@ def parse(daemon: str, version: str, argv: list[str]) -> CommandLine:
     known = known_flags(daemon, version)
     modern = version_tuple(version) >= (1, 10)
     line = CommandLine(daemon, list(argv))
-    for word in argv:
+    for index, word in enumerate(argv):
         if not word.startswith("-"):
             continue  # a stray word: the daemons ignore positional arguments
         name, has_value, value = word.lstrip("-").partition("=")
         if name not in known:
             if not modern:
-                raise FlagError([f"unknown flag: --{name}"], 2)  # pflag ExitOnError (v1.5)
+                raise FlagError([f"unknown flag: --{name}"], 2, index)  # pflag ExitOnError (v1.5)
             if daemon == "kubelet":
-                raise FlagError([f'"command failed" err="failed to parse kubelet flag: unknown flag: --{name}"'], 1)
-            raise FlagError([f"Error: unknown flag: --{name}"], 1)
+                raise FlagError([f'"command failed" err="failed to parse kubelet flag: unknown flag: --{name}"'], 1,
+                                index)
+            raise FlagError([f"Error: unknown flag: --{name}"], 1, index)
         line.flags[name] = value if has_value else "true"
     return line

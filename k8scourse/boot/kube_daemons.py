@@ -68,6 +68,7 @@ class KubeDaemon:
         self.unit.log(klog(level, self.boot.clock.now, self.unit.pid, source, message))
 
     server_flag = "master"  # the notes' flag naming the apiserver (before kubeconfigs)
+    kubeconfig_error = "{}"  # how the daemon words a kubeconfig it cannot read
 
     def start(self, unit: Unit) -> None:
         """Parse the command line, find the apiserver, read what else the daemon reads, then ``run``."""
@@ -79,6 +80,7 @@ class KubeDaemon:
             self.url = self.server_url(self.line, self.server_flag)
             self.read_files(self.line)
         except (OSError, ValueError, yaml.YAMLError) as exc:
+            unit.blame(*self.url_source, str(exc))
             self.fail(f'"command failed" err="{_quote(str(exc))}"')
             return
         self.run(unit)
@@ -97,11 +99,15 @@ class KubeDaemon:
     def command_line(self, unit: Unit) -> flags.CommandLine | None:
         """Parse the unit's ExecStart; on a refused flag, log what the binary prints and exit."""
         path, text = self.machine.unit_file(self.name)
-        env = flags.environment(text, self.machine.files, path)
-        argv = flags.exec_argv(text, env)
+        sources: dict[str, str] = {}
+        origins: list[str | None] = []
+        argv = flags.exec_argv(text, flags.environment(text, self.machine.files, path, sources=sources), origins)
+        unit.clear_blame()
         try:
             line = flags.parse(self.name, self.boot.version, argv[1:])
         except flags.FlagError as exc:
+            variable = origins[exc.word + 1]
+            unit.blame(sources.get(variable or "", path), variable or "ExecStart", exc.lines[-1])
             for printed in exc.lines:
                 if printed.startswith('"command failed"'):
                     self.log("E", "run.go:72", printed)
@@ -109,19 +115,28 @@ class KubeDaemon:
                     unit.log(printed)
             unit.exited(exc.status)
             return None
+        for word, variable in zip(argv[1:], origins[1:]):
+            name = word.lstrip("-").partition("=")[0]
+            line.origins[name] = (sources.get(variable or "", path), variable or "ExecStart")
         return line
+
+    def source(self, flag: str) -> tuple[str, str]:
+        """The file and variable that gave ``flag`` (the unit's ExecStart when no file did)."""
+        return self.line.origins.get(flag) or (self.machine.unit_file(self.name)[0], "ExecStart")
 
     def server_url(self, line: flags.CommandLine, legacy_flag: str) -> str | None:
         """The apiserver this daemon calls: --kubeconfig's server, else the legacy flag (--master, --api-servers)."""
         kubeconfig = line.get("kubeconfig")
+        self.url_source = self.source(legacy_flag)
         if kubeconfig:
+            self.url_source = (kubeconfig, "clusters[].cluster.server")
             text = self.machine.files.get(kubeconfig)
             if text is None:
-                raise FileNotFoundError(f"stat {kubeconfig}: no such file or directory")
+                raise FileNotFoundError(self.kubeconfig_error.format(f"stat {kubeconfig}: no such file or directory"))
             try:
                 server = kubeconfig_server(text)
             except (ValueError, yaml.YAMLError) as exc:
-                raise ValueError(f"{kubeconfig}: {exc}") from None
+                raise ValueError(self.kubeconfig_error.format(f"{kubeconfig}: {exc}")) from None
             if server:
                 return server
         value = line.get(legacy_flag)
@@ -153,21 +168,32 @@ class APIServerDaemon(KubeDaemon):
             return
         self.line = line
         if self.modern:
-            self.address, self.port = line.get("bind-address", "0.0.0.0"), int(line.get("secure-port", "6443"))
+            self.address, port_flag = line.get("bind-address", "0.0.0.0"), "secure-port"
         else:  # v1.5: --insecure-bind-address 127.0.0.1, --insecure-port (or --port) 8080
             self.address = line.get("insecure-bind-address", line.get("address", "127.0.0.1"))
-            self.port = int(line.get("insecure-port", line.get("port", "8080")))
+            port_flag = "insecure-port" if line.get("insecure-port") else "port"
+        port = line.get(port_flag, "6443" if self.modern else "8080")
+        if not port.isdigit():  # pflag's error for an int flag
+            error = f'invalid argument "{port}" for "--{port_flag}" flag: strconv.ParseInt: parsing "{port}": ' \
+                    "invalid syntax"
+            unit.blame(*self.source(port_flag), error)
+            unit.log(f'{"Error: " if self.modern else ""}{error}')
+            unit.exited(1)
+            return
+        self.port = int(port)
         plugins = (line.get("enable-admission-plugins") or line.get("admission-control") or "").split(",")
         unknown = [p for p in plugins if p and p not in V1_31_ADMISSION_PLUGINS] if self.modern else []
         servers = [s for s in (line.get("etcd-servers") or "").split(",") if s]
-        problem = None
+        problem, flag = None, "etcd-servers"
         if not servers:
             problem = "[--etcd-servers must be specified]"
         elif unknown:
-            problem = f'enable-admission-plugins plugin "{unknown[0]}" is unknown'
+            problem, flag = f'enable-admission-plugins plugin "{unknown[0]}" is unknown', "enable-admission-plugins"
         else:
             problem = self.boot.sockets.bind_error(self.machine.name, self.address, self.port)
+            flag = next((f for f in ("bind-address", "insecure-bind-address", "address") if line.get(f)), flag)
         if problem:
+            unit.blame(*self.source(flag), problem)
             if self.modern:
                 unit.log(f"Error: {problem}")
             else:
@@ -189,17 +215,20 @@ class APIServerDaemon(KubeDaemon):
                 self.log("I", "secure_serving.go:213", f'"Serving securely on {where}"')
             else:
                 self.log("I", "genericapiserver.go:0", f"Serving insecurely on {where}")
+            unit.clear_blame()
             unit.ready()
             return
         url = self.servers[0]
         host = urlsplit(url).netloc
+        unit.blame(*self.source("etcd-servers"), f"no etcd member answers: {refused(url)}")
         if self.boot.clock.now - self._started >= STORAGE_DIAL_TIMEOUT:
             if self.modern:
                 self.log("E", "run.go:72", '"command failed" err="context deadline exceeded"')
             else:
+                error = refused(url).replace("connect:", "getsockopt:")
                 self.log("F", "controller.go:86", "Unable to perform initial IP allocation check: unable to refresh "
                                                   "the service IP block: client: etcd cluster is unavailable or "
-                                                  f"misconfigured; error #0: {refused(url).replace('connect:', 'getsockopt:')}")
+                                                  f"misconfigured; error #0: {error}")
             unit.exited(1)
             return
         self.log("W", "logging.go:59", f'[core] [Channel #1 SubChannel #2] grpc: addrConn.createTransport failed to '
@@ -234,8 +263,10 @@ class ControlLoopDaemon(KubeDaemon):
         error = self.dial_error(self.url, request)
         if error:
             self.log("E", "leaderelection.go:332", f"error retrieving resource lock kube-system/{lock}: {error}")
+            unit.blame(*self.url_source, error)
             self.retry(self._connect, unit)
             return
+        unit.clear_blame()
         self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
         self.boot.start_loops(self.name)
 
@@ -245,6 +276,7 @@ class KubeletDaemon(KubeDaemon):
 
     name = "kubelet"
     server_flag = "api-servers"
+    kubeconfig_error = "failed to run Kubelet: invalid kubeconfig: {}"  # cmd/kubelet/app/server.go
 
     def read_files(self, line: flags.CommandLine) -> None:
         path = line.get("config")
@@ -272,6 +304,7 @@ class KubeletDaemon(KubeDaemon):
         error = self.dial_error(self.url, "/api/v1/nodes")
         if error:
             error = error.replace("Get ", "Post ", 1)
+            unit.blame(*self.url_source, f"Unable to register node with API server: {error}")
             if self.modern:
                 self.log("E", "kubelet_node_status.go:95", f'"Unable to register node with API server" '
                                                            f'err="{_quote(error)}" node="{self.node_name}"')
@@ -286,6 +319,7 @@ class KubeletDaemon(KubeDaemon):
         except K8sValueError as exc:
             self.fail(f'"command failed" err="{_quote(str(exc))}"')
             return
+        unit.clear_blame()
         self.log("I", "kubelet_node_status.go:75", f'"Successfully registered node" node="{self.node_name}"'
                  if self.modern else f"Successfully registered node {self.node_name}")
         unit.on_stop = lambda: self.boot.cluster.kubelets[self.node_name].stop()
@@ -310,8 +344,11 @@ class KubeProxyDaemon(KubeDaemon):
             reason = error or f'nodes "{name}" not found'
             self.log("E", "node.go:0", f'"Failed to retrieve node info" err="{_quote(reason)}"' if self.modern
                      else f"Failed to retrieve node info: {reason}")
+            if error:
+                unit.blame(*self.url_source, error)
             self.retry(self._connect, unit)
             return
+        unit.clear_blame()
         proxy = self.boot.cluster.kube_proxies[name]
         cidr = self.line.get("cluster-cidr")
         if cidr:

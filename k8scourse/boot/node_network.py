@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from k8scourse.network.flanneld import SYSCONFIG, Flanneld, FlanneldFlagError
+from k8scourse.network.flanneld import RETRY, SYSCONFIG, Flanneld, FlanneldFlagError
 from k8scourse.network.host import DOCKER_DEFAULT_BIP
 
 from .etcd_member import EtcdMember
@@ -50,7 +50,7 @@ class FlanneldDaemon:
         try:
             daemon = Flanneld(self.machine.name, host.eth.ip, self.machine.files[SYSCONFIG],
                               _EtcdDialer(self.boot, self.machine), self.machine.files, self.boot.clock,
-                              self.boot.rng, on_change=self.boot.network.sync)
+                              self.boot.rng, on_change=self.boot.leases_changed)
         except FlanneldFlagError as exc:
             unit.log(str(exc).split(": ", 2)[-1])
             unit.exited(2)
@@ -61,15 +61,22 @@ class FlanneldDaemon:
         self._watch(unit)
 
     def _watch(self, unit: Unit) -> None:
-        if self.unit is not unit or unit.state not in ("active", "activating") or self.daemon is None:
+        """Until it holds a lease (sd_notify READY=1) or exits, look once per retry (a second)."""
+        if self.unit is not unit or unit.state != "activating" or self.daemon is None:
             return
         self.flush()
+        if self.daemon.log and self.daemon.log[-1][1] == "E":
+            message = self.daemon.log[-1][2]
+            # what it could not reach is FLANNEL_ETCD_ENDPOINTS'; what it did not find there, under the prefix
+            reached = "100: Key not found" in message or "backend" in message or "JSON" in message
+            unit.blame(SYSCONFIG, "FLANNEL_ETCD_PREFIX" if reached else "FLANNEL_ETCD_ENDPOINTS", message)
         if self.daemon.state == "running":
+            unit.clear_blame()
             unit.ready()
         elif self.daemon.state == "failed":
             unit.exited(1)
-            return
-        self.boot.clock.schedule(1.0, self._watch, unit)
+        else:
+            self.boot.clock.schedule(RETRY, self._watch, unit)
 
     def flush(self) -> None:
         """Copy flanneld's new log lines into the journal (glog's format)."""

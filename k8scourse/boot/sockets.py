@@ -40,6 +40,10 @@ class Sockets:
         for key in [k for k, v in self._listening.items() if v is server]:
             del self._listening[key]
 
+    def servers(self) -> list[Any]:
+        """Everyone listening, once each."""
+        return list(dict.fromkeys(self._listening.values()))
+
     def dial(self, machine: str, host: str, port: int) -> Any | None:
         """The server ``machine`` reaches at ``host:port``, or None (connection refused)."""
         target = machine if host in LOOPBACK else self._owner.get(host)

@@ -67,18 +67,22 @@ class Unit:
         self.process = process_name(name, (self.settings.get("ExecStart") or [""])[-1])
         self._run, self._next_pid = run, next_pid
         self.state = "inactive"  # active | activating | failed | inactive, as systemctl is-active prints
-        self.result = ""  # why it failed: exit-code, timeout, start-limit
+        self.result = ""  # why it failed: exit-code, timeout, resources, start-limit
+        self.detail = ""  # what the model knows beyond systemd's words (the missing file)
+        self.source: tuple[str, str] | None = None  # (file, key) the failure comes from, when known
         self.pid = 0
         self.since = 0.0
         self._starts: list[float] = []
         self._timer: Timer | None = None
         self.on_stop: Callable[[], None] | None = None  # what the daemon does when its process is killed
+        self.enabled = False  # systemctl enable: started at boot (the model never reboots a machine)
 
     @property
     def service(self) -> str:
         return f"{self.name}.service"
 
-    def _say(self, message: str) -> None:
+    def systemd_log(self, message: str) -> None:
+        """A line systemd (pid 1) writes about the unit."""
         self.journal.add(self.clock.now, self.name, "systemd", 1, message)
 
     def log(self, message: str) -> None:
@@ -95,16 +99,16 @@ class Unit:
         self._cancel()
         self._starts = [t for t in self._starts if t > self.clock.now - START_LIMIT_INTERVAL] + [self.clock.now]
         if len(self._starts) > START_LIMIT_BURST:
-            self._say(f"start request repeated too quickly for {self.service}")
-            self._say(f"Failed to start {self.description}.")
+            self.systemd_log(f"start request repeated too quickly for {self.service}")
+            self.systemd_log(f"Failed to start {self.description}.")
             self._failed("start-limit")
             return
         self.pid = self._next_pid()
-        self._say(f"Starting {self.description}...")
+        self.systemd_log(f"Starting {self.description}...")
         self._set("activating")
         if self.type != "notify":
             self._set("active")
-            self._say(f"Started {self.description}.")
+            self.systemd_log(f"Started {self.description}.")
         else:
             self._timer = self.clock.schedule(DEFAULT_TIMEOUT_START, self._timed_out)
         self._run(self)
@@ -114,7 +118,7 @@ class Unit:
         if self.state == "activating":
             self._cancel()
             self._set("active")
-            self._say(f"Started {self.description}.")
+            self.systemd_log(f"Started {self.description}.")
 
     def exited(self, status: int = 1) -> None:
         """The process ended; status 0 is a clean exit, anything else a failure."""
@@ -124,37 +128,54 @@ class Unit:
         if status == 0:
             self._set("inactive")
             return
-        self._say(f"{self.service}: main process exited, code=exited, status={status}/FAILURE")
+        self.systemd_log(f"{self.service}: main process exited, code=exited, status={status}/FAILURE")
         if self.state == "activating":
-            self._say(f"Failed to start {self.description}.")
+            self.systemd_log(f"Failed to start {self.description}.")
         self._failed("exit-code")
 
+    def blame(self, path: str, key: str, detail: str) -> None:
+        """Note the file and the key behind a failure or a misbehaviour (the daemon runs but cannot do its
+        job), for whoever diagnoses the unit (``cluster.doctor``); ``clear_blame`` once it works."""
+        self.source, self.detail = (path, key), detail
+
+    def clear_blame(self) -> None:
+        self.source, self.detail = None, ""
+
+    def cannot_run(self, missing: str, detail: str) -> None:
+        """systemd could not run ExecStart (the EnvironmentFile ``missing`` is not there): Result=resources.
+        systemd 219 does not say which file; the unit keeps it (key "": the whole file) for diagnosis."""
+        self.blame(missing, "", detail)
+        self.systemd_log("Failed to load environment files: No such file or directory")
+        self.systemd_log(f"{self.service} failed to run 'start' task: No such file or directory")
+        self.systemd_log(f"Failed to start {self.description}.")
+        self._failed("resources")
+
     def _timed_out(self) -> None:
-        self._say(f"{self.service} start operation timed out. Terminating.")
-        self._say(f"Failed to start {self.description}.")
+        self.systemd_log(f"{self.service} start operation timed out. Terminating.")
+        self.systemd_log(f"Failed to start {self.description}.")
         self._on_stop()
         self._failed("timeout")
 
     def _failed(self, result: str) -> None:
         self._set("failed")
         self.result = result
-        self._say(f"Unit {self.service} entered failed state.")
-        self._say(f"{self.service} failed.")
+        self.systemd_log(f"Unit {self.service} entered failed state.")
+        self.systemd_log(f"{self.service} failed.")
         if self.restart in ("on-failure", "always") and result != "start-limit":
             self._timer = self.clock.schedule(DEFAULT_RESTART_SEC, self._restart)
 
     def _restart(self) -> None:
         self._timer = None
-        self._say(f"{self.service} holdoff time over, scheduling restart.")
+        self.systemd_log(f"{self.service} holdoff time over, scheduling restart.")
         self.start()
 
     def stop(self) -> None:
         """``systemctl stop``."""
         self._cancel()
         if self.state in ("active", "activating"):
-            self._say(f"Stopping {self.description}...")
+            self.systemd_log(f"Stopping {self.description}...")
             self._on_stop()
-            self._say(f"Stopped {self.description}.")
+            self.systemd_log(f"Stopped {self.description}.")
         self._set("inactive")
 
     def _on_stop(self) -> None:
@@ -171,7 +192,8 @@ class Unit:
         sub = {"active": "running", "activating": "start", "failed": "failed", "inactive": "dead"}[self.state]
         result = f" (Result: {self.result})" if self.state == "failed" else ""
         lines = [f"● {self.service} - {self.description}",
-                 f"   Loaded: loaded (/usr/lib/systemd/system/{self.service}; disabled; vendor preset: disabled)",
+                 f"   Loaded: loaded (/usr/lib/systemd/system/{self.service}; "
+                 f"{'enabled' if self.enabled else 'disabled'}; vendor preset: disabled)",
                  f"   Active: {self.state}{result} ({sub}) since {_since(self.since)}; "
                  f"{_ago(self.clock.now - self.since)} ago"]
         if self.state in ("active", "activating"):

@@ -28,11 +28,12 @@ from k8scourse.network.flannel import FlannelNetwork
 from . import flags
 from .etcd_member import EtcdMember
 from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
-from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
+from .node_network import DOCKER_DEFAULT_BIP, DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
-from .journal import Journal
+from .journal import Journal, moment
 from .machine import BootError, Machine, machine_address
 from .sockets import Sockets
+from .systemctl import SystemctlResult, systemctl, wait_for_job
 from .units import Unit
 
 if TYPE_CHECKING:
@@ -62,7 +63,10 @@ class Boot:
         self.raft: RaftCluster | None = None
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._loops: set[str] = set()
+        self._sync_pending = False
+        self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
+        self.transcript: list[tuple[str, str, str]] = []  # (machine, command, what it printed): systemctl, etcdctl
         self._pids = {name: FIRST_PID for name in machines}
         for machine in machines.values():
             self._install(machine)
@@ -107,18 +111,16 @@ class Boot:
                 self.network.add_host(machine.name, f"{machine.address}/24")
                 self.network.hosts[machine.name].files = machine.files  # the same files: subnet.env lands there
             machine.units[daemon] = Unit(daemon, found[1], machine.journal, self.clock,
-                                         self._runner(process, machine, daemon), lambda m=machine.name: self._next_pid(m))
+                                         self._runner(process, machine, daemon),
+                                         lambda m=machine.name: self._next_pid(m))
 
     def _runner(self, process: Any, machine: Machine, daemon: str):
         def run(unit: Unit) -> None:
             path, text = machine.unit_file(daemon) or ("", DOCKER_UNIT)
             try:
-                flags.environment(text, machine.files, path)
-            except FileNotFoundError as exc:
-                unit.journal.add(self.clock.now, daemon, "systemd", 1, str(exc).split(" (")[0])
-                unit.journal.add(self.clock.now, daemon, "systemd", 1,
-                                 f"Failed at step EXEC spawning: No such file or directory")
-                unit.exited(203)
+                flags.environment(text, machine.files, path, warn=unit.systemd_log)
+            except flags.MissingEnvironmentFile as exc:
+                unit.cannot_run(exc.path, str(exc))
                 return
             if daemon == "kubelet":
                 self.systemctl(machine.name, "start docker", block=False)
@@ -162,18 +164,30 @@ class Boot:
         name, machine = kubelet.node_name, kubelet.machine
         node = self.cluster.kubelets.get(name)
         if node is None:
-            cidr = kubelet.line.get("cluster-cidr") if kubelet.line else None
             node = self.cluster.add_node(name, node_ip=name if is_ip(name) else machine.address,
                                          pod_cidr=pod_cidr(machine, self), start=False,
-                                         cluster_cidr=cidr or self.network_cidr())
+                                         cluster_cidr=self.network_cidr())
         node.start()
         self.nodes[machine.name] = name
 
+    def leases_changed(self) -> None:
+        """A flanneld wrote its lease: every flanneld's watch on the subnets sees it, once per instant
+        however many leases were written in it (50 nodes starting at once is one sync, not 50)."""
+        if not self._sync_pending:
+            self._sync_pending = True
+            self.clock.schedule(0, self._sync_leases)
+
+    def _sync_leases(self) -> None:
+        self._sync_pending = False
+        self._raft_seen = 0  # how many of the Raft model's log lines the journals have
+        self.network.sync()
+
     def network_cidr(self) -> str:
+        """The pod network flannel found in etcd (kube-proxy's --cluster-cidr unless its flag says)."""
         for daemon in self.flannel.values():
             if daemon.daemon is not None and daemon.daemon.config is not None:
                 return str(daemon.daemon.config.network)
-        return "10.244.0.0/16"
+        return str(DOCKER_DEFAULT_BIP.network)  # no flannel: the pods are on docker's default bridge
 
     # -- what a learner types --
 
@@ -186,73 +200,59 @@ class Boot:
         known = ", ".join(f"{m.name} ({m.address})" for m in self.machines.values())
         raise BootError(f"no machine {name!r} in this cluster (machines: {known})")
 
-    def systemctl(self, machine_name: str, command_line: str, block: bool = True) -> str:
-        """``systemctl`` on a machine: start/stop/restart/status/is-active/enable, ``&&``-chained as the notes do."""
-        machine = self.machine(machine_name)
-        printed = []
-        for part in command_line.split("&&"):
-            words = shlex.split(part)
-            if words and words[0] == "systemctl":
-                words.pop(0)
-            no_block = "--no-block" in words
-            words = [w for w in words if not w.startswith("--")]
-            if not words:
-                raise BootError("systemctl: give a command: start, stop, restart, status, is-active or enable")
-            command, names = words[0], [w.removesuffix(".service") for w in words[1:]]
-            if command not in ("start", "stop", "restart", "status", "is-active", "enable", "disable"):
-                return f'Unknown operation \'{command}\'.'
-            for name in names:
-                unit = machine.units.get(name)
-                if unit is None:
-                    message = f"Failed to {command} {name}.service: Unit not found." if command != "status" \
-                        else f"Unit {name}.service could not be found."
-                    if command in ("enable", "disable"):
-                        message = f"Failed to execute operation: No such file or directory"
-                    printed.append(message)
-                    if command in ("start", "restart", "enable"):
-                        return "\n".join(printed)
-                    continue
-                if command == "status":
-                    printed.append(unit.status())
-                elif command == "is-active":
-                    printed.append(unit.state)
-                elif command in ("enable", "disable"):
-                    link = f"/etc/systemd/system/multi-user.target.wants/{name}.service"
-                    printed.append(f"Created symlink from {link} to /usr/lib/systemd/system/{name}.service."
-                                   if command == "enable" else f"Removed symlink {link}.")
-                else:
-                    if command == "restart":
-                        unit.stop()
-                    if command == "stop":
-                        unit.stop()
-                        continue
-                    unit.start()
-                    failure = self._wait(unit) if block and not no_block else None
-                    if failure:
-                        printed.append(failure)
-                        return "\n".join(printed)
-        return "\n".join(printed)
+    def systemctl(self, machine_name: str, command_line: str, block: bool = True) -> SystemctlResult:
+        """``systemctl`` on a machine (:mod:`.systemctl`); the boot's transcript keeps what it printed."""
+        result = systemctl(self.machine(machine_name), command_line, self.clock, block)
+        self.transcript.append((machine_name, f"systemctl {command_line.removeprefix('systemctl ')}", str(result)))
+        return result
 
-    def _wait(self, unit: Unit) -> str | None:
-        """What ``systemctl start`` prints while it waits for the start job: nothing when it is done."""
-        if unit.type != "notify":  # systemd's start job for a simple service is done once it has forked
+    def kubectl_refused(self) -> str | None:
+        """kubectl runs on the master: the notes' kubectl asks localhost:8080, today's its kubeconfig's server
+        (the master's apiserver). kubectl's words when nobody answers there
+        (staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go), else None."""
+        master = next((m for m in self.machines.values() if "kube-apiserver" in m.units), None)
+        serving = [d for d in self.sockets.servers() if isinstance(d, APIServerDaemon) and d.machine is master]
+        if version_tuple(self.version) < (1, 10) or master is None:
+            server = "localhost:8080"
+            reachable = master is not None and isinstance(self.sockets.dial(master.name, "localhost", 8080),
+                                                          APIServerDaemon)
+        else:
+            server, reachable = f"{master.address}:{serving[0].port if serving else 6443}", bool(serving)
+        if reachable:
             return None
-        pid = unit.pid
-        while unit.state == "activating" and unit.pid == pid:
-            self.clock.run(0.05)
-        if unit.state == "failed" or unit.pid != pid:
-            why = "a timeout was exceeded" if unit.result == "timeout" else \
-                "the control process exited with error code"
-            return (f'Job for {unit.service} failed because {why}. See "systemctl status {unit.service}" and '
-                    f'"journalctl -xe" for details.')
-        return None
+        return f"The connection to the server {server} was refused - did you specify the right host or port?"
+
+    @property
+    def tree(self) -> dict[str, dict[str, str]]:
+        """Every machine's files as they are now ({machine: {path: text}}), what the daemons wrote included
+        (/run/flannel/subnet.env, /run/flannel/docker): what ``lint`` and ``doctor`` read."""
+        return {name: machine.files for name, machine in self.machines.items()}
+
+    def unit_states(self) -> dict[str, dict[str, str]]:
+        """Every unit's state, ``systemctl is-active`` style: {machine: {daemon: "active"|"activating"|...}}."""
+        return {name: {daemon: unit.state for daemon, unit in m.units.items()} for name, m in self.machines.items()}
 
     def logs(self, machine_name: str, daemon: str) -> str:
         machine = self.machine(machine_name)
         daemon = daemon.removesuffix(".service")
         if machine.name in self.flannel:
             self.flannel[machine.name].flush()
+        self._flush_raft()
         return machine.journal.text(daemon)
+
+    def _flush_raft(self) -> None:
+        """Copy the Raft model's new log lines (``became candidate at term 2``...) into each member's journal,
+        as etcd 3.4's raft logger prints them; the model's own notes (crashed, restarted) are not etcd's."""
+        if self.raft is None:
+            return
+        members = {member.name: member for member in self.etcd.values()}
+        for when, name, text in self.raft.events[self._raft_seen:]:
+            what = text.removeprefix(f"{name} ")
+            member = members.get(name)
+            if member is not None and member.unit is not None and not what.startswith(("crashed", "restarted")):
+                member.unit.journal.add(when, "etcd", "etcd", member.unit.pid,
+                                        f"raft{moment(when):%Y/%m/%d %H:%M:%S} INFO: {member.id} {what}")
+        self._raft_seen = len(self.raft.events)
 
     def etcdctl(self, command_line: str, machine_name: str | None, api: int | None) -> EtcdctlResult:
         if not isinstance(command_line, str):
@@ -268,6 +268,7 @@ class Boot:
         tool = Etcdctl(dial=lambda url: self._etcd_at(machine, url), members=self._members,
                        took=lambda: self.rng.uniform(0.001, 0.003))
         result = tool.run(command_line, api)
+        self.transcript.append((machine.name, command_line, str(result)))
         self.network.sync()  # flanneld's watch on the subnets sees what etcdctl changed
         return result
 
@@ -281,7 +282,7 @@ class Boot:
             return []
         by_name = {member.name: member for member in self.etcd.values()}
         first = next(iter(self.etcd.values()))
-        return [by_name.get(name) or _Unstarted(member_id(urls), urls)
+        return [by_name.get(name) or _Unstarted(member_id(urls, first.token), urls)
                 for name, urls in first.config.initial_cluster().items()]
 
 
@@ -376,18 +377,19 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
     return cluster
 
 
-def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None) -> Cluster:
-    """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions,
-    then the notes' manual steps."""
+def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None,
+                   kubernetes_version: str | None = None) -> Cluster:
+    """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions (or the
+    binaries' ``kubernetes_version``), then the notes' manual steps."""
     tree = _tree(files) if files is not None else spec.render_all()
-    cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=spec.kubernetes_version,
+    cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version or spec.kubernetes_version,
                               etcd_version=spec.etcd_version, spec=spec)
     boot: Boot = cluster.boot
     members = [spec.machine(name) for name in spec.etcd_members if name in boot.machines]
     for member in members:  # the notes start etcd on each member, each in its own terminal
         boot.systemctl(member.name, "systemctl start etcd", block=False)
     for member in members:
-        boot._wait(boot.machines[member.name].units["etcd"])
+        wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
     if members:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member
         first = members[0]
         key = config_key(spec.flannel_prefix)
