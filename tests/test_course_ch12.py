@@ -131,6 +131,6 @@ def test_a_tree_that_lost_a_machine_or_a_file_or_does_not_parse() -> None:
     del files["node2"]["/etc/etcd/etcd.conf"]
     assert serves_the_app(files) == ("node2's /etc/etcd/etcd.conf is missing from your files: repair a file rather "
                                      "than delete it.")
-    files = replace_text(capstone_files(), "master", "/etc/kubernetes/apiserver", "KUBE_API_PORT=", "garbage line\nX=")
-    assert serves_the_app(files) == ("your files do not boot: /etc/kubernetes/apiserver: line 11: 'garbage line' is "
+    files = replace_text(capstone_files(), "node2", "/etc/etcd/etcd.conf", "#[Member]", "garbage line")
+    assert serves_the_app(files) == ("your files do not boot: node2:/etc/etcd/etcd.conf: line 1: 'garbage line' is "
                                      "not KEY=value, a comment or blank")

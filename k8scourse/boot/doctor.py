@@ -324,7 +324,7 @@ def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
     boot = getattr(cluster, "boot", None)
     if boot is None:
         return diagnose(cluster, minimum=minimum)
-    files = {name: machine.files for name, machine in boot.machines.items()}
+    files = boot.tree
     units = [(name, daemon, unit.state, cluster.now - unit.since)
              for name, machine in boot.machines.items() for daemon, unit in machine.units.items()]
     node_machines = {_node_name(machine): name for name, machine in boot.machines.items() if "kubelet" in machine.units}

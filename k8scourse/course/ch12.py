@@ -176,10 +176,10 @@ def what_is_wrong(cluster: Any) -> str | None:
     import ipaddress
 
     boot_ = cluster.boot
-    for name, machine in boot_.machines.items():
-        for daemon, unit in machine.units.items():
-            if unit.state != "active":
-                return f"{daemon} on {name} is {unit.state} (systemctl status {daemon})."
+    for name, units in boot_.unit_states().items():
+        for daemon, state in units.items():
+            if state != "active":
+                return f"{daemon} on {name} is {state} (systemctl status {daemon})."
     nodes = {n["metadata"]["name"]: n for n in cluster.api.list("nodes")}
     for name, machine in boot_.machines.items():
         if "kubelet" in machine.units:
@@ -235,11 +235,8 @@ def serves_the_app(answer: Any) -> bool | str:
 
 def unit_states(cluster: Any) -> str:
     """Every machine's units and their states, one machine a line, as ``systemctl is-active`` says them."""
-    lines = []
-    for name, machine in cluster.boot.machines.items():
-        states = "  ".join(f"{daemon}={unit.state}" for daemon, unit in machine.units.items())
-        lines.append(f"{name:<7} {states}")
-    return "\n".join(lines)
+    return "\n".join(f"{name:<7} " + "  ".join(f"{daemon}={state}" for daemon, state in units.items())
+                     for name, units in cluster.boot.unit_states().items())
 
 
 def pod_on_another_node(cluster: Any, pod: str, selector: str, namespace: str = "default") -> dict:
