@@ -444,3 +444,81 @@ def test_a_lone_etcd_member_waits_for_its_peers_as_etcd_does():
     assert re.search(r"raft2025/01/01 00:00:\d\d INFO: 5783384be9eeae8f became candidate at term 2\n", log)
     assert cluster.systemctl("node1", "start etcd") == ""  # two of three: a quorum, both publish
     assert cluster.boot.unit_states()["master"]["etcd"] == "active"
+
+
+def test_flags_parse_as_pflag_does():
+    from k8scourse.boot.flags import FlagError, parse
+    line = parse("kube-apiserver", "v1.31.0", ["--etcd-servers", "http://127.0.0.11:2379", "--allow-privileged",
+                                               "--v=2", "--secure-port=6443"])
+    assert line.flags == {"etcd-servers": "http://127.0.0.11:2379", "allow-privileged": "true", "v": "2",
+                          "secure-port": "6443"}
+    with pytest.raises(FlagError, match="^Error: unknown flag: --insecure-bind-address$"):
+        parse("kube-apiserver", "v1.31.0", ["--insecure-bind-address=127.0.0.1"])
+    with pytest.raises(FlagError, match="^unknown flag: --enable-admission-plugins$"):  # came in v1.10
+        parse("kube-apiserver", "v1.5.2", ["--enable-admission-plugins=NodeRestriction"])
+
+
+def test_repairing_the_notes_cluster_file_by_file():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab().with_changes(etcd_version="3.3.11"))  # etcd 3.3: v2 on
+    assert cluster.api.list("nodes") == []
+    edited(cluster.boot.tree, "master", "/etc/kubernetes/apiserver", "--insecure-bind-address=127.0.0.1",
+           "--insecure-bind-address=0.0.0.0")
+    assert cluster.systemctl("master", "restart kube-apiserver") == ""
+    cluster.run(10)  # the kubelets retry every 7 s at most
+    assert sorted(n["metadata"]["name"] for n in cluster.api.list("nodes")) == ["192.168.197.131", "192.168.197.132"]
+    assert "Serving insecurely on 0.0.0.0:8080" in cluster.logs("master", "kube-apiserver")
+
+
+def test_a_changed_unit_file_needs_daemon_reload():
+    cluster = Cluster.from_files(lab_tree())
+    path = "/usr/lib/systemd/system/kubelet.service"
+    edited(cluster.boot.tree, "node1", path, "Restart=on-failure", "Restart=no")
+    assert cluster.systemctl("node1", "start kubelet") == ("Warning: kubelet.service changed on disk. Run "
+                                                           "'systemctl daemon-reload' to reload units.")
+    assert cluster.systemctl("node1", "daemon-reload") == ""
+    assert cluster.boot.machines["node1"].units["kubelet"].restart == "no"
+
+
+def test_a_stray_line_in_etcd_conf_is_skipped_as_systemd_does():
+    tree = lab_tree()
+    tree["node1"]["/etc/etcd/etcd.conf"] += "--enable-v2\n"
+    cluster = start_all(Cluster.from_files(tree))
+    assert ("systemd[1]: Ignoring invalid environment assignment '--enable-v2': /etc/etcd/etcd.conf"
+            in cluster.logs("node1", "etcd"))
+    assert cluster.boot.unit_states()["node1"]["etcd"] == "active"
+
+
+def test_a_repaired_etcd_member_joins():
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    cluster = start_all(Cluster.from_files(tree))
+    assert "started, etcd3" not in cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")
+    edited(cluster.boot.tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd9"', 'ETCD_NAME="etcd3"')
+    assert cluster.systemctl("node2", "restart etcd") == ""
+    assert "started, etcd3" in cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")
+
+
+def test_a_member_whose_cluster_disagrees_is_refused():
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", ",etcd2=http://127.0.0.12:2380", "")
+    cluster = Cluster.from_files(tree)
+    for machine in ("master", "node1", "node2"):
+        cluster.systemctl(machine, "start etcd --no-block")
+    cluster.run(3)
+    unit = cluster.boot.machines["node2"].units["etcd"]
+    assert unit.state == "failed" and unit.source == ("/etc/etcd/etcd.conf", "ETCD_INITIAL_CLUSTER")
+    assert cluster.boot.machines["master"].units["etcd"].state == "active"  # two of three: a quorum
+
+
+def test_the_members_majority_decides_the_cluster():
+    tree = lab_tree()
+    edited(tree, "master", "/etc/etcd/etcd.conf", ",etcd2=http://127.0.0.12:2380", "")
+    cluster = Cluster.from_files(tree)
+    assert sorted(cluster.boot.raft.members) == ["etcd1", "etcd2", "etcd3"]
+
+
+def test_the_kubelets_pause_image_comes_from_its_flag():
+    spec = ClusterSpec.seed_lab().with_changes(apiserver_bind_address="0.0.0.0", etcd_version="3.3.11")
+    cluster = Cluster.from_spec(spec)
+    kubelet = cluster.kubelets["192.168.197.131"]
+    assert kubelet.runtime.sandbox_image == "registry.access.redhat.com/rhel7/pod-infrastructure:latest"

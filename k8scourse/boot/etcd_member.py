@@ -21,6 +21,7 @@ from k8scourse.config.spec import ETCD_CONF, version_tuple
 from k8scourse.etcd.store import Store
 
 from .etcdctl import CLUSTER_TOKEN, cluster_id, member_id
+from .flags import assignments_only
 from .journal import capnslog
 from .machine import Machine
 from .units import Unit
@@ -41,18 +42,23 @@ class _V2Off:
 class EtcdMember:
     """One etcd member: its etcd.conf, its Raft member (the model in k8scourse/etcd/raft), its sockets."""
 
-    def __init__(self, boot: Boot, machine: Machine, config: EtcdConfig) -> None:
-        self.boot, self.machine, self.config = boot, machine, config
+    def __init__(self, boot: Boot, machine: Machine) -> None:
+        self.boot, self.machine = boot, machine
+        self.client_urls: list[str] = []  # published once it has joined
+        self.store: Store = boot.cluster.etcd
+        self.unit: Unit | None = None
+        self.read_config()
+
+    def read_config(self) -> None:
+        """Read /etc/etcd/etcd.conf as systemd hands it to etcd (lines that are no assignment dropped)."""
+        config = self.config = EtcdConfig.parse(assignments_only(self.machine.files.get(ETCD_CONF, "")))
         self.name = config.name
         self.peer_urls = config.urls("ETCD_INITIAL_ADVERTISE_PEER_URLS")
         self.advertised = config.urls("ETCD_ADVERTISE_CLIENT_URLS")
-        self.client_urls: list[str] = []  # published once it has joined
         self.token = config.get("ETCD_INITIAL_CLUSTER_TOKEN") or CLUSTER_TOKEN
         self.id = member_id(self.peer_urls, self.token)
         enable = config.values.get("ETCD_ENABLE_V2", "").lower()  # unset: the version's default (on before 3.4)
-        self.v2_enabled = enable == "true" if enable else version_tuple(boot.etcd_version) < (3, 4)
-        self.store: Store = boot.cluster.etcd
-        self.unit: Unit | None = None
+        self.v2_enabled = enable == "true" if enable else version_tuple(self.boot.etcd_version) < (3, 4)
 
     @property
     def v2(self) -> Any:
@@ -84,8 +90,8 @@ class EtcdMember:
     def start(self, unit: Unit) -> None:
         self.unit = unit
         self.log("I", "etcdmain", f"etcd Version: {ETCD_VERSION}")
-        problems = etcd_startup_problems(self.config) or \
-            [("ETCD_INITIAL_CLUSTER", message) for message in self.boot.etcd_refused.get(self.machine.name, [])]
+        self.read_config()  # etcd reads its file at every start
+        problems = etcd_startup_problems(self.config) or self._membership_problems()
         for key in ("ETCD_LISTEN_PEER_URLS", "ETCD_LISTEN_CLIENT_URLS"):
             for url in self.config.urls(key):
                 parts = urlsplit(url)
@@ -106,6 +112,20 @@ class EtcdMember:
         self.boot.raft.restart(self.name)
         unit.on_stop = self.stop
         self._wait_ready(unit)
+
+    def _membership_problems(self) -> list[tuple[str, str]]:
+        """What the other members say to a member whose file disagrees with theirs (the cluster is the one
+        their files describe: ``Boot.raft``)."""
+        raft = self.boot.raft
+        peers = sorted(raft.members) if raft is not None else []
+        if raft is None or self.name not in raft.members:
+            return [("ETCD_NAME", f"member {self.name!r} is not in the cluster the other members' "
+                                  f"ETCD_INITIAL_CLUSTER describes ({', '.join(peers) or 'none'})")]
+        if sorted(self.config.initial_cluster()) != peers:
+            return [("ETCD_INITIAL_CLUSTER", f"ETCD_INITIAL_CLUSTER lists {', '.join(self.config.initial_cluster())} "
+                                             f"but the other members list {', '.join(peers)}: every member must "
+                                             "list the same cluster")]
+        return []
 
     def _wait_ready(self, unit: Unit) -> None:
         """etcdmain notifies systemd once the member has published itself, which takes a leader. Meanwhile

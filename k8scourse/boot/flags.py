@@ -115,6 +115,14 @@ class MissingEnvironmentFile(FileNotFoundError):
         self.path = path
 
 
+#: The boolean flags among those: pflag takes ``--flag`` alone as true; any other flag takes the next word.
+BOOL_FLAGS = {"help", "version", "logtostderr", "allow-privileged", "leader-elect", "profiling", "contention-profiling",
+              "anonymous-auth", "enable-aggregator-routing", "enable-bootstrap-token-auth", "service-account-lookup",
+              "watch-cache", "allocate-node-cidrs", "configure-cloud-routes", "use-service-account-credentials",
+              "cgroups-per-qos", "fail-swap-on", "register-node", "rotate-certificates", "serialize-image-pulls",
+              "authentication-token-webhook", "require-kubeconfig", "masquerade-all", "init-only"}
+
+
 class FlagError(ValueError):
     """The daemon refused its command line: ``lines`` is what it printed, ``status`` its exit status."""
 
@@ -172,6 +180,18 @@ def environment(unit_text: str, files: dict[str, str], unit_path: str,
     return env
 
 
+def assignments_only(text: str) -> str:
+    """An EnvironmentFile as systemd uses it: the lines that are no assignment dropped (it warns about them)."""
+    kept = []
+    for line in text.splitlines():
+        try:
+            EnvFile.parse(line)
+        except EnvFileError:
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def exec_argv(unit_text: str, env: dict[str, str], origins: list[str | None] | None = None) -> list[str]:
     """``ExecStart``'s words after systemd's expansion: ``$VAR`` splits into words, ``${VAR}`` is one word.
     ``origins`` (if given) gets, for each word, the variable it came from (None: the unit's own text)."""
@@ -199,9 +219,11 @@ def parse(daemon: str, version: str, argv: list[str]) -> CommandLine:
     known = known_flags(daemon, version)
     modern = version_tuple(version) >= (1, 10)
     line = CommandLine(daemon, list(argv))
+    skip = False
     for index, word in enumerate(argv):
-        if not word.startswith("-"):
-            continue  # a stray word: the daemons ignore positional arguments
+        if skip or not word.startswith("-"):
+            skip = False
+            continue  # a flag's value given as the next word, or a stray word the daemons ignore
         name, has_value, value = word.lstrip("-").partition("=")
         if name not in known:
             if not modern:
@@ -210,5 +232,7 @@ def parse(daemon: str, version: str, argv: list[str]) -> CommandLine:
                 raise FlagError([f'"command failed" err="failed to parse kubelet flag: unknown flag: --{name}"'], 1,
                                 index)
             raise FlagError([f"Error: unknown flag: --{name}"], 1, index)
+        if not has_value and name not in BOOL_FLAGS and index + 1 < len(argv):
+            value, has_value, skip = argv[index + 1], True, True  # pflag: "--flag value" for a non-bool flag
         line.flags[name] = value if has_value else "true"
     return line

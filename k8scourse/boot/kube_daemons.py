@@ -98,7 +98,7 @@ class KubeDaemon:
 
     def command_line(self, unit: Unit) -> flags.CommandLine | None:
         """Parse the unit's ExecStart; on a refused flag, log what the binary prints and exit."""
-        path, text = self.machine.unit_file(self.name)
+        path, text = unit.path, unit.text
         sources: dict[str, str] = {}
         origins: list[str | None] = []
         argv = flags.exec_argv(text, flags.environment(text, self.machine.files, path, sources=sources), origins)
@@ -122,7 +122,7 @@ class KubeDaemon:
 
     def source(self, flag: str) -> tuple[str, str]:
         """The file and variable that gave ``flag`` (the unit's ExecStart when no file did)."""
-        return self.line.origins.get(flag) or (self.machine.unit_file(self.name)[0], "ExecStart")
+        return self.line.origins.get(flag) or (self.unit.path, "ExecStart")
 
     def server_url(self, line: flags.CommandLine, legacy_flag: str) -> str | None:
         """The apiserver this daemon calls: --kubeconfig's server, else the legacy flag (--master, --api-servers)."""
@@ -210,11 +210,11 @@ class APIServerDaemon(KubeDaemon):
         reached = [self.boot.sockets.dial_url(self.machine.name, url) for url in self.servers]
         if any(isinstance(m, EtcdMember) and m.running for m in reached):
             self.boot.sockets.listen(self.machine.name, self.address, self.port, self)
-            where = f"{self.address}:{self.port}" if self.address != "0.0.0.0" else f"[::]:{self.port}"
-            if self.modern:
+            if self.modern:  # Go prints the wildcard listener as [::]
+                where = f"{self.address}:{self.port}" if self.address != "0.0.0.0" else f"[::]:{self.port}"
                 self.log("I", "secure_serving.go:213", f'"Serving securely on {where}"')
             else:
-                self.log("I", "genericapiserver.go:0", f"Serving insecurely on {where}")
+                self.log("I", "genericapiserver.go:0", f"Serving insecurely on {self.address}:{self.port}")
             unit.clear_blame()
             unit.ready()
             return

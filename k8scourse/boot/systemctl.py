@@ -19,7 +19,7 @@ from k8scourse.kubectl.cli import KubectlResult
 from .machine import BootError, Machine
 from .units import Unit
 
-COMMANDS = ("start", "stop", "restart", "status", "is-active", "enable", "disable")
+COMMANDS = ("start", "stop", "restart", "status", "is-active", "enable", "disable", "daemon-reload")
 JOB_POLL = 0.05  # how finely the model's systemctl watches a start job (seconds)
 #: systemctl's words for a failed start job, by the unit's Result (systemd 219 src/systemctl/systemctl.c)
 JOB_FAILED = {"timeout": "a timeout was exceeded",
@@ -48,6 +48,13 @@ def systemctl(machine: Machine, command_line: str, clock: VirtualClock, block: b
         command, names = words[0], [word.removesuffix(".service") for word in words[1:]]
         if command not in COMMANDS:
             return SystemctlResult(f"Unknown operation '{command}'.", 1)
+        if command == "daemon-reload":
+            for name, unit in machine.units.items():
+                found = machine.unit_file(name)
+                if found is not None:
+                    unit.path = found[0]
+                    unit.load(found[1])
+            continue
         for name in names:
             unit = machine.units.get(name)
             if unit is None:
@@ -74,6 +81,10 @@ def systemctl(machine: Machine, command_line: str, clock: VirtualClock, block: b
                                    if command == "enable" else f"Removed symlink {link}.")
                 unit.enabled = command == "enable"
             else:
+                found = machine.unit_file(name)
+                if found is not None and found[1] != unit.text:  # src/systemctl/systemctl.c warn_unit_file_changed
+                    printed.append(f"Warning: {name}.service changed on disk. Run 'systemctl daemon-reload' to "
+                                   "reload units.")
                 if command in ("stop", "restart"):
                     unit.stop()
                 if command == "stop":

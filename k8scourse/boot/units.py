@@ -57,14 +57,10 @@ class Unit:
     The daemon reports back with ``ready()`` (a notify unit's READY=1) and ``exited(status)``.
     """
 
-    def __init__(self, name: str, text: str, journal: Journal, clock: VirtualClock,
+    def __init__(self, name: str, path: str, text: str, journal: Journal, clock: VirtualClock,
                  run: Callable[[Unit], None], next_pid: Callable[[], int]) -> None:
-        self.name, self.journal, self.clock = name, journal, clock
-        self.settings = unit_settings(text)
-        self.description = (self.settings.get("Description") or [name])[-1]
-        self.type = (self.settings.get("Type") or ["simple"])[-1]
-        self.restart = (self.settings.get("Restart") or ["no"])[-1]
-        self.process = process_name(name, (self.settings.get("ExecStart") or [""])[-1])
+        self.name, self.path, self.journal, self.clock = name, path, journal, clock
+        self.load(text)
         self._run, self._next_pid = run, next_pid
         self.state = "inactive"  # active | activating | failed | inactive, as systemctl is-active prints
         self.result = ""  # why it failed: exit-code, timeout, resources, start-limit
@@ -76,6 +72,15 @@ class Unit:
         self._timer: Timer | None = None
         self.on_stop: Callable[[], None] | None = None  # what the daemon does when its process is killed
         self.enabled = False  # systemctl enable: started at boot (the model never reboots a machine)
+
+    def load(self, text: str) -> None:
+        """Read the unit file (at boot, and at ``systemctl daemon-reload``): a running unit keeps this text."""
+        self.text = text
+        self.settings = unit_settings(text)
+        self.description = (self.settings.get("Description") or [self.name])[-1]
+        self.type = (self.settings.get("Type") or ["simple"])[-1]
+        self.restart = (self.settings.get("Restart") or ["no"])[-1]
+        self.process = process_name(self.name, (self.settings.get("ExecStart") or [""])[-1])
 
     @property
     def service(self) -> str:
@@ -192,7 +197,7 @@ class Unit:
         sub = {"active": "running", "activating": "start", "failed": "failed", "inactive": "dead"}[self.state]
         result = f" (Result: {self.result})" if self.state == "failed" else ""
         lines = [f"● {self.service} - {self.description}",
-                 f"   Loaded: loaded (/usr/lib/systemd/system/{self.service}; "
+                 f"   Loaded: loaded ({self.path}; "
                  f"{'enabled' if self.enabled else 'disabled'}; vendor preset: disabled)",
                  f"   Active: {self.state}{result} ({sub}) since {_since(self.since)}; "
                  f"{_ago(self.clock.now - self.since)} ago"]

@@ -12,16 +12,18 @@ does what the notes do by hand.
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from k8scourse.api.validation import is_ip
-from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
+from k8scourse.config.etcd import etcd_startup_errors
 from k8scourse.config.flannel import ETCD_KEYS_DIR, config_key
 from k8scourse.config.spec import CURRENT_VERSION, ETCD_CONF, SEED_VERSION, read_tree, version_tuple
 from k8scourse.config.systemd import ROLE_DAEMONS
 from k8scourse.etcd.raft import RaftCluster
-from k8scourse.etcd.raft.cluster import MemberConfigError
+from k8scourse.clock import VirtualClock
+from k8scourse.etcd.raft.cluster import MemberConfigError, MemberSettings
 from k8scourse.master.admission import PLUGINS, AdmissionChain
 from k8scourse.network.flannel import FlannelNetwork
 
@@ -41,6 +43,12 @@ if TYPE_CHECKING:
     from k8scourse.config.spec import ClusterSpec
 
 DAEMONS = [daemon for daemons in ROLE_DAEMONS.values() for daemon in daemons] + ["docker"]
+#: What runs each daemon but etcd (whose members the boot makes from the etcd.conf files).
+DAEMON_TYPES: dict[str, Any] = {
+    "kube-apiserver": APIServerDaemon, "kubelet": KubeletDaemon, "kube-proxy": KubeProxyDaemon,
+    "kube-controller-manager": lambda boot, machine: ControlLoopDaemon(boot, machine, "kube-controller-manager"),
+    "kube-scheduler": lambda boot, machine: ControlLoopDaemon(boot, machine, "kube-scheduler"),
+    "flanneld": FlanneldDaemon, "docker": DockerDaemon}
 FIRST_PID = 1000  # the model's first process id on each machine (pids are machine-local)
 
 
@@ -59,7 +67,6 @@ class Boot:
         self.network = FlannelNetwork(clock=self.clock)
         self.network.rng = self.rng
         self.etcd: dict[str, EtcdMember] = {}
-        self.etcd_refused: dict[str, list[str]] = {}  # machine -> why its member could not join the Raft cluster
         self.raft: RaftCluster | None = None
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._loops: set[str] = set()
@@ -81,7 +88,7 @@ class Boot:
     def _install(self, machine: Machine) -> None:
         if ETCD_CONF in machine.files and machine.unit_file("etcd"):
             try:
-                self.etcd[machine.name] = EtcdMember(self, machine, EtcdConfig.parse(machine.files[ETCD_CONF]))
+                self.etcd[machine.name] = EtcdMember(self, machine)
             except ValueError as exc:
                 raise BootError(f"{machine.name}:{ETCD_CONF}: {exc}") from None
         for daemon in DAEMONS:
@@ -90,35 +97,22 @@ class Boot:
                 found = found or ("/usr/lib/systemd/system/docker.service", DOCKER_UNIT)
             if found is None:
                 continue
-            process: Any
-            if daemon == "etcd":
-                process = self.etcd.get(machine.name)
-                if process is None:
-                    continue
-            elif daemon == "kube-apiserver":
-                process = APIServerDaemon(self, machine)
-            elif daemon in ("kube-controller-manager", "kube-scheduler"):
-                process = ControlLoopDaemon(self, machine, daemon)
-            elif daemon == "kubelet":
-                process = KubeletDaemon(self, machine)
-            elif daemon == "kube-proxy":
-                process = KubeProxyDaemon(self, machine)
-            elif daemon == "flanneld":
-                process = self.flannel[machine.name] = FlanneldDaemon(self, machine)
-            else:
-                process = DockerDaemon(self, machine)
+            process: Any = self.etcd.get(machine.name) if daemon == "etcd" else DAEMON_TYPES[daemon](self, machine)
+            if process is None:
+                continue  # an etcd unit without an etcd.conf: nothing for the model to run
+            if daemon == "flanneld":
+                self.flannel[machine.name] = process
             if daemon in ("flanneld", "docker") and machine.name not in self.network.hosts:
                 self.network.add_host(machine.name, f"{machine.address}/24")
                 self.network.hosts[machine.name].files = machine.files  # the same files: subnet.env lands there
-            machine.units[daemon] = Unit(daemon, found[1], machine.journal, self.clock,
+            machine.units[daemon] = Unit(daemon, found[0], found[1], machine.journal, self.clock,
                                          self._runner(process, machine, daemon),
                                          lambda m=machine.name: self._next_pid(m))
 
     def _runner(self, process: Any, machine: Machine, daemon: str):
         def run(unit: Unit) -> None:
-            path, text = machine.unit_file(daemon) or ("", DOCKER_UNIT)
             try:
-                flags.environment(text, machine.files, path, warn=unit.systemd_log)
+                flags.environment(unit.text, machine.files, unit.path, warn=unit.systemd_log)
             except flags.MissingEnvironmentFile as exc:
                 unit.cannot_run(exc.path, str(exc))
                 return
@@ -128,20 +122,26 @@ class Boot:
         return run
 
     def _build_raft(self) -> None:
-        """One Raft member per etcd.conf that etcd would start with; a member the others' files disagree
-        with is refused (its start fails with why); every member is down until its unit starts."""
-        configs = {name: member.machine.files[ETCD_CONF] for name, member in self.etcd.items()
-                   if not etcd_startup_errors(member.config)}
+        """The Raft cluster the etcd.conf files describe: the members that etcd would start with and that
+        agree with each other (``RaftCluster.from_configs``' checks), plus every other member their
+        ETCD_INITIAL_CLUSTER names, with etcd's defaults, so that a member whose file is repaired later can
+        still join. Every member is down until its unit starts; each start checks its file again."""
+        members = [member for member in self.etcd.values() if not etcd_startup_errors(member.config)]
+        views = Counter(frozenset(member.config.initial_cluster()) for member in members)
+        members.sort(key=lambda m: -views[frozenset(m.config.initial_cluster())])  # most members' view first
+        configs = {member.machine.name: member.config.render() for member in members}
         while configs:
-            try:
-                self.raft = RaftCluster.from_configs(configs, seed=self.cluster.seed, clock=self.clock)
+            try:  # etcd's own checks, on a clock of their own: nothing of this trial runs on the cluster's
+                RaftCluster.from_configs(configs, clock=VirtualClock())
                 break
             except MemberConfigError as exc:
-                label, _, message = str(exc).partition(": ")
-                self.etcd_refused[label] = [message]
-                del configs[label]
-        if self.raft is None:
+                del configs[str(exc).partition(": ")[0]]
+        if not configs:
             return
+        settings = [MemberSettings.from_config(label, text) for label, text in configs.items()]
+        named = {member.name for member in settings}
+        settings += [MemberSettings(name, settings[0].peers) for name in settings[0].peers if name not in named]
+        self.raft = RaftCluster(settings, seed=self.cluster.seed, clock=self.clock)
         for name in list(self.raft.alive):
             self.raft.crash(name)
         self.raft.attach(self.cluster.etcd)
@@ -164,9 +164,11 @@ class Boot:
         name, machine = kubelet.node_name, kubelet.machine
         node = self.cluster.kubelets.get(name)
         if node is None:
+            image = kubelet.line.get("pod-infra-container-image") if kubelet.line else None
             node = self.cluster.add_node(name, node_ip=name if is_ip(name) else machine.address,
                                          pod_cidr=pod_cidr(machine, self), start=False,
-                                         cluster_cidr=self.network_cidr())
+                                         cluster_cidr=self.network_cidr(),
+                                         **({"pod_infra_container_image": image} if image else {}))
         node.start()
         self.nodes[machine.name] = name
 
@@ -380,22 +382,27 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
 def boot_from_spec(cls: type, spec: ClusterSpec, *, seed: int = 0, files: Any = None,
                    kubernetes_version: str | None = None) -> Cluster:
     """``Cluster.from_spec``: boot the spec's files (or ``files``, as its machines) at its versions (or the
-    binaries' ``kubernetes_version``), then the notes' manual steps."""
+    binaries' ``kubernetes_version``), then the notes' manual steps: etcd started on every member at once
+    (each in its own terminal), ``etcdctl mk`` of flannel's config (the tree's ``/etcd-keys<prefix>/config``,
+    ClusterSpec's stand-in for the key), then each machine's ``systemctl start X&&systemctl enable X``
+    lines, masters first. What each step printed is in ``cluster.boot.transcript``."""
     tree = _tree(files) if files is not None else spec.render_all()
     cluster = boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version or spec.kubernetes_version,
                               etcd_version=spec.etcd_version, spec=spec)
     boot: Boot = cluster.boot
     members = [spec.machine(name) for name in spec.etcd_members if name in boot.machines]
-    for member in members:  # the notes start etcd on each member, each in its own terminal
-        boot.systemctl(member.name, "systemctl start etcd", block=False)
     for member in members:
-        wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
-    if members:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member
-        first = members[0]
-        key = config_key(spec.flannel_prefix)
-        value = tree[first.name].get(ETCD_KEYS_DIR + key, "").strip()
-        boot.etcdctl(f"ETCDCTL_API=2 etcdctl --endpoints={spec.client_url(first)} mk {key} {shlex.quote(value)}",
-                     first.name, None)
+        boot.machines[member.name].units["etcd"].start()
+    for member in members:
+        failed = wait_for_job(boot.machines[member.name].units["etcd"], boot.clock)
+        boot.transcript.append((member.name, "systemctl start etcd&&systemctl enable etcd", failed or ""))
+        if not failed:
+            boot.systemctl(member.name, "enable etcd")
+    key = config_key(spec.flannel_prefix)
+    value = tree[members[0].name].get(ETCD_KEYS_DIR + key) if members else None
+    if value is not None:  # "etcdctl mk /atomic.io/network/config '{...}'" on the first member, if the tree has it
+        boot.etcdctl(f"ETCDCTL_API=2 etcdctl --endpoints={spec.client_url(members[0])} mk {key} "
+                     f"{shlex.quote(value.strip())}", members[0].name, None)
     for role in ("master", "node"):
         for machine in spec.machines:
             if role in machine.roles and machine.name in boot.machines:
