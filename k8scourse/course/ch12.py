@@ -171,7 +171,7 @@ def boot(files: Tree | None = None, app: str = APP, seed: int = 0, seconds: floa
 
 def what_is_wrong(cluster: Any) -> str | None:
     """The first thing the capstone cluster does not do, in a sentence, or None when it serves the app:
-    every unit active, every node Ready, three web pods Running with distinct pod-network IPs,
+    every unit active, every etcd member joined, every node Ready, three web pods Running with distinct pod-network IPs,
     the client's request answered and a packet from the client reaching each web pod."""
     import ipaddress
 
@@ -180,6 +180,10 @@ def what_is_wrong(cluster: Any) -> str | None:
         for daemon, state in units.items():
             if state != "active":
                 return f"{daemon} on {name} is {state} (systemctl status {daemon})."
+    listing = str(cluster.etcdctl("--endpoints=http://192.168.197.130:2379 member list"))
+    unstarted = [line for line in listing.splitlines() if ", unstarted," in line]
+    if unstarted:
+        return f"etcdctl member list shows a member that never joined: {unstarted[0]}"
     nodes = {n["metadata"]["name"]: n for n in cluster.api.list("nodes")}
     for name, machine in boot_.machines.items():
         if "kubelet" in machine.units:
@@ -227,8 +231,8 @@ def serves_the_app(answer: Any) -> bool | str:
             return missing
     try:
         cluster = boot(files, app)
-    except ValueError as error:  # a file no daemon can read: the boot says which and why
-        return f"your files do not boot: {error}"
+    except ValueError as error:  # a tree the boot refuses, or manifests kubectl could not read: it says why
+        return f"your answer does not boot: {error}"
     problem = what_is_wrong(cluster)
     return True if problem is None else f"booted with your answer, the cluster still fails: {problem}"
 
