@@ -223,3 +223,23 @@ def test_an_empty_selection_says_what_it_left_out() -> None:
     assert str(Diagnosis([]).errors()) == "No errors: every daemon runs and the files agree."
     assert str(Diagnosis([warning]).about("node2")) == "No findings about node2."
     assert Diagnosis([warning]).about("node1") == [warning]
+
+
+def test_k8scourse_doctor_boots_a_folder_and_exits_1_on_an_error(tmp_path, capsys) -> None:
+    from k8scourse.course import cli
+
+    ClusterSpec.seed_lab().write(tmp_path)
+    assert cli.main(["doctor", str(tmp_path), "--seconds", "30"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("27 findings (8 errors, 19 warnings)")
+    assert "the kubelet runs but Node 192.168.197.131 never registered" in out
+
+
+def test_k8scourse_doctor_on_a_folder_that_is_no_cluster(tmp_path, capsys) -> None:
+    from k8scourse.course import cli
+
+    assert cli.main(["doctor", str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err == f"k8scourse: error: {tmp_path / 'missing'}: not a folder\n"
+    (tmp_path / "x").mkdir()
+    assert cli.main(["doctor", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("k8scourse: error: ")
