@@ -5,11 +5,17 @@ A troubleshooter reads two kinds of evidence, and so does the doctor:
 1. the files, as the daemons reading them would: ``k8scourse.config.lint``'s
    static findings (a removed flag, an apiserver bound to 127.0.0.1 that the
    kubelets call on another address, etcd members that disagree);
-2. what the running components report: units that failed to start (with the
-   last line of their journal), Nodes that never registered or are not
-   Ready, pods stuck ``ContainerCreating`` with the kubelet's Warning event,
-   two pods with one IP, a Service whose selector matches no pod (its
-   Endpoints stay empty), and the other Warning events.
+2. what the running components report: units that failed, never started or
+   are stuck starting (with the last line the daemon logged), Nodes that
+   never registered or are not Ready, pods stuck ``ContainerCreating`` with
+   the kubelet's Warning event, pods outside flannel's network or two pods
+   with one IP, a Service whose selector matches no pod (its Endpoints stay
+   empty), and the other Warning events.
+
+``doctor(cluster)`` is ``cluster.doctor()``: it gathers the evidence from a
+cluster booted from files (``cluster.boot``: the tree, the units, the
+journals); ``diagnose`` takes the evidence as arguments, so tests and other
+callers can hand it what they have.
 
 Each finding is a :class:`~k8scourse.config.lint.Finding` naming the
 machine, the file and the key to change, what happens and the fix. The
