@@ -132,3 +132,8 @@ def test_a_tree_that_lost_a_machine_or_a_file_or_does_not_parse() -> None:
     assert serves_the_app(files) == ("node2's /etc/etcd/etcd.conf is missing from your files: repair a file rather "
                                      "than delete it.")
     assert serves_the_app("web") == "your answer does not boot: Object 'Kind' is missing in '\"web\"'"
+
+
+def test_an_app_without_its_client_says_so() -> None:
+    assert serves_the_app(APP.replace("name: client", "name: other")) == (
+        FAILS + "the client Pod was never created (kubectl get events).")
