@@ -522,3 +522,13 @@ def test_the_kubelets_pause_image_comes_from_its_flag():
     cluster = Cluster.from_spec(spec)
     kubelet = cluster.kubelets["192.168.197.131"]
     assert kubelet.runtime.sandbox_image == "registry.access.redhat.com/rhel7/pod-infrastructure:latest"
+
+
+def test_a_broken_kubeconfig_is_one_line_of_the_kubelets_log():
+    tree = lab_tree()
+    tree["node1"]["/etc/kubernetes/kubelet.kubeconfig"] = "clusters: [a\n"
+    cluster = Cluster.from_files(tree)
+    cluster.systemctl("node1", "start kubelet")
+    assert ('"command failed" err="failed to run Kubelet: invalid kubeconfig: error loading config file '
+            '\\"/etc/kubernetes/kubelet.kubeconfig\\": yaml: line 2: did not find expected \',\' or \']\'"'
+            in cluster.logs("node1", "kubelet"))

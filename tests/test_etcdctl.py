@@ -156,3 +156,19 @@ def test_api_argument_and_bad_calls(cluster):
         cluster.etcdctl(["get", "/a"])
     with pytest.raises(ValueError, match="etcdctl\\(\\): this cluster has no machines"):
         Cluster(seed=0).etcdctl("get /a")
+
+
+def test_real_commands_the_model_does_not_run_are_a_clear_error(cluster):
+    from k8scourse.boot.etcdctl import UnsupportedCommand
+    with pytest.raises(UnsupportedCommand, match=r"etcdctl watch: the course's etcdctl \(API 3\) runs put, get, del, "
+                                                 r"member list, endpoint health"):
+        cluster.etcdctl(f"{EP} watch /a")
+    with pytest.raises(UnsupportedCommand, match=r"etcdctl member add: the course's etcdctl \(API 2\) runs mk, "):
+        v2(cluster, "member add etcd4 http://127.0.0.14:2380")
+
+
+def test_command_line_mistakes(cluster):
+    assert cluster.etcdctl("ETCDCTL_API=4 etcdctl get /a") == "unsupported API version 4"
+    assert cluster.etcdctl("--endpoints http://127.0.0.11:2379 put /spaced yes") == "OK"
+    with pytest.raises(ValueError, match="bash: unexpected EOF while looking for matching quote"):
+        cluster.etcdctl("put /a 'oops")

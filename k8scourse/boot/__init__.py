@@ -17,13 +17,14 @@ One module per thing:
   (apiserver, controller-manager, scheduler, kubelet, kube-proxy), ``node_network``
   (flanneld and docker);
 * ``etcdctl``: etcdctl 3.4's v2 and v3 commands; ``wiring``: ``Boot``, the machines and
-  the cluster behind them.
+  the cluster behind them; ``booting``: ``from_files`` and ``from_spec``.
 
 A unit that fails or misbehaves says why in the journal, in its daemon's words, and
 keeps the file and key it comes from (``unit.source``, ``unit.detail``).
 """
 
 from .machine import BootError
-from .wiring import Boot, NotBootedError, boot_from_files, boot_from_spec
+from .booting import boot_from_files, boot_from_spec
+from .wiring import Boot, NotBootedError
 
 __all__ = ["Boot", "BootError", "NotBootedError", "boot_from_files", "boot_from_spec"]

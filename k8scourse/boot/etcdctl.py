@@ -15,7 +15,6 @@ etcd only where a member listens on loopback; ``--endpoints`` names others.
 from __future__ import annotations
 
 import hashlib
-import shlex
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -24,6 +23,7 @@ from k8scourse.etcd.store import Store
 from k8scourse.kubectl.cli import KubectlResult
 from k8scourse.etcd.v2store import V2Error
 
+from .machine import shell_words
 from .sockets import refused
 
 V3_DEFAULT_ENDPOINTS = ["127.0.0.1:2379"]  # etcdctl/ctlv3/ctl.go defaultEndpoint
@@ -34,6 +34,29 @@ CLUSTER_TOKEN = "etcd-cluster"  # --initial-cluster-token's default (embed/confi
 
 class EtcdctlUsageError(ValueError):
     """A command line etcdctl refuses before talking to anyone."""
+
+
+class UnsupportedCommand(ValueError):
+    """A real etcdctl command the course's etcdctl does not run."""
+
+
+# etcdctl 3.4's commands (etcdctl/ctlv3/ctl.go, etcdctl/ctlv2/ctl.go), and those the model runs
+V3_COMMANDS = {"alarm", "auth", "check", "compaction", "defrag", "del", "elect", "endpoint", "get", "help", "lease",
+               "lock", "make-mirror", "member", "migrate", "move-leader", "put", "role", "snapshot", "txn", "user",
+               "version", "watch"}
+V2_COMMANDS = {"backup", "cluster-health", "mk", "mkdir", "rm", "rmdir", "get", "update", "updatedir", "ls", "set",
+               "setdir", "watch", "exec-watch", "member", "user", "role", "auth"}
+V3_MODELLED = "put, get, del, member list, endpoint health"
+V2_MODELLED = "mk, set, get, update, rm, ls, member list, cluster-health"
+
+
+GROUPS = {"alarm", "auth", "check", "endpoint", "lease", "member", "role", "snapshot", "user"}  # take a subcommand
+
+
+def _unsupported(api: int, command: str, args: list[str]) -> UnsupportedCommand:
+    modelled = V3_MODELLED if api == 3 else V2_MODELLED
+    name = " ".join([command, *args[:1]]) if command in GROUPS else command
+    return UnsupportedCommand(f"etcdctl {name}: the course's etcdctl (API {api}) runs {modelled}")
 
 
 def member_id(peer_urls: list[str], token: str = CLUSTER_TOKEN) -> str:
@@ -81,16 +104,21 @@ class Etcdctl:
     took: Callable[[], float]
 
     def run(self, command_line: str, api: int | None = None) -> EtcdctlResult:
-        words = shlex.split(command_line)
+        words = shell_words(command_line)
         if words and words[0].startswith("ETCDCTL_API="):
-            api = api or int(words.pop(0).partition("=")[2] or 3)
+            version = words.pop(0).partition("=")[2]
+            if version not in ("", "2", "3"):  # etcdctl/main.go
+                return EtcdctlResult(f"unsupported API version {version}", 1)
+            api = api or int(version or 3)
         if words and words[0] == "etcdctl":
             words.pop(0)
         endpoints, rest = None, []
-        for word in words:
+        for number, word in enumerate(words):
             if word.startswith("--endpoints="):
                 endpoints = [e for e in word.partition("=")[2].split(",") if e]
-            else:
+            elif word == "--endpoints" and number + 1 < len(words):
+                endpoints = [e for e in words[number + 1].split(",") if e]
+            elif number == 0 or words[number - 1] != "--endpoints":
                 rest.append(word)
         try:
             if (api or 3) == 2:
@@ -112,13 +140,15 @@ class Etcdctl:
         flags = {w for w in words if w.startswith("--")}
         args = [w for w in words if not w.startswith("--")]
         if not args:
-            raise EtcdctlUsageError("Error: no command given (put, get, del, member list, endpoint health)")
+            raise _unsupported(3, "help", [])
         command, args = args[0], args[1:]
         if command == "endpoint" and args[:1] == ["health"]:
             return self._endpoint_health(endpoints)
-        if command not in ("put", "get", "del", "member"):
+        if command not in V3_COMMANDS:
             return EtcdctlResult(f'Error: unknown command "{command}" for "etcdctl"\n'
                                  "Run 'etcdctl --help' for usage.", 1)
+        if command not in ("put", "get", "del", "member") or (command == "member" and args[:1] != ["list"]):
+            raise _unsupported(3, command, args)
         if command == "put" and len(args) != 2:
             raise EtcdctlUsageError("Error: put command needs 1 argument and input from stdin or 2 arguments")
         if command == "get" and not 1 <= len(args) <= 2:
@@ -148,8 +178,6 @@ class Etcdctl:
                 return EtcdctlResult(str(store.delete(args[0], prefix="--prefix" in flags)))
         except EtcdTimeoutError as exc:
             return EtcdctlResult(f"Error: {exc}", 1)
-        if args[:1] != ["list"]:
-            raise EtcdctlUsageError('Error: unknown command for "etcdctl member": use member list')
         rows = []
         for m in self.members():
             if m.started:
@@ -190,12 +218,14 @@ class Etcdctl:
         flags = {w for w in words if w.startswith("--")}
         args = [w for w in words if not w.startswith("--")]
         if not args:
-            raise EtcdctlUsageError("No help topic for ''")
+            raise _unsupported(2, "help", [])
         command, args = args[0], args[1:]
         commands = {"mk": 2, "set": 2, "update": 2, "get": 1, "rm": 1, "ls": 0, "member": 1,
                     "cluster-health": 0}
-        if command not in commands:
+        if command not in V2_COMMANDS:
             return EtcdctlResult(f"No help topic for '{command}'", 3)
+        if command not in commands or (command == "member" and args[:1] not in ([], ["list"])):
+            raise _unsupported(2, command, args)
         if len(args) < commands[command]:
             key_only = commands[command] == 1
             raise EtcdctlUsageError(f"Error:  {'Key required' if key_only or not args else 'value required'}")

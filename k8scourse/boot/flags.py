@@ -198,7 +198,11 @@ def exec_argv(unit_text: str, env: dict[str, str], origins: list[str | None] | N
     line = (unit_settings(unit_text).get("ExecStart") or [""])[-1]
     argv: list[str] = []
     sources: list[str | None] = []
-    for word in shlex.split(line):
+    try:
+        words = shlex.split(line)
+    except ValueError:  # an unbalanced quote: systemd splits what it can; so does the model, on blanks
+        words = line.split()
+    for word in words:
         if word.startswith("$") and not word.startswith("${"):
             words = env.get(word[1:], "").split()
             argv += words

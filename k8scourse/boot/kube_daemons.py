@@ -135,8 +135,13 @@ class KubeDaemon:
                 raise FileNotFoundError(self.kubeconfig_error.format(f"stat {kubeconfig}: no such file or directory"))
             try:
                 server = kubeconfig_server(text)
+            except yaml.MarkedYAMLError as exc:  # client-go reads kubeconfigs with sigs.k8s.io/yaml
+                line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+                raise ValueError(self.kubeconfig_error.format(
+                    f"error loading config file \"{kubeconfig}\": yaml: line {line}: {exc.problem}")) from None
             except (ValueError, yaml.YAMLError) as exc:
-                raise ValueError(self.kubeconfig_error.format(f"{kubeconfig}: {exc}")) from None
+                raise ValueError(self.kubeconfig_error.format(
+                    f"error loading config file \"{kubeconfig}\": {exc}")) from None
             if server:
                 return server
         value = line.get(legacy_flag)
@@ -359,5 +364,5 @@ class KubeProxyDaemon(KubeDaemon):
 
 
 def _quote(text: str) -> str:
-    """A value inside klog's structured ``err="..."``."""
-    return text.replace('"', '\\"')
+    """A value inside klog's structured ``err="..."``: quotes and newlines escaped, one line."""
+    return text.replace('"', '\\"').replace("\n", "\\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import shlex
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -37,6 +38,14 @@ class Machine:
             if path in self.files:
                 return path, self.files[path]
         return None
+
+
+def shell_words(command_line: str) -> list[str]:
+    """The words the shell makes of a command line; unbalanced quotes are bash's error."""
+    try:
+        return shlex.split(command_line)
+    except ValueError:
+        raise BootError(f"bash: unexpected EOF while looking for matching quote in {command_line!r}") from None
 
 
 def machine_address(name: str, files: dict[str, str]) -> str:

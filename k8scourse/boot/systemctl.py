@@ -11,12 +11,11 @@ unit that does not exist.
 
 from __future__ import annotations
 
-import shlex
 
 from k8scourse.clock import VirtualClock
 from k8scourse.kubectl.cli import KubectlResult
 
-from .machine import BootError, Machine
+from .machine import BootError, Machine, shell_words
 from .units import Unit
 
 COMMANDS = ("start", "stop", "restart", "status", "is-active", "enable", "disable", "daemon-reload")
@@ -38,7 +37,7 @@ def systemctl(machine: Machine, command_line: str, clock: VirtualClock, block: b
     printed: list[str] = []
     code = 0
     for part in command_line.split("&&"):
-        words = shlex.split(part)
+        words = shell_words(part)
         if words and words[0] == "systemctl":
             words.pop(0)
         wait = block and "--no-block" not in words

@@ -109,12 +109,13 @@ class Unit:
             self._failed("start-limit")
             return
         self.pid = self._next_pid()
-        self.systemd_log(f"Starting {self.description}...")
-        self._set("activating")
-        if self.type != "notify":
+        if self.type != "notify":  # the start job is done at fork: systemd 219 logs "Started" before "Starting"
             self._set("active")
             self.systemd_log(f"Started {self.description}.")
+            self.systemd_log(f"Starting {self.description}...")
         else:
+            self._set("activating")
+            self.systemd_log(f"Starting {self.description}...")
             self._timer = self.clock.schedule(DEFAULT_TIMEOUT_START, self._timed_out)
         self._run(self)
 
