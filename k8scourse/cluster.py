@@ -424,3 +424,9 @@ class Cluster:
     def __repr__(self) -> str:
         pods = len(self.etcd.range("/registry/pods/"))
         return f"<Cluster seed={self.seed} t={self.now:g}s nodes={len(self.kubelets)} pods={pods}>"
+
+    def doctor(self, minimum: str = "warning") -> list:
+        """What is wrong, where and how to fix it (a ``Diagnosis``, a list of lint ``Finding``s printed as a
+        table): the linter on the files, then what the components report; k8scourse/boot/doctor.py."""
+        from k8scourse.boot.doctor import doctor  # here, not at the top: the doctor is imported on first use
+        return doctor(self, minimum)

@@ -151,6 +151,18 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--kubernetes-version", default=None, metavar="VERSION",
                       help="judge flags against this version (default: v1.31.0)")
     lint.set_defaults(run=_lint)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="boot a cluster's files and say what is wrong",
+        description="Boot DIR/<machine>/etc/... as Cluster.from_spec does (every etcd member started, flannel's "
+        "config written, each machine's systemctl starts), let it run, and print cluster.doctor(): the linter's "
+        "findings and what the daemons report. Exits 1 if there is an error.",
+    )
+    doctor.add_argument("folder", type=Path, metavar="DIR")
+    doctor.add_argument("--seconds", type=float, default=60.0, help="virtual seconds to run first (default: 60)")
+    doctor.add_argument("--seed", type=int, default=0)
+    doctor.set_defaults(run=_doctor)
     return parser
 
 
@@ -256,3 +268,22 @@ def _lint(args: argparse.Namespace, extra: list[str]) -> int:
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
     print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
     return 1 if counts["error"] else 0
+
+
+def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    from ..cluster import Cluster
+    from ..config.spec import ClusterSpec, read_tree
+
+    if not args.folder.is_dir():
+        print(f"k8scourse: error: {args.folder}: not a folder", file=sys.stderr)
+        return 2
+    tree = read_tree(args.folder)
+    try:
+        cluster = Cluster.from_spec(ClusterSpec.from_files(tree), seed=args.seed, files=tree)
+    except ValueError as exc:  # a tree that is no cluster: the message names the machine and the file
+        print(f"k8scourse: error: {exc}", file=sys.stderr)
+        return 2
+    cluster.run(args.seconds)
+    diagnosis = cluster.doctor()
+    print(diagnosis)
+    return 1 if diagnosis.errors() else 0
