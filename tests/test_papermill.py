@@ -24,6 +24,7 @@ def test_every_chapter_has_a_parameters_cell(path: Path) -> None:
     ("08-master-setup", {"seed": 3}),
     ("09-node-setup", {"seed": 3, "nodes": 2}),
     ("10-flannel-networking", {"seed": 3, "nodes": 2}),
+    ("12-capstone", {"seed": 3}),
 ])
 def test_a_chapter_runs_with_other_parameters(tmp_path: Path, name: str, parameters: dict) -> None:
     out = tmp_path / f"{name}.ipynb"
