@@ -430,3 +430,17 @@ def test_tls_lets_in_only_clients_with_the_admin_certificate(tmp_path):
         context.load_cert_chain(tmp_path / "admin.crt", tmp_path / "admin.key")
         with urllib.request.urlopen(server.url + "/version", context=context, timeout=5) as response:
             assert json.loads(response.read())["gitVersion"] == "v1.31.0"
+
+
+def test_a_booted_cluster_answers_only_while_its_apiserver_runs():
+    from k8scourse.config.spec import ClusterSpec
+
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab())
+    with cluster.serve() as server:
+        assert call(server, "GET", "/api/v1/nodes")[0] == 200
+        with server.lock:
+            cluster.systemctl("master", "stop kube-apiserver")
+        code, body = call(server, "GET", "/api/v1/nodes")
+        assert (code, body["reason"], body["message"]) == (
+            503, "ServiceUnavailable",
+            "The connection to the server localhost:8080 was refused - did you specify the right host or port?")

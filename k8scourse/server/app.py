@@ -222,6 +222,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _route(self, served: Server, path: str, query: dict[str, str], body: bytes) -> Response | Watch:
         accept = self.headers.get("Accept") or "application/json"
         parts = [p for p in path.split("/") if p]
+        with served.lock:  # a cluster booted from files answers only while its master's apiserver runs
+            refused = served.cluster.boot.kubectl_refused() if served.cluster.boot is not None else None
+        if refused:
+            raise HTTPError(503, refused, "ServiceUnavailable")
         metrics_server = served.cluster.api.aggregated.get(metrics.GROUP)
         if self.command == "GET":
             static = _static(path, accept, metrics_server is not None)
