@@ -232,6 +232,8 @@ def test_explain_reads_the_openapi_schema(kubectl):
     text = kubectl("explain", "deployment.spec.strategy")
     assert "FIELD: strategy <DeploymentStrategy>" in text
     assert re.search(r"rollingUpdate\s+<RollingUpdateDeployment>", text)
+    assert re.search(r"maxSurge\s+<IntOrString>", kubectl("explain", "deployment.spec.strategy.rollingUpdate"))
+    assert re.search(r"limits\s+<map\[string\]Quantity>", kubectl("explain", "pod.spec.containers.resources"))
 
 
 def test_auth_can_i_is_always_yes(kubectl):

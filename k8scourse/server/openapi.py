@@ -33,9 +33,14 @@ _SCALARS = {"string": {"type": "string"}, "bool": {"type": "boolean"},
             "int32": {"type": "integer", "format": "int32"}, "int64": {"type": "integer", "format": "int64"},
             "v1.Time": {"type": "string", "format": "date-time"},
             "v1.MicroTime": {"type": "string", "format": "date-time"},
-            "resource.Quantity": {"type": "string", "x-kubernetes-int-or-string": True},
-            "intstr.IntOrString": {"type": "string", "format": "int-or-string", "x-kubernetes-int-or-string": True},
             "v1.FieldsV1": {"type": "object"}}
+#: Types with schemas of their own that are no single primitive (so kubectl explain names them:
+#: ``<map[string]Quantity>``, ``<IntOrString>``), as in upstream's OpenAPI v3 documents.
+_NAMED = {"resource.Quantity": ("io.k8s.apimachinery.pkg.api.resource.Quantity",
+                                {"oneOf": [{"type": "string"}, {"type": "number"}]}),
+          "intstr.IntOrString": ("io.k8s.apimachinery.pkg.util.intstr.IntOrString",
+                                 {"x-kubernetes-int-or-string": True,
+                                  "anyOf": [{"type": "integer"}, {"type": "string"}]})}
 #: The query parameters of PATCH (apiserver/pkg/endpoints/installer.go), which kubectl looks for.
 PATCH_PARAMETERS = ("dryRun", "fieldManager", "fieldValidation", "force")
 PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2"
@@ -57,8 +62,10 @@ def _type(go_type: str, ref: str) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": _type(go_type[len("map[string]"):], ref)}
     if go_type in _SCALARS:
         return dict(_SCALARS[go_type])
+    if go_type in _NAMED:
+        return {"$ref": ref + _NAMED[go_type][0]}
     if go_type == "v1.ResourceList":
-        return {"type": "object", "additionalProperties": dict(_SCALARS["resource.Quantity"])}
+        return {"type": "object", "additionalProperties": _type("resource.Quantity", ref)}
     return {"allOf": [{"$ref": ref + _definition_name(go_type)}], "default": {}}
 
 
@@ -80,6 +87,8 @@ def schemas(ref: str) -> dict[str, Any]:
             group, _, version = api_version.rpartition("/")
             schema["x-kubernetes-group-version-kind"] = [{"group": group, "kind": kind, "version": version}]
         out[_definition_name(struct)] = schema
+    for name, schema in _NAMED.values():
+        out[name] = dict(schema)
     return out
 
 
