@@ -205,9 +205,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         served = self.server.served
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         try:
+            length = self.headers.get("Content-Length") or "0"
+            if not length.isdigit():
+                raise HTTPError(400, f"invalid Content-Length {length!r}")
+            body = self.rfile.read(int(length)) if int(length) else b""
             answer = self._route(served, url.path, query, body)
         except HTTPError as err:
             answer = Response(err.code, err.status())
