@@ -71,7 +71,9 @@ class APIServerHTTP(ThreadingHTTPServer):
 
 
 class Server:
-    """A served cluster: ``.url``, ``.kubeconfig``, ``.stop()``; a context manager."""
+    """A served cluster: ``.url``, ``.kubeconfig`` (the file kubectl's ``KUBECONFIG`` names),
+    ``.stop()``, ``.paused()``, ``.lock`` (the cluster's, while served); a context manager.
+    With ``tls=True``, ``.credentials`` holds the CA and the admin's certificate and key."""
 
     def __init__(self, cluster: "Cluster", speed: float = 1.0, host: str = "127.0.0.1", port: int = 0,
                  tls: bool = False) -> None:
