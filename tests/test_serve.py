@@ -444,3 +444,16 @@ def test_a_booted_cluster_answers_only_while_its_apiserver_runs():
         assert (code, body["reason"], body["message"]) == (
             503, "ServiceUnavailable",
             "The connection to the server localhost:8080 was refused - did you specify the right host or port?")
+
+
+def test_a_component_that_fails_stops_the_clock_not_the_server(capsys):
+    cluster = Cluster(seed=0)
+    with cluster.serve(speed=10) as server:
+        with server.lock:
+            cluster.clock.schedule(0.2, lambda: 1 / 0)
+        time.sleep(0.5)
+        with server.lock:
+            held = cluster.now
+        time.sleep(0.2)
+        assert cluster.now == held and call(server, "GET", "/version")[0] == 200
+    assert "ZeroDivisionError" in capsys.readouterr().err

@@ -123,7 +123,11 @@ class Server:
     def _tick(self) -> None:
         while not self._stopped.wait(TICK):
             with self.lock:
-                self.catch_up()
+                try:
+                    self.catch_up()
+                except Exception:  # a component failed: show it, and hold the clock where it broke
+                    traceback.print_exc()
+                    self._paused += 1
 
     @contextmanager
     def paused(self) -> Iterator["Server"]:
