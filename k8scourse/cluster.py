@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # k8scourse.boot is imported when a cluster is booted from fi
     from k8scourse.boot.etcdctl import EtcdctlResult
     from k8scourse.boot.systemctl import SystemctlResult
     from k8scourse.config.spec import ClusterSpec
+    from k8scourse.server import Server
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
 #: names in a simulation only; nothing is ever sent to them.
@@ -139,6 +140,7 @@ class Cluster:
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.boot: "Boot | None" = None  # the machines, units and journals of a cluster booted from files
+        self._server: "Server | None" = None  # serve(): the cluster's API over HTTP
         if start:
             self.start_scheduler()
             self.start_controller_manager()
@@ -437,8 +439,7 @@ class Cluster:
         ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in."""
         from k8scourse.server import Server  # the HTTP server is only loaded when used
 
-        previous = getattr(self, "_server", None)
-        if previous is not None:  # a notebook cell run again replaces its server instead of racing it
-            previous.stop()
+        if self._server is not None:  # a notebook cell run again replaces its server instead of racing it
+            self._server.stop()
         self._server = Server(self, speed=speed, host=host, port=port, tls=tls)
         return self._server
