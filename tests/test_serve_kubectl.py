@@ -207,12 +207,7 @@ def chapters_served(chapters, tmp_path_factory):
         yield server, Kubectl(server, tmp_path_factory.mktemp("kubectl-cache"))
 
 
-# kubectl v1.31's `top` heads its percentages CPU% and MEMORY% (v1.32 made them CPU(%) and MEMORY(%)) and
-# pads every column, the last too (metricsutil/metrics_printer.go printValue); the course's top.py prints
-# v1.32's headers without the trailing spaces. Strict: once top.py is fixed these pass and must lose the mark.
-TOP_DIFFERS = pytest.mark.xfail(strict=True, reason="k8scourse/kubectl/top.py prints v1.32's top headers, "
-                                                    "without kubectl's trailing padding")
-CHAPTER_COMMANDS += [pytest.param("top nodes", marks=TOP_DIFFERS), pytest.param("top pods -A", marks=TOP_DIFFERS)]
+CHAPTER_COMMANDS += ["top nodes", "top pods -A"]
 
 
 @pytest.mark.parametrize("command", CHAPTER_COMMANDS)
