@@ -158,8 +158,11 @@ def _on_bridge(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, st
     here = [pod for owner, pod in owners if owner is host]
     bridge = host.bridge.name  # type: ignore[union-attr]
     if here:
-        result.hops.append(Hop(host.name, f"veth@{here[0]}", "deliver", result.src_ip, dst,
-                               note=f"{bridge} forwards it to pod {here[0]}'s veth, into its eth0"))
+        note = f"{bridge} forwards it to pod {here[0]}'s veth, into its eth0"
+        others = [f"{pod} on {owner.name}" for owner, pod in owners if owner is not host]
+        if others:  # the same address elsewhere: this one answers, those are out of reach from here
+            note += f"; {', '.join(others)} has the same address: overlapping pod ranges"
+        result.hops.append(Hop(host.name, f"veth@{here[0]}", "deliver", result.src_ip, dst, note=note))
         result.delivered, result.to_pod, result.to_host = True, here[0], host.name
         return result
     elsewhere = ", ".join(f"{pod} on {owner.name}" for owner, pod in owners)
