@@ -62,6 +62,7 @@ class Boot:
         self.etcd: dict[str, EtcdMember] = {}
         self.raft: RaftCluster | None = None
         self.flannel: dict[str, FlanneldDaemon] = {}
+        self._pod_network = network_view.PodNetworkView(self)
         self._loops: set[str] = set()
         self._sync_pending = False
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
@@ -179,7 +180,7 @@ class Boot:
 
     def pod_network(self) -> FlannelNetwork:
         """The network the files made, with the kubelets' pods on it (:mod:`.network_view`)."""
-        return network_view.pod_network(self)
+        return self._pod_network.network()
 
     def network_cidr(self) -> str:
         """The pod network flannel found in etcd (kube-proxy's --cluster-cidr unless its flag says)."""
