@@ -15,6 +15,10 @@ connection goes through on a real cluster, and reports who answered:
 3. the packet reaches the pod's node: a stopped machine never answers (the
    client times out), an IP no sandbox holds is unreachable, a port no
    container listens on refuses the connection; otherwise the pod answers.
+   On kube-flannel's network every node's podCIDR routes to it; a cluster
+   booted from files has the network its files made, so the packet takes
+   ``cluster.trace``'s path there and may never arrive (lost on the way:
+   a timeout) or arrive at another pod with the same address.
 
 Errors read as Go's net package words them for the address the client dialed
 (DNAT is invisible to it), e.g. ``dial tcp 10.96.0.10:80: connect: connection refused``.
