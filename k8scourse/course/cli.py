@@ -67,11 +67,17 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser(
         "doctor",
-        help="check this machine for the course and say how to fix it",
-        description="Check Python, the installed packages against constraints.txt, the widgets' front end "
-        "against ipywidgets, writable folders, a free port for JupyterLab, a real etcd and a font for Chinese. "
-        "Exit 0 when nothing fails (a missing etcd or font is only a warning: the course has fallbacks), 1 otherwise.",
+        help="check this machine for the course, or a cluster's files, and say how to fix it",
+        description="Without DIR: check Python, the installed packages against constraints.txt, the widgets' "
+        "front end against ipywidgets, writable folders, a free port for JupyterLab, a real etcd and a font for "
+        "Chinese (a missing etcd or font is only a warning: the course has fallbacks). With DIR: boot "
+        "DIR/<machine>/etc/... as Cluster.from_spec does (every etcd member started, flannel's config written, "
+        "each machine's systemctl starts), let it run, and print cluster.doctor(): the linter's findings and what "
+        "the daemons report. Exit 0 when nothing fails, 1 otherwise.",
     )
+    doctor.add_argument("folder", type=Path, metavar="DIR", nargs="?", help="a cluster's files, as `gen` writes them")
+    doctor.add_argument("--seconds", type=float, default=60.0, help="DIR: virtual seconds to run first (default: 60)")
+    doctor.add_argument("--seed", type=int, default=0, help="DIR: the cluster's seed")
     doctor.set_defaults(run=_doctor)
 
     run = commands.add_parser(
@@ -152,17 +158,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="judge flags against this version (default: v1.31.0)")
     lint.set_defaults(run=_lint)
 
-    doctor = commands.add_parser(
-        "doctor",
-        help="boot a cluster's files and say what is wrong",
-        description="Boot DIR/<machine>/etc/... as Cluster.from_spec does (every etcd member started, flannel's "
-        "config written, each machine's systemctl starts), let it run, and print cluster.doctor(): the linter's "
-        "findings and what the daemons report. Exits 1 if there is an error.",
-    )
-    doctor.add_argument("folder", type=Path, metavar="DIR")
-    doctor.add_argument("--seconds", type=float, default=60.0, help="virtual seconds to run first (default: 60)")
-    doctor.add_argument("--seed", type=int, default=0)
-    doctor.set_defaults(run=_doctor)
     return parser
 
 
@@ -180,6 +175,8 @@ def _lab(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    if args.folder is not None:
+        return _cluster_doctor(args)
     from .doctor import main as doctor
 
     return doctor(Path.cwd())
@@ -270,7 +267,7 @@ def _lint(args: argparse.Namespace, extra: list[str]) -> int:
     return 1 if counts["error"] else 0
 
 
-def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
+def _cluster_doctor(args: argparse.Namespace) -> int:
     from ..cluster import Cluster
     from ..config.spec import ClusterSpec, read_tree
 
