@@ -193,8 +193,8 @@ def _deliver(cluster: ClusterNetwork, result: "_Result", ip: str, port: int, dia
     return result.failed(f"dial tcp {dialed}: connect: connection refused")
 
 
-def _across_booted_network(cluster: ClusterNetwork, sender: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address,
-                           ) -> tuple[Machine | None, str]:
+def _across_booted_network(cluster: ClusterNetwork, sender: str,
+                           address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[Machine | None, str]:
     """The kubelet of the machine a packet from ``sender`` to ``address`` reaches through a booted
     cluster's own pod network (``cluster.trace``'s path), or None and the error the client sees:
     ``no route to host`` when the last host finds no one at that address on its own bridge (ARP
@@ -203,10 +203,11 @@ def _across_booted_network(cluster: ClusterNetwork, sender: str, address: ipaddr
     net = boot.pod_network()
     try:
         if sender in cluster.kubelets:  # a node: the machine whose kubelet registered it sends
-            journey = trace_from_host(net, next((m for m, n in boot.nodes.items() if n == sender), ""), address)
+            machine = next(m for m, n in boot.nodes.items() if n == sender)
+            journey = trace_from_host(net, machine, address)
         else:
             journey = trace(net, sender, address)
-    except (UnknownAddressError, ValueError):  # no pod holds it: does a bridge's network hold it?
+    except UnknownAddressError:  # no pod holds it: does a bridge's network hold it?
         bridged = any(h.bridge is not None and address in h.bridge.address.network for h in net.hosts.values())
         return None, "connect: no route to host" if bridged else "i/o timeout"
     if not journey.delivered:

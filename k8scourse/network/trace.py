@@ -8,7 +8,8 @@ would, and follows it: out of the pod through its veth into the bridge
 the FDB, and wraps it in UDP to port 8472 with VNI 1) or straight out of
 ``eth0`` to the other host (host-gw), across the wire, unwrapped on the other
 side, and into the destination's bridge and pod. When it cannot arrive, the
-trace says where it stopped and why. Nothing is sent anywhere: the hosts'
+trace says where it stopped and why. ``trace_from_host`` follows a packet a
+node sends itself, from the address its route gives it. Nothing is sent anywhere: the hosts'
 addresses are text.
 """
 
@@ -125,15 +126,23 @@ def trace(network: FlannelNetwork, src: str, dst: str | IPv4) -> Trace:
 
 
 def trace_from_host(network: FlannelNetwork, name: str, dst: str | IPv4) -> Trace:
-    """Follow a packet the host ``name`` sends to the address ``dst``, from the address the kernel picks
-    for its route (the route's ``src``, else its device's address: ``flannel.1``'s for vxlan)."""
+    """Follow a packet the host ``name`` itself sends to the address ``dst``."""
     host = network.host(name)
     dst_ip, owners = _destination(network, dst)
-    route = host.tables().routes.lookup(dst_ip)
-    device = next((link for link in host.tables().links if route is not None and link.name == route.dev), None)
-    src_ip = (route.src if route is not None and route.src is not None
-              else device.address.ip if device is not None and device.address is not None else host.ip)
-    return _follow(Trace(host.name, src_ip, dst_ip, [], False), host, owners, network)
+    return _follow(Trace(host.name, _source_address(host, dst_ip), dst_ip, [], False), host, owners, network)
+
+
+def _source_address(host: Host, dst: IPv4) -> IPv4:
+    """The address the kernel sends from: its route's ``src``, else its device's (``flannel.1``'s for
+    vxlan: a node reaches other nodes' pods from its own subnet's first address), else eth0's."""
+    tables = host.tables()
+    route = tables.routes.lookup(dst)
+    if route is None:
+        return host.ip
+    if route.src is not None:
+        return route.src
+    device = next((link for link in tables.links if link.name == route.dev), None)
+    return device.address.ip if device is not None and device.address is not None else host.ip
 
 
 def _follow(result: Trace, host: Host, owners: list[tuple[Host, str]], network: FlannelNetwork) -> Trace:
