@@ -48,7 +48,7 @@ from k8scourse.master.scheduler import Scheduler
 from k8scourse.load import Load
 from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.node.images import Registry
-from k8scourse.network.kube_flannel import trace_in_cluster
+from k8scourse.network.kube_flannel import pod_network, trace_in_cluster
 from k8scourse.network.request import RequestResult, send_request
 from k8scourse.network.trace import Trace
 from k8scourse.node.kube_proxy import KubeProxy
@@ -400,9 +400,15 @@ class Cluster:
 
     def trace(self, src: str, dst: str) -> Trace:
         """Follow one packet from a pod (``"ns/name"`` or ``"name"``) to a pod IP, a ClusterIP with its
-        port or a Service ``"name:port"``, hop by hop through kube-proxy's rules and flannel's vxlan
-        network (k8scourse/network/kube_flannel.py); ``str()`` of the result prints the path."""
+        port or a Service ``"name:port"``, hop by hop through kube-proxy's rules and flannel's network:
+        kube-flannel's vxlan, or on a cluster booted from files the one its files made
+        (k8scourse/network/kube_flannel.py); ``str()`` of the result prints the path."""
         return trace_in_cluster(self, src, dst)
+
+    def route_tables(self) -> str:
+        """Every node's ``ip route``, each under its machine's prompt: the routes flannel programmed
+        (as the files made them, for a cluster booted from files; kube-flannel's vxlan otherwise)."""
+        return pod_network(self).route_tables()
 
     def iptables(self, node: str) -> str:
         """The rules kube-proxy wrote on ``node``, as ``iptables-save`` prints them there."""

@@ -21,7 +21,7 @@ from k8scourse.etcd.raft import RaftCluster
 from k8scourse.etcd.raft.cluster import MemberConfigError, MemberSettings
 from k8scourse.network.flannel import FlannelNetwork
 
-from . import flags
+from . import flags, network_view
 from .etcd_member import EtcdMember
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import moment
@@ -62,6 +62,7 @@ class Boot:
         self.etcd: dict[str, EtcdMember] = {}
         self.raft: RaftCluster | None = None
         self.flannel: dict[str, FlanneldDaemon] = {}
+        self._pod_network = network_view.PodNetworkView(self)
         self._loops: set[str] = set()
         self._sync_pending = False
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
@@ -176,6 +177,10 @@ class Boot:
         self._sync_pending = False
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.network.sync()
+
+    def pod_network(self) -> FlannelNetwork:
+        """The network the files made, with the kubelets' pods on it (:mod:`.network_view`)."""
+        return self._pod_network.network()
 
     def network_cidr(self) -> str:
         """The pod network flannel found in etcd (kube-proxy's --cluster-cidr unless its flag says)."""
