@@ -198,7 +198,9 @@ def what_is_wrong(cluster: Any) -> str | None:
     running = [p for p in web if p["status"].get("phase") == "Running"]
     if len(running) < 3:
         return f"{len(running)} of the 3 web pods are Running."
-    network = ipaddress.ip_network(boot_.network_cidr())
+    network = boot_.flannel_network()
+    if network is None:
+        return "no flanneld has read its network config from etcd: pods are on docker's default bridge."
     ips = [p["status"].get("podIP", "") for p in cluster.api.list("pods", "default")]
     strays = sorted(ip for ip in ips if ip and ipaddress.ip_address(ip) not in network)
     if strays:
