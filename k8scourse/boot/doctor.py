@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from k8scourse.config.lint import SEVERITIES, Finding, lint
 from k8scourse.config.sysconfig import DAEMONS, SysconfigFile
+from k8scourse.config.spec import CURRENT_VERSION
 from k8scourse.node import events as kubelet_events
 
 #: Where a Service's selector lives, as `kubectl edit` shows it.
@@ -103,7 +104,7 @@ def _wrapped(label: str, text: str, width: int) -> list[str]:
 
 
 def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = None,
-             kubernetes_version: str | None = None, *, logs: Any = None,
+             kubernetes_version: str | None = None, *, etcd_version: str | None = None, logs: Any = None,
              units: Iterable[tuple[str, str, str, float]] = (), node_machines: Mapping[str, str] | None = None,
              pod_network: str | None = None, blame: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
              minimum: str = "warning") -> Diagnosis:
@@ -121,7 +122,7 @@ def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = 
         raise ValueError(f"minimum: {minimum!r} is not a severity; use one of {', '.join(SEVERITIES)}")
     found: list[Finding] = []
     if files:
-        found += lint(files, kubernetes_version) if kubernetes_version else lint(files)
+        found += lint(files, kubernetes_version or CURRENT_VERSION, etcd_version)
     units = list(units)
     found += _units(units, logs, blame or {})
     machines = dict(node_machines or {})
@@ -347,7 +348,7 @@ def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
     node_machines |= {node: name for name, node in boot.nodes.items()}
     blame = {(name, daemon): (*unit.source, unit.detail) for name, machine in boot.machines.items()
              for daemon, unit in machine.units.items() if unit.source is not None}
-    return diagnose(cluster, files, boot.version, logs=boot.logs, units=units, node_machines=node_machines,
+    return diagnose(cluster, files, boot.version, etcd_version=boot.etcd_version, logs=boot.logs, units=units, node_machines=node_machines,
                     pod_network=_network(boot), blame=blame, minimum=minimum)
 
 

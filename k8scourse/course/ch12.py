@@ -183,6 +183,11 @@ def what_is_wrong(cluster: Any) -> str | None:
     unstarted = [line for line in listing.splitlines() if ", unstarted," in line]
     if unstarted:
         return f"etcdctl member list shows a member that never joined: {unstarted[0]}"
+    names = [line.split(", ")[2] for line in listing.splitlines() if ", started, " in line]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:  # etcd knows members by their peer URLs: it runs them, but a name now means two members
+        return (f"etcdctl member list shows two members named {twice[0]}: a member's ETCD_NAME must be the name "
+                "the other members' ETCD_INITIAL_CLUSTER gives its peer URL.")
     nodes = {n["metadata"]["name"]: n for n in cluster.api.list("nodes")}
     for name, machine in boot_.machines.items():
         if "kubelet" in machine.units:
