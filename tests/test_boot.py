@@ -601,7 +601,12 @@ def test_a_missing_etcd_conf_fails_etcd_as_the_unit_runs_it_without_one():
             "set explicitly. See 'etcd --help'.") in log
     assert "etcd Version" not in log  # etcd checks its flags before anything else
     assert cluster.boot.unit_states()["master"]["etcd"] == "active"  # two of three: a quorum
-    assert "/etc/etcd/etcd.conf" in str(cluster.doctor())
+    [finding] = [f for f in cluster.doctor() if f.machine == "node1" and f.code == "unit-failed"]
+    assert (finding.path, finding.key) == ("/etc/etcd/etcd.conf", "etcd")
+    assert finding.message.startswith("etcd failed and is not running: /etc/etcd/etcd.conf is missing")
+    cluster.boot.tree["node1"]["/etc/etcd/etcd.conf"] = lab_tree()["node1"]["/etc/etcd/etcd.conf"]
+    assert cluster.systemctl("node1", "restart etcd") == ""  # the file is back: the member joins
+    assert "started, etcd2" in cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")
 
 
 def test_a_missing_environment_file_without_dash_is_systemds_refusal():
@@ -649,7 +654,8 @@ def test_systemctl_status_of_a_failed_unit_is_systemds():
     assert status[2].startswith("   Active: activating (start) since ") or status[2].startswith(
         "   Active: failed (Result: timeout) since ")
     cluster.systemctl("master", "stop etcd")
-    assert str(cluster.systemctl("master", "status etcd")).splitlines()[2].startswith("   Active: inactive (dead) since ")
+    stopped = str(cluster.systemctl("master", "status etcd")).splitlines()
+    assert stopped[2].startswith("   Active: inactive (dead) since ")
     tree = lab_tree()
     edited(tree, "node1", "/usr/lib/systemd/system/etcd.service", "Restart=on-failure", "Restart=no")
     cluster = Cluster.from_files(tree)
@@ -687,3 +693,16 @@ def test_flannel_network_is_what_flanneld_read_or_none():
     assert unflannelled.boot.flannel_network() is None
     assert unflannelled.kube_proxies["127.0.0.12"].cluster_cidr == ""  # no flag, no flannel network: no masquerade
     assert "! -s" not in unflannelled.kube_proxies["127.0.0.12"].iptables_save()
+
+
+def test_the_etcd_version_decides_whether_v2_is_on_by_default():
+    for version, served in (("3.3.11", True), ("3.4", False)):
+        cluster = Cluster.from_files(lab_tree(v2=False), etcd_version=version)
+        for machine in cluster.boot.machines:
+            cluster.systemctl(machine, "start etcd --no-block")
+        cluster.run(3)
+        mk = cluster.etcdctl("ETCDCTL_API=2 etcdctl --endpoints=http://127.0.0.11:2379 mk /a b")
+        assert (str(mk) == "b") is served
+        assert f"etcd Version: {'3.3.11' if served else '3.4.23'}" in cluster.logs("master", "etcd")
+    with pytest.raises(BootError, match=r"^etcd_version 'three': expected MAJOR.MINOR\[.PATCH\], e.g. 3.4 or 3.3.11$"):
+        Cluster.from_files(lab_tree(), etcd_version="three")

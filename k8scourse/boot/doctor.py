@@ -348,8 +348,8 @@ def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
     node_machines |= {node: name for name, node in boot.nodes.items()}
     blame = {(name, daemon): (*unit.source, unit.detail) for name, machine in boot.machines.items()
              for daemon, unit in machine.units.items() if unit.source is not None}
-    return diagnose(cluster, files, boot.version, etcd_version=boot.etcd_version, logs=boot.logs, units=units, node_machines=node_machines,
-                    pod_network=_network(boot), blame=blame, minimum=minimum)
+    return diagnose(cluster, files, boot.version, etcd_version=boot.etcd_version, logs=boot.logs, units=units,
+                    node_machines=node_machines, pod_network=_network(boot), blame=blame, minimum=minimum)
 
 
 def _network(boot: Any) -> str | None:

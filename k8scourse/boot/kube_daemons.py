@@ -6,6 +6,10 @@ kubeconfig's server or the notes' ``--master``/``--api-servers``; whether anyone
 answers there is :mod:`.sockets`' to say. Once a daemon gets through it hands over
 to the cluster's own components (``Boot.join`` for a kubelet, ``Boot.start_loops``
 for the scheduler and the controller-manager), which then work as in any cluster.
+A write needs the apiserver's etcd members to have a quorum: without one the apiserver
+logs etcd's ``request timed out`` and hands it on, kubelets fail to register, and the
+controller-manager and scheduler cannot take their leader election lock (or, leading,
+cannot renew it within RenewDeadline and exit), as the real ones do; nothing raises.
 Log lines are klog's, at the source lines the v1.31 components log them from where
 known (``run.go:72`` is component-base/cli/run.go's "command failed"); the model
 writes ``:0`` where it does not know the line.
@@ -288,9 +292,7 @@ class ControlLoopDaemon(KubeDaemon):
         """Leader election: get the lock (reads answer without a quorum), create it (a write), then lead."""
         if unit.state != "active" or self.unit is not unit:
             return
-        lock = self.name
-        request = f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{lock}?timeout=5s" if self.modern \
-            else f"/api/v1/namespaces/kube-system/endpoints/{lock}"
+        lock, request = self.name, self._lock_request()
         error = self.dial_error(self.url, request)
         if error:
             self.log("E", "leaderelection.go:332", f"error retrieving resource lock kube-system/{lock}: {error}")
@@ -310,13 +312,17 @@ class ControlLoopDaemon(KubeDaemon):
         self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
         self.boot.start_loops(self.name)
 
+    def _lock_request(self) -> str:
+        """The leader election lock: a Lease since v1.14 (an Endpoints object in the notes' v1.5)."""
+        if self.modern:
+            return f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{self.name}?timeout=5s"
+        return f"/api/v1/namespaces/kube-system/endpoints/{self.name}"
+
     def _renew(self, unit: Unit) -> None:
         """The leader renews its lease every RetryPeriod; one that cannot for RenewDeadline exits."""
         if unit.state != "active" or self.unit is not unit:
             return
-        request = f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{self.name}?timeout=5s" \
-            if self.modern else f"/api/v1/namespaces/kube-system/endpoints/{self.name}"
-        error = self.dial_error(self.url, request, write=True)
+        error = self.dial_error(self.url, self._lock_request(), write=True)
         if error is None:
             self._renewed = self.boot.clock.now
         else:
