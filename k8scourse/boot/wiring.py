@@ -131,7 +131,7 @@ class Boot:
             return
         view = self._view = members[0]
         self.raft_names = {member_id(urls, view.token): name for name, urls in view.config.initial_cluster().items()}
-        configs = {member.machine.name: self._as_the_cluster_names_it(member, view) for member in members}
+        configs = {member.machine.name: self._as_raft_reads_it(member) for member in members}
         while configs:
             try:  # etcd's own checks, on a clock of their own: nothing of this trial runs on the cluster's
                 RaftCluster.from_configs(configs, clock=VirtualClock())
@@ -149,15 +149,14 @@ class Boot:
         self.raft.attach(self.cluster.etcd)
         self.cluster.etcd.v2.enabled = True  # each member says whether it serves v2 (EtcdMember.v2)
 
-    @staticmethod
-    def _as_the_cluster_names_it(member: EtcdMember, view: EtcdMember) -> str:
-        """``member``'s etcd.conf for the Raft model: in the cluster ``view``'s file describes (the same
-        member IDs), its ETCD_NAME and ETCD_INITIAL_CLUSTER are the names ``view`` gives those IDs."""
-        if member.cluster_id != view.cluster_id:
+    def _as_raft_reads_it(self, member: EtcdMember) -> str:
+        """``member``'s etcd.conf as the Raft model reads it: in the cluster most members' files describe
+        (the same member IDs), its name and its peers' are the ones those files give their peer URLs."""
+        view = self._view
+        if view is None or member.cluster_id != view.cluster_id:
             return member.config.render()
         config = EtcdConfig.parse(member.config.render())
-        names = {member_id(urls, view.token): name for name, urls in view.config.initial_cluster().items()}
-        config.file.set("ETCD_NAME", names.get(member.id, member.name))
+        config.file.set("ETCD_NAME", self.raft_names.get(member.id, member.name))
         config.file.set("ETCD_INITIAL_CLUSTER", view.config.get("ETCD_INITIAL_CLUSTER"))
         return config.render()
 
