@@ -8,6 +8,7 @@ runs until a unit is started. ``boot_from_spec`` then does what the notes do by 
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -90,7 +91,8 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
                             f"{', '.join(addresses)})")
     version = kubernetes_version or files_version(files)
     version_tuple(version)
-    version_tuple(etcd_version)
+    if not isinstance(etcd_version, str) or not re.fullmatch(r"\d+\.\d+(\.\d+)?", etcd_version):
+        raise BootError(f"etcd_version {etcd_version!r}: expected MAJOR.MINOR[.PATCH], e.g. 3.4 or 3.3.11")
     machines = {}
     for name, machine_files in files.items():
         address = addresses.get(name) or machine_address(name, machine_files)

@@ -134,13 +134,16 @@ class ClusterSpec:
         service range 192.254.0.0/16 is public address space; the kubelets
         serve on 127.0.0.1; flanneld asks one etcd member. Values the notes
         leave out are the CentOS packages' (or, for flannel's network, the
-        ``/atomic.io/network`` tutorials' ``172.17.0.0/16``).
+        ``/atomic.io/network`` tutorials' ``172.17.0.0/16``), and so are the
+        versions: CentOS 7's kubernetes 1.5.2, etcd 3.3.11 (which serves
+        flannel's v2 API by default) and flannel 0.7.1.
         """
         return cls(
             machines=[Machine("master", "192.168.197.130", ("master", "etcd"), "etcd1"),
                       Machine("node1", "192.168.197.131", ("node", "etcd"), "etcd3"),
                       Machine("node2", "192.168.197.132", ("node", "etcd"), "etcd2")],
             kubernetes_version=SEED_VERSION,
+            etcd_version="3.3.11",  # CentOS 7 extras' etcd
             etcd_members=("master", "node2", "node1"),
             etcd_listen_localhost=True,
             etcd_max_snapshots="5",
