@@ -162,12 +162,13 @@ class Cluster:
 
     @classmethod
     def from_files(cls, tree: Mapping[str, Mapping[str, str]] | str | PathLike, *, seed: int = 0,
-                   kubernetes_version: str | None = None, etcd_version: str = "3.4",
+                   kubernetes_version: str | None = None, etcd_version: str | None = None,
                    spec: "ClusterSpec | None" = None) -> "Cluster":
         """The machines of ``tree`` ({machine: {path: text}}, or a folder as ``k8scourse gen`` writes it),
         their daemons installed and configured by those files, none started yet: start them with
         ``systemctl``, write flannel's config with ``etcdctl``. ``kubernetes_version`` is the binaries'
-        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0); ``spec``
+        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0), ``etcd_version``
+        etcd's (default: that era's, 3.3.11 or 3.4, which decides whether v2 is on by default); ``spec``
         gives the machines' addresses (default: what their files say)."""
         from k8scourse.boot import boot_from_files
         return boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version,
