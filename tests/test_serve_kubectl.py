@@ -253,9 +253,15 @@ def test_apply_label_scale_set_image_rollout_and_delete(cluster, kubectl):
     assert 'deployment "shop" successfully rolled out' in kubectl("rollout", "status", "deploy/shop", "--timeout=60s")
     assert "deployment.apps/shop rolled back" in kubectl("rollout", "undo", "deploy/shop")
     assert cluster.api.get("deployments", "shop")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
-    assert "serverside-applied" in kubectl("apply", "--server-side", "-f", "-", stdin=app)
-    managers = [m["manager"] for m in cluster.api.get("deployments", "shop")["metadata"]["managedFields"]]
-    assert "kubectl" in managers
+    # kubectl scale set replicas through the scale subresource: its manager owns them now, and a
+    # server-side apply of the file's replicas conflicts with it (the file's other fields are
+    # client-side apply's, which kubectl's server-side apply takes over without a conflict)
+    refused = kubectl("apply", "--server-side", "-f", "-", stdin=app, ok=False)
+    assert re.search(r'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using '
+                     r"apps/v1 at [-0-9T:]+Z: \.spec\.replicas", refused)
+    assert "serverside-applied" in kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=app)
+    managed = cluster.api.get("deployments", "shop")["metadata"]["managedFields"]
+    assert ("kubectl", "Apply") in [(m["manager"], m["operation"]) for m in managed]
     kubectl("diff", "-f", "-", stdin=app)
     assert kubectl("delete", "-f", "-", stdin=app) == 'deployment.apps "shop" deleted\nservice "shop" deleted\n'
 

@@ -513,8 +513,10 @@ class APIServer:
         check_scalable(info.RESOURCE)
         return scale_of(self.get(info.RESOURCE, name, namespace))
 
-    def update_scale(self, resource: str, name: str, scale: Mapping[str, Any], namespace: str | None = None) -> dict:
-        """PUT .../scale: set ``spec.replicas`` from ``scale``; a ``resourceVersion`` in it is a precondition."""
+    def update_scale(self, resource: str, name: str, scale: Mapping[str, Any], namespace: str | None = None,
+                     managed_fields: Callable[[dict, dict], list] | None = None) -> dict:
+        """PUT .../scale: set ``spec.replicas`` from ``scale``; a ``resourceVersion`` in it is a precondition.
+        ``managed_fields(old, new)``: the object's new managedFields (the HTTP server's field manager)."""
         info = objects.kind_for_resource(resource)
         check_scalable(info.RESOURCE)
         replicas = (scale.get("spec") or {}).get("replicas", 0)
@@ -530,7 +532,10 @@ class APIServer:
         wanted = (scale.get("metadata") or {}).get("resourceVersion")
         if wanted:
             obj["metadata"]["resourceVersion"] = wanted  # the update's optimistic-concurrency check
+        old = {**obj, "spec": dict(obj["spec"])}  # only replicas changes
         obj["spec"]["replicas"] = replicas
+        if managed_fields:
+            obj["metadata"]["managedFields"] = managed_fields(old, obj)
         return scale_of(self.update(obj))
 
     def finalize_namespace(self, name: str) -> None:
