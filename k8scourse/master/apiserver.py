@@ -227,6 +227,7 @@ class APIServer:
         self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
         self.node_ports = NodePortAllocator(service_node_port_range, rng, lambda: self.list("services", None))
         self.aggregated: dict[str, Any] = {}  # kube-aggregator: API group -> the server behind its APIService
+        self.kubelets: dict[str, Any] = {}  # node name -> its kubelet, which pods/log reads from (--kubelet-*)
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
