@@ -242,7 +242,7 @@ class Handlers:
             if limit and len(found) == limit:
                 more = kv.key[len(prefix):]
                 break
-            obj = decode(kv, kv.mod_revision)
+            obj = self.events.decoded(kv)
             if wanted(obj):
                 found.append(obj)
         list_revision = revision or self.api.store.revision
