@@ -128,9 +128,9 @@ def _collect(obj: dict, struct: str, path: Path, out: FieldSet) -> None:
         go_type, here = _field_type(struct, name), path + (f"f:{name}",)
         if isinstance(value, dict) and _is_struct(go_type):
             _collect(value, go_type, here, out)
-        elif isinstance(value, list) and go_type.startswith("[]") and _list_kind(struct, name, go_type) and value:
+        elif isinstance(value, list) and go_type.startswith("[]") and _list_kind(struct, name, go_type):
             element = _list_kind(struct, name, go_type) or ""
-            for key, item in _items(element, value, (struct, name)).items():
+            for key, item in _items(element, value, (struct, name)).items():  # an empty list names nothing
                 out.add(here + (key,))
                 if isinstance(item, dict):
                     _collect(item, element, here + (key,), out)
