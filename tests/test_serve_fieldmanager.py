@@ -63,6 +63,16 @@ def test_a_field_applied_before_and_no_longer_is_removed_unless_another_manager_
     assert merged["metadata"]["labels"] == {"team": "a", "tier": "web"}  # "theirs" co-owns them
 
 
+def test_a_list_item_applied_before_and_no_longer_is_removed_whole():
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+               "spec": {"ports": [{"port": 80, "targetPort": 8080}]}}
+    merged, managed = Managers(None).apply(None, service, "mine", "v1", T0, False)
+    moved = {**service, "spec": {"ports": [{"port": 81, "targetPort": 8080}]}}
+    merged, managed = Managers(managed).apply(merged, moved, "mine", "v1", T1, False)
+    assert merged["spec"]["ports"] == [{"port": 81, "targetPort": 8080}]
+    assert list(managed[0]["fieldsV1"]["f:spec"]["f:ports"]) == ['k:{"port":81,"protocol":"TCP"}']
+
+
 def test_a_conflict_names_each_field_and_manager_and_force_takes_them_over():
     _, managed = Managers(None).apply(None, CONFIG, "mine", "apps/v1", T0, False)
     live = {**CONFIG, "metadata": {**CONFIG["metadata"], "managedFields": managed}}

@@ -252,7 +252,7 @@ class Managers:
         previous, fields = self.sets.get(key, set()), applied_set(config, struct)
         merged = merge(live or {}, config, struct)
         owned_by_others = set().union(*(s for k, s in self.sets.items() if k != key))
-        for path in sorted(previous - fields, key=len, reverse=True):
+        for path in sorted(previous - fields, key=len):  # an item before its fields: they go with it
             if not any(other[:len(path)] == path for other in owned_by_others):
                 _remove(merged, path, struct)
         added, modified, removed = compare(live, merged, struct)
