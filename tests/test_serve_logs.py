@@ -64,6 +64,26 @@ def test_a_script_prints_its_echo_lines_when_it_reaches_them_and_previous_shows_
     assert parse_rfc3339(previous[1][0]) - parse_rfc3339(previous[0][0]) == 2.5  # after the script's sleep 2.5
 
 
+def test_nginx_logs_each_probe_request_so_a_failing_liveness_probe_shows_in_the_previous_log():
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.25
+    livenessProbe: {httpGet: {path: /healthz, port: 80}}
+    readinessProbe: {httpGet: {path: /, port: 80}}
+""")
+    cluster.run(45)
+    previous = cluster.kubectl("logs probed -p --tail=3").splitlines()
+    assert previous[-1].startswith('10.244.1.1 - - [01/Jan/2025:00:00:')  # cni0's address, nginx's time format
+    assert previous[-1].endswith(' +0000] "GET /healthz HTTP/1.1" 404 153 "-" "kube-probe/1.31" "-"')
+    assert '"GET / HTTP/1.1" 200 615 "-" "kube-probe/1.31" "-"' in "\n".join(previous)
+
+
 def test_timestamps_print_as_gos_rfc3339nano():
     assert rfc3339_nano(5) == "2025-01-01T00:00:05Z"
     assert rfc3339_nano(5.25) == "2025-01-01T00:00:05.25Z"

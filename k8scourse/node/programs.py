@@ -21,8 +21,10 @@ The simulation runs no real programs, so it reads the container's command:
   unhealthy 30 s after it starts.
 
 What a process prints is its log (``kubectl logs``): a script's ``echo`` and
-``printf`` lines (not redirected to a file), and a server image's start-up
-lines (:data:`SERVER_OUTPUT`: nginx's, as its Docker image prints them).
+``printf`` lines (not redirected to a file), a server image's start-up
+lines (:data:`SERVER_OUTPUT`: nginx's, as its Docker image prints them), and
+nginx's access log line for each HTTP request it answers, a kubelet's
+``httpGet`` probe included (:func:`access_log`).
 
 A server (an image's own command) listens on the image's ports
 (:class:`~.images.ImageInfo`): an ``httpGet`` or ``tcpSocket`` probe there
@@ -88,6 +90,18 @@ SERVER_OUTPUT: dict[str, tuple[Output, ...]] = {
         Output(0.0, "[notice] 1#1: start worker processes", _NGINX_STAMP),
     ),
 }
+#: Servers that log each HTTP request to stdout (the nginx image links access.log to /dev/stdout).
+ACCESS_LOGS = frozenset({"docker.io/library/nginx"})
+#: Bytes nginx sends for its default page (index.html) and for its 404 page (nginx/1.2x.y).
+NGINX_BODY_BYTES = {200: 615, 404: 153}
+
+
+def access_log(client: str, path: str, status: int, user_agent: str, when: str) -> str:
+    """One line of nginx's ``main`` log format (the image's nginx.conf):
+    ``$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer"
+    "$http_user_agent" "$http_x_forwarded_for"``; ``when`` is ``01/Jan/2025:00:00:05 +0000``."""
+    return (f'{client} - - [{when}] "GET {path} HTTP/1.1" {status} {NGINX_BODY_BYTES.get(status, 0)} "-" '
+            f'"{user_agent}" "-"')
 
 
 class Program(NamedTuple):
@@ -101,6 +115,7 @@ class Program(NamedTuple):
     ports: tuple[int, ...] = ()
     http_paths: tuple[str, ...] = ()  # where it answers HTTP 200 on its ports
     output: tuple[Output, ...] = ()  # what it prints, in order
+    access_log: bool = False  # prints a line for each HTTP request it answers
 
 
 SERVER = Program(None, 0, True)
@@ -113,7 +128,7 @@ def program_of(container: Mapping[str, object], image: ImageInfo, repository: st
     interactive = bool(container.get("stdin") or container.get("tty"))
     if not command and not image.shell:
         return Program(None, 0, True, (), image.ports, image.http_paths,  # the image's entrypoint, given any args
-                       SERVER_OUTPUT.get(repository, ()))
+                       SERVER_OUTPUT.get(repository, ()), repository in ACCESS_LOGS)
     if not words or (words[0] in SHELLS and "-c" not in words):
         return Program(None, 0, False) if interactive else Program(0.0, 0, False)
     if words[0] in SHELLS:

@@ -37,7 +37,7 @@ from k8scourse.timefmt import EPOCH
 
 from .cni import AddressesExhausted, HostLocalIPAM
 from .images import ImageService, PullError, Registry, image_id, normalize
-from .programs import SIGKILL_EXIT, FileChange, Output, Program, program_of
+from .programs import SIGKILL_EXIT, FileChange, Output, Program, access_log, program_of
 
 #: Course value: creating the namespaces, starting pause and the CNI ADD take a second.
 SANDBOX_SETUP_SECONDS = 1.0
@@ -233,6 +233,14 @@ class ContainerRuntime:
         now = self.clock.now
         stamp = (EPOCH + timedelta(seconds=int(now))).strftime(line.stamp) if line.stamp else ""
         container.log.append((now, stamp + line.text))
+
+    def http_request(self, container: Container, path: str, status: int, user_agent: str) -> None:
+        """A request from this node (its bridge's address, as a kubelet's probe comes) that the
+        container's server answered with ``status``: a server that logs requests prints a line."""
+        if container.program.access_log:
+            client = self.ipam.gateway  # cni0's address: the node's side of the pod network
+            when = (EPOCH + timedelta(seconds=int(self.clock.now))).strftime("%d/%b/%Y:%H:%M:%S +0000")
+            container.log.append((self.clock.now, access_log(client, path, status, user_agent, when)))
 
     def _change_file(self, container: Container, change: FileChange) -> None:
         files, inner = self._resolve(container, change.path)
