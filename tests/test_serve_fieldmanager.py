@@ -29,6 +29,7 @@ T0, T1 = "2025-01-01T00:00:00Z", "2025-01-01T00:00:05Z"
 def test_an_apply_owns_the_scalars_and_list_items_it_names_keyed_as_upstream():
     fields = to_fields_v1(applied_set(CONFIG, DEPLOYMENT))
     assert fields["f:metadata"] == {"f:labels": {"f:team": {}, "f:tier": {}}}  # name is no one's (stripmeta.go)
+    assert fields["f:spec"]["f:selector"] == {}  # a LabelSelector is atomic: owned whole
     container = fields["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"web"}']
     assert container == {".": {}, "f:image": {}, "f:name": {},  # a port is keyed with protocol's default
                          "f:ports": {'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}}}

@@ -56,6 +56,9 @@ LIST_MAP_KEYS: dict[str, tuple[str, ...]] = {
 }
 #: A key field the client may leave out, with the default it is keyed by (``protocol`` defaults to TCP).
 KEY_DEFAULTS = {"protocol": "TCP"}
+#: Structs owned, compared and replaced whole (``+structType=atomic`` in meta/v1/types.go and
+#: core/v1/types.go): a selector is one field, ``f:selector: {}``.
+ATOMIC_STRUCTS = frozenset({"meta.v1.LabelSelector", "core.v1.NodeSelector", "core.v1.ObjectFieldSelector"})
 #: Lists of scalars merged as sets (patchStrategy:"merge" without a key, +listType=set).
 SETS = {("meta.v1.ObjectMeta", "finalizers")}
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -85,7 +88,8 @@ def _field_type(struct: str, name: str) -> str:
 
 
 def _is_struct(go_type: str) -> bool:
-    return go_type in _schema()["structs"] or go_type.startswith("map[")
+    """A struct or map whose fields are owned one by one (not an atomic one)."""
+    return (go_type in _schema()["structs"] and go_type not in ATOMIC_STRUCTS) or go_type.startswith("map[")
 
 
 def _item_key(element: str, item: Any, field: tuple[str, str]) -> str | None:
