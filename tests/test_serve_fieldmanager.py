@@ -45,6 +45,14 @@ def test_an_update_owns_what_it_adds_and_a_new_map_or_item_itself():
     assert to_fields_v1(added) == {"f:metadata": {"f:labels": {".": {}, "f:a": {}}}}
 
 
+def test_an_update_that_sets_a_pointer_field_owns_the_field_itself():
+    old = {"spec": {"strategy": {"type": "Recreate"}}}
+    new = {"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}
+    added, modified, _ = compare(old, new, DEPLOYMENT)
+    assert to_fields_v1(added | modified) == {"f:spec": {"f:strategy": {
+        "f:rollingUpdate": {".": {}, "f:maxSurge": {}}, "f:type": {}}}}
+
+
 def test_paths_print_as_fieldpath_does():
     path = ("f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"web"}', "f:image")
     assert path_string(path) == '.spec.template.spec.containers[name="web"].image'

@@ -21,9 +21,9 @@ structured-merge-diff's (``sigs.k8s.io/structured-merge-diff/v4``, vendored by
    with 409 listing each field and manager, unless ``force=true`` takes them
    over (``managedfields/internal/conflict.go``).
 
-Simplifications: ``.`` for a pointer-to-struct field added by an update is not
-written (the schema file does not say which struct fields are pointers), and
-the course's controllers write through the apiserver directly, so they own nothing.
+Simplifications: the schema file does not mark Go pointers, so :data:`POINTER_FIELDS`
+lists those the course's objects use; and the course's controllers and kubelets
+write through the apiserver directly, not over HTTP, so they own nothing.
 """
 
 from __future__ import annotations
@@ -59,6 +59,17 @@ KEY_DEFAULTS = {"protocol": "TCP"}
 #: Structs owned, compared and replaced whole (``+structType=atomic`` in meta/v1/types.go and
 #: core/v1/types.go): a selector is one field, ``f:selector: {}``.
 ATOMIC_STRUCTS = frozenset({"meta.v1.LabelSelector", "core.v1.NodeSelector", "core.v1.ObjectFieldSelector"})
+#: Struct fields that are Go pointers (``*RollingUpdateDeployment``, ``*Probe``, ...): absent, not a
+#: zero value, when unset, so an update that sets one adds the field itself (``.``) too.
+#: (The schema file does not mark pointers; these are the ones the course's objects use.)
+POINTER_FIELDS = frozenset({
+    ("apps.v1.DeploymentStrategy", "rollingUpdate"), ("core.v1.PodSpec", "affinity"),
+    ("core.v1.Container", "livenessProbe"), ("core.v1.Container", "readinessProbe"),
+    ("core.v1.Container", "startupProbe"), ("core.v1.Container", "lifecycle"),
+    ("core.v1.Probe", "httpGet"), ("core.v1.Probe", "exec"), ("core.v1.Probe", "tcpSocket"),
+    ("core.v1.Probe", "grpc"), ("core.v1.Volume", "hostPath"), ("core.v1.Volume", "emptyDir"),
+    ("core.v1.Volume", "configMap"), ("core.v1.Volume", "secret"), ("core.v1.EnvVar", "valueFrom"),
+})
 #: Lists of scalars merged as sets (patchStrategy:"merge" without a key, +listType=set).
 SETS = {("meta.v1.ObjectMeta", "finalizers")}
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -143,9 +154,9 @@ def _collect(obj: dict, struct: str, path: Path, out: FieldSet) -> None:
 
 
 def compare(old: Any, new: Any, struct: str) -> tuple[FieldSet, FieldSet, FieldSet]:
-    """(added, modified, removed) paths from ``old`` to ``new`` (typed/compare.go). A map or list
-    item that appears or goes is itself added or removed; a struct field is not (Go writes it
-    as its zero value either way)."""
+    """(added, modified, removed) paths from ``old`` to ``new`` (typed/compare.go). A map, list
+    item or pointer field that appears or goes is itself added or removed; another struct field
+    is not (Go writes it as its zero value either way)."""
     added: FieldSet = set()
     modified: FieldSet = set()
     removed: FieldSet = set()
@@ -158,7 +169,8 @@ def compare(old: Any, new: Any, struct: str) -> tuple[FieldSet, FieldSet, FieldS
         if mapping and (lhs or rhs):
             for name in {**(lhs or {}), **(rhs or {})}:
                 walk((lhs or {}).get(name), (rhs or {}).get(name), _field_type(go_type, name),
-                     path + (f"f:{name}",), (go_type, name), go_type.startswith("map["))
+                     path + (f"f:{name}",), (go_type, name),
+                     go_type.startswith("map[") or (go_type, name) in POINTER_FIELDS)
             node = node or go_type.startswith("map[")
         elif element and (lhs or rhs):
             before, after = _items(element, lhs or [], field), _items(element, rhs or [], field)
