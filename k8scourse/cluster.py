@@ -246,6 +246,7 @@ class Cluster:
             labels=labels, taints=taints, static_pod_manifests=static_pods,
             pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
+        self.api.kubelets[name] = kubelet
         self.cadvisors[name] = CAdvisor(kubelet, self.load)
         self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, cluster_cidr)
         if start:

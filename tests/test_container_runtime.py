@@ -11,7 +11,7 @@ from k8scourse.node.cni import AddressesExhausted, HostLocalIPAM
 from k8scourse.node.events import go_duration, pulled
 from k8scourse.node.images import ImageService, Registry, normalize, pull_seconds
 from k8scourse.node.node_status import NodeStatus, status_changed
-from k8scourse.node.programs import Program, program_of, run_script
+from k8scourse.node.programs import Output, Program, program_of, run_script
 from k8scourse.node.runtime import ContainerRuntime, docker_duration
 from k8scourse.node.static_pods import mirror_pod, rfc3339_nano, static_pod
 
@@ -74,7 +74,8 @@ BUSYBOX, NGINX = Registry().resolve(normalize("busybox")), Registry().resolve(no
     ({"command": ["sleep", "infinity"]}, BUSYBOX, Program(None, 0, False)),
     ({"command": ["sh", "-c", "sleep 5; exit 1"]}, BUSYBOX, Program(5.0, 1, False)),
     ({"command": ["sh", "-c"], "args": ["sleep 1m && exit 3"]}, BUSYBOX, Program(60.0, 3, False)),
-    ({"command": ["sh", "-c", "false || echo recovered"]}, BUSYBOX, Program(0.0, 0, False)),
+    ({"command": ["sh", "-c", "false || echo recovered"]}, BUSYBOX,  # echo prints: the container's log
+     Program(0.0, 0, False, output=(Output(0.0, "recovered"),))),
     ({"command": ["sh", "-c", "false && echo never"]}, BUSYBOX, Program(0.0, 1, False)),
     ({"command": ["sh", "-c", "while true; do sleep 1; done"]}, BUSYBOX, Program(None, 0, False)),
     ({"command": ["nginx", "-g", "daemon off;"]}, NGINX, Program(None, 0, True)),

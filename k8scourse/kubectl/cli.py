@@ -16,13 +16,13 @@ from typing import Any
 from k8scourse.clock import VirtualClock
 from k8scourse.master.apiserver import APIServer
 
-from . import autoscale, read, rollout, scale, set_image, top, write
+from . import autoscale, logs, read, rollout, scale, set_image, top, write
 from .context import Command, Context
 from .errors import CommandError, SourcedError, Aggregate, error_text, flag_error
 from .flags import BOOL, STRING, Flag, FlagError, parse
 
 COMMANDS: dict[str, Command] = {**read.COMMANDS, **write.COMMANDS, **scale.COMMANDS, **rollout.COMMANDS,
-                                **set_image.COMMANDS, **top.COMMANDS, **autoscale.COMMANDS}
+                                **set_image.COMMANDS, **top.COMMANDS, **autoscale.COMMANDS, **logs.COMMANDS}
 GLOBAL_FLAGS = (Flag("namespace", "n", STRING), Flag("help", "h", BOOL))
 # Every command of a real kubectl: typos are matched against these, as cobra does.
 KUBECTL_COMMANDS = (

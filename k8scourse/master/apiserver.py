@@ -228,6 +228,7 @@ class APIServer:
         self.service_ips = ServiceIPAllocator(service_cluster_ip_range, rng)
         self.node_ports = NodePortAllocator(service_node_port_range, rng, lambda: self.list("services", None))
         self.aggregated: dict[str, Any] = {}  # kube-aggregator: API group -> the server behind its APIService
+        self.kubelets: dict[str, Any] = {}  # node name -> its kubelet, which pods/log reads from (--kubelet-*)
         self._watchers: dict[str, list[_Watcher]] = defaultdict(list)
         # pods watched with spec.nodeName=<node> (every kubelet): indexed by node
         self._pod_watchers_by_node: dict[str, list[_Watcher]] = defaultdict(list)
@@ -514,8 +515,10 @@ class APIServer:
         check_scalable(info.RESOURCE)
         return scale_of(self.get(info.RESOURCE, name, namespace))
 
-    def update_scale(self, resource: str, name: str, scale: Mapping[str, Any], namespace: str | None = None) -> dict:
-        """PUT .../scale: set ``spec.replicas`` from ``scale``; a ``resourceVersion`` in it is a precondition."""
+    def update_scale(self, resource: str, name: str, scale: Mapping[str, Any], namespace: str | None = None,
+                     managed_fields: Callable[[dict, dict], list] | None = None) -> dict:
+        """PUT .../scale: set ``spec.replicas`` from ``scale``; a ``resourceVersion`` in it is a precondition.
+        ``managed_fields(old, new)``: the object's new managedFields (the HTTP server's field manager)."""
         info = objects.kind_for_resource(resource)
         check_scalable(info.RESOURCE)
         replicas = (scale.get("spec") or {}).get("replicas", 0)
@@ -531,7 +534,10 @@ class APIServer:
         wanted = (scale.get("metadata") or {}).get("resourceVersion")
         if wanted:
             obj["metadata"]["resourceVersion"] = wanted  # the update's optimistic-concurrency check
+        old = {**obj, "spec": dict(obj["spec"])}  # only replicas changes
         obj["spec"]["replicas"] = replicas
+        if managed_fields:
+            obj["metadata"]["managedFields"] = managed_fields(old, obj)
         return scale_of(self.update(obj))
 
     def finalize_namespace(self, name: str) -> None:

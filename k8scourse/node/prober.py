@@ -40,6 +40,7 @@ import shlex
 from typing import Any, Callable, Mapping
 
 from k8scourse.clock import Timer, VirtualClock
+from k8scourse.version import KUBERNETES_VERSION
 
 from .programs import SHELLS, _sleep_seconds
 from .runtime import Container, ContainerRuntime, RuntimeRequestError
@@ -200,6 +201,9 @@ class Prober:
         worker = self.workers.get((container, kind + "Probe"))
         return None if worker is None else worker.spec.get("terminationGracePeriodSeconds")
 
+#: The User-Agent of an httpGet probe: kube-probe/<major>.<minor> (pkg/probe/http/request.go).
+PROBE_USER_AGENT = "kube-probe/" + ".".join(KUBERNETES_VERSION.lstrip("v").split(".")[:2])
+
 
 # --- running one probe --------------------------------------------------------------------
 
@@ -220,7 +224,10 @@ def run_probe(runtime: ContainerRuntime, container: Container, spec: Mapping[str
             return False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
         if not program.http_paths:
             return False, f'Get "{url}": net/http: HTTP/1.x transport connection broken: malformed HTTP response'
-        if path.partition("?")[0] not in program.http_paths:
+        found = path.partition("?")[0] in program.http_paths
+        if host == ip:  # the container's server answers, and may log the request
+            runtime.http_request(container, path, 200 if found else 404, PROBE_USER_AGENT)
+        if not found:
             return False, "HTTP probe failed with statuscode: 404"  # prober/http/http.go
         return True, ""
     socket = spec.get("tcpSocket") or spec.get("grpc")

@@ -28,14 +28,16 @@ see :mod:`k8scourse.node.programs`. ``crash()`` ends one at will.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any, Callable, Mapping, Sequence
 
 from k8scourse.api.errors import FieldValidationError, K8sValueError, invalid
 from k8scourse.clock import Timer, VirtualClock
+from k8scourse.timefmt import EPOCH
 
 from .cni import AddressesExhausted, HostLocalIPAM
 from .images import ImageService, PullError, Registry, image_id, normalize
-from .programs import SIGKILL_EXIT, FileChange, Program, program_of
+from .programs import SIGKILL_EXIT, FileChange, Output, Program, access_log, program_of
 
 #: Course value: creating the namespaces, starting pause and the CNI ADD take a second.
 SANDBOX_SETUP_SECONDS = 1.0
@@ -82,7 +84,7 @@ class Container:
     """One container: a process in its own filesystem, in its sandbox's network namespace."""
 
     __slots__ = ("id", "sandbox", "name", "image", "image_id", "attempt", "program", "mounts", "files",
-                 "ports", "state", "exit_code", "created_at", "started_at", "finished_at", "_timers")
+                 "ports", "state", "exit_code", "created_at", "started_at", "finished_at", "log", "_timers")
 
     def __init__(self, id: str, sandbox: Sandbox, name: str, image: str, attempt: int, program: Program,
                  mounts: dict[str, Volume], now: float) -> None:
@@ -94,6 +96,7 @@ class Container:
         self.state = "created"  # then "running", then "exited"
         self.exit_code: int | None = None
         self.created_at, self.started_at, self.finished_at = now, 0.0, 0.0
+        self.log: list[tuple[float, str]] = []  # (virtual time, line): its stdout, as the CRI keeps it
         self._timers: list[Timer] = []
 
     @property
@@ -205,7 +208,7 @@ class ContainerRuntime:
         image = normalize(spec["image"])
         mounts = {m["mountPath"]: sandbox.volumes[m["name"]] for m in spec.get("volumeMounts") or ()}
         container = Container(self._new_id(), sandbox, spec["name"], image, attempt,
-                              program_of(spec, self.images.info(image)), mounts, self.clock.now)
+                              program_of(spec, self.images.info(image), repository(image)), mounts, self.clock.now)
         container.ports = [p for p in spec.get("ports") or () if isinstance(p, Mapping)]
         dead = [c for c in sandbox.containers if c.name == container.name and c.state == "exited"]
         for old in dead[:-1]:
@@ -215,11 +218,29 @@ class ContainerRuntime:
 
     def start_container(self, container: Container) -> None:
         self._run(container)
+        for line in container.program.output:
+            if line.at:
+                container._timers.append(self.clock.schedule(line.at, self._print, container, line))
+            else:
+                self._print(container, line)
         for change in container.program.files:
             container._timers.append(self.clock.schedule(change.at, self._change_file, container, change))
         if container.program.runs_for is not None:
             container._timers.append(self.clock.schedule(
                 container.program.runs_for, self._exit, container, container.program.exit_code, True))
+
+    def _print(self, container: Container, line: Output) -> None:
+        now = self.clock.now
+        stamp = (EPOCH + timedelta(seconds=int(now))).strftime(line.stamp) if line.stamp else ""
+        container.log.append((now, stamp + line.text))
+
+    def http_request(self, container: Container, path: str, status: int, user_agent: str) -> None:
+        """A request from this node (its bridge's address, as a kubelet's probe comes) that the
+        container's server answered with ``status``: a server that logs requests prints a line."""
+        if container.program.access_log:
+            client = self.ipam.gateway  # cni0's address: the node's side of the pod network
+            when = (EPOCH + timedelta(seconds=int(self.clock.now))).strftime("%d/%b/%Y:%H:%M:%S +0000")
+            container.log.append((self.clock.now, access_log(client, path, status, user_agent, when)))
 
     def _change_file(self, container: Container, change: FileChange) -> None:
         files, inner = self._resolve(container, change.path)
@@ -273,6 +294,14 @@ class ContainerRuntime:
         raise RuntimeRequestError(
             f'container "{container_name}" of pod "{namespace}/{pod_name}" not found on this node')
 
+    def by_id(self, container_id: str) -> Container | None:
+        """The container (running or exited, not yet removed) with this ID (the CRI's ContainerStatus)."""
+        for sandbox in self.sandboxes:
+            for container in sandbox.containers:
+                if container.id == container_id:
+                    return container
+        return None
+
     def ps(self, all: bool = False) -> list[Container]:
         """Containers, newest first, pause containers included; ``all`` adds exited ones (``docker ps -a``)."""
         found = [c for s in self.sandboxes for c in (s.pause, *s.containers) if all or c.state == "running"]
@@ -325,6 +354,12 @@ class ContainerRuntime:
                     self._exit(container, SIGKILL_EXIT)
             self.remove_pod_sandbox(sandbox)
         self.images.power_off()
+
+
+def repository(image: str) -> str:
+    """``docker.io/library/nginx:1.25`` -> ``docker.io/library/nginx`` (no tag, no digest)."""
+    name = image.split("@")[0]
+    return name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
 
 
 def docker_duration(seconds: float) -> str:

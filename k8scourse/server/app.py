@@ -248,7 +248,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if not parts or parts[0] not in ("api", "apis") or len(parts) < 2:
             raise not_found_path()
         req = parse_path(self.command, parts, query)
-        req.accept, req.body = accept, body
+        req.accept, req.body, req.user_agent = accept, body, self.headers.get("User-Agent") or ""
         req.content_type = self.headers.get("Content-Type") or "application/json"
         with served.lock:
             served.catch_up()

@@ -32,10 +32,12 @@ from k8scourse.api.patch import merge_patch
 from k8scourse.api.selectors import parse_selector
 from k8scourse.etcd.store import CompactedError
 from k8scourse.master.apiserver import APIServer
+from k8scourse.master.pod_log import LogOptions, read_log
 from k8scourse.timefmt import rfc3339
 
 from . import conversion, discovery, tables
-from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch, merge_key, strategic_merge
+from .fieldmanager import Managers
+from .patch import APPLY_PATCH, PATCH_TYPES, apply_patch
 from .status import HTTPError, from_exception, not_found_path, success
 from .watch import DEFAULT_TIMEOUT, EventCache, Filter, WatchStream, decode
 
@@ -63,11 +65,18 @@ class Request:
     accept: str = JSON
     content_type: str = JSON
     body: bytes = b""
+    user_agent: str = ""
     unknown: list[str] = field(default_factory=list)  # fields to drop (fieldValidation Warn or Ignore)
 
     @property
     def dry_run(self) -> bool:
         return self.query.get("dryRun") == "All"
+
+    @property
+    def manager(self) -> str:
+        """Who writes: ``fieldManager``, else the user agent up to its first "/" (``kubectl``), as
+        apiserver/pkg/endpoints/handlers/rest.go managerOrUserAgent does (at most 128 characters)."""
+        return self.query.get("fieldManager") or self.user_agent.split("/")[0][:128]
 
     @property
     def warnings(self) -> list[str]:
@@ -233,7 +242,7 @@ class Handlers:
             if limit and len(found) == limit:
                 more = kv.key[len(prefix):]
                 break
-            obj = decode(kv, kv.mod_revision)
+            obj = self.events.decoded(kv)
             if wanted(obj):
                 found.append(obj)
         list_revision = revision or self.api.store.revision
@@ -269,10 +278,21 @@ class Handlers:
     def _create(self, req: Request) -> Response:
         manifest = _body(req)
         _check_kind(req, manifest)
-        manifest = self._incoming(req, manifest)
+        manifest = self._managed(req, None, self._incoming(req, req.known(manifest)))
         if req.dry_run:
-            return Response(201, self._dry_run(req.known(manifest), req.namespace))
-        return Response(201, self.api.create(req.known(manifest), req.namespace))
+            return Response(201, self._dry_run(manifest, req.namespace))
+        return Response(201, self.api.create(manifest, req.namespace))
+
+    def _managed(self, req: Request, old: dict | None, new: dict, subresource: str = "") -> dict:
+        """``new`` with the managedFields of an Update by the request's manager: what it changes
+        from ``old``, once decoded and defaulted (as the fieldmanager sees it, before admission)."""
+        if not req.manager:
+            return new
+        defaulted = objects.decoded(new, req.namespace or "default").data
+        entries = (old or {}).get("metadata", {}).get("managedFields")
+        fields = Managers(entries).update(old, defaulted, req.manager, req.gv.name, rfc3339(self.now), subresource)
+        new.setdefault("metadata", {})["managedFields"] = fields
+        return new
 
     def _dry_run(self, manifest: dict, namespace: str | None) -> dict:
         """``dryRun=All``: decoded, defaulted and validated, but not admitted or stored.
@@ -310,10 +330,11 @@ class Handlers:
             new = _body(req)
             _check_kind(req, new)
             _check_name(new, name)
-            new = self._incoming(req, new)
+            new = req.known(_in_namespace(req.kind, self._incoming(req, new), namespace))
+            new = self._managed(req, self.api.get(resource, name, namespace), new)
             if req.dry_run:
-                return Response(200, self._dry_run(req.known(new), namespace))
-            return Response(200, self.api.update(req.known(_in_namespace(req.kind, new, namespace))))
+                return Response(200, self._dry_run(new, namespace))
+            return Response(200, self.api.update(new))
         if req.method == "PATCH":
             return self._patch(req)
         if req.method == "DELETE":
@@ -345,22 +366,22 @@ class Handlers:
         patched.setdefault("metadata", {})
         if "resourceVersion" not in (patch.get("metadata") or {} if isinstance(patch, dict) else {}):
             patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        patched = self._managed(req, current, req.known(patched), subresource or "")
         if req.dry_run:
-            return Response(200, self._dry_run(req.known(patched), namespace))
-        stored = self.api.update(req.known(patched), subresource=subresource)
+            return Response(200, self._dry_run(patched, namespace))
+        stored = self.api.update(patched, subresource=subresource)
         return Response(200, stored)
 
     def _server_side_apply(self, req: Request) -> Response:
-        """``application/apply-patch+yaml``: create the object, or merge the applied fields into it.
-
-        The course's server-side apply merges the configuration as a strategic merge
-        patch and records the ``fieldManager`` in ``managedFields``; it does not track
-        field ownership, so it never reports an apply conflict.
-        """
+        """``application/apply-patch+yaml``: create the object, or merge the applied fields into it,
+        with the field ownership of ``fieldmanager`` (conflicts, ``force``, pruning)."""
         manager = req.query.get("fieldManager")
         if not manager:
             raise HTTPError(400, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
                                  "is required for apply patch")
+        force = req.query.get("force", "false")
+        if force not in ("true", "false"):  # apiserver/pkg/endpoints/handlers/patch.go: force is a bool
+            raise HTTPError(400, f'strconv.ParseBool: parsing "{force}": invalid syntax')
         try:
             config = yaml.safe_load(req.body.decode() or "{}")
         except yaml.YAMLError as err:
@@ -369,24 +390,33 @@ class Handlers:
             raise HTTPError(400, "the body of an apply patch must be an object")
         _check_kind(req, config)
         _check_name(config, req.name or "")
-        config = self._incoming(req, config)
-        entry = {"manager": manager, "operation": "Apply", "apiVersion": req.gv.name,
-                 "time": rfc3339(self.now), "fieldsType": "FieldsV1", "fieldsV1": _fields_v1(config)}
+        config = req.known(self._incoming(req, config))
         try:
             current = self.api.get(req.kind.RESOURCE, req.name or "", req.namespace)
         except StatusError as err:
             if err.code != 404:
                 raise
-            config.setdefault("metadata", {})["managedFields"] = [entry]
+            current = None
+        live = {k: v for k, v in (current or {}).items() if k != "status"}
+        entries = (current or {}).get("metadata", {}).get("managedFields")
+        merged, fields = Managers(entries).apply(live or None, config, manager, req.gv.name, rfc3339(self.now),
+                                                 force == "true")
+        merged.setdefault("metadata", {})["managedFields"] = fields
+        if current is None:
             if req.dry_run:
-                return Response(201, self._dry_run(req.known(config), req.namespace))
-            return Response(201, self.api.create(req.known(config), req.namespace))
-        patched = strategic_merge(current, {k: v for k, v in config.items() if k not in ("apiVersion", "kind")})
-        managed = [m for m in current["metadata"].get("managedFields") or [] if m.get("manager") != manager]
-        patched["metadata"]["managedFields"] = managed + [entry]
+                return Response(201, self._dry_run(merged, req.namespace))
+            return Response(201, self.api.create(merged, req.namespace))
         if req.dry_run:
-            return Response(200, self._dry_run(req.known(patched), req.namespace))
-        return Response(200, self.api.update(req.known(patched)))
+            return Response(200, self._dry_run(merged, req.namespace))
+        return Response(200, self.api.update(merged))
+
+    def _scale_owner(self, req: Request) -> Any:
+        """The scale subresource's field manager: the writer owns ``spec.replicas``, recorded
+        with ``subresource: scale`` (apimachinery/pkg/util/managedfields/scalehandler.go)."""
+        def managed(old: dict, new: dict) -> list:
+            entries = old["metadata"].get("managedFields")
+            return Managers(entries).update(old, new, req.manager, req.gv.name, rfc3339(self.now), "scale")
+        return managed if req.manager else None
 
     # --- subresources ----------------------------------------------------------------------
 
@@ -398,16 +428,17 @@ class Handlers:
             if req.method == "PATCH":
                 return self._patch(req, subresource="status")
             if req.method == "PUT":
-                new = _body(req)
+                new = _in_namespace(req.kind, _body(req), namespace)
                 _check_name(new, name)
-                return Response(200, self.api.update(_in_namespace(req.kind, new, namespace), subresource="status"))
+                new = self._managed(req, self.api.get(resource, name, namespace), new, "status")
+                return Response(200, self.api.update(new, subresource="status"))
         elif sub == "scale":
             if req.method == "GET":
                 return Response(200, self.api.get_scale(resource, name, namespace))
             if req.method in ("PUT", "PATCH"):
                 scale = _body(req) if req.method == "PUT" else merge_patch(
                     self.api.get_scale(resource, name, namespace), _json(req.body))
-                return Response(200, self.api.update_scale(resource, name, scale, namespace))
+                return Response(200, self.api.update_scale(resource, name, scale, namespace, self._scale_owner(req)))
         elif sub == "binding" and req.method == "POST":
             binding = _body(req)
             node = (binding.get("target") or {}).get("name", "")
@@ -418,33 +449,14 @@ class Handlers:
             self.api.delete("pods", name, namespace)  # no PodDisruptionBudgets in the course: always allowed
             return Response(201, success(201))
         elif sub == "log" and req.method == "GET":
-            _check_log_container(self.api.get("pods", name, namespace), req.query.get("container"))
-            return Response(200, "", "text/plain")
+            tail = _number(req.query, "tailLines", None)
+            options = LogOptions(req.query.get("container") or None, req.query.get("previous") == "true", tail,
+                                 req.query.get("timestamps") == "true")
+            return Response(200, read_log(self.api, name, namespace or "default", options), "text/plain")
         raise HTTPError(405, "the server does not allow this method on the requested resource")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _check_log_container(pod: dict, container: str | None) -> None:
-    """pods/log's checks (pkg/registry/core/pod/strategy.go LogLocation). The course's container
-    programs keep no output, so a log that passes them is empty."""
-    name = pod["metadata"]["name"]
-    names = [c["name"] for c in pod["spec"].get("containers") or []]
-    if container is None:
-        if len(names) != 1:
-            raise HTTPError(400, f"a container name must be specified for pod {name}, choose one of: "
-                                 f"[{' '.join(names)}]")
-        container = names[0]
-    if container not in names:
-        raise HTTPError(400, f"container {container} is not valid for pod {name}")
-    for status in (pod.get("status") or {}).get("containerStatuses") or []:
-        waiting = (status.get("state") or {}).get("waiting")
-        if status["name"] == container and waiting and not status.get("lastState", {}).get("terminated"):
-            raise HTTPError(400, f'container "{container}" in pod "{name}" is waiting to start: '
-                                 f'{waiting.get("reason", "")}')
-    if not (pod.get("status") or {}).get("containerStatuses"):
-        raise HTTPError(400, f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating')
 
 
 def _drop(obj: Any, path: str) -> None:
@@ -565,24 +577,3 @@ def _read_continue(token: str) -> tuple[int, str]:
         raise HTTPError(400, "continue key is not valid: incorrect encoded start resourceVersion "
                              "(version meta.k8s.io/v1)") from None
 
-
-def _fields_v1(config: dict) -> dict:
-    """The fields an apply configuration sets, as managedFields' ``fieldsV1`` writes them
-    (structured-merge-diff's FieldSet: ``f:<field>``; an item of a list merged by key is
-    ``k:{"<key>":<value>}``, with ``.`` for the item itself)."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        if key in ("apiVersion", "kind"):
-            continue
-        if isinstance(value, dict):
-            out[f"f:{key}"] = _fields_v1(value)
-        elif isinstance(value, list) and (by := merge_key(key, value)) is not None:
-            items = {}
-            for item in value:
-                if isinstance(item, dict) and by in item:
-                    identity = orjson.dumps({by: item[by]}).decode()
-                    items[f"k:{identity}"] = {".": {}, **_fields_v1(item)}
-            out[f"f:{key}"] = items
-        else:
-            out[f"f:{key}"] = {}
-    return out

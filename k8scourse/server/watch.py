@@ -49,6 +49,7 @@ class Filter:
 
     def __init__(self, labels: Selector | None, fields: FieldSelector) -> None:
         self.labels, self.fields = labels, fields
+        self.everything = labels is None and not fields.requirements  # no selector: no need to look
 
     def __call__(self, obj: dict | None) -> bool:
         if obj is None:
@@ -69,15 +70,19 @@ class EventCache:
         self._entries: OrderedDict[tuple, Any] = OrderedDict()
 
     def get(self, key: tuple, make: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._entries:
-                return self._entries[key]
+        value = self._entries.get(key)  # one dict read is atomic: a hit takes no lock
+        if value is not None:
+            return value
         value = make()  # outside the lock: two threads may both make it, and both get an equal value
         with self._lock:
             self._entries[key] = value
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return value
+
+    def decoded(self, kv: Any) -> dict:
+        """A stored object, decoded once per revision (shared: read only), as lists read it."""
+        return self.get(("object", kv.key, kv.mod_revision), lambda: decode(kv, kv.mod_revision))
 
 
 #: One event to send: its type, its object (shared: read only) and its cache key (None for the initial list).
@@ -104,7 +109,7 @@ class WatchStream:
         if resource_version in ("", "0"):
             start = self.store.revision
             for kv in self.store.range(self.prefix):
-                obj = decode(kv, kv.mod_revision)
+                obj = self.cache.decoded(kv)
                 if self.wanted(obj):
                     self._initial.append(("ADDED", obj, None))
         elif resource_version.isdigit():
@@ -143,7 +148,10 @@ class WatchStream:
             return new, old
 
         new, old = self.cache.get(("objects", event.kv.key, event.revision), objects)
-        is_wanted, was_wanted = self.wanted(new), self.wanted(old)
+        if self.wanted.everything:
+            is_wanted, was_wanted = new is not None, old is not None
+        else:
+            is_wanted, was_wanted = self.wanted(new), self.wanted(old)
         if is_wanted:
             kind = "MODIFIED" if was_wanted else "ADDED"
             return [(kind, new, (kind, event.kv.key, event.revision))]  # type: ignore[list-item]
@@ -184,5 +192,5 @@ def stream(watch: WatchStream, write: Callable[[bytes], None], encode: Callable[
         if bookmarks and clock() >= next_bookmark:
             write(orjson.dumps({"type": "BOOKMARK", "object": watch.bookmark()}) + b"\n")
             next_bookmark = clock() + BOOKMARK_INTERVAL
-        if client_gone():
+        if not lines and client_gone():  # while events flow, a write to a closed stream fails by itself
             return
