@@ -49,6 +49,15 @@ def _missing() -> str | None:
     return None
 
 
+def _require_browser() -> None:
+    """Skip, naming what is missing; under CI (CI=true) fail instead."""
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the browser test: {reason}")
+        pytest.skip(reason)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -58,11 +67,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start ``k8scourse start`` on a copy of the course; yield the URL it prints, with the token."""
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
+    _require_browser()
     course = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "notebooks", course / "notebooks")  # `start` copies it into course/work/
     jupyter = tmp_path_factory.mktemp("jupyter")
@@ -180,7 +185,9 @@ def test_a_learner_runs_the_labels_chapter_and_its_widgets(page, lab_url: str) -
         const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
         return prompts.length && prompts.every(p => /\\[\\d+\\]/.test(p));
     }""")
-    assert not _notebook(page).locator("[data-mime-type='application/vnd.jupyter.error']").count()
+    # JupyterLab renders tracebacks and warnings as stderr (a red box); the chapter has none.
+    stderr = _notebook(page).locator("[data-mime-type='application/vnd.jupyter.stderr']")
+    assert not stderr.count(), stderr.all_text_contents()
     _shot(page, "02-labels-chapter-ran")
 
     # The selector explorer: every pod matches the empty selector; a selector picks fewer.
@@ -217,3 +224,17 @@ def test_a_learner_runs_the_labels_chapter_and_its_widgets(page, lab_url: str) -
     page.get_by_text(f"1 of {total} pods match").wait_for()
     explorer.scroll_into_view_if_needed()
     _shot(page, "05-explorer-after-label")
+
+
+def test_without_chromium_the_test_skips_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium not found"):
+        _require_browser()
+
+
+def test_under_ci_a_missing_browser_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser test: /nonexistent/chromium"):
+        _require_browser()
