@@ -30,8 +30,8 @@ def other_seed() -> str:
 
 def nbval(paths: list[Path], seed: str) -> subprocess.CompletedProcess:
     """``pytest --nbval`` (pyproject's addopts: sanitiser, current env) on ``paths`` under hash seed ``seed``."""
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "--no-header", "-p", "no:randomly",
-                           *(str(p.relative_to(ROOT)) for p in paths)],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "--no-header", "-c", str(ROOT / "pyproject.toml"),
+                           *(str(p) for p in paths)],
                           cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True,
                           timeout=900)
 
@@ -48,3 +48,19 @@ def test_the_chapters_pass_under_another_hash_seed() -> None:
         results = list(pool.map(lambda group: nbval(group, other_seed()), groups))
     failures = [r.stdout[-4000:] for r in results if r.returncode != 0]
     assert not failures, f"PYTHONHASHSEED={other_seed()}:\n" + "\n".join(failures)
+
+
+def test_an_output_in_set_order_fails_under_the_other_seed(tmp_path: Path) -> None:
+    import nbformat
+
+    code = 'print(list({"web-1", "web-2", "api-1", "api-2", "db-1", "db-2"}))'
+    printed = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": SEEDS[0]},
+                             capture_output=True, text=True, check=True).stdout
+    cell = nbformat.v4.new_code_cell(code, execution_count=1,
+                                     outputs=[nbformat.v4.new_output("stream", name="stdout", text=printed)])
+    path = tmp_path / "set-order.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        same, other = pool.map(lambda seed: nbval([path], seed), SEEDS)
+    assert same.returncode == 0, same.stdout
+    assert other.returncode == 1 and "set-order.ipynb::Cell 0" in other.stdout
