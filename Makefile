@@ -15,7 +15,7 @@ LAB_ARGS ?=
 .PHONY: course test setup exercises lock
 
 course: setup
-	$(BIN)/k8scourse start $(LAB_ARGS)
+	$(BIN)/k8scourse lab $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ipaddress
 import random
 from numbers import Integral, Real
-from typing import Any, Callable, Iterable, Mapping
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from k8scourse.api import objects
 from k8scourse.api.errors import FieldValidationError, K8sValueError, StatusError, invalid
@@ -56,6 +57,12 @@ from k8scourse.node.node_status import DEFAULT_MACHINE
 from k8scourse import timeline
 from k8scourse.timeline import Timeline
 
+if TYPE_CHECKING:  # k8scourse.boot is imported when a cluster is booted from files (it costs 0.1 s)
+    from k8scourse.boot import Boot
+    from k8scourse.boot.etcdctl import EtcdctlResult
+    from k8scourse.boot.systemctl import SystemctlResult
+    from k8scourse.config.spec import ClusterSpec
+
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
 #: names in a simulation only; nothing is ever sent to them.
 NODE_IP_BASE = ipaddress.ip_address("192.168.197.131")
@@ -94,9 +101,12 @@ class Cluster:
                  percentage_of_nodes_to_score: int = 0,
                  service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE,
                  horizontal_pod_autoscaler_tolerance: float = DEFAULT_TOLERANCE,
-                 horizontal_pod_autoscaler_downscale_stabilization: float = DOWNSCALE_STABILIZATION) -> None:
+                 horizontal_pod_autoscaler_downscale_stabilization: float = DOWNSCALE_STABILIZATION,
+                 start: bool = True) -> None:
         """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``; the
-        ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names."""
+        ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names.
+        ``start=False`` leaves the scheduler and the controllers stopped until ``start_scheduler()``
+        and ``start_controller_manager()`` (their units, in a cluster booted from files)."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
         _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
@@ -128,13 +138,69 @@ class Cluster:
         self.kube_proxies: dict[str, KubeProxy] = {}  # kube-proxy on each node, beside its kubelet
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
+        self.boot: "Boot | None" = None  # the machines, units and journals of a cluster booted from files
+        if start:
+            self.start_scheduler()
+            self.start_controller_manager()
+        self.use()  # %kubectl talks to the newest cluster
+
+    def start_scheduler(self) -> None:
+        """kube-scheduler begins to watch and bind pods."""
         self.scheduler.start()
+
+    def start_controller_manager(self) -> None:
+        """kube-controller-manager's loops (and metrics-server) begin, and make their first sync."""
         self.metrics_server.start()
         for controller in self.controllers:
             controller.start()
         self.informers.start()
         self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
-        self.use()  # %kubectl talks to the newest cluster
+
+    # --- booting from files (k8scourse/boot) ------------------------------------------
+
+    @classmethod
+    def from_files(cls, tree: Mapping[str, Mapping[str, str]] | str | PathLike, *, seed: int = 0,
+                   kubernetes_version: str | None = None, etcd_version: str = "3.4",
+                   spec: "ClusterSpec | None" = None) -> "Cluster":
+        """The machines of ``tree`` ({machine: {path: text}}, or a folder as ``k8scourse gen`` writes it),
+        their daemons installed and configured by those files, none started yet: start them with
+        ``systemctl``, write flannel's config with ``etcdctl``. ``kubernetes_version`` is the binaries'
+        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0); ``spec``
+        gives the machines' addresses (default: what their files say)."""
+        from k8scourse.boot import boot_from_files
+        return boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version,
+                               etcd_version=etcd_version, spec=spec)
+
+    @classmethod
+    def from_spec(cls, spec: "ClusterSpec", *, seed: int = 0,
+                  files: Mapping[str, Mapping[str, str]] | str | PathLike | None = None,
+                  kubernetes_version: str | None = None) -> "Cluster":
+        """``from_files(spec.render_all())`` at the spec's versions, then the notes' manual steps: each
+        etcd started, flannel's config written with ``etcdctl mk``, each machine's ``systemctl start``s.
+        ``files``: boot these instead of the spec's own (a learner's repaired tree) on the spec's machines;
+        ``kubernetes_version``: the binaries' (``"v1.31.0"`` runs the notes' files on today's packages)."""
+        from k8scourse.boot import boot_from_spec
+        return boot_from_spec(cls, spec, seed=seed, files=files, kubernetes_version=kubernetes_version)
+
+    def etcdctl(self, command_line: str, *, machine: str | None = None, api: int | None = None) -> "EtcdctlResult":
+        """etcdctl 3.4 on ``machine`` (default: the first etcd member's): v3 unless the line starts
+        ``ETCDCTL_API=2`` or ``api=2``; returns what etcdctl prints, with ``.exit_code``."""
+        return self._booted("etcdctl").etcdctl(command_line, machine, api)
+
+    def systemctl(self, machine: str, command_line: str) -> "SystemctlResult":
+        """``systemctl start|stop|restart|status|is-active|enable UNIT`` on ``machine`` (name or address)."""
+        return self._booted("systemctl").systemctl(machine, command_line)
+
+    def logs(self, machine: str, daemon: str) -> str:
+        """``journalctl -u DAEMON`` on ``machine`` (name or address)."""
+        return self._booted("logs").logs(machine, daemon)
+
+    def _booted(self, function: str) -> "Boot":
+        if self.boot is None:
+            from k8scourse.boot import NotBootedError
+            raise NotBootedError(f"{function}(): this cluster has no machines of its own; boot one with "
+                                 "Cluster.from_files(tree) or Cluster.from_spec(spec)")
+        return self.boot
 
     @classmethod
     def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
@@ -152,11 +218,13 @@ class Cluster:
     def add_node(self, name: str | None = None, *, cpu: str = "2", memory: str = "4Gi",
                  labels: Mapping[str, str] | None = None, taints: list[dict] | None = None,
                  static_pods: Any = None, pod_infra_container_image: str = DEFAULT_POD_INFRA_CONTAINER_IMAGE,
-                 start: bool = True) -> Kubelet:
+                 start: bool = True, node_ip: str | None = None, pod_cidr: str | None = None,
+                 cluster_cidr: str = str(POD_NETWORK)) -> Kubelet:
         """Add a machine running a kubelet; it registers its Node once the clock runs.
 
         ``static_pods`` is the kubelet's manifest directory (path -> manifest);
-        ``pod_infra_container_image`` its ``--pod-infra-container-image``.
+        ``pod_infra_container_image`` its ``--pod-infra-container-image``; ``node_ip``, ``pod_cidr``
+        and ``cluster_cidr`` (kube-proxy's ``--cluster-cidr``) default to the next seed address and /24.
         """
         _expect("add_node", name, (str, type(None)), "a node name (a string) or None")
         _expect("add_node", labels, (Mapping, type(None)), "labels as a dict of strings")
@@ -169,14 +237,14 @@ class Cluster:
             raise StatusError(409, "AlreadyExists", f'nodes "{name}" already exists')
         kubelet = Kubelet(
             name, self.api, self.clock, self.rng,
-            pod_cidr=str(list(POD_NETWORK.subnets(new_prefix=24))[index]),
-            node_ip=str(NODE_IP_BASE + index - 1),
+            pod_cidr=pod_cidr or str(list(POD_NETWORK.subnets(new_prefix=24))[index]),
+            node_ip=node_ip or str(NODE_IP_BASE + index - 1),
             capacity={**DEFAULT_MACHINE, "cpu": cpu, "memory": memory},
             labels=labels, taints=taints, static_pod_manifests=static_pods,
             pod_infra_container_image=pod_infra_container_image, registry=self.registry)
         self.kubelets[name] = kubelet
         self.cadvisors[name] = CAdvisor(kubelet, self.load)
-        self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, str(POD_NETWORK))
+        self.kube_proxies[name] = KubeProxy(name, kubelet.node_ip, self.api, self.clock, cluster_cidr)
         if start:
             kubelet.start()
             self.kube_proxies[name].start()
@@ -348,8 +416,17 @@ class Cluster:
 
     def kubectl(self, command_line: str, stdin: str | None = None) -> KubectlResult:
         """Run a kubectl command line against this cluster and return what kubectl prints."""
+        refused = self.boot.kubectl_refused() if self.boot is not None else None
+        if refused:  # booted from files: kubectl reaches the master's apiserver only while it serves
+            return KubectlResult(refused, 1)
         return self._kubectl.run(command_line, stdin)
 
     def __repr__(self) -> str:
         pods = len(self.etcd.range("/registry/pods/"))
         return f"<Cluster seed={self.seed} t={self.now:g}s nodes={len(self.kubelets)} pods={pods}>"
+
+    def doctor(self, minimum: str = "warning") -> list:
+        """What is wrong, where and how to fix it (a ``Diagnosis``, a list of lint ``Finding``s printed as a
+        table): the linter on the files, then what the components report; k8scourse/boot/doctor.py."""
+        from k8scourse.boot.doctor import doctor  # here, not at the top: the doctor is imported on first use
+        return doctor(self, minimum)

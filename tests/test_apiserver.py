@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from k8scourse.api.decoding import DecodeError
 from k8scourse.api.errors import ObjectInvalidError, StatusError
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
@@ -454,3 +455,18 @@ def test_events_created_through_the_api_expire_too(cluster):
                 "involvedObject": {"kind": "Pod", "name": "web", "namespace": "default"}, "reason": "Test"})
     clock.run(3661)
     assert api.list("events") == []
+
+
+def test_an_update_decodes_what_differs_from_the_stored_object_by_json_type(cluster):
+    """The decoder skips a field that is, as JSON, exactly the stored one. ``True == 1`` in
+    Python, so a bool where the stored int is must still reach the decoder and be refused."""
+    _, _, api = cluster
+    manifest = pod()
+    manifest["spec"]["terminationGracePeriodSeconds"] = 1
+    stored = api.create(manifest)
+    same = {**stored, "spec": {**stored["spec"], "terminationGracePeriodSeconds": 1}}
+    assert api.update(same)["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+    changed = {**stored, "spec": {**stored["spec"], "terminationGracePeriodSeconds": True}}
+    with pytest.raises(DecodeError) as err:
+        api.update(changed)
+    assert "Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64" in str(err.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from k8scourse.course import cli
+from k8scourse.course import cli, lab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,9 +117,9 @@ def test_start_copies_the_course_into_work_once(course: Path, monkeypatch: pytes
 def test_prepare_work_returns_what_it_copied(tmp_path: Path) -> None:
     (tmp_path / "course" / "exercises").mkdir(parents=True)
     (tmp_path / "course" / "exercises" / "00-x.ipynb").write_text("{}")
-    copied = cli.prepare_work(tmp_path / "course", tmp_path / "work")
+    copied = lab.prepare_work(tmp_path / "course", tmp_path / "work")
     assert copied == [tmp_path / "work" / "exercises" / "00-x.ipynb"]
-    assert cli.prepare_work(tmp_path / "course", tmp_path / "work") == []
+    assert lab.prepare_work(tmp_path / "course", tmp_path / "work") == []
 
 
 def test_work_is_ignored_by_git() -> None:
@@ -135,3 +136,78 @@ def test_installed_command_and_module_entry_point() -> None:
     for command in ([sys.executable, "-m", "k8scourse.course", "--help"], [str(script), "--help"]):
         result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
         assert "make-exercises" in result.stdout
+
+
+SUBCOMMANDS = [["lab"], ["start"], ["doctor"], ["run"], ["workshop"], ["workshop", "build"], ["make-exercises"],
+               ["execute"], ["gen"], ["lint"]]
+
+
+@pytest.mark.parametrize("words", SUBCOMMANDS, ids=" ".join)
+def test_every_subcommand_has_help(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        cli.main([*words, "--help"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: k8scourse {'lab' if words == ['start'] else words[0]}")
+
+
+def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("lab (start)", "doctor", "run", "workshop", "make-exercises", "execute", "gen", "lint"):
+        assert re.search(rf"^    {re.escape(command)}\s", out, re.M), command
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "the following arguments are required: COMMAND"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["run", "--jobs", "0"], "argument -j/--jobs: '0' is not a positive whole number"),
+    (["run", "-p", "seed"], "argument -p/--parameter: expected 2 arguments"),
+    (["workshop"], "the following arguments are required: STEP"),
+    (["workshop", "build"], "the following arguments are required: DIR"),
+    (["doctor", "--now"], "unrecognized arguments: --now"),
+])
+def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        cli.main(argv)
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("words", [["lab"], ["start"]])
+def test_lab_and_its_alias_start(course: Path, monkeypatch: pytest.MonkeyPatch, words: list[str]) -> None:
+    nbformat.write(new_notebook(), course / "notebooks" / "00-welcome.ipynb")
+    calls = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: calls.append(argv))
+    assert cli.main([*words, "--port=9999"]) == 0
+    assert calls[0][1:3] == ["-m", "jupyterlab"] and "--port=9999" in calls[0]
+
+
+def test_an_interrupt_is_one_line(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from k8scourse.course import doctor
+
+    def interrupted(course: Path) -> list:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(doctor, "diagnose", interrupted)
+    assert cli.main(["doctor"]) == 130
+    assert capsys.readouterr().err == "k8scourse: interrupted\n"
+
+
+def test_make_course_and_the_readme_end_in_lab() -> None:
+    assert "\t$(BIN)/k8scourse lab $(LAB_ARGS)" in (ROOT / "Makefile").read_text().splitlines()
+    assert "`make course` (or `.venv/bin/k8scourse lab`) opens JupyterLab" in (ROOT / "README.md").read_text()
+
+
+def test_lab_does_not_load_the_notebook_machinery(course: Path) -> None:
+    nbformat.write(new_notebook(), course / "notebooks" / "00-welcome.ipynb")
+    script = ("import os, sys; os.execv = lambda path, argv: None\n"
+              "from k8scourse.course import cli\n"
+              "assert cli.main(['lab']) == 0\n"
+              "print(sorted(m for m in ('nbclient', 'nbformat', 'papermill', 'jupyter_client') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=course, env=env)
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr

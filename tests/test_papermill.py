@@ -37,6 +37,7 @@ PARAMETERS: dict[str, dict] = {
     # Not nodes=2: with seed 3 no web Pod then runs off the client's node, and the
     # chapter's second node-failure cell finds no node to fail (IndexError).
     "11-services": {"seed": 3, "nodes": 4, "replicas": 2, "requests": 1000},
+    "12-capstone": {"seed": 3},
 }
 
 

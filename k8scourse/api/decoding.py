@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+import orjson
 import yaml
 
 from .errors import K8sValueError
@@ -542,15 +543,41 @@ class _Walk:
         return data
 
 
-def decode(data: dict, t: Struct, kind: str, version: str) -> None:
+def _same_json(value: Any, decoded: Any) -> bool:
+    """Whether ``value`` is, as JSON, exactly ``decoded``: equal, and equal as JSON text, so
+    ``true`` is not ``1``, ``1.0`` is not ``1`` and NaN (which orjson writes as null) is nothing.
+    Anything orjson will not write as plain JSON (a datetime, a non-text key) is not the same."""
+    if value != decoded:
+        return False
+    try:
+        return orjson.dumps(value, option=_PLAIN_JSON) == orjson.dumps(decoded, option=_PLAIN_JSON)
+    except TypeError:
+        return False
+
+
+_PLAIN_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def decode(data: dict, t: Struct, kind: str, version: str, unchanged: Mapping[str, Any] | None = None) -> None:
     """Type-check ``data`` against the kind's struct, in place; raise DecodeError like the apiserver.
 
     Nulls are dropped (Go leaves zero values; in a list or map they become the
     zero value) except in time fields that are values, which Go writes back as
     null; whole floats become ints and times are written back in UTC.
     A type error wins over unknown fields, as in sigs.k8s.io/json.
+
+    ``unchanged`` is the stored object an update replaces: a top-level field
+    that is, as JSON, exactly the stored one is not walked again. Decoding is
+    idempotent, so the result is the same; it only spares a status write
+    (most writes) the walk over the whole spec.
     """
     walk = _Walk()
+    kept = {}
+    if unchanged:
+        kept = {key: value for key, value in data.items()
+                if type(key) is str and key in unchanged and _same_json(value, unchanged[key])}
+        for key in kept:
+            del data[key]
     try:
         decoded = walk.struct(data, t, "", "")
     except _UnmarshalError as err:
@@ -560,6 +587,7 @@ def decode(data: dict, t: Struct, kind: str, version: str) -> None:
     if walk.unknown:
         listed = ", ".join(f'unknown field "{name}"' for name in walk.unknown)
         raise DecodeError(kind, version, f"strict decoding error: {listed}")
+    decoded.update(kept)
     if decoded is not data:  # the top level had non-text keys
         data.clear()
         data.update(decoded)

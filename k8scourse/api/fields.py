@@ -71,12 +71,12 @@ def field_of(obj: Mapping[str, Any], path: str) -> str:
     """The string form of a dotted field, as the apiserver's selectable-field maps hold it."""
     value: Any = obj
     for part in path.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
+        value = value.get(part) if isinstance(value, dict) else None
     if value is None:
         return "false" if path in BOOLEAN_FIELDS else ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Mapping):  # events' "source" selects on source.component
+    if isinstance(value, dict):  # events' "source" selects on source.component
         return str(value.get("component", ""))
     return str(value)
 

@@ -112,6 +112,11 @@ def annotation_errors(annotations: Mapping[str, str] | None, path: str) -> list[
     return errors
 
 
+def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """metav1.GetControllerOf: the owner reference with ``controller: true``, if any."""
+    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+
+
 def owner_reference_errors(refs: list[dict] | None, path: str) -> list[FieldError]:
     """ValidateOwnerReferences. Upstream names the fields without an index."""
     errors: list[FieldError] = []
@@ -330,10 +335,11 @@ class KubeObject:
         return obj
 
     @classmethod
-    def _decoded(cls, data: dict, namespace: str) -> "KubeObject":
+    def _decoded(cls, data: dict, namespace: str, unchanged: Mapping[str, Any] | None = None) -> "KubeObject":
         """Steps 1 and 2 (decode, default) on a private, kind-checked dict. The apiserver
-        runs mutating admission between these and ``validate``."""
-        decode(data, cls.SCHEMA, cls.KIND, cls.VERSION)
+        runs mutating admission between these and ``validate``. ``unchanged``: the stored
+        object an update replaces (see ``decoding.decode``)."""
+        decode(data, cls.SCHEMA, cls.KIND, cls.VERSION, unchanged)
         obj = cls(data)
         obj.apply_defaults(namespace)
         return obj

@@ -82,16 +82,18 @@ def load(manifest: Mapping[str, Any] | str, namespace: str = "default") -> KubeO
     return obj
 
 
-def decoded(manifest: Mapping[str, Any] | str, namespace: str = "default") -> KubeObject:
+def decoded(manifest: Mapping[str, Any] | str, namespace: str = "default",
+            unchanged: Mapping[str, Any] | None = None) -> KubeObject:
     """One manifest decoded and defaulted but not yet validated: what the apiserver's
-    handler holds when mutating admission runs (``validate()`` comes after it)."""
+    handler holds when mutating admission runs (``validate()`` comes after it).
+    ``unchanged``: the stored object an update replaces (see ``decoding.decode``)."""
     data = manifest_data(manifest)
     kind, api_version = data.get("kind"), data.get("apiVersion")
     if not kind:
         raise missing_error("Kind", data)
     if not api_version:
         raise missing_error("apiVersion", data)
-    return kind_for(str(api_version), str(kind))._decoded(data, namespace)
+    return kind_for(str(api_version), str(kind))._decoded(data, namespace, unchanged)
 
 
 def documents(text: str) -> list[Any]:

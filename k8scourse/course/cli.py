@@ -1,56 +1,117 @@
-"""The ``k8scourse`` command: start the course, build exercises, execute notebooks, write and check configs.
+"""The ``k8scourse`` command: open the course, check a machine, run chapters, build workshop bundles, author.
 
 Run it from the course folder (the repository root); paths default to the
-``notebooks/``, ``solutions/`` and ``exercises/`` folders there. ``start``
-serves learners' copies of them in ``work/``, so the committed notebooks stay
-as the course ships them.
+``notebooks/``, ``solutions/`` and ``exercises/`` folders there. The
+learners' and instructors' subcommands live in their own modules (``lab``,
+``doctor``, ``run``, ``workshop``); the authors' (``make-exercises``,
+``execute``) and the labs' (``gen``, ``lint``) are short enough to stay here.
+Exit status: 0 ok, 1 failure, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-WELCOME = Path("notebooks/00-welcome.ipynb")
-WORK = Path("work")
-"""Where learners work: copies of the course's notebooks, ignored by git (see README)."""
-COPIED = ("notebooks", "exercises", "solutions")
-# jupyter_server's ContentsManager.hide_globs default, plus setuptools' metadata folder.
-HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"]
+from .run import UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "start":
+    if extra and args.command not in ("lab", "start"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    # Imported here so `k8scourse --help` and `start` stay quick.
-    from .notebooks import NotebookError
-
     try:
         return args.run(args, extra)
-    except NotebookError as exc:
+    except UsageError as exc:
+        print(f"k8scourse: error: {exc}", file=sys.stderr)
+        return 2
+    except _failures() as exc:
         print(f"k8scourse: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("k8scourse: interrupted", file=sys.stderr)
+        return 130
+
+
+def _failures() -> tuple[type[Exception], ...]:
+    """The errors that mean "this failed" (exit 1).
+
+    Python evaluates an ``except`` clause only when an exception reaches it,
+    so the notebook machinery is imported only then, and `lab` starts quickly.
+    """
+    from .notebooks import NotebookError
+    from .workshop import WorkshopError
+
+    return NotebookError, WorkshopError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="k8scourse", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="k8scourse", description="The Kubernetes course: open it, check this machine for it, run its "
+        "chapters, build workshop bundles, and the authors' and lab tools. Run it in the course folder.",
+        epilog="Exit status: 0 ok, 1 failure, 2 usage error. `k8scourse COMMAND --help` tells more.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    start = commands.add_parser(
-        "start",
+    lab = commands.add_parser(
+        "lab", aliases=["start"],
         help="open the course in JupyterLab",
         description="Copy the course's notebooks into work/ (only those not there yet: your own "
         "changes are never overwritten) and open work/notebooks/00-welcome.ipynb in JupyterLab. "
-        "Other options are passed to `jupyter lab`.",
+        "Other options are passed to `jupyter lab` (e.g. --no-browser, --port=N).",
     )
-    start.set_defaults(run=_start)
+    lab.set_defaults(run=_lab)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine for the course, or a cluster's files, and say how to fix it",
+        description="Without DIR: check Python, the installed packages against constraints.txt, the widgets' "
+        "front end against ipywidgets, writable folders, a free port for JupyterLab, a real etcd and a font for "
+        "Chinese (a missing etcd or font is only a warning: the course has fallbacks). With DIR: boot "
+        "DIR/<machine>/etc/... as Cluster.from_spec does (every etcd member started, flannel's config written, "
+        "each machine's systemctl starts), let it run, and print cluster.doctor(): the linter's findings and what "
+        "the daemons report. Exit 0 when nothing fails, 1 otherwise.",
+    )
+    doctor.add_argument("folder", type=Path, metavar="DIR", nargs="?", help="a cluster's files, as `gen` writes them")
+    doctor.add_argument("--seconds", type=float, default=60.0, help="DIR: virtual seconds to run first (default: 60)")
+    doctor.add_argument("--seed", type=int, default=0, help="DIR: the cluster's seed")
+    doctor.set_defaults(run=_doctor)
+
+    run = commands.add_parser(
+        "run",
+        help="execute chapters headless with papermill and time them",
+        description="Execute chapters in fresh kernels, in parallel (one per core), and print the seconds each "
+        "took. CHAPTER is a number or a name (03, 03-labels-selectors); none means every chapter. "
+        "Exit 1 naming the notebook and the cell when one fails; 2 for an unknown chapter.",
+    )
+    run.add_argument("chapters", nargs="*", metavar="CHAPTER", help="chapters to run (default: all)")
+    run.add_argument("--all", action="store_true", dest="every_folder",
+                     help="also run each chapter's solution and exercise notebooks")
+    run.add_argument("--output-dir", type=Path, metavar="DIR",
+                     help="keep the executed notebooks (DIR/<folder>/NN-name.ipynb) and timings.json here")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a parameter of the chapters' `parameters` cells, as papermill -p does")
+    run.add_argument("-j", "--jobs", type=_positive, metavar="N", help="notebooks at once (default: one per core)")
+    run.set_defaults(run=_run)
+
+    workshop = commands.add_parser(
+        "workshop", help="build bundles for a workshop room",
+        description="Build what a workshop room needs.")
+    steps = workshop.add_subparsers(dest="step", required=True, metavar="STEP")
+    build = steps.add_parser(
+        "build",
+        help="write the student and instructor bundles",
+        description="Write DIR/student (chapters and exercises; no solutions, checked) and DIR/instructor "
+        "(solutions, the instructor guide, time per chapter), each also as a zip. --wheelhouse also downloads "
+        "every pinned dependency into DIR/wheelhouse for `pip install --no-index --find-links`.",
+    )
+    build.add_argument("folder", type=Path, metavar="DIR")
+    build.add_argument("--wheelhouse", action="store_true",
+                       help="also write DIR/wheelhouse (pip download -r constraints.txt; needs internet here)")
+    build.set_defaults(run=_workshop_build)
 
     make = commands.add_parser(
         "make-exercises",
@@ -96,56 +157,41 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--kubernetes-version", default=None, metavar="VERSION",
                       help="judge flags against this version (default: v1.31.0)")
     lint.set_defaults(run=_lint)
+
     return parser
 
 
-def prepare_work(course: Path, work: Path) -> list[Path]:
-    """Copy the course's notebook folders into ``work``, file by file, skipping files already there.
-
-    A learner's edits live only in ``work`` (ignored by git), so ``git pull``
-    of course updates never meets them; a chapter added by an update is
-    copied on the next start. Returns the files copied.
-    """
-    copied = []
-    for folder in COPIED:
-        source = course / folder
-        for path in sorted(source.rglob("*")) if source.is_dir() else ():
-            if ".ipynb_checkpoints" in path.parts or not path.is_file():
-                continue
-            target = work / path.relative_to(course)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
-                copied.append(target)
-    return copied
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
-def lab_command(work: Path, extra: Sequence[str]) -> list[str]:
-    """The ``jupyter lab`` command line serving ``work`` and opening the welcome notebook.
+def _lab(args: argparse.Namespace, extra: list[str]) -> int:
+    from .lab import lab
 
-    ``LabApp.default_url`` makes both the browser JupyterLab opens and the
-    URL it prints (with the token, for ``--no-browser``) land on the welcome
-    notebook; ``hide_globs`` keeps build leftovers out of the file browser.
-    """
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={work.resolve()}",
-               f"--LabApp.default_url=/lab/tree/{WELCOME.as_posix()}",
-               *(f"--ContentsManager.hide_globs={glob}" for glob in HIDE_GLOBS), *extra]
-    if os.geteuid() == 0 and "--allow-root" not in extra:
-        command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, Binder-like VMs)
-    return command
+    return lab(extra)
 
 
-def _start(args: argparse.Namespace, extra: list[str]) -> int:
-    """Prepare work/, then replace this process with JupyterLab, so Ctrl-C reaches it directly."""
-    if not WELCOME.is_file():
-        print(f"k8scourse: error: {WELCOME} not found; run this from the course folder", file=sys.stderr)
-        return 1
-    copied = prepare_work(Path.cwd(), WORK)
-    if copied:
-        print(f"k8scourse: copied {len(copied)} course files into {WORK}/; your work there is yours, "
-              "`git pull` never touches it")
-    command = lab_command(WORK, extra)
-    os.execv(sys.executable, command)
+def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    if args.folder is not None:
+        return _cluster_doctor(args)
+    from .doctor import main as doctor
+
+    return doctor(Path.cwd())
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    from .run import main as run
+
+    return run(Path.cwd(), args.chapters, args.every_folder, args.output_dir, args.parameter, args.jobs)
+
+
+def _workshop_build(args: argparse.Namespace, extra: list[str]) -> int:
+    from .workshop import main as workshop
+
+    return workshop(Path.cwd(), args.folder, args.wheelhouse)
 
 
 def _make_exercises(args: argparse.Namespace, extra: list[str]) -> int:
@@ -219,3 +265,22 @@ def _lint(args: argparse.Namespace, extra: list[str]) -> int:
     counts = {severity: sum(f.severity == severity for f in findings) for severity in ("error", "warning", "info")}
     print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
     return 1 if counts["error"] else 0
+
+
+def _cluster_doctor(args: argparse.Namespace) -> int:
+    from ..cluster import Cluster
+    from ..config.spec import ClusterSpec, read_tree
+
+    if not args.folder.is_dir():
+        print(f"k8scourse: error: {args.folder}: not a folder", file=sys.stderr)
+        return 2
+    tree = read_tree(args.folder)
+    try:
+        cluster = Cluster.from_spec(ClusterSpec.from_files(tree), seed=args.seed, files=tree)
+    except ValueError as exc:  # a tree that is no cluster: the message names the machine and the file
+        print(f"k8scourse: error: {exc}", file=sys.stderr)
+        return 2
+    cluster.run(args.seconds)
+    diagnosis = cluster.doctor()
+    print(diagnosis)
+    return 1 if diagnosis.errors() else 0

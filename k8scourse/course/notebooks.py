@@ -67,7 +67,7 @@ class _CurrentEnvKernelSpecs(KernelSpecManager):
         return self.kernel_spec_class(resource_dir=RESOURCES, **get_kernel_dict())
 
 
-class _CurrentEnvKernelManager(KernelManager):
+class CurrentEnvKernelManager(KernelManager):
     """A kernel manager that starts this interpreter's ipykernel (see above)."""
 
     @default("kernel_spec_manager")
@@ -86,7 +86,7 @@ def execute_notebook(nb: NotebookNode, cwd: Path, name: str) -> NotebookNode:
         cell.metadata.pop("execution", None)
     client = NotebookClient(
         result,
-        kernel_manager_class=_CurrentEnvKernelManager,
+        kernel_manager_class=CurrentEnvKernelManager,
         # ipykernel warns on stderr about unencrypted loopback TCP; errors still show.
         extra_arguments=["--log-level=ERROR"],
         timeout=CELL_TIMEOUT,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
+from k8scourse.api.meta import controller_of
 from k8scourse.api.quantity import Quantity, QuantityError, parse_quantity
 from k8scourse.timefmt import EPOCH, human_duration, parse_rfc3339
 
@@ -356,7 +357,7 @@ def describe_pod(pod: Mapping[str, Any], events: Sequence[Mapping[str, Any]], no
     lines.append(f"IP:\t{status.get('podIP', '')}")
     ips = status.get("podIPs") or []
     lines += ["IPs:", *(f"  IP:\t{ip.get('ip', '')}" for ip in ips)] if ips else ["IPs:\t<none>"]
-    controller = next((r for r in meta.get("ownerReferences") or [] if r.get("controller")), None)
+    controller = controller_of(pod)
     if controller is not None:
         lines.append(f"Controlled By:\t{controller.get('kind')}/{controller.get('name')}")
     if status.get("nominatedNodeName"):

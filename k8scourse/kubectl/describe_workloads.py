@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from k8scourse.api.meta import controller_of
+
 from .describe import (annotation_lines, container_lines, event_lines, label_lines, rfc1123z, toleration_lines,
                        volume_lines)
 from .printers import format_label_selector, format_labels
@@ -76,7 +78,7 @@ def describe_replica_set(rs: Mapping[str, Any], pods: Sequence[Mapping[str, Any]
     """``kubectl describe rs``."""
     spec, status = rs.get("spec") or {}, rs.get("status") or {}
     lines = _header(rs, format_label_selector(spec.get("selector")))
-    owner = next((r for r in rs["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
+    owner = controller_of(rs)
     if owner is not None:
         lines.append(f"Controlled By:\t{owner.get('kind')}/{owner.get('name')}")
     lines += [f"Replicas:\t{status.get('replicas', 0)} current / {spec.get('replicas', 1)} desired",

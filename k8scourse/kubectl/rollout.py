@@ -72,6 +72,12 @@ def replica_sets_of(ctx: Context, deploy: Obj) -> list[dict]:
             if any(r.get("controller") and r.get("uid") == uid for r in rs["metadata"].get("ownerReferences") or ())]
 
 
+def revision_of(rs: Obj) -> int | None:
+    """deploymentutil.Revision (kubectl/pkg/util/deployment): 0 without the revision annotation (a
+    ReplicaSet the Deployment adopted); None, and the ReplicaSet is skipped, when it is not a number."""
+    return util.int_annotation(rs, util.REVISION) if util.REVISION in util.annotations(rs) else 0
+
+
 # --- status -------------------------------------------------------------------------------
 
 def status_message(deploy: Obj) -> tuple[str, bool]:
@@ -148,7 +154,7 @@ def history_of(ctx: Context, deploy: Obj) -> dict[int, dict]:
     """DeploymentHistoryViewer: each revision's pod template, with its change-cause."""
     found: dict[int, dict] = {}
     for rs in replica_sets_of(ctx, deploy):
-        revision = util.int_annotation(rs, util.REVISION)
+        revision = revision_of(rs)
         if revision is None:
             continue
         template = copy.deepcopy(util.template_of(rs))
@@ -187,7 +193,7 @@ def _revision_to_restore(ctx: Context, deploy: Obj, to_revision: int) -> dict:
     """deploymentRevision: the ReplicaSet of ``to_revision``, or (0) the one before the latest."""
     by_revision = {}
     for rs in replica_sets_of(ctx, deploy):
-        revision = util.int_annotation(rs, util.REVISION)
+        revision = revision_of(rs)
         if revision is not None:
             by_revision[revision] = rs
     if to_revision > 0:

@@ -381,16 +381,20 @@ class APIServer:
         ``subresource="status"`` changes only ``status`` (as PUT .../status does);
         otherwise ``status`` is kept and only the rest changes.
         """
-        loaded = objects.decoded(obj)
+        current = self._current(obj)  # read first, so the decoder can skip what is unchanged
+        loaded = objects.decoded(obj, unchanged=current[2] if current else None)
         new = loaded.data
         info = type(loaded)
         meta = new["metadata"]
         namespace = self._namespace_for(info, meta.get("namespace"))
         key = self.key(info.RESOURCE, meta["name"], namespace)
-        kv = self.store.get(key)
-        if kv is None:
-            raise not_found(group_resource(info), meta["name"])
-        old = orjson.loads(kv.value)
+        if current is not None and current[0] == key:
+            _, kv, old = current
+        else:
+            kv = self.store.get(key)
+            if kv is None:
+                raise not_found(group_resource(info), meta["name"])
+            old = orjson.loads(kv.value)
         wanted = meta.get("resourceVersion")
         if wanted and wanted != str(kv.mod_revision):
             raise conflict(group_resource(info), meta["name"], STALE)
@@ -415,6 +419,21 @@ class APIServer:
             raise conflict(group_resource(info), meta["name"], STALE)
         stored["metadata"]["resourceVersion"] = str(self.store.revision)
         return stored
+
+    def _current(self, obj: Mapping[str, Any]) -> tuple[str, Any, dict] | None:
+        """(key, kv, parsed value) of the stored object a well-formed update names, else None
+        (the decoder then finds what is wrong, or the lookup after it finds nothing)."""
+        meta = obj.get("metadata") if isinstance(obj, dict) else None
+        try:
+            info = objects.kind_for(obj["apiVersion"], obj["kind"])  # type: ignore[index]
+        except (KeyError, TypeError, objects.NoKindMatchError):
+            return None
+        if not isinstance(meta, dict) or type(meta.get("name")) is not str \
+                or type(meta.get("namespace", "")) is not str:
+            return None
+        key = self.key(info.RESOURCE, meta["name"], self._namespace_for(info, meta.get("namespace")))
+        kv = self.store.get(key)
+        return (key, kv, orjson.loads(kv.value)) if kv is not None else None
 
     def _lease_of(self, info: Kind) -> int | None:
         """The etcd lease an object is written with: Events live ``--event-ttl`` from their last write."""

@@ -13,7 +13,8 @@ and runs this same code) work in these steps:
    while pods it created or deleted in an earlier sync have not yet come
    back through the pod informer, it must not count again (it would create
    twice), so it only refreshes status;
-3. it **claims** pods (``ControllerRefManager``): it adopts orphans its
+3. it **claims** pods (``ControllerRefManager``, controller_ref.py, which the
+   Deployment controller uses for its ReplicaSets too): it adopts orphans its
    selector matches (writing an owner reference with ``controller: true``,
    ``blockOwnerDeletion: true``) and releases pods it owns that no longer
    match (removing its reference). Pods that are finished (Succeeded,
@@ -46,6 +47,8 @@ from k8scourse.api.replication import ReplicaSet, ReplicationController
 from k8scourse.api.selectors import LabelSelector, Selector, selector_from_set
 from k8scourse.clock import VirtualClock
 from k8scourse.master.controllers.base import Informer, InformerFactory, Obj, WorkQueue, key_of
+from k8scourse.api.meta import controller_of
+from k8scourse.master.controllers.controller_ref import ControllerRefManager, new_controller_ref
 from k8scourse.timefmt import parse_rfc3339, rfc3339
 
 BURST_REPLICAS = 500  # replicaset.BurstReplicas (pkg/controller/replicaset/replica_set.go)
@@ -84,6 +87,10 @@ class ControlledKind:
             return selector_from_set(spec.get("selector"))
         return LabelSelector.from_dict(spec.get("selector")).selector
 
+    def controller_ref(self, owner: Obj) -> dict:
+        """The owner reference the controller writes into the pods it creates or adopts."""
+        return new_controller_ref(owner, self.api_version, self.kind)
+
 
 REPLICA_SET = ControlledKind(ReplicaSet.KIND, "apps/v1", ReplicaSet.RESOURCE, "replicaset-controller")
 REPLICATION_CONTROLLER = ControlledKind(ReplicationController.KIND, "v1", ReplicationController.RESOURCE,
@@ -91,11 +98,6 @@ REPLICATION_CONTROLLER = ControlledKind(ReplicationController.KIND, "v1", Replic
 
 
 # --- pod helpers (pkg/api/v1/pod/util.go, controller_utils.go) -----------------------------------
-
-
-def controller_ref(obj: Obj) -> Mapping[str, Any] | None:
-    """metav1.GetControllerOf: the owner reference with ``controller: true``, if any."""
-    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
 
 
 def is_pod_active(pod: Obj) -> bool:
@@ -273,7 +275,7 @@ class PodIndex:
 
     def _slot(self, pod: Obj) -> tuple[dict[str, dict[str, PodFacts]], str] | None:
         """Which index and which entry of it the pod belongs in, if any."""
-        ref = controller_ref(pod)
+        ref = controller_of(pod)
         if ref is None:
             return self.orphans, pod["metadata"].get("namespace", "")
         return (self.by_owner, ref.get("uid", "")) if ref.get("kind") == self.kind else None
@@ -356,7 +358,7 @@ class ReplicaSetController:
         if event_type == "DELETED" or (event_type == "ADDED" and pod["metadata"].get("deletionTimestamp")):
             self._pod_gone(pod)
             return
-        ref = controller_ref(pod)
+        ref = controller_of(pod)
         if event_type == "ADDED":  # addPod
             if ref is not None:
                 key = self._resolve(namespace, ref)
@@ -374,7 +376,7 @@ class ReplicaSetController:
             if labels_changed:
                 self._pod_gone(old)
             return
-        old_ref = controller_ref(old)
+        old_ref = controller_of(old)
         ref_changed = (old_ref or {}).get("uid") != (ref or {}).get("uid")
         if ref_changed and old_ref is not None:
             key = self._resolve(namespace, old_ref)
@@ -396,7 +398,7 @@ class ReplicaSetController:
 
     def _pod_gone(self, pod: Obj) -> None:
         """deletePod: the controller sees a deletion it may have been expecting."""
-        key = self._resolve(pod["metadata"].get("namespace", ""), controller_ref(pod))
+        key = self._resolve(pod["metadata"].get("namespace", ""), controller_of(pod))
         if key is not None:
             self.expectations.deletion_observed(key, key_of(pod))
             self.queue.add(key)
@@ -438,57 +440,18 @@ class ReplicaSetController:
             self._selectors[meta["uid"]] = cached
         return cached
 
-    def _owner_reference(self, owner: Obj) -> dict:
-        """metav1.NewControllerRef."""
-        return {"apiVersion": self.kind.api_version, "kind": self.kind.kind, "name": owner["metadata"]["name"],
-                "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
-
     def _claim_pods(self, owner: Obj) -> list[PodFacts]:
-        """PodControllerRefManager.ClaimPods over the active pods: keep the matching pods we own,
-        release the others, adopt matching orphans."""
-        uid, owner_deleting = owner["metadata"]["uid"], bool(owner["metadata"].get("deletionTimestamp"))
+        """PodControllerRefManager.ClaimPods over the active pods (controller_ref.py): keep the
+        matching pods we own, release the others, adopt matching orphans. A refused patch fails the sync."""
+        refs = ControllerRefManager(self.api, owner, self.kind.resource, self.kind.controller_ref(owner), "pods")
         matches = self._selector(owner).matches
-        claimed: list[PodFacts] = []
-        releases: list[Obj] = []
-        for facts in self.index.owned(owner):
-            if not facts.active:
-                continue
-            if matches(facts.labels):
-                claimed.append(facts)
-            elif not owner_deleting:
-                releases.append(facts.pod)
-        for pod in releases:
-            self._patch_refs(pod, [r for r in pod["metadata"].get("ownerReferences") or () if r.get("uid") != uid])
-        if owner_deleting:
-            return claimed
-        candidates = [f for f in self.index.orphans_near(owner) if f.active and matches(f.labels)]
-        if candidates and self._can_adopt(owner):  # RecheckDeletionTimestamp, asked once per sync
-            for facts in candidates:
-                refs = [*(facts.pod["metadata"].get("ownerReferences") or ()), self._owner_reference(owner)]
-                if self._patch_refs(facts.pod, refs):
-                    claimed.append(facts)
+        # the index tells owned pods from orphans; listed first, as a patch changes the index
+        owned, orphans = list(self.index.owned(owner)), list(self.index.orphans_near(owner))
+        claimed = [f for f in owned if f.active and refs.claim_owned(f.pod, matches(f.labels))]
+        claimed += [f for f in orphans if f.active and refs.claim_orphan(f.pod, matches(f.labels))]
+        if refs.error is not None:
+            raise refs.error
         return claimed
-
-    def _can_adopt(self, owner: Obj) -> bool:
-        """RecheckDeletionTimestamp: read the owner fresh; a deleted or replaced owner adopts nothing."""
-        meta = owner["metadata"]
-        try:
-            fresh = self.api.get(self.kind.resource, meta["name"], meta.get("namespace"))
-        except StatusError:
-            return False
-        return fresh["metadata"].get("uid") == meta["uid"] and not fresh["metadata"].get("deletionTimestamp")
-
-    def _patch_refs(self, pod: Obj, refs: list) -> bool:
-        """Adopt or release: patch the pod's owner references. A pod gone meanwhile is no error."""
-        meta = pod["metadata"]
-        try:
-            self.api.patch("pods", meta["name"], {"metadata": {"ownerReferences": refs or None}},
-                           meta.get("namespace"))
-        except StatusError as err:
-            if err.reason == "NotFound":
-                return False
-            raise
-        return True
 
     def _manage_replicas(self, key: str, owner: Obj, claimed: list[PodFacts]) -> StatusError | None:
         """manageReplicas: create or delete the difference; return the first refused write."""
@@ -521,7 +484,7 @@ class ReplicaSetController:
         template_meta = template.get("metadata") or {}
         name, namespace = owner["metadata"]["name"], owner["metadata"].get("namespace")
         meta: dict[str, Any] = {"generateName": f"{name}-", "namespace": namespace,
-                                "ownerReferences": [self._owner_reference(owner)]}
+                                "ownerReferences": [self.kind.controller_ref(owner)]}
         for field in ("labels", "annotations", "finalizers"):
             if template_meta.get(field):
                 meta[field] = template_meta[field]
@@ -561,11 +524,11 @@ class ReplicaSetController:
     def _related_pods(self, owner: Obj) -> list[Obj]:
         """getIndirectlyRelatedPods: the pods of every ReplicaSet with the same controller as this one
         (a Deployment's old and new ReplicaSets). A ReplicaSet without a controller has none."""
-        ref = controller_ref(owner)
+        ref = controller_of(owner)
         if ref is None:
             return []
         related = [o for o in self.owners.list(owner["metadata"].get("namespace"))
-                   if (controller_ref(o) or {}).get("uid") == ref.get("uid")]
+                   if (controller_of(o) or {}).get("uid") == ref.get("uid")]
         seen: dict[str, Obj] = {}
         for other in related:
             selector = self._selector(other)

@@ -5,10 +5,16 @@ ReplicaSets and Pods through shared informers and keeps each Deployment's
 ReplicaSets in step with it:
 
 1. every change to a Deployment, or to a ReplicaSet it controls, queues the
-   Deployment's ``namespace/name`` (a deleted pod of a Recreate Deployment
-   too: Recreate waits for old pods to be gone);
-2. a worker takes the key and runs ``sync_deployment``: it lists the
-   ReplicaSets the Deployment controls and
+   Deployment's ``namespace/name``; an orphan ReplicaSet (no controller)
+   added or relabelled queues every Deployment whose selector matches it, so
+   one can adopt it; a ReplicaSet whose controller changed queues the old
+   controller too (a deleted pod of a Recreate Deployment queues it as well:
+   Recreate waits for old pods to be gone);
+2. a worker takes the key and runs ``sync_deployment``: it **claims** the
+   ReplicaSets of its namespace (``getReplicaSetsForDeployment``; the rules
+   are in ``controller_ref.py``): it keeps those it controls that its
+   selector selects, releases those it controls that it no longer selects,
+   adopts matching orphans and leaves other controllers' alone; then
 3. a Deployment being deleted only gets its status updated; paused or
    resumed, Progressing turns Unknown (``checkPausedConditions``);
 4. paused, or with a changed ``replicas`` (a scaling event), the ReplicaSets are
@@ -17,24 +23,31 @@ ReplicaSets in step with it:
 6. otherwise its strategy takes one step (recreate.py or rolling.py), which
    ends by writing the status and the Progressing condition (progress.py).
 
-The controller only ever changes ReplicaSets (size, annotations) and the
-Deployment's status; the ReplicaSet controller makes and removes the pods.
-A refused write raises StatusError and the key is retried, rate-limited.
+An adopted ReplicaSet keeps its name and labels: since v1.11 no
+``pod-template-hash`` is added to it or its pods (kubernetes/kubernetes#61615;
+owner references keep ReplicaSets apart). It is the new ReplicaSet if its
+template equals the Deployment's but for that label (``FindNewReplicaSet``,
+``EqualIgnoreHash``), an old one otherwise, which a rollout scales down.
 
-Simplification: ReplicaSets are claimed by their controller ownerReference
-only; orphans matching the selector are not adopted (ClaimReplicaSets).
+The controller only ever changes ReplicaSets (size, annotations, owner
+references) and the Deployment's status; the ReplicaSet controller makes and
+removes the pods.
+A refused write raises StatusError and the key is retried, rate-limited.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from k8scourse.api.errors import StatusError
 from k8scourse.api.selectors import LabelSelector
 from k8scourse.clock import VirtualClock
 
 from ..base import Informer, InformerFactory, WorkQueue, key_of
+from k8scourse.api.meta import controller_of
+
+from ..controller_ref import ControllerRefManager, new_controller_ref
 from . import recreate, rollback, rolling, sync, util
 from .util import Obj
 
@@ -44,16 +57,13 @@ EVENT_SOURCE = "deployment-controller"  # the Events' source component (controll
 class API(Protocol):
     """The part of the apiserver the controller uses."""
 
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict: ...
     def create(self, manifest: Mapping[str, Any], namespace: str | None = None) -> dict: ...
+    def patch(self, resource: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> dict: ...
     def update(self, obj: Mapping[str, Any], *, subresource: str | None = None) -> dict: ...
     def update_status(self, obj: Mapping[str, Any]) -> dict: ...
     def delete(self, resource: str, name: str, namespace: str | None = None) -> dict: ...
     def record_event(self, obj: Mapping[str, Any], type: str, reason: str, message: str, source: str) -> None: ...
-
-
-def controller_of(obj: Obj) -> Mapping[str, Any] | None:
-    """metav1.GetControllerOf: the ownerReference with ``controller: true``."""
-    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
 
 
 class DeploymentController:
@@ -78,25 +88,69 @@ class DeploymentController:
         self.queue.add(key_of(deploy))
 
     def _on_replica_set(self, event_type: str, rs: Obj, old: Obj | None) -> None:
-        """A ReplicaSet changed: queue the Deployment controlling it (and the one that did, if that changed)."""
-        for obj in (rs, old):
-            owner = controller_of(obj) if obj is not None else None
-            if owner is not None and owner.get("kind") == "Deployment":
-                self.queue.add(f"{rs['metadata']['namespace']}/{owner['name']}")
+        """addReplicaSet, updateReplicaSet, deleteReplicaSet: queue the Deployments the change concerns."""
+        namespace = rs["metadata"]["namespace"]
+        keys: list[str | None] = []
+        if event_type == "DELETED" or (event_type == "ADDED" and rs["metadata"].get("deletionTimestamp")):
+            keys.append(self._resolve(namespace, controller_of(rs)))  # an orphan's deletion concerns no one
+        elif event_type == "ADDED":
+            keys.extend(self._concerned(rs, changed=True))
+        else:
+            assert old is not None
+            if rs["metadata"].get("resourceVersion") == old["metadata"].get("resourceVersion"):
+                return  # a periodic resync, not a change
+            ref, old_ref = controller_of(rs), controller_of(old)
+            if old_ref is not None and ref != old_ref:
+                keys.append(self._resolve(namespace, old_ref))  # released or taken over: the old one syncs too
+            labels_changed = (rs["metadata"].get("labels") or {}) != (old["metadata"].get("labels") or {})
+            keys.extend(self._concerned(rs, changed=labels_changed or ref != old_ref))
+        for key in keys:
+            if key is not None:
+                self.queue.add(key)
+
+    def _concerned(self, rs: Obj, changed: bool) -> Iterable[str | None]:
+        """The ReplicaSet's controller, if it has one ("that's all that matters"); for an orphan just
+        added, or whose labels or controller just changed, every Deployment selecting it, to adopt it."""
+        ref = controller_of(rs)
+        if ref is not None:
+            return [self._resolve(rs["metadata"]["namespace"], ref)]
+        return self._deployments_selecting(rs) if changed else []
+
+    def _resolve(self, namespace: str, ref: Mapping[str, Any] | None) -> str | None:
+        """resolveControllerRef: the key of the Deployment ``ref`` names, if it is still that one (same UID)."""
+        if ref is None or ref.get("kind") != "Deployment":
+            return None
+        key = f"{namespace}/{ref.get('name')}"
+        deploy = self.deployments.get(key)
+        return key if deploy is not None and deploy["metadata"]["uid"] == ref.get("uid") else None
+
+    def _deployments_selecting(self, rs: Obj) -> list[str]:
+        """getDeploymentsForReplicaSet (util.GetDeploymentsForReplicaSet): the Deployments in the
+        namespace whose selector matches the ReplicaSet's labels; none for a ReplicaSet without labels,
+        and an empty selector matches nothing."""
+        labels = rs["metadata"].get("labels") or {}
+        if not labels:
+            return []
+        keys: list[str] = []
+        for deploy in self.deployments.list(rs["metadata"]["namespace"]):
+            selector = LabelSelector.from_dict(deploy["spec"].get("selector")).selector
+            if not selector.empty() and selector.matches(labels):
+                keys.append(key_of(deploy))
+        return keys
 
     def _on_pod(self, event_type: str, pod: Obj, old: Obj | None) -> None:
-        """deletePod: a Recreate Deployment waits for its old pods to be gone."""
+        """deletePod: a Recreate Deployment waits for its old pods to be gone (getDeploymentForPod:
+        the pod's ReplicaSet, then that ReplicaSet's Deployment, each by a controller reference)."""
         if event_type != "DELETED":
             return
         owner = controller_of(pod)
         if owner is None or owner.get("kind") != "ReplicaSet":
             return
         rs = self.replica_sets.get(f"{pod['metadata']['namespace']}/{owner['name']}")
-        deploy_ref = controller_of(rs) if rs is not None else None
-        if deploy_ref is None or deploy_ref.get("kind") != "Deployment":
+        if rs is None or rs["metadata"]["uid"] != owner.get("uid"):
             return
-        key = f"{pod['metadata']['namespace']}/{deploy_ref['name']}"
-        deploy = self.deployments.get(key)
+        key = self._resolve(rs["metadata"]["namespace"], controller_of(rs))
+        deploy = self.deployments.get(key) if key is not None else None
         if deploy is not None and not util.is_rolling_update(deploy):
             self.queue.add(key)
 
@@ -125,10 +179,16 @@ class DeploymentController:
             recreate.rollout_recreate(self, d, rs_list, self.pods_for(rs_list))
 
     def replica_sets_for(self, d: Obj) -> list[Obj]:
-        """getReplicaSetsForDeployment: the ReplicaSets it controls that its selector still selects."""
+        """getReplicaSetsForDeployment: claim the ReplicaSets of the namespace (ClaimReplicaSets: keep,
+        release, adopt; see controller_ref.py) and return the ones the Deployment now controls.
+        The whole namespace is listed, to find owned ReplicaSets the selector no longer selects."""
         selector = LabelSelector.from_dict(d["spec"]["selector"]).selector
-        return [rs for rs in self.replica_sets.list(d["metadata"]["namespace"], selector)
-                if self.controlled_by(rs, d)]
+        refs = ControllerRefManager(self.api, d, "deployments", self.controller_ref(d), "replicasets")
+        claimed = [rs for rs in self.replica_sets.list(d["metadata"]["namespace"])
+                   if refs.claim(rs, selector.matches(rs["metadata"].get("labels") or {}))]
+        if refs.error is not None:
+            raise refs.error
+        return claimed
 
     def pods_for(self, rs_list: list[Obj]) -> list[Obj]:
         """getPodMapForDeployment, flattened: the pods the ReplicaSets control."""
@@ -145,9 +205,8 @@ class DeploymentController:
 
     @staticmethod
     def controller_ref(d: Obj) -> dict:
-        """metav1.NewControllerRef: the ownerReference a new ReplicaSet carries."""
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "name": d["metadata"]["name"],
-                "uid": d["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+        """metav1.NewControllerRef: the ownerReference a new or adopted ReplicaSet carries."""
+        return new_controller_ref(d, "apps/v1", "Deployment")
 
     def record(self, d: Obj, type: str, reason: str, message: str) -> None:
         self.api.record_event(d, type, reason, message, source=EVENT_SOURCE)

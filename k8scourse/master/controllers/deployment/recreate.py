@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from k8scourse.api.meta import controller_of
+
 from . import progress, sync, util
 from .util import Obj
 
@@ -55,7 +57,7 @@ def old_pods_running(new_rs: Obj | None, old_sets: list[Obj], pods: Iterable[Obj
         return True
     old_uids = {rs["metadata"].get("uid") for rs in old_sets}
     for pod in pods:
-        owner = next((r for r in pod["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+        owner = controller_of(pod)
         if owner is None or owner.get("uid") not in old_uids:
             continue
         if (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):

@@ -1,0 +1,368 @@
+"""The Kubernetes daemons, each started by its unit from its machine's files.
+
+Each one's command line is its unit's ``ExecStart`` with the EnvironmentFiles pasted
+in (:mod:`.flags`), parsed as its version parses it; the apiserver it calls is its
+kubeconfig's server or the notes' ``--master``/``--api-servers``; whether anyone
+answers there is :mod:`.sockets`' to say. Once a daemon gets through it hands over
+to the cluster's own components (``Boot.join`` for a kubelet, ``Boot.start_loops``
+for the scheduler and the controller-manager), which then work as in any cluster.
+Log lines are klog's, at the source lines the v1.31 components log them from where
+known (``run.go:72`` is component-base/cli/run.go's "command failed"); the model
+writes ``:0`` where it does not know the line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from k8scourse.api.errors import K8sValueError
+from k8scourse.config.modern import SafeLoader, kubeconfig_server
+from k8scourse.config.spec import version_tuple
+from k8scourse.node.kubelet import FIRST_REGISTRATION_SECONDS, MAX_REGISTRATION_SECONDS
+
+from . import flags
+from .etcd_member import EtcdMember
+from .journal import klog
+from .machine import Machine
+from .sockets import refused
+from .units import Unit
+
+if TYPE_CHECKING:
+    from .wiring import Boot
+
+STORAGE_DIAL_TIMEOUT = 20.0  # apiserver/pkg/storage/storagebackend/factory/etcd3.go: dialTimeout = 20 * time.Second
+RETRY_PERIOD = 2.0  # client-go leaderelection: RetryPeriod 2 s (component-base/config/v1alpha1/defaults.go)
+MAX_CLIENT_BACKOFF = 30.0  # the model's cap on how often a waiting client logs its failure
+#: Every admission plugin a v1.31 apiserver knows (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins).
+V1_31_ADMISSION_PLUGINS = frozenset({
+    "AlwaysAdmit", "NamespaceAutoProvision", "NamespaceLifecycle", "NamespaceExists",
+    "LimitPodHardAntiAffinityTopology", "LimitRanger", "ServiceAccount", "NodeRestriction", "TaintNodesByCondition",
+    "AlwaysPullImages", "ImagePolicyWebhook", "PodSecurity", "PodNodeSelector", "Priority",
+    "DefaultTolerationSeconds", "PodTolerationRestriction", "EventRateLimit", "ExtendedResourceToleration",
+    "DefaultStorageClass", "StorageObjectInUseProtection", "OwnerReferencesPermissionEnforcement",
+    "PersistentVolumeClaimResize", "RuntimeClass", "CertificateApproval", "CertificateSigning",
+    "ClusterTrustBundleAttest", "CertificateSubjectRestriction", "DefaultIngressClass", "DenyServiceExternalIPs",
+    "ValidatingAdmissionPolicy", "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "ResourceQuota",
+    "AlwaysDeny"})
+
+
+class KubeDaemon:
+    """What the Kubernetes daemons share: the command line from the unit, the apiserver they talk to."""
+
+    name = ""
+
+    def __init__(self, boot: Boot, machine: Machine) -> None:
+        self.boot, self.machine = boot, machine
+        self.unit: Unit | None = None
+        self.line: flags.CommandLine | None = None
+        self._backoff = 1.0
+
+    @property
+    def modern(self) -> bool:
+        return version_tuple(self.boot.version) >= (1, 10)
+
+    def log(self, level: str, source: str, message: str) -> None:
+        self.unit.log(klog(level, self.boot.clock.now, self.unit.pid, source, message))
+
+    server_flag = "master"  # the notes' flag naming the apiserver (before kubeconfigs)
+    kubeconfig_error = "{}"  # how the daemon words a kubeconfig it cannot read
+
+    def start(self, unit: Unit) -> None:
+        """Parse the command line, find the apiserver, read what else the daemon reads, then ``run``."""
+        self.unit, self._backoff = unit, 1.0
+        self.line = self.command_line(unit)
+        if self.line is None:
+            return
+        try:
+            self.url = self.server_url(self.line, self.server_flag)
+            self.read_files(self.line)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            unit.blame(*self.url_source, str(exc))
+            self.fail(f'"command failed" err="{_quote(str(exc))}"')
+            return
+        self.run(unit)
+
+    def read_files(self, line: flags.CommandLine) -> None:
+        """Read the other files the flags name; raise what the daemon would exit with."""
+
+    def run(self, unit: Unit) -> None:
+        raise NotImplementedError
+
+    def fail(self, message: str) -> None:
+        """component-base/cli/run.go: log "command failed" and exit 1."""
+        self.log("E", "run.go:72", message)
+        self.unit.exited(1)
+
+    def command_line(self, unit: Unit) -> flags.CommandLine | None:
+        """Parse the unit's ExecStart; on a refused flag, log what the binary prints and exit."""
+        path, text = unit.path, unit.text
+        sources: dict[str, str] = {}
+        origins: list[str | None] = []
+        argv = flags.exec_argv(text, flags.environment(text, self.machine.files, path, sources=sources), origins)
+        unit.clear_blame()
+        try:
+            line = flags.parse(self.name, self.boot.version, argv[1:])
+        except flags.FlagError as exc:
+            variable = origins[exc.word + 1]
+            unit.blame(sources.get(variable or "", path), variable or "ExecStart", exc.lines[-1])
+            for printed in exc.lines:
+                if printed.startswith('"command failed"'):
+                    self.log("E", "run.go:72", printed)
+                else:
+                    unit.log(printed)
+            unit.exited(exc.status)
+            return None
+        for word, variable in zip(argv[1:], origins[1:]):
+            name = word.lstrip("-").partition("=")[0]
+            line.origins[name] = (sources.get(variable or "", path), variable or "ExecStart")
+        return line
+
+    def source(self, flag: str) -> tuple[str, str]:
+        """The file and variable that gave ``flag`` (the unit's ExecStart when no file did)."""
+        return self.line.origins.get(flag) or (self.unit.path, "ExecStart")
+
+    def server_url(self, line: flags.CommandLine, legacy_flag: str) -> str | None:
+        """The apiserver this daemon calls: --kubeconfig's server, else the legacy flag (--master, --api-servers)."""
+        kubeconfig = line.get("kubeconfig")
+        self.url_source = self.source(legacy_flag)
+        if kubeconfig:
+            self.url_source = (kubeconfig, "clusters[].cluster.server")
+            text = self.machine.files.get(kubeconfig)
+            if text is None:
+                raise FileNotFoundError(self.kubeconfig_error.format(f"stat {kubeconfig}: no such file or directory"))
+            try:
+                server = kubeconfig_server(text)
+            except yaml.MarkedYAMLError as exc:  # client-go reads kubeconfigs with sigs.k8s.io/yaml
+                line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+                raise ValueError(self.kubeconfig_error.format(
+                    f"error loading config file \"{kubeconfig}\": yaml: line {line}: {exc.problem}")) from None
+            except (ValueError, yaml.YAMLError) as exc:
+                raise ValueError(self.kubeconfig_error.format(
+                    f"error loading config file \"{kubeconfig}\": {exc}")) from None
+            if server:
+                return server
+        value = line.get(legacy_flag)
+        return value.split(",")[0] if value else None
+
+    def dial_error(self, url: str, request: str) -> str | None:
+        """None if an apiserver answers ``url`` from this machine, else Go's error for ``request``."""
+        if isinstance(self.boot.sockets.dial_url(self.machine.name, url), APIServerDaemon):
+            return None
+        target = url.rstrip("/") + request
+        if self.modern:
+            return f'Get "{target}": {refused(url)}'
+        return f"Get {target}: {refused(url).replace('connect:', 'getsockopt:')}"
+
+    def retry(self, callback: Any, unit: Unit) -> None:
+        self.boot.clock.schedule(self._backoff, callback, unit)
+        self._backoff = min(2 * self._backoff, MAX_CLIENT_BACKOFF)
+
+
+class APIServerDaemon(KubeDaemon):
+    """kube-apiserver: serves the cluster's API on its address once it reaches an etcd member."""
+
+    name = "kube-apiserver"
+
+    def start(self, unit: Unit) -> None:
+        self.unit, self._started = unit, self.boot.clock.now
+        line = self.command_line(unit)
+        if line is None:
+            return
+        self.line = line
+        if self.modern:
+            self.address, port_flag = line.get("bind-address", "0.0.0.0"), "secure-port"
+        else:  # v1.5: --insecure-bind-address 127.0.0.1, --insecure-port (or --port) 8080
+            self.address = line.get("insecure-bind-address", line.get("address", "127.0.0.1"))
+            port_flag = "insecure-port" if line.get("insecure-port") else "port"
+        port = line.get(port_flag, "6443" if self.modern else "8080")
+        if not port.isdigit():  # pflag's error for an int flag
+            error = f'invalid argument "{port}" for "--{port_flag}" flag: strconv.ParseInt: parsing "{port}": ' \
+                    "invalid syntax"
+            unit.blame(*self.source(port_flag), error)
+            unit.log(f'{"Error: " if self.modern else ""}{error}')
+            unit.exited(1)
+            return
+        self.port = int(port)
+        plugins = (line.get("enable-admission-plugins") or line.get("admission-control") or "").split(",")
+        unknown = [p for p in plugins if p and p not in V1_31_ADMISSION_PLUGINS] if self.modern else []
+        servers = [s for s in (line.get("etcd-servers") or "").split(",") if s]
+        problem, flag = None, "etcd-servers"
+        if not servers:
+            problem = "[--etcd-servers must be specified]"
+        elif unknown:
+            problem, flag = f'enable-admission-plugins plugin "{unknown[0]}" is unknown', "enable-admission-plugins"
+        else:
+            problem = self.boot.sockets.bind_error(self.machine.name, self.address, self.port)
+            flag = next((f for f in ("bind-address", "insecure-bind-address", "address") if line.get(f)), flag)
+        if problem:
+            unit.blame(*self.source(flag), problem)
+            if self.modern:
+                unit.log(f"Error: {problem}")
+            else:
+                self.log("F", "server.go:0", problem)
+            unit.exited(1)
+            return
+        self.servers = servers
+        unit.on_stop = lambda: self.boot.sockets.close(self)
+        self._connect(unit)
+
+    def _connect(self, unit: Unit) -> None:
+        if unit.state != "activating" or self.unit is not unit:
+            return
+        reached = [self.boot.sockets.dial_url(self.machine.name, url) for url in self.servers]
+        if any(isinstance(m, EtcdMember) and m.running for m in reached):
+            self.boot.sockets.listen(self.machine.name, self.address, self.port, self)
+            if self.modern:  # Go prints the wildcard listener as [::]
+                where = f"{self.address}:{self.port}" if self.address != "0.0.0.0" else f"[::]:{self.port}"
+                self.log("I", "secure_serving.go:213", f'"Serving securely on {where}"')
+            else:
+                self.log("I", "genericapiserver.go:0", f"Serving insecurely on {self.address}:{self.port}")
+            unit.clear_blame()
+            unit.ready()
+            return
+        url = self.servers[0]
+        host = urlsplit(url).netloc
+        unit.blame(*self.source("etcd-servers"), f"no etcd member answers: {refused(url)}")
+        if self.boot.clock.now - self._started >= STORAGE_DIAL_TIMEOUT:
+            if self.modern:
+                self.log("E", "run.go:72", '"command failed" err="context deadline exceeded"')
+            else:
+                error = refused(url).replace("connect:", "getsockopt:")
+                self.log("F", "controller.go:86", "Unable to perform initial IP allocation check: unable to refresh "
+                                                  "the service IP block: client: etcd cluster is unavailable or "
+                                                  f"misconfigured; error #0: {error}")
+            unit.exited(1)
+            return
+        self.log("W", "logging.go:59", f'[core] [Channel #1 SubChannel #2] grpc: addrConn.createTransport failed to '
+                                       f'connect to {{Addr: "{host}", ServerName: "{host}", }}. Err: connection error: '
+                                       f'desc = "transport: Error while dialing: {refused(url)}"')
+        self.boot.clock.schedule(1.0, self._connect, unit)
+
+
+class ControlLoopDaemon(KubeDaemon):
+    """kube-controller-manager or kube-scheduler: once the apiserver answers, the cluster's loops start."""
+
+    def __init__(self, boot: Boot, machine: Machine, name: str) -> None:
+        super().__init__(boot, machine)
+        self.name = name
+
+    def run(self, unit: Unit) -> None:
+        self._backoff = RETRY_PERIOD
+        if self.url is None:
+            self.log("W", "client_config.go:659", "Neither --kubeconfig nor --master was specified.  Using the "
+                                                  "inClusterConfig.  This might not work.")
+            self.fail('"command failed" err="unable to load in-cluster configuration, '
+                      'KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined"')
+            return
+        self._connect(unit)
+
+    def _connect(self, unit: Unit) -> None:
+        if unit.state != "active" or self.unit is not unit:
+            return
+        lock = self.name
+        request = f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{lock}?timeout=5s" if self.modern \
+            else f"/api/v1/namespaces/kube-system/endpoints/{lock}"
+        error = self.dial_error(self.url, request)
+        if error:
+            self.log("E", "leaderelection.go:332", f"error retrieving resource lock kube-system/{lock}: {error}")
+            unit.blame(*self.url_source, error)
+            self.retry(self._connect, unit)
+            return
+        unit.clear_blame()
+        self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
+        self.boot.start_loops(self.name)
+
+
+class KubeletDaemon(KubeDaemon):
+    """kubelet: docker first (Requires=docker.service), then registration with the apiserver its files name."""
+
+    name = "kubelet"
+    server_flag = "api-servers"
+    kubeconfig_error = "failed to run Kubelet: invalid kubeconfig: {}"  # cmd/kubelet/app/server.go
+
+    def read_files(self, line: flags.CommandLine) -> None:
+        path = line.get("config")
+        if path and path not in self.machine.files:
+            raise FileNotFoundError(f"failed to load kubelet config file, path: {path}, error: open {path}: no "
+                                    "such file or directory")
+        if path and not isinstance(yaml.load(self.machine.files[path], Loader=SafeLoader), dict):
+            raise ValueError(f"failed to load kubelet config file, path: {path}: not a KubeletConfiguration")
+        self.node_name = (line.get("hostname-override") or self.machine.name).strip().lower()
+
+    def run(self, unit: Unit) -> None:
+        self._step = FIRST_REGISTRATION_SECONDS
+        if self.url is None:
+            self.log("I", "kubelet.go:0", "No API server defined - no node status update will be sent")
+            return
+        self._register(unit)
+
+    def _register(self, unit: Unit) -> None:
+        if unit.state != "active" or self.unit is not unit:
+            return
+        if self.modern:
+            self.log("I", "kubelet_node_status.go:72", f'"Attempting to register node" node="{self.node_name}"')
+        else:
+            self.log("I", "kubelet_node_status.go:74", f"Attempting to register node {self.node_name}")
+        error = self.dial_error(self.url, "/api/v1/nodes")
+        if error:
+            error = error.replace("Get ", "Post ", 1)
+            unit.blame(*self.url_source, f"Unable to register node with API server: {error}")
+            if self.modern:
+                self.log("E", "kubelet_node_status.go:95", f'"Unable to register node with API server" '
+                                                           f'err="{_quote(error)}" node="{self.node_name}"')
+            else:
+                self.log("E", "kubelet_node_status.go:98", f'Unable to register node "{self.node_name}" with API '
+                                                           f"server: {error}")
+            self._step = min(2 * self._step, MAX_REGISTRATION_SECONDS)
+            self.boot.clock.schedule(self._step, self._register, unit)
+            return
+        try:
+            self.boot.join(self)
+        except K8sValueError as exc:
+            self.fail(f'"command failed" err="{_quote(str(exc))}"')
+            return
+        unit.clear_blame()
+        self.log("I", "kubelet_node_status.go:75", f'"Successfully registered node" node="{self.node_name}"'
+                 if self.modern else f"Successfully registered node {self.node_name}")
+        unit.on_stop = lambda: self.boot.cluster.kubelets[self.node_name].stop()
+
+
+class KubeProxyDaemon(KubeDaemon):
+    """kube-proxy: programs the node's rules once it reaches the apiserver and its node is known."""
+
+    name = "kube-proxy"
+
+    def run(self, unit: Unit) -> None:
+        self._connect(unit)
+
+    def _connect(self, unit: Unit) -> None:
+        if unit.state != "active" or self.unit is not unit:
+            return
+        # The model's kube-proxy serves the Node its machine's kubelet registered (whatever its name).
+        name = self.boot.nodes.get(self.machine.name) or (self.line.get("hostname-override") or
+                                                          self.machine.name).strip().lower()
+        error = self.dial_error(self.url or "http://localhost:8080", f"/api/v1/nodes/{name}")
+        if error or name not in self.boot.cluster.kube_proxies:
+            reason = error or f'nodes "{name}" not found'
+            self.log("E", "node.go:0", f'"Failed to retrieve node info" err="{_quote(reason)}"' if self.modern
+                     else f"Failed to retrieve node info: {reason}")
+            if error:
+                unit.blame(*self.url_source, error)
+            self.retry(self._connect, unit)
+            return
+        unit.clear_blame()
+        proxy = self.boot.cluster.kube_proxies[name]
+        cidr = self.line.get("cluster-cidr")
+        if cidr:
+            proxy.cluster_cidr = cidr
+        proxy.start()
+        unit.on_stop = proxy.stop
+        self.log("I", "server.go:0", '"Using iptables Proxier"' if self.modern else "Using iptables Proxier.")
+
+
+def _quote(text: str) -> str:
+    """A value inside klog's structured ``err="..."``: quotes and newlines escaped, one line."""
+    return text.replace('"', '\\"').replace("\n", "\\n")
