@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from k8scourse.course.notebooks import CELL_TIMEOUT, _CurrentEnvKernelManager, read_notebook
+from k8scourse.course.notebooks import CELL_TIMEOUT, CurrentEnvKernelManager, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = """\
@@ -42,7 +42,7 @@ def run_in(km, path: Path) -> dict[str, int]:
 def main(paths: list[str]) -> int:
     notebooks = [Path(p).resolve() for p in paths] or sorted(
         p for folder in ("notebooks", "solutions", "exercises") for p in (ROOT / folder).glob("*.ipynb"))
-    km = _CurrentEnvKernelManager()
+    km = CurrentEnvKernelManager()
     km.start_kernel(extra_arguments=["--log-level=ERROR"])
     start = time.perf_counter()
     try:
