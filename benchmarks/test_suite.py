@@ -36,6 +36,9 @@ def main(args: list[str]) -> int:
             per_file[match[2]] += float(match[1])
     for name, seconds in sorted(per_file.items(), key=lambda item: -item[1])[:12]:
         print(f"{seconds:7.1f} s  {name}")
+    for line in result.stdout.splitlines():
+        if line.startswith(("FAILED", "ERROR")):
+            print(line)
     print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "(no pytest output)")
     print(f"whole suite: {wall:.0f} s wall (target < {TARGET_SECONDS:.0f} s), "
           f"{children.ru_utime + children.ru_stime:.0f} s CPU with its children")
