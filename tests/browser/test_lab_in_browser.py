@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package `chromium`
+# Debian's package `chromium`; elsewhere point K8SCOURSE_CHROMIUM at a Chromium or Chrome binary.
+CHROMIUM = Path(os.environ.get("K8SCOURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "test-output" / "browser"
@@ -45,7 +46,7 @@ def _missing() -> str | None:
     except ImportError:
         return "Playwright for Python is not installed (pip install -c constraints.txt -e '.[test]')"
     if not CHROMIUM.is_file():
-        return f"{CHROMIUM} not found (apt-get install chromium)"
+        return f"{CHROMIUM} not found (apt-get install chromium, or set K8SCOURSE_CHROMIUM)"
     return None
 
 
