@@ -1,18 +1,23 @@
 """Instructors rerun chapters with other parameters through papermill: every chapter, every parameter.
 
-All chapters run at once, as many at a time as the machine has cores (a
-kernel each), in a module fixture; each test then reads one chapter's result.
+All chapters run at once, as ``papermill`` subprocesses on the machine's
+cores (one kernel each), in a module fixture; each test then reads one
+chapter's result. Subprocesses, not threads: papermill changes the working
+directory of its whole process while it runs a notebook (``cwd=``), so two
+at once in one process leave it in the wrong folder for the tests after.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,19 +64,14 @@ def test_every_parameter_of_every_chapter_is_varied(path: Path) -> None:
     assert all(varied[name] != default[name] for name in default), f"{path.stem}: a value equals the default"
 
 
-def _rerun(path: Path, out: Path) -> Exception | None:
-    """Run ``path`` with its PARAMETERS into ``out``; return what went wrong, if anything."""
-    try:
-        papermill.execute_notebook(str(path), str(out), parameters=PARAMETERS[path.stem], cwd=str(path.parent),
-                                   kernel_name="python3", progress_bar=False, execution_timeout=600)
-    except Exception as exc:  # papermill's PapermillExecutionError names the cell; reported per chapter
-        return exc
-    return None
+def _rerun(path: Path, out: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "papermill", str(path), str(out), "-y", json.dumps(PARAMETERS[path.stem]),
+               "--cwd", str(path.parent), "-k", "python3", "--no-progress-bar"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
-def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Exception | None, Path]]:
-    """Every chapter in PARAMETERS, rerun at once: a kernel per chapter, one thread waiting on each."""
+def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess, Path]]:
     folder = tmp_path_factory.mktemp("papermill")
     chapters = [path for path in CHAPTERS if path.stem in PARAMETERS]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -81,8 +81,8 @@ def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Exceptio
 
 @pytest.mark.parametrize("name", sorted(PARAMETERS))
 def test_a_chapter_runs_with_other_parameters(reruns: dict, name: str) -> None:
-    error, out = reruns[name]
-    assert error is None, f"papermill {name}: {error}"
+    result, out = reruns[name]
+    assert result.returncode == 0, f"papermill {name}:\n{result.stderr[-3000:]}"
     cells = nbformat.read(out, as_version=4).cells
     injected = [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and assignments(injected[0].source) == PARAMETERS[name]
