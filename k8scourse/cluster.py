@@ -48,7 +48,7 @@ from k8scourse.master.scheduler import Scheduler
 from k8scourse.load import Load
 from k8scourse.node.cadvisor import CAdvisor
 from k8scourse.node.images import Registry
-from k8scourse.network.kube_flannel import trace_in_cluster
+from k8scourse.network.kube_flannel import pod_network, trace_in_cluster
 from k8scourse.network.request import RequestResult, send_request
 from k8scourse.network.trace import Trace
 from k8scourse.node.kube_proxy import KubeProxy
@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # k8scourse.boot is imported when a cluster is booted from fi
     from k8scourse.boot.etcdctl import EtcdctlResult
     from k8scourse.boot.systemctl import SystemctlResult
     from k8scourse.config.spec import ClusterSpec
+    from k8scourse.server import Server
 
 #: The seed's machines: master 192.168.197.130, nodes from .131 on. They are
 #: names in a simulation only; nothing is ever sent to them.
@@ -139,6 +140,7 @@ class Cluster:
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
         self._kubectl = Kubectl(self.api, self.clock)
         self.boot: "Boot | None" = None  # the machines, units and journals of a cluster booted from files
+        self._server: "Server | None" = None  # serve(): the cluster's API over HTTP
         if start:
             self.start_scheduler()
             self.start_controller_manager()
@@ -160,12 +162,13 @@ class Cluster:
 
     @classmethod
     def from_files(cls, tree: Mapping[str, Mapping[str, str]] | str | PathLike, *, seed: int = 0,
-                   kubernetes_version: str | None = None, etcd_version: str = "3.4",
+                   kubernetes_version: str | None = None, etcd_version: str | None = None,
                    spec: "ClusterSpec | None" = None) -> "Cluster":
         """The machines of ``tree`` ({machine: {path: text}}, or a folder as ``k8scourse gen`` writes it),
         their daemons installed and configured by those files, none started yet: start them with
         ``systemctl``, write flannel's config with ``etcdctl``. ``kubernetes_version`` is the binaries'
-        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0); ``spec``
+        (default: the files' era: v1.5.2 for the notes' insecure-port flags, else v1.31.0), ``etcd_version``
+        etcd's (default: that era's, 3.3.11 or 3.4, which decides whether v2 is on by default); ``spec``
         gives the machines' addresses (default: what their files say)."""
         from k8scourse.boot import boot_from_files
         return boot_from_files(cls, tree, seed=seed, kubernetes_version=kubernetes_version,
@@ -398,9 +401,15 @@ class Cluster:
 
     def trace(self, src: str, dst: str) -> Trace:
         """Follow one packet from a pod (``"ns/name"`` or ``"name"``) to a pod IP, a ClusterIP with its
-        port or a Service ``"name:port"``, hop by hop through kube-proxy's rules and flannel's vxlan
-        network (k8scourse/network/kube_flannel.py); ``str()`` of the result prints the path."""
+        port or a Service ``"name:port"``, hop by hop through kube-proxy's rules and flannel's network:
+        kube-flannel's vxlan, or on a cluster booted from files the one its files made
+        (k8scourse/network/kube_flannel.py); ``str()`` of the result prints the path."""
         return trace_in_cluster(self, src, dst)
+
+    def route_tables(self) -> str:
+        """Every node's ``ip route``, each under its machine's prompt: the routes flannel programmed
+        (as the files made them, for a cluster booted from files; kube-flannel's vxlan otherwise)."""
+        return pod_network(self).route_tables()
 
     def iptables(self, node: str) -> str:
         """The rules kube-proxy wrote on ``node``, as ``iptables-save`` prints them there."""
@@ -430,3 +439,14 @@ class Cluster:
         table): the linter on the files, then what the components report; k8scourse/boot/doctor.py."""
         from k8scourse.boot.doctor import doctor  # here, not at the top: the doctor is imported on first use
         return doctor(self, minimum)
+
+    def serve(self, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0, tls: bool = False) -> "Server":
+        """Serve this cluster's API over HTTP on loopback, for the real ``kubectl``
+        (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second.
+        ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in."""
+        from k8scourse.server import Server  # the HTTP server is only loaded when used
+
+        if self._server is not None:  # a notebook cell run again replaces its server instead of racing it
+            self._server.stop()
+        self._server = Server(self, speed=speed, host=host, port=port, tls=tls)
+        return self._server

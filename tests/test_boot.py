@@ -127,9 +127,13 @@ def test_seed_lab_nodes_never_reach_an_apiserver_on_127_0_0_1():
     assert "Serving insecurely on 127.0.0.1:8080" in cluster.logs("master", "kube-apiserver")
     # the notes' controller-manager and scheduler are on the master: --master=http://127.0.0.1:8080 works there
     assert "successfully acquired lease kube-system/kube-scheduler" in cluster.logs("master", "kube-scheduler")
-    # etcd 3.4 serves no v2 keys without --enable-v2: the notes' etcdctl mk fails, and flanneld waits
-    assert "Couldn't fetch network config: client: response is invalid json" in cluster.logs("node1", "flanneld")
-    assert cluster.systemctl("node1", "is-active flanneld") == "activating"
+    # the notes' etcd 3.3.11 serves v2 by default: the notes' etcdctl mk works, and flanneld takes a lease
+    assert "Lease acquired: 172.17." in cluster.logs("node1", "flanneld")
+    assert "etcd Version: 3.3.11" in cluster.logs("master", "etcd")
+    # the same files on etcd 3.4 serve no v2 keys without --enable-v2: the etcdctl mk fails, and flanneld waits
+    today = Cluster.from_spec(ClusterSpec.seed_lab().with_changes(etcd_version="3.4"))
+    assert "Couldn't fetch network config: client: response is invalid json" in today.logs("node1", "flanneld")
+    assert today.systemctl("node1", "is-active flanneld") == "activating"
 
 
 def test_seed_lab_fixed_boots():
@@ -315,7 +319,7 @@ def test_from_spec_with_a_learners_files_and_a_stranger():
 
 
 def test_systemctl_exit_codes_enable_and_the_transcript():
-    cluster = Cluster.from_spec(ClusterSpec.seed_lab())
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab().with_changes(etcd_version="3.4"))  # the notes' files today
     assert cluster.systemctl("node1", "is-active kubelet").exit_code == 0
     assert cluster.systemctl("node1", "is-active flanneld").exit_code == 3
     missing = cluster.systemctl("node1", "start kube-apiserver")
@@ -532,3 +536,173 @@ def test_a_broken_kubeconfig_is_one_line_of_the_kubelets_log():
     assert ('"command failed" err="failed to run Kubelet: invalid kubeconfig: error loading config file '
             '\\"/etc/kubernetes/kubelet.kubeconfig\\": yaml: line 2: did not find expected \',\' or \']\'"'
             in cluster.logs("node1", "kubelet"))
+
+
+# --- an etcd cluster without a quorum, a missing etcd.conf, members known by ID ---------------------------
+
+
+def two_members_refused() -> dict:
+    """The loopback lab with node1's and node2's ETCD_INITIAL_CLUSTER naming a member nobody runs."""
+    tree = lab_tree()
+    for node in ("node1", "node2"):
+        edited(tree, node, "/etc/etcd/etcd.conf", 'ETCD_INITIAL_CLUSTER="', 'ETCD_INITIAL_CLUSTER="bad,')
+    return tree
+
+
+def test_without_a_quorum_the_components_log_their_timeouts_and_nothing_raises():
+    cluster = Cluster.from_spec(ClusterSpec.loopback_lab(), files=two_members_refused())
+    cluster.run(60)
+    states = cluster.boot.unit_states()
+    assert states["node1"]["etcd"] == states["node2"]["etcd"] == "failed"
+    assert states["master"]["kube-controller-manager"] == "active"  # it runs and keeps trying to lead
+    timeout = "etcdserver: request timed out"
+    assert (f"leaderelection.go:0] error initially creating leader election record: {timeout}"
+            in cluster.logs("master", "kube-controller-manager"))
+    assert ('status.go:71] "Unhandled Error" err="apiserver received an error that is not an metav1.Status: '
+            'rpctypes.EtcdError{code:0xe, desc:\\"etcdserver: request timed out\\"}: etcdserver: request timed out" '
+            'logger="UnhandledError"') in cluster.logs("master", "kube-apiserver")
+    assert f'"Unable to register node with API server" err="{timeout}"' in cluster.logs("node1", "kubelet")
+    assert cluster.api.list("nodes") == []
+    assert "Job for etcd.service failed because a timeout was exceeded." in "\n".join(
+        printed for machine, _, printed in cluster.boot.transcript if machine == "master")
+
+
+def test_a_leader_that_loses_the_quorum_loses_its_lease_and_exits():
+    cluster = start_all(Cluster.from_files(lab_tree()))
+    cluster.apply(WEB)
+    cluster.run(5)
+    cluster.systemctl("node1", "stop etcd")
+    cluster.systemctl("node2", "stop etcd")
+    cluster.run(30)
+    log = cluster.logs("master", "kube-controller-manager")
+    assert "Failed to update lock optimitically: etcdserver: request timed out, falling back to slow path" in log
+    assert 'controllermanager.go:0] "leaderelection lost"' in log
+    assert "kube-controller-manager.service: main process exited, code=exited, status=1/FAILURE" in log
+    assert "leaderelection.go:0] Failed to update lock: etcdserver: request timed out" in log.rsplit("Starting", 1)[1]
+    assert '"Leaderelection lost"' in cluster.logs("master", "kube-scheduler")
+    assert str(cluster.kubectl("scale deployment web --replicas=6")).strip() == ("Error from server: etcdserver: "
+                                                                                 "request timed out")
+    assert cluster.systemctl("node1", "start etcd") == ""  # the quorum is back: the next retry leads again
+    cluster.run(40)
+    assert cluster.logs("master", "kube-controller-manager").endswith(
+        "successfully acquired lease kube-system/kube-controller-manager")
+
+
+def test_a_missing_etcd_conf_fails_etcd_as_the_unit_runs_it_without_one():
+    spec = ClusterSpec.loopback_lab()
+    tree = lab_tree()
+    del tree["node1"]["/etc/etcd/etcd.conf"]
+    cluster = Cluster.from_spec(spec, files=tree)  # EnvironmentFile=-/etc/etcd/etcd.conf: systemd goes on
+    unit = cluster.boot.machines["node1"].units["etcd"]
+    assert unit.state == "failed" and unit.source == ("/etc/etcd/etcd.conf", "")
+    assert "/etc/etcd/etcd.conf is missing" in unit.detail
+    log = cluster.logs("node1", "etcd")
+    assert ("E | etcdmain: error verifying flags, --advertise-client-urls is required when --listen-client-urls is "
+            "set explicitly. See 'etcd --help'.") in log
+    assert "etcd Version" not in log  # etcd checks its flags before anything else
+    assert cluster.boot.unit_states()["master"]["etcd"] == "active"  # two of three: a quorum
+    [finding] = [f for f in cluster.doctor() if f.machine == "node1" and f.code == "unit-failed"]
+    assert (finding.path, finding.key) == ("/etc/etcd/etcd.conf", "etcd")
+    assert finding.message.startswith("etcd failed and is not running: /etc/etcd/etcd.conf is missing")
+    cluster.boot.tree["node1"]["/etc/etcd/etcd.conf"] = lab_tree()["node1"]["/etc/etcd/etcd.conf"]
+    assert cluster.systemctl("node1", "restart etcd") == ""  # the file is back: the member joins
+    assert "started, etcd2" in cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")
+
+
+def test_a_missing_environment_file_without_dash_is_systemds_refusal():
+    tree = lab_tree()
+    for machine in tree.values():
+        machine["/usr/lib/systemd/system/etcd.service"] = machine["/usr/lib/systemd/system/etcd.service"].replace(
+            "EnvironmentFile=-/etc/etcd/etcd.conf", "EnvironmentFile=/etc/etcd/etcd.conf")
+    del tree["node2"]["/etc/etcd/etcd.conf"]
+    cluster = Cluster.from_spec(ClusterSpec.loopback_lab(), files=tree)
+    unit = cluster.boot.machines["node2"].units["etcd"]
+    assert unit.state == "failed" and unit.source == ("/etc/etcd/etcd.conf", "")
+    assert "Failed to load environment files: No such file or directory" in cluster.logs("node2", "etcd")
+
+
+def test_a_member_named_like_another_is_still_the_member_its_urls_make_it():
+    # etcd 3.4.23 on loopback: a member whose ETCD_INITIAL_CLUSTER swaps two names (and whose ETCD_NAME follows)
+    # has the same member IDs (from peer URLs): it runs, and member list shows the name each one published.
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", "etcd2=http://127.0.0.12:2380,etcd3=http://127.0.0.13:2380",
+           "etcd2=http://127.0.0.13:2380,etcd3=http://127.0.0.12:2380")
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd2"')
+    cluster = start_all(Cluster.from_files(tree))
+    assert {m: s["etcd"] for m, s in cluster.boot.unit_states().items()} == dict.fromkeys(
+        ("master", "node1", "node2"), "active")
+    rows = str(cluster.etcdctl("member list --endpoints=http://127.0.0.11:2379")).splitlines()
+    assert [row.split(", ")[1:4] for row in rows] == [["started", "etcd1", "http://127.0.0.11:2380"],
+                                                      ["started", "etcd2", "http://127.0.0.12:2380"],
+                                                      ["started", "etcd2", "http://127.0.0.13:2380"]]
+    assert len({row.split(", ")[0] for row in rows}) == 3
+
+
+def test_a_name_missing_from_the_initial_cluster_is_etcds_refusal():
+    tree = lab_tree()
+    edited(tree, "node2", "/etc/etcd/etcd.conf", 'ETCD_NAME="etcd3"', 'ETCD_NAME="etcd9"')
+    cluster = start_all(Cluster.from_files(tree))
+    assert ('C | etcdmain: couldn\'t find local name "etcd9" in the initial cluster configuration'
+            in cluster.logs("node2", "etcd"))
+    assert cluster.boot.unit_states()["node2"]["etcd"] == "failed"
+
+
+def test_systemctl_status_of_a_failed_unit_is_systemds():
+    cluster = Cluster.from_files(lab_tree())
+    cluster.systemctl("master", "start etcd")
+    status = str(cluster.systemctl("master", "status etcd")).splitlines()
+    assert status[2].startswith("   Active: activating (start) since ") or status[2].startswith(
+        "   Active: failed (Result: timeout) since ")
+    cluster.systemctl("master", "stop etcd")
+    stopped = str(cluster.systemctl("master", "status etcd")).splitlines()
+    assert stopped[2].startswith("   Active: inactive (dead) since ")
+    tree = lab_tree()
+    edited(tree, "node1", "/usr/lib/systemd/system/etcd.service", "Restart=on-failure", "Restart=no")
+    cluster = Cluster.from_files(tree)
+    assert cluster.systemctl("node1", "start etcd").startswith("Job for etcd.service failed because a timeout")
+    assert str(cluster.systemctl("node1", "status etcd")).splitlines()[2] == (
+        "   Active: failed (Result: timeout) since Wed 2025-01-01 00:01:30 UTC; 0s ago")
+
+
+def test_nodes_report_the_version_their_units_run():
+    cluster = Cluster.from_spec(ClusterSpec.seed_lab())
+    edited(cluster.boot.tree, "master", "/etc/kubernetes/apiserver", "--insecure-bind-address=127.0.0.1",
+           "--insecure-bind-address=0.0.0.0")
+    cluster.systemctl("master", "restart kube-apiserver")
+    cluster.run(10)
+    assert [line.split()[-1] for line in str(cluster.kubectl("get nodes")).splitlines()] == ["VERSION", "v1.5.2",
+                                                                                           "v1.5.2"]
+    info = cluster.api.list("nodes")[0]["status"]["nodeInfo"]
+    assert (info["kubeletVersion"], info["kubeProxyVersion"]) == ("v1.5.2", "v1.5.2")
+    modern = start_all(Cluster.from_files(lab_tree()))
+    info = modern.api.list("nodes")[0]["status"]["nodeInfo"]
+    assert (info["kubeletVersion"], info["kubeProxyVersion"]) == ("v1.31.0", "")  # DisableNodeKubeProxyVersion
+
+
+def test_flannel_network_is_what_flanneld_read_or_none():
+    import ipaddress
+    tree = edited(lab_tree(), "node1", "/etc/kubernetes/proxy", " --cluster-cidr=10.244.0.0/16", "")
+    cluster = Cluster.from_files(tree)
+    assert cluster.boot.flannel_network() is None
+    assert not hasattr(cluster.boot, "network_cidr")
+    start_all(cluster)
+    assert cluster.boot.flannel_network() == ipaddress.ip_network("10.244.0.0/16")
+    assert cluster.kube_proxies["127.0.0.12"].cluster_cidr == "10.244.0.0/16"  # the model's stand-in for the flag
+    tree = edited(lab_tree(), "node1", "/etc/kubernetes/proxy", " --cluster-cidr=10.244.0.0/16", "")
+    unflannelled = start_all(Cluster.from_files(tree), config=None)
+    assert unflannelled.boot.flannel_network() is None
+    assert unflannelled.kube_proxies["127.0.0.12"].cluster_cidr == ""  # no flag, no flannel network: no masquerade
+    assert "! -s" not in unflannelled.kube_proxies["127.0.0.12"].iptables_save()
+
+
+def test_the_etcd_version_decides_whether_v2_is_on_by_default():
+    for version, served in (("3.3.11", True), ("3.4", False)):
+        cluster = Cluster.from_files(lab_tree(v2=False), etcd_version=version)
+        for machine in cluster.boot.machines:
+            cluster.systemctl(machine, "start etcd --no-block")
+        cluster.run(3)
+        mk = cluster.etcdctl("ETCDCTL_API=2 etcdctl --endpoints=http://127.0.0.11:2379 mk /a b")
+        assert (str(mk) == "b") is served
+        assert f"etcd Version: {'3.3.11' if served else '3.4.23'}" in cluster.logs("master", "etcd")
+    with pytest.raises(BootError, match=r"^etcd_version 'three': expected MAJOR.MINOR\[.PATCH\], e.g. 3.4 or 3.3.11$"):
+        Cluster.from_files(lab_tree(), etcd_version="three")

@@ -20,9 +20,32 @@ def seed():
     return lint(ClusterSpec.seed_lab().render_all())
 
 
-def test_loopback_lab_is_clean():
-    assert lint(ClusterSpec.loopback_lab(3).render_all()) == []
-    assert lint(ClusterSpec.loopback_lab(1).render_all()) == []
+def test_loopback_lab_is_clean_but_for_flannels_v2_api():
+    for spec in (ClusterSpec.loopback_lab(3), ClusterSpec.loopback_lab(1)):
+        found = lint(spec.render_all(), etcd_version=spec.etcd_version)
+        assert {(f.path, f.key, f.severity, f.code) for f in found} == {
+            ("/etc/etcd/etcd.conf", "ETCD_ENABLE_V2", "warning", "etcd-v2-off")}
+
+
+def test_flanneld_on_etcd_3_4_needs_enable_v2_in_every_member():
+    tree = ClusterSpec.loopback_lab(3).render_all()
+    found = [f for f in lint(tree) if f.code == "etcd-v2-off"]  # no etcd version given: 3.4's defaults
+    assert [(f.machine, f.path, f.key) for f in found] == [(m, "/etc/etcd/etcd.conf", "ETCD_ENABLE_V2")
+                                                           for m in ("master", "node1", "node2")]
+    assert found[0].message == ("flanneld reads its network config and leases through etcd's v2 API, which etcd 3.4 "
+                                'and later serve only with ETCD_ENABLE_V2="true" (3.3 and before: on by default); '
+                                "without it this member answers flanneld's v2 requests with 404")
+    assert found[0].fix == 'set ETCD_ENABLE_V2="true" in every member\'s etcd.conf and restart etcd'
+    assert [f for f in lint(tree, etcd_version="3.3.11") if f.code == "etcd-v2-off"] == []
+    assert len([f for f in lint(tree, etcd_version="3.5.0") if f.code == "etcd-v2-off"]) == 3
+    for files in tree.values():
+        files["/etc/etcd/etcd.conf"] += 'ETCD_ENABLE_V2="true"\n'
+    assert [f for f in lint(tree) if f.code == "etcd-v2-off"] == []
+    without_flannel = {m: {p: t for p, t in f.items() if p != "/etc/sysconfig/flanneld"}
+                       for m, f in ClusterSpec.loopback_lab(3).render_all().items()}
+    assert [f for f in lint(without_flannel) if f.code == "etcd-v2-off"] == []
+    with pytest.raises(ValueError, match=r"etcd_version 'three': expected MAJOR.MINOR\[.PATCH\]"):
+        lint(tree, etcd_version="three")
 
 
 def test_seed_lab_known_mistakes_all_found(seed):

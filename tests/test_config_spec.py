@@ -13,6 +13,7 @@ from k8scourse.config import ClusterSpec, EtcdConfig, Machine, SpecError, etcd_s
 from k8scourse.config.envfile import EnvFile, EnvFileError
 from k8scourse.config.sysconfig import SysconfigFile
 from k8scourse.config.systemd import environment_files
+from k8scourse.config.spec import CURRENT_ETCD_VERSION, SEED_ETCD_VERSION, SEED_VERSION
 
 SEED = Path(__file__).resolve().parent.parent / "tests" / "data" / "seed_notes.md"
 
@@ -67,6 +68,7 @@ def test_seed_members_are_the_notes_names_and_start(seed_tree):
 @pytest.mark.parametrize("spec", [ClusterSpec.seed_lab(), ClusterSpec.loopback_lab(), ClusterSpec.loopback_lab(1),
                                   ClusterSpec.loopback_lab(5)], ids=["seed", "loopback3", "loopback1", "loopback5"])
 def test_from_files_reverses_render_all(spec, tmp_path):
+    # no file names etcd's version: from_files takes the era's (the notes' 3.3.11, else 3.4)
     assert ClusterSpec.from_files(spec.render_all()) == spec
     spec.write(tmp_path)
     assert (tmp_path / "master" / "etc" / "etcd" / "etcd.conf").is_file()
@@ -195,7 +197,8 @@ def test_from_files_explains_a_tree_it_cannot_read():
 def test_any_spec_round_trips_through_its_files(members, client, peer, era, tls, localhost, backend):
     spec = ClusterSpec.loopback_lab(members).with_changes(
         kubernetes_version=era, etcd_client_port=client, etcd_peer_port=peer, etcd_tls=tls,
-        etcd_listen_localhost=localhost, flannel_backend=backend)
+        etcd_listen_localhost=localhost, flannel_backend=backend,
+        etcd_version=SEED_ETCD_VERSION if era == SEED_VERSION else CURRENT_ETCD_VERSION)  # no file names it: the era's
     tree = spec.render_all()
     assert ClusterSpec.from_files(tree) == spec
     for files in tree.values():
@@ -207,3 +210,8 @@ def test_from_files_on_garbled_yaml_is_a_spec_error():
     tree["node1"]["/var/lib/kubelet/config.yaml"] = "address: [unclosed\n"
     with pytest.raises(SpecError, match="the tree is not one ClusterSpec renders"):
         ClusterSpec.from_files(tree)
+
+
+def test_seed_lab_is_the_notes_packages():
+    spec = ClusterSpec.seed_lab()
+    assert (spec.kubernetes_version, spec.etcd_version) == ("v1.5.2", "3.3.11")  # CentOS 7 extras

@@ -172,3 +172,21 @@ def test_command_line_mistakes(cluster):
     assert cluster.etcdctl("--endpoints http://127.0.0.11:2379 put /spaced yes") == "OK"
     with pytest.raises(ValueError, match="bash: unexpected EOF while looking for matching quote"):
         cluster.etcdctl("put /a 'oops")
+
+
+def test_endpoint_health_cluster_checks_every_members_client_url():
+    cluster = boot()
+    lines = str(cluster.etcdctl(f"{EP} endpoint health --cluster")).splitlines()
+    assert [line.split(" is ")[0] for line in lines] == [f"http://127.0.0.{n}:2379" for n in (11, 12, 13)]
+    assert all(" is healthy: successfully committed proposal: took = " in line for line in lines)
+    cluster.systemctl("node1", "stop etcd")
+    health = cluster.etcdctl(f"{EP} endpoint health --cluster")
+    lines = str(health).splitlines()  # the healthy answer in ms, the unhealthy one after the command timeout
+    assert lines[0].startswith("http://127.0.0.11:2379 is healthy: ")
+    assert lines[1].startswith("http://127.0.0.13:2379 is healthy: ")
+    assert lines[2:] == ["http://127.0.0.12:2379 is unhealthy: failed to commit proposal: context deadline exceeded",
+                         "Error: unhealthy cluster"]
+    assert health.exit_code == 1
+    refused = cluster.etcdctl("--endpoints=http://127.0.0.12:2379 endpoint health --cluster")
+    assert (str(refused), refused.exit_code) == (
+        "Error: failed to fetch endpoints from etcd cluster member list: context deadline exceeded", 1)

@@ -111,7 +111,7 @@ def test_top_nodes_columns_and_percentages():
     cluster.set_load("app=web", cpu="600m")
     cluster.run(2 * METRIC_RESOLUTION)
     lines = cluster.kubectl("top nodes").splitlines()
-    assert lines[0].split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
+    assert lines[0].split() == ["NAME", "CPU(cores)", "CPU%", "MEMORY(bytes)", "MEMORY%"]
     cores = sorted(line.split()[1] for line in lines[1:])
     assert cores == ["100m", "400m", "400m"]  # 100m of system on each, plus a pod's 300m on two
     assert sorted(line.split()[2] for line in lines[1:]) == ["20%", "20%", "5%"]

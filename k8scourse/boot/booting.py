@@ -8,12 +8,14 @@ runs until a unit is started. ``boot_from_spec`` then does what the notes do by 
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from k8scourse.config.flannel import ETCD_KEYS_DIR, config_key
-from k8scourse.config.spec import CURRENT_VERSION, SEED_VERSION, read_tree, version_tuple
+from k8scourse.config.spec import (CURRENT_ETCD_VERSION, CURRENT_VERSION, SEED_ETCD_VERSION, SEED_VERSION, read_tree,
+                                   version_tuple)
 from k8scourse.config.systemd import ROLE_DAEMONS
 from k8scourse.master.admission import PLUGINS, AdmissionChain
 
@@ -76,7 +78,7 @@ def _apiserver_options(machines: dict[str, Machine], version: str) -> dict[str, 
 
 
 def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: str | None = None,
-                    etcd_version: str = "3.4", spec: ClusterSpec | None = None) -> Cluster:
+                    etcd_version: str | None = None, spec: ClusterSpec | None = None) -> Cluster:
     """``Cluster.from_files``: machines, units and an unstarted cluster; nothing runs yet.
 
     With ``spec`` the machines are the spec's (their addresses, whatever the files say) and a
@@ -90,7 +92,10 @@ def boot_from_files(cls: type, tree: Any, *, seed: int = 0, kubernetes_version: 
                             f"{', '.join(addresses)})")
     version = kubernetes_version or files_version(files)
     version_tuple(version)
-    version_tuple(etcd_version)
+    if etcd_version is None:  # no file names it: the notes' era ran CentOS 7's etcd, today's Debian has 3.4
+        etcd_version = SEED_ETCD_VERSION if version == SEED_VERSION else CURRENT_ETCD_VERSION
+    if not isinstance(etcd_version, str) or not re.fullmatch(r"\d+\.\d+(\.\d+)?", etcd_version):
+        raise BootError(f"etcd_version {etcd_version!r}: expected MAJOR.MINOR[.PATCH], e.g. 3.4 or 3.3.11")
     machines = {}
     for name, machine_files in files.items():
         address = addresses.get(name) or machine_address(name, machine_files)

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from k8scourse.config.lint import SEVERITIES, Finding, lint
 from k8scourse.config.sysconfig import DAEMONS, SysconfigFile
+from k8scourse.config.spec import CURRENT_VERSION
 from k8scourse.node import events as kubelet_events
 
 #: Where a Service's selector lives, as `kubectl edit` shows it.
@@ -103,25 +104,27 @@ def _wrapped(label: str, text: str, width: int) -> list[str]:
 
 
 def diagnose(cluster: _Cluster, files: Mapping[str, Mapping[str, str]] | None = None,
-             kubernetes_version: str | None = None, *, logs: Any = None,
+             kubernetes_version: str | None = None, *, etcd_version: str | None = None, logs: Any = None,
              units: Iterable[tuple[str, str, str, float]] = (), node_machines: Mapping[str, str] | None = None,
-             pod_network: str | None = None, minimum: str = "warning") -> Diagnosis:
+             pod_network: str | None = None, blame: Mapping[tuple[str, str], tuple[str, str, str]] | None = None,
+             minimum: str = "warning") -> Diagnosis:
     """Findings about ``cluster``: the linter's on ``files`` (the cluster's tree, when it was booted
     from files), then what its components report.
 
     ``logs(machine, daemon)`` returns a daemon's journal; ``units`` lists each unit as
     ``(machine, daemon, state, seconds in that state)``; ``node_machines`` maps each Node name
     a machine's kubelet registers (its ``--hostname-override``) to the machine; ``pod_network``
-    is flannel's network, which every pod's IP should be in.
+    is flannel's network, which every pod's IP should be in; ``blame`` maps a (machine, daemon) to the
+    (file, key, what) its unit's failure comes from, where the unit knows it (``Unit.source``).
     ``minimum`` is the least severity shown (``"info"`` shows everything).
     """
     if minimum not in SEVERITIES:
         raise ValueError(f"minimum: {minimum!r} is not a severity; use one of {', '.join(SEVERITIES)}")
     found: list[Finding] = []
     if files:
-        found += lint(files, kubernetes_version) if kubernetes_version else lint(files)
+        found += lint(files, kubernetes_version or CURRENT_VERSION, etcd_version)
     units = list(units)
-    found += _units(units, logs)
+    found += _units(units, logs, blame or {})
     machines = dict(node_machines or {})
     down = {(machine, daemon) for machine, daemon, state, _ in units if state != "active"}
     found += _nodes(cluster, machines, down, logs)
@@ -145,8 +148,10 @@ def _last_line(logs: Any, machine: str, daemon: str) -> str:
     return last.split("]: ", 1)[1] if "]: " in last else last
 
 
-def _units(units: Iterable[tuple[str, str, str, float]], logs: Any) -> list[Finding]:
-    """A unit that failed, never started, or has been starting for longer than a daemon takes."""
+def _units(units: Iterable[tuple[str, str, str, float]], logs: Any,
+           blame: Mapping[tuple[str, str], tuple[str, str, str]]) -> list[Finding]:
+    """A unit that failed, never started, or has been starting for longer than a daemon takes; one that
+    failed because of a file (a missing EnvironmentFile, a key etcd refuses) names that file and key."""
     out = []
     for machine, daemon, state, seconds in units:
         if state == "active" or (state == "activating" and seconds < STUCK_STARTING):
@@ -160,6 +165,12 @@ def _units(units: Iterable[tuple[str, str, str, float]], logs: Any) -> list[Find
             continue
         what = (f"{daemon} has been starting for {seconds:.0f} s without getting ready" if state == "activating"
                 else f"{daemon} failed and is not running")
+        if state == "failed" and (machine, daemon) in blame:
+            source, key, detail = blame[(machine, daemon)]
+            out.append(Finding(machine, source, key or daemon, "error", "unit-failed", f"{what}: {detail}{journal}",
+                               f"correct {source} on {machine} (cluster.logs({machine!r}, {daemon!r}) says what "
+                               "the daemon read), then start it again"))
+            continue
         out.append(Finding(machine, path, daemon, "error", "unit-failed", what + journal,
                            f"read cluster.logs({machine!r}, {daemon!r}), correct the file it names, "
                            "and start it again"))
@@ -335,14 +346,16 @@ def doctor(cluster: Any, minimum: str = "warning") -> Diagnosis:
              for name, machine in boot.machines.items() for daemon, unit in machine.units.items()]
     node_machines = {_node_name(machine): name for name, machine in boot.machines.items() if "kubelet" in machine.units}
     node_machines |= {node: name for name, node in boot.nodes.items()}
-    return diagnose(cluster, files, boot.version, logs=boot.logs, units=units, node_machines=node_machines,
-                    pod_network=_pod_network(boot), minimum=minimum)
+    blame = {(name, daemon): (*unit.source, unit.detail) for name, machine in boot.machines.items()
+             for daemon, unit in machine.units.items() if unit.source is not None}
+    return diagnose(cluster, files, boot.version, etcd_version=boot.etcd_version, logs=boot.logs, units=units,
+                    node_machines=node_machines, pod_network=_network(boot), blame=blame, minimum=minimum)
 
 
-def _pod_network(boot: Any) -> str | None:
+def _network(boot: Any) -> str | None:
     """flannel's network, once some flanneld has read its config (before that, no pod IP is wrong)."""
-    running = [d.daemon for d in boot.flannel.values() if d.daemon is not None and d.daemon.config is not None]
-    return str(running[0].config.network) if running else None
+    network = boot.flannel_network()
+    return str(network) if network is not None else None
 
 
 def _node_name(machine: Any) -> str:

@@ -51,6 +51,7 @@ class EtcdMember:
 
     def read_config(self) -> None:
         """Read /etc/etcd/etcd.conf as systemd hands it to etcd (lines that are no assignment dropped)."""
+        self.has_file = ETCD_CONF in self.machine.files
         config = self.config = EtcdConfig.parse(assignments_only(self.machine.files.get(ETCD_CONF, "")))
         self.name = config.name
         self.peer_urls = config.urls("ETCD_INITIAL_ADVERTISE_PEER_URLS")
@@ -59,6 +60,13 @@ class EtcdMember:
         self.id = member_id(self.peer_urls, self.token)
         enable = config.values.get("ETCD_ENABLE_V2", "").lower()  # unset: the version's default (on before 3.4)
         self.v2_enabled = enable == "true" if enable else version_tuple(self.boot.etcd_version) < (3, 4)
+
+    @property
+    def raft_name(self) -> str:
+        """The name the Raft model knows this member by: the one the cluster's files give its peer URLs.
+        etcd knows a member by its ID, which comes from its peer URLs (and the cluster token), not from
+        ETCD_NAME: a member named like another one is still the member its URLs make it."""
+        return self.boot.raft_names.get(self.id, self.name)
 
     @property
     def v2(self) -> Any:
@@ -76,10 +84,10 @@ class EtcdMember:
     @property
     def running(self) -> bool:
         return self.unit is not None and self.unit.state in ("active", "activating") and \
-            self.boot.raft is not None and self.name in self.boot.raft.alive
+            self.boot.raft is not None and self.raft_name in self.boot.raft.alive
 
     def is_leader(self) -> bool:
-        return self.running and self.boot.raft.leader() == self.name
+        return self.running and self.boot.raft.leader() == self.raft_name
 
     def healthy(self) -> bool:
         return self.running and self.boot.raft.has_quorum()
@@ -89,8 +97,10 @@ class EtcdMember:
 
     def start(self, unit: Unit) -> None:
         self.unit = unit
-        self.log("I", "etcdmain", f"etcd Version: {ETCD_VERSION}")
         self.read_config()  # etcd reads its file at every start
+        if not self.has_file and self._flags_error(unit):
+            return
+        self.log("I", "etcdmain", f"etcd Version: {self.boot.etcd_release}")
         problems = etcd_startup_problems(self.config) or self._membership_problems()
         for key in ("ETCD_LISTEN_PEER_URLS", "ETCD_LISTEN_CLIENT_URLS"):
             for url in self.config.urls(key):
@@ -109,19 +119,37 @@ class EtcdMember:
         for url in self.config.urls("ETCD_LISTEN_CLIENT_URLS"):
             parts = urlsplit(url)
             self.boot.sockets.listen(self.machine.name, parts.hostname or "", parts.port or 2379, self)
-        self.boot.raft.restart(self.name)
+        self.boot.raft.restart(self.raft_name)
         unit.on_stop = self.stop
         self._wait_ready(unit)
 
+    def _flags_error(self, unit: Unit) -> bool:
+        """Without its EnvironmentFile (``EnvironmentFile=-``: systemd goes on without it) etcd gets the
+        unit's ``--name="${ETCD_NAME}" ... --listen-client-urls="${ETCD_LISTEN_CLIENT_URLS}"`` empty, and
+        refuses the explicit empty listen URLs before anything else (etcdmain/config.go, as etcd 3.4.23
+        prints it). Whether it did (True: the unit failed)."""
+        if "--listen-client-urls" not in unit.text:
+            return False
+        detail = (f"{ETCD_CONF} is missing: etcd got its unit's flags empty and stops: error verifying flags, "
+                  "--advertise-client-urls is required when --listen-client-urls is set explicitly")
+        unit.blame(ETCD_CONF, "", detail)
+        self.log("E", "etcdmain", "error verifying flags, --advertise-client-urls is required when "
+                                  "--listen-client-urls is set explicitly. See 'etcd --help'.")
+        self.log("E", "etcdmain", "When listening on specific address(es), this etcd process must advertise "
+                                  "accessible url(s) to each connected client.")
+        unit.exited(1)
+        return True
+
     def _membership_problems(self) -> list[tuple[str, str]]:
         """What the other members say to a member whose file disagrees with theirs (the cluster is the one
-        their files describe: ``Boot.raft``)."""
+        their files describe: ``Boot.raft``). Members are known by ID (their peer URLs), not by name."""
         raft = self.boot.raft
         peers = sorted(raft.members) if raft is not None else []
-        if raft is None or self.name not in raft.members:
+        if raft is None or self.raft_name not in raft.members:
             return [("ETCD_NAME", f"member {self.name!r} is not in the cluster the other members' "
                                   f"ETCD_INITIAL_CLUSTER describes ({', '.join(peers) or 'none'})")]
-        if sorted(self.config.initial_cluster()) != peers:
+        ids = {member_id(urls, self.token) for urls in self.config.initial_cluster().values()}
+        if ids != set(self.boot.raft_names):
             return [("ETCD_INITIAL_CLUSTER", f"ETCD_INITIAL_CLUSTER lists {', '.join(self.config.initial_cluster())} "
                                              f"but the other members list {', '.join(peers)}: every member must "
                                              "list the same cluster")]
@@ -135,9 +163,10 @@ class EtcdMember:
             return
         waited = round(self.boot.clock.now - unit.since, 6)
         if waited >= PROBE_FIRST and (waited - PROBE_FIRST) % PROBE_EVERY < 1e-6:
-            for name, urls in self.config.initial_cluster().items():
-                peer = next((m for m in self.boot.etcd.values() if m.name == name), None)
-                if name != self.name and (peer is None or not peer.running):
+            for urls in self.config.initial_cluster().values():
+                peer_id = member_id(urls, self.token)
+                peer = next((m for m in self.boot.etcd.values() if m.id == peer_id), None)
+                if peer_id != self.id and (peer is None or not peer.running):
                     host = urlsplit(urls[0]).netloc
                     for _ in range(2):  # one per prober: ROUND_TRIPPER_SNAPSHOT and ROUND_TRIPPER_RAFT_MESSAGE
                         self.log("W", "rafthttp", f"health check for peer {member_id(urls, self.token)} could not "
@@ -160,5 +189,5 @@ class EtcdMember:
 
     def stop(self) -> None:
         self.boot.sockets.close(self)
-        if self.boot.raft is not None and self.name in self.boot.raft.members:
-            self.boot.raft.crash(self.name)
+        if self.boot.raft is not None and self.raft_name in self.boot.raft.members:
+            self.boot.raft.crash(self.raft_name)

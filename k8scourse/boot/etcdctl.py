@@ -143,6 +143,11 @@ class Etcdctl:
             raise _unsupported(3, "help", [])
         command, args = args[0], args[1:]
         if command == "endpoint" and args[:1] == ["health"]:
+            if "--cluster" in flags:  # ctlv3/command/ep_command.go endpointsFromCluster: every member's client URLs
+                if self._v3_member(endpoints) is None:
+                    return EtcdctlResult("Error: failed to fetch endpoints from etcd cluster member list: context "
+                                         "deadline exceeded", 1)
+                endpoints = [url for member in self.members() for url in member.client_urls]
             return self._endpoint_health(endpoints)
         if command not in V3_COMMANDS:
             return EtcdctlResult(f'Error: unknown command "{command}" for "etcdctl"\n'
@@ -187,18 +192,21 @@ class Etcdctl:
         return EtcdctlResult("\n".join(rows))
 
     def _endpoint_health(self, endpoints: list[str]) -> EtcdctlResult:
-        lines, bad = [], False
+        """One line per endpoint, as each check comes back: etcdctl checks them all at once, so the healthy
+        ones (a few ms) come before the unhealthy ones (after the 5 s command timeout); the model keeps
+        the given order within each (etcdctl's is the order the answers arrive)."""
+        healthy, unhealthy = [], []
         for endpoint in endpoints:
             url = endpoint if "://" in endpoint else "http://" + endpoint
             member = self.dial(url)
             if member is not None and member.healthy():
-                lines.append(f"{endpoint} is healthy: successfully committed proposal: took = {_duration(self.took())}")
+                healthy.append(f"{endpoint} is healthy: successfully committed proposal: took = "
+                               f"{_duration(self.took())}")
             else:
-                bad = True
-                lines.append(f"{endpoint} is unhealthy: failed to commit proposal: context deadline exceeded")
-        if bad:
-            lines.append("Error: unhealthy cluster")
-        return EtcdctlResult("\n".join(lines), 1 if bad else 0)
+                unhealthy.append(f"{endpoint} is unhealthy: failed to commit proposal: context deadline exceeded")
+        if unhealthy:
+            unhealthy.append("Error: unhealthy cluster")
+        return EtcdctlResult("\n".join(healthy + unhealthy), 1 if unhealthy else 0)
 
     # -- v2 --
 

@@ -6,6 +6,10 @@ kubeconfig's server or the notes' ``--master``/``--api-servers``; whether anyone
 answers there is :mod:`.sockets`' to say. Once a daemon gets through it hands over
 to the cluster's own components (``Boot.join`` for a kubelet, ``Boot.start_loops``
 for the scheduler and the controller-manager), which then work as in any cluster.
+A write needs the apiserver's etcd members to have a quorum: without one the apiserver
+logs etcd's ``request timed out`` and hands it on, kubelets fail to register, and the
+controller-manager and scheduler cannot take their leader election lock (or, leading,
+cannot renew it within RenewDeadline and exit), as the real ones do; nothing raises.
 Log lines are klog's, at the source lines the v1.31 components log them from where
 known (``run.go:72`` is component-base/cli/run.go's "command failed"); the model
 writes ``:0`` where it does not know the line.
@@ -21,6 +25,7 @@ import yaml
 from k8scourse.api.errors import K8sValueError
 from k8scourse.config.modern import SafeLoader, kubeconfig_server
 from k8scourse.config.spec import version_tuple
+from k8scourse.etcd.raft.errors import StorageTimeoutError
 from k8scourse.node.kubelet import FIRST_REGISTRATION_SECONDS, MAX_REGISTRATION_SECONDS
 
 from . import flags
@@ -35,6 +40,11 @@ if TYPE_CHECKING:
 
 STORAGE_DIAL_TIMEOUT = 20.0  # apiserver/pkg/storage/storagebackend/factory/etcd3.go: dialTimeout = 20 * time.Second
 RETRY_PERIOD = 2.0  # client-go leaderelection: RetryPeriod 2 s (component-base/config/v1alpha1/defaults.go)
+RENEW_DEADLINE = 10.0  # client-go leaderelection: RenewDeadline 10 s (component-base/config/v1alpha1/defaults.go)
+#: What a leader does when it cannot renew its lease by the deadline: it exits 1 (OnStoppedLeading in
+#: cmd/kube-controller-manager/app/controllermanager.go and cmd/kube-scheduler/app/server.go).
+LEADERSHIP_LOST = {"kube-controller-manager": ("controllermanager.go:0", '"leaderelection lost"'),
+                   "kube-scheduler": ("server.go:0", '"Leaderelection lost"')}
 MAX_CLIENT_BACKOFF = 30.0  # the model's cap on how often a waiting client logs its failure
 #: Every admission plugin a v1.31 apiserver knows (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins).
 V1_31_ADMISSION_PLUGINS = frozenset({
@@ -147,10 +157,12 @@ class KubeDaemon:
         value = line.get(legacy_flag)
         return value.split(",")[0] if value else None
 
-    def dial_error(self, url: str, request: str) -> str | None:
-        """None if an apiserver answers ``url`` from this machine, else Go's error for ``request``."""
-        if isinstance(self.boot.sockets.dial_url(self.machine.name, url), APIServerDaemon):
-            return None
+    def dial_error(self, url: str, request: str, write: bool = False) -> str | None:
+        """None if an apiserver answers ``url`` from this machine, else Go's error for ``request``; a
+        ``write`` also needs the apiserver's etcd to commit it (:meth:`APIServerDaemon.storage_error`)."""
+        server = self.boot.sockets.dial_url(self.machine.name, url)
+        if isinstance(server, APIServerDaemon):
+            return server.storage_error() if write else None
         target = url.rstrip("/") + request
         if self.modern:
             return f'Get "{target}": {refused(url)}'
@@ -209,6 +221,23 @@ class APIServerDaemon(KubeDaemon):
         unit.on_stop = lambda: self.boot.sockets.close(self)
         self._connect(unit)
 
+    def storage_error(self) -> str | None:
+        """What a write through this apiserver gets while its etcd members have no quorum: etcd's
+        ``etcdserver: request timed out``, which the apiserver does not interpret: it logs it and hands it
+        on as a 500 (ErrorToAPIStatus, staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/
+        status.go). None while a write can commit."""
+        raft = self.boot.raft
+        if raft is None or raft.has_quorum():
+            return None
+        error = StorageTimeoutError.message
+        if self.modern:  # rpctypes.EtcdError{code: codes.Unavailable (0xe)} printed with %#+v
+            self.log("E", "status.go:71", '"Unhandled Error" err="apiserver received an error that is not an '
+                                          'metav1.Status: rpctypes.EtcdError{code:0xe, desc:\\"' + error +
+                                          '\\"}: ' + error + '" logger="UnhandledError"')
+        else:
+            self.log("E", "status.go:0", f"apiserver received an error that is not an unversioned.Status: {error}")
+        return error
+
     def _connect(self, unit: Unit) -> None:
         if unit.state != "activating" or self.unit is not unit:
             return
@@ -260,20 +289,52 @@ class ControlLoopDaemon(KubeDaemon):
         self._connect(unit)
 
     def _connect(self, unit: Unit) -> None:
+        """Leader election: get the lock (reads answer without a quorum), create it (a write), then lead."""
         if unit.state != "active" or self.unit is not unit:
             return
-        lock = self.name
-        request = f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{lock}?timeout=5s" if self.modern \
-            else f"/api/v1/namespaces/kube-system/endpoints/{lock}"
+        lock, request = self.name, self._lock_request()
         error = self.dial_error(self.url, request)
         if error:
             self.log("E", "leaderelection.go:332", f"error retrieving resource lock kube-system/{lock}: {error}")
             unit.blame(*self.url_source, error)
             self.retry(self._connect, unit)
             return
+        error = self.dial_error(self.url, request, write=True)
+        if error:  # a lock a leader wrote before is there to update; the first is created
+            self.log("E", "leaderelection.go:0", f"Failed to update lock: {error}" if self.boot.has_lease(lock)
+                     else f"error initially creating leader election record: {error}")
+            unit.blame(*self.url_source, f"the apiserver cannot write to etcd: {error}")
+            self.retry(self._connect, unit)
+            return
         unit.clear_blame()
         self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
+        self._renewed = self.boot.clock.now
+        self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
         self.boot.start_loops(self.name)
+
+    def _lock_request(self) -> str:
+        """The leader election lock: a Lease since v1.14 (an Endpoints object in the notes' v1.5)."""
+        if self.modern:
+            return f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{self.name}?timeout=5s"
+        return f"/api/v1/namespaces/kube-system/endpoints/{self.name}"
+
+    def _renew(self, unit: Unit) -> None:
+        """The leader renews its lease every RetryPeriod; one that cannot for RenewDeadline exits."""
+        if unit.state != "active" or self.unit is not unit:
+            return
+        error = self.dial_error(self.url, self._lock_request(), write=True)
+        if error is None:
+            self._renewed = self.boot.clock.now
+        else:
+            self.log("E", "leaderelection.go:0", f"Failed to update lock optimitically: {error}, falling back to "
+                                                 "slow path")  # sic: client-go's spelling
+            self.log("E", "leaderelection.go:0", f"Failed to update lock: {error}")
+            if self.boot.clock.now - self._renewed >= RENEW_DEADLINE:
+                unit.blame(*self.url_source, f"lost its lease: the apiserver cannot write to etcd: {error}")
+                self.log("E", *LEADERSHIP_LOST[self.name])
+                unit.exited(1)
+                return
+        self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
 
 
 class KubeletDaemon(KubeDaemon):
@@ -306,7 +367,7 @@ class KubeletDaemon(KubeDaemon):
             self.log("I", "kubelet_node_status.go:72", f'"Attempting to register node" node="{self.node_name}"')
         else:
             self.log("I", "kubelet_node_status.go:74", f"Attempting to register node {self.node_name}")
-        error = self.dial_error(self.url, "/api/v1/nodes")
+        error = self.dial_error(self.url, "/api/v1/nodes", write=True)
         if error:
             error = error.replace("Get ", "Post ", 1)
             unit.blame(*self.url_source, f"Unable to register node with API server: {error}")

@@ -196,11 +196,13 @@ class Unit:
     def status(self) -> str:
         """``systemctl status``'s first lines."""
         sub = {"active": "running", "activating": "start", "failed": "failed", "inactive": "dead"}[self.state]
+        # systemctl.c print_status_info: the sub-state only where it differs from the active state
+        state = self.state if sub == self.state else f"{self.state} ({sub})"
         result = f" (Result: {self.result})" if self.state == "failed" else ""
         lines = [f"● {self.service} - {self.description}",
                  f"   Loaded: loaded ({self.path}; "
                  f"{'enabled' if self.enabled else 'disabled'}; vendor preset: disabled)",
-                 f"   Active: {self.state}{result} ({sub}) since {_since(self.since)}; "
+                 f"   Active: {state}{result} since {_since(self.since)}; "
                  f"{_ago(self.clock.now - self.since)} ago"]
         if self.state in ("active", "activating"):
             lines.append(f" Main PID: {self.pid} ({self.process})")

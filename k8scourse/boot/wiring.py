@@ -9,25 +9,26 @@ arrive (``systemctl``, ``etcdctl``, ``logs``).
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from k8scourse.api.validation import is_ip
 from k8scourse.clock import VirtualClock
-from k8scourse.config.etcd import etcd_startup_errors
+from k8scourse.config.etcd import EtcdConfig, etcd_startup_errors
 from k8scourse.config.spec import ETCD_CONF, version_tuple
 from k8scourse.config.systemd import ROLE_DAEMONS
 from k8scourse.etcd.raft import RaftCluster
 from k8scourse.etcd.raft.cluster import MemberConfigError, MemberSettings
 from k8scourse.network.flannel import FlannelNetwork
 
-from . import flags
-from .etcd_member import EtcdMember
+from . import flags, network_view
+from .etcd_member import ETCD_VERSION, EtcdMember
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import moment
 from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
 from .machine import BootError, Machine
-from .node_network import DOCKER_DEFAULT_BIP, DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
+from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .sockets import Sockets
 from .systemctl import SystemctlResult, systemctl
 from .units import Unit
@@ -61,7 +62,10 @@ class Boot:
         self.network.rng = self.rng
         self.etcd: dict[str, EtcdMember] = {}
         self.raft: RaftCluster | None = None
+        self.raft_names: dict[str, str] = {}  # member ID -> the Raft model's name for it (Boot._build_raft)
+        self._view: EtcdMember | None = None  # the member whose ETCD_INITIAL_CLUSTER most members share
         self.flannel: dict[str, FlanneldDaemon] = {}
+        self._pod_network = network_view.PodNetworkView(self)
         self._loops: set[str] = set()
         self._sync_pending = False
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
@@ -79,7 +83,7 @@ class Boot:
         return self._pids[machine]
 
     def _install(self, machine: Machine) -> None:
-        if ETCD_CONF in machine.files and machine.unit_file("etcd"):
+        if machine.unit_file("etcd"):  # without its etcd.conf too: the unit's start says what etcd does then
             try:
                 self.etcd[machine.name] = EtcdMember(self, machine)
             except ValueError as exc:
@@ -90,9 +94,7 @@ class Boot:
                 found = found or ("/usr/lib/systemd/system/docker.service", DOCKER_UNIT)
             if found is None:
                 continue
-            process: Any = self.etcd.get(machine.name) if daemon == "etcd" else DAEMON_TYPES[daemon](self, machine)
-            if process is None:
-                continue  # an etcd unit without an etcd.conf: nothing for the model to run
+            process: Any = self.etcd[machine.name] if daemon == "etcd" else DAEMON_TYPES[daemon](self, machine)
             if daemon == "flanneld":
                 self.flannel[machine.name] = process
             if daemon in ("flanneld", "docker") and machine.name not in self.network.hosts:
@@ -118,11 +120,19 @@ class Boot:
         """The Raft cluster the etcd.conf files describe: the members that etcd would start with and that
         agree with each other (``RaftCluster.from_configs``' checks), plus every other member their
         ETCD_INITIAL_CLUSTER names, with etcd's defaults, so that a member whose file is repaired later can
-        still join. Every member is down until its unit starts; each start checks its file again."""
-        members = [member for member in self.etcd.values() if not etcd_startup_errors(member.config)]
-        views = Counter(frozenset(member.config.initial_cluster()) for member in members)
-        members.sort(key=lambda m: -views[frozenset(m.config.initial_cluster())])  # most members' view first
-        configs = {member.machine.name: member.config.render() for member in members}
+        still join. Every member is down until its unit starts; each start checks its file again.
+
+        etcd knows a member by its ID (from its peer URLs), not by its name: the model names each member
+        as the most members' files name its URLs (``raft_names``), so that a member whose file calls it
+        by another member's name is still the member its URLs make it, as on real etcd."""
+        members = [m for m in self.etcd.values() if m.has_file and not etcd_startup_errors(m.config)]
+        views = Counter(member.cluster_id for member in members)
+        members.sort(key=lambda m: -views[m.cluster_id])  # most members' view first
+        if not members:
+            return
+        view = self._view = members[0]
+        self.raft_names = {member_id(urls, view.token): name for name, urls in view.config.initial_cluster().items()}
+        configs = {member.machine.name: self._as_raft_reads_it(member) for member in members}
         while configs:
             try:  # etcd's own checks, on a clock of their own: nothing of this trial runs on the cluster's
                 RaftCluster.from_configs(configs, clock=VirtualClock())
@@ -140,6 +150,17 @@ class Boot:
         self.raft.attach(self.cluster.etcd)
         self.cluster.etcd.v2.enabled = True  # each member says whether it serves v2 (EtcdMember.v2)
 
+    def _as_raft_reads_it(self, member: EtcdMember) -> str:
+        """``member``'s etcd.conf as the Raft model reads it: in the cluster most members' files describe
+        (the same member IDs), its name and its peers' are the ones those files give their peer URLs."""
+        view = self._view
+        if view is None or member.cluster_id != view.cluster_id:
+            return member.config.render()
+        config = EtcdConfig.parse(member.config.render())
+        config.file.set("ETCD_NAME", self.raft_names.get(member.id, member.name))
+        config.file.set("ETCD_INITIAL_CLUSTER", view.config.get("ETCD_INITIAL_CLUSTER"))
+        return config.render()
+
     # -- what the daemons hand over to the cluster --
 
     def start_loops(self, daemon: str) -> None:
@@ -152,6 +173,11 @@ class Boot:
         else:
             self.cluster.start_controller_manager()
 
+    def has_lease(self, daemon: str) -> bool:
+        """Whether kube-scheduler or kube-controller-manager took its leader election lock once (it is
+        in the store from then on)."""
+        return daemon in self._loops
+
     def join(self, kubelet: KubeletDaemon) -> None:
         """A kubelet reached its apiserver: the node's Kubelet (and its kube-proxy) join the cluster."""
         name, machine = kubelet.node_name, kubelet.machine
@@ -160,8 +186,9 @@ class Boot:
             image = kubelet.line.get("pod-infra-container-image") if kubelet.line else None
             node = self.cluster.add_node(name, node_ip=name if is_ip(name) else machine.address,
                                          pod_cidr=pod_cidr(machine, self), start=False,
-                                         cluster_cidr=self.network_cidr(),
+                                         cluster_cidr=str(self.flannel_network() or ""),
                                          **({"pod_infra_container_image": image} if image else {}))
+            node.node_status.report_version(self.version)  # the binaries the units run
         node.start()
         self.nodes[machine.name] = name
 
@@ -177,12 +204,17 @@ class Boot:
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.network.sync()
 
-    def network_cidr(self) -> str:
-        """The pod network flannel found in etcd (kube-proxy's --cluster-cidr unless its flag says)."""
+    def pod_network(self) -> FlannelNetwork:
+        """The network the files made, with the kubelets' pods on it (:mod:`.network_view`)."""
+        return self._pod_network.network()
+
+    def flannel_network(self) -> ipaddress.IPv4Network | None:
+        """The pod network flanneld read from etcd (``<prefix>/config``'s Network), or None while no flanneld
+        has read it (the pods are then on docker's default bridge)."""
         for daemon in self.flannel.values():
             if daemon.daemon is not None and daemon.daemon.config is not None:
-                return str(daemon.daemon.config.network)
-        return str(DOCKER_DEFAULT_BIP.network)  # no flannel: the pods are on docker's default bridge
+                return ipaddress.ip_network(daemon.daemon.config.network)
+        return None
 
     # -- what a learner types --
 
@@ -272,13 +304,22 @@ class Boot:
         return server if isinstance(server, EtcdMember) else None
 
     def _members(self) -> list[Any]:
-        """The membership every member's ETCD_INITIAL_CLUSTER gives (a member without a file never starts)."""
-        if not self.etcd:
+        """The membership the members' ETCD_INITIAL_CLUSTER gives, known by ID (a member without a file
+        never starts): each shows the name it published, its own ETCD_NAME."""
+        view = self._view
+        if view is None:
             return []
-        by_name = {member.name: member for member in self.etcd.values()}
-        first = next(iter(self.etcd.values()))
-        return [by_name.get(name) or _Unstarted(member_id(urls, first.token), urls)
-                for name, urls in first.config.initial_cluster().items()]
+        by_id = {member.id: member for member in self.etcd.values() if member.has_file}
+        return [by_id.get(member_id(urls, view.token)) or _Unstarted(member_id(urls, view.token), urls)
+                for urls in view.config.initial_cluster().values()]
+
+    @property
+    def etcd_release(self) -> str:
+        """The etcd binary's version, as ``etcd --version`` prints it: ``etcd_version`` to the patch
+        (the course's 3.4 is 3.4.23)."""
+        if self.etcd_version.count(".") >= 2:
+            return self.etcd_version
+        return ETCD_VERSION if self.etcd_version == "3.4" else f"{self.etcd_version}.0"
 
 
 class _Unstarted:

@@ -10,8 +10,8 @@ fragilely; ``info``: worth knowing). It checks
 2. every flag against the Kubernetes version the files are for (removed: error, deprecated: warning);
 3. insecure settings: plain-HTTP etcd, the apiserver's insecure port, an anonymous kubelet;
 4. odd ranges: a public service range, pod and service ranges overlapping, flannel's network config;
-5. across machines: every address a daemon calls must be one some machine serves, and the
-   etcd members must agree on their cluster.
+5. across machines: every address a daemon calls must be one some machine serves, the
+   etcd members must agree on their cluster, and serve flanneld's v2 API where it reads etcd.
 """
 
 from __future__ import annotations
@@ -146,6 +146,14 @@ def _is_loopback(host: str) -> bool:
     return host == "localhost" or (is_ip(host) and ipaddress.ip_address(host).is_loopback)
 
 
+def _etcd_release(version: str) -> tuple[int, int]:
+    """``3.4`` or ``3.3.11`` as (major, minor)."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?", version) if isinstance(version, str) else None
+    if match is None:
+        raise ValueError(f"etcd_version {version!r}: expected MAJOR.MINOR[.PATCH], e.g. 3.4 or 3.3.11")
+    return int(match[1]), int(match[2])
+
+
 def _normalise(files: Mapping) -> dict[str, dict[str, str]]:
     if not isinstance(files, Mapping):
         raise TypeError(f"lint expects {{path: text}} or {{machine: {{path: text}}}}, got {type(files).__name__}")
@@ -157,8 +165,9 @@ def _normalise(files: Mapping) -> dict[str, dict[str, str]]:
 
 
 class _Linter:
-    def __init__(self, tree: dict[str, dict[str, str]], kubernetes_version: str) -> None:
-        self.version = kubernetes_version
+    def __init__(self, tree: dict[str, dict[str, str]], kubernetes_version: str,
+                 etcd_version: str | None = None) -> None:
+        self.version, self.etcd_version = kubernetes_version, etcd_version
         self.findings: list[Finding] = []
         self.machines = [self._parse(name, files) for name, files in tree.items()]
         self.owners = {address: m for m in reversed(self.machines) for address in m.addresses()}
@@ -203,6 +212,7 @@ class _Linter:
             self.check_kubelet(machine)
             self.check_ranges(machine)
         self.check_etcd_cluster()
+        self.check_etcd_v2()
         self.check_reachability()
         return self.findings
 
@@ -388,6 +398,22 @@ class _Linter:
 
     # --- across machines -------------------------------------------------------------------------
 
+    def check_etcd_v2(self) -> None:
+        """flanneld (0.7, the notes' and CentOS 7's) reads its config and writes its leases through etcd's
+        v2 API, which etcd 3.4 serves only with --enable-v2 (on by default up to 3.3: etcd's CHANGELOG-3.4,
+        "--enable-v2 defaults to false"). Only for etcd 3.4 and later when the etcd version is known."""
+        if self.etcd_version is not None and _etcd_release(self.etcd_version) < (3, 4):
+            return
+        if not any("/etc/sysconfig/flanneld" in m.sys for m in self.machines):
+            return
+        for m in self.machines:
+            if m.etcd is not None and m.etcd.values.get("ETCD_ENABLE_V2", "").lower() != "true":
+                self.add(m.name, ETCD_CONF, "ETCD_ENABLE_V2", "warning", "etcd-v2-off",
+                         "flanneld reads its network config and leases through etcd's v2 API, which etcd 3.4 "
+                         'and later serve only with ETCD_ENABLE_V2="true" (3.3 and before: on by default); '
+                         "without it this member answers flanneld's v2 requests with 404",
+                         'set ETCD_ENABLE_V2="true" in every member\'s etcd.conf and restart etcd')
+
     def _owner(self, host: str, caller: _Machine) -> _Machine | None:
         if host in self.owners:
             return self.owners[host]
@@ -445,12 +471,16 @@ class _Linter:
                                         "etcd member", etcd)
 
 
-def lint(files: Mapping, kubernetes_version: str = CURRENT_VERSION) -> list[Finding]:
+def lint(files: Mapping, kubernetes_version: str = CURRENT_VERSION, etcd_version: str | None = None) -> list[Finding]:
     """Check ``{path: text}`` (one machine) or ``{machine: {path: text}}`` (a cluster).
 
     Flags are judged against ``kubernetes_version`` (the course's v1.31 by
     default): a flag that version no longer has is an error, because the
-    daemon stops on it. Findings come sorted by machine, file and key.
+    daemon stops on it. ``etcd_version`` (e.g. ``"3.3.11"``), when given, says
+    which etcd defaults apply (unknown: etcd 3.4's). Findings come sorted by
+    machine, file and key.
     """
-    findings = _Linter(_normalise(files), kubernetes_version).run()
+    if etcd_version is not None:
+        _etcd_release(etcd_version)
+    findings = _Linter(_normalise(files), kubernetes_version, etcd_version).run()
     return sorted(set(findings), key=lambda f: (f.machine, f.path, SEVERITIES.index(f.severity), f.key, f.message))

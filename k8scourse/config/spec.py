@@ -32,6 +32,8 @@ ETCD_CONF = "/etc/etcd/etcd.conf"
 ROLES = ("etcd", "master", "node")
 SEED_VERSION = "v1.5.2"  # kubernetes-master/-node in CentOS 7 extras when the notes were written
 CURRENT_VERSION = "v1.31.0"
+SEED_ETCD_VERSION = "3.3.11"  # etcd in CentOS 7 extras, beside SEED_VERSION
+CURRENT_ETCD_VERSION = "3.4"  # Debian's etcd-server, which the course runs for real
 
 
 class SpecError(ValueError):
@@ -75,7 +77,7 @@ class ClusterSpec:
 
     machines: list[Machine]
     kubernetes_version: str = CURRENT_VERSION
-    etcd_version: str = "3.4"
+    etcd_version: str = CURRENT_ETCD_VERSION
     etcd_members: tuple[str, ...] = ()  # machine names in ETCD_INITIAL_CLUSTER order (default: file order)
     etcd_client_port: int = 2379
     etcd_peer_port: int = 2380
@@ -134,13 +136,16 @@ class ClusterSpec:
         service range 192.254.0.0/16 is public address space; the kubelets
         serve on 127.0.0.1; flanneld asks one etcd member. Values the notes
         leave out are the CentOS packages' (or, for flannel's network, the
-        ``/atomic.io/network`` tutorials' ``172.17.0.0/16``).
+        ``/atomic.io/network`` tutorials' ``172.17.0.0/16``), and so are the
+        versions: CentOS 7's kubernetes 1.5.2, etcd 3.3.11 (which serves
+        flannel's v2 API by default) and flannel 0.7.1.
         """
         return cls(
             machines=[Machine("master", "192.168.197.130", ("master", "etcd"), "etcd1"),
                       Machine("node1", "192.168.197.131", ("node", "etcd"), "etcd3"),
                       Machine("node2", "192.168.197.132", ("node", "etcd"), "etcd2")],
             kubernetes_version=SEED_VERSION,
+            etcd_version=SEED_ETCD_VERSION,
             etcd_members=("master", "node2", "node1"),
             etcd_listen_localhost=True,
             etcd_max_snapshots="5",
@@ -369,12 +374,14 @@ class ClusterSpec:
         """The same cluster with TLS everywhere (certificates from ``tls.cluster_pki``).
 
         etcd serves clients and peers over https and asks for client
-        certificates; a pre-v1.10 spec moves to v1.31, whose apiserver serves
-        only its secure port and whose components use kubeconfigs.
+        certificates; a pre-v1.10 spec moves to today's packages (v1.31, whose
+        apiserver serves only its secure port and whose components use
+        kubeconfigs, and etcd 3.4).
         """
         changes: dict[str, object] = {"etcd_tls": True}
         if self.legacy:
-            changes |= {"kubernetes_version": CURRENT_VERSION, "apiserver_port": 6443, "apiserver_bind_address": None}
+            changes |= {"kubernetes_version": CURRENT_VERSION, "etcd_version": CURRENT_ETCD_VERSION,
+                        "apiserver_port": 6443, "apiserver_bind_address": None}
         return self.with_changes(**changes)
 
 
@@ -459,6 +466,7 @@ class _SpecReader:
         path = "/etc/kubernetes/apiserver"
         legacy = self.sys(master.name, path).flag("--insecure-bind-address") is not None
         values["kubernetes_version"] = SEED_VERSION if legacy else CURRENT_VERSION
+        values["etcd_version"] = SEED_ETCD_VERSION if legacy else CURRENT_ETCD_VERSION  # no file names it
         bind = self._flag(master.name, path, "--insecure-bind-address" if legacy else "--bind-address")
         values["apiserver_bind_address"] = None if bind == master.address else bind
         values["apiserver_port"] = int(self._flag(master.name, path, "--port" if legacy else "--secure-port"))

@@ -79,13 +79,14 @@ class CertificateAuthority:
         return cls(key, cert)
 
     def issue(self, common_name: str, usages: tuple, addresses: tuple[str, ...] = (), names: tuple[str, ...] = (),
-              organization: str | None = None) -> tuple[str, str]:
-        """(certificate PEM, key PEM) for ``common_name``, valid for the given IPs and DNS names."""
+              organization: str | None = None, not_before: datetime.datetime = NOT_BEFORE) -> tuple[str, str]:
+        """(certificate PEM, key PEM) for ``common_name``, valid for the given IPs and DNS names,
+        for a year from ``not_before`` (a certificate real clients check must start near today)."""
         key = ec.generate_private_key(ec.SECP256R1())
         builder = (x509.CertificateBuilder().subject_name(_name(common_name, organization))
                    .issuer_name(self.cert.subject).public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
-                   .not_valid_before(NOT_BEFORE).not_valid_after(NOT_BEFORE + VALIDITY)
+                   .not_valid_before(not_before).not_valid_after(not_before + VALIDITY)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False))
         alternatives = [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]

@@ -183,6 +183,11 @@ def what_is_wrong(cluster: Any) -> str | None:
     unstarted = [line for line in listing.splitlines() if ", unstarted," in line]
     if unstarted:
         return f"etcdctl member list shows a member that never joined: {unstarted[0]}"
+    names = [line.split(", ")[2] for line in listing.splitlines() if ", started, " in line]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:  # etcd knows members by their peer URLs: it runs them, but a name now means two members
+        return (f"etcdctl member list shows two members named {twice[0]}: a member's ETCD_NAME must be the name "
+                "the other members' ETCD_INITIAL_CLUSTER gives its peer URL.")
     nodes = {n["metadata"]["name"]: n for n in cluster.api.list("nodes")}
     for name, machine in boot_.machines.items():
         if "kubelet" in machine.units:
@@ -198,7 +203,9 @@ def what_is_wrong(cluster: Any) -> str | None:
     running = [p for p in web if p["status"].get("phase") == "Running"]
     if len(running) < 3:
         return f"{len(running)} of the 3 web pods are Running."
-    network = ipaddress.ip_network(boot_.network_cidr())
+    network = boot_.flannel_network()
+    if network is None:
+        return "no flanneld has read its network config from etcd: pods are on docker's default bridge."
     ips = [p["status"].get("podIP", "") for p in cluster.api.list("pods", "default")]
     strays = sorted(ip for ip in ips if ip and ipaddress.ip_address(ip) not in network)
     if strays:

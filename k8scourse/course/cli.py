@@ -157,6 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--kubernetes-version", default=None, metavar="VERSION",
                       help="judge flags against this version (default: v1.31.0)")
     lint.set_defaults(run=_lint)
+    from k8scourse.server.cli import add_serve_command  # `k8scourse serve` (issue 12)
+    add_serve_command(commands)
 
     return parser
 

@@ -44,11 +44,14 @@ def _format(lines: list[list[str]], widths: list[list[int]], line0: int, line1: 
         _format(lines, widths, start, this, column + 1, minwidth, padding)
 
 
-def table(rows: list[list[str]]) -> str:
-    """Rows of cells as ``kubectl get`` prints them (each row ends with a newline)."""
+def table(rows: list[list[str]], pad_last: bool = False) -> str:
+    """Rows of cells as ``kubectl get`` prints them (each row ends with a newline).
+    ``pad_last``: every cell ends with a tab, the last one too, so it is padded like the
+    others (``kubectl top``'s printValue writes ``"%v\t"``)."""
     if not rows:
         return ""
-    return tabwrite("\n".join("\t".join(row) for row in rows), 6, 3) + "\n"
+    end = "\t" if pad_last else ""
+    return tabwrite("\n".join("\t".join(row) + end for row in rows), 6, 3) + "\n"
 
 
 def describe_text(text: str) -> str:

@@ -1,6 +1,7 @@
 """``kubectl top pod|node``: what metrics-server measured (``staging/src/k8s.io/kubectl/pkg/cmd/top``).
 
-Columns and cells are ``metricsutil/metrics_printer.go``'s: CPU as ``%vm``
+Columns and cells are v1.31's ``metricsutil/metrics_printer.go``'s (v1.32 renamed ``CPU%``
+to ``CPU(%)``): every cell, the last too, padded by the tab writer; CPU as ``%vm``
 (millicores), memory as ``%vMi``, and for nodes the share of the node's
 allocatable as ``%d%%``. The numbers are metrics-server's: up to one
 ``--metric-resolution`` (15 s) old, averaged over the last one.
@@ -86,7 +87,7 @@ def top_pod(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     lines = [] if opts["no-headers"] else [[*head, "NAME", "CPU(cores)", "MEMORY(bytes)"]]
     lines += [[*([ns] if all_namespaces else []), name, f"{cpu}m", f"{memory // MIB}Mi"]
               for ns, name, cpu, memory in rows]
-    ctx.write(table(lines))
+    ctx.write(table(lines, pad_last=True))  # metrics_printer.go printValue: "%v\t"
 
 
 def _check_age(ctx: Context, pod: Mapping[str, Any]) -> None:
@@ -113,7 +114,7 @@ def top_node(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
         raise CommandError("error: metrics not available yet")
     rows = _sort([("", m["metadata"]["name"], parse_quantity(m["usage"]["cpu"]).milli_value(),
                    parse_quantity(m["usage"]["memory"]).value()) for m in items], opts["sort-by"])
-    lines = [] if opts["no-headers"] else [["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]]
+    lines = [] if opts["no-headers"] else [["NAME", "CPU(cores)", "CPU%", "MEMORY(bytes)", "MEMORY%"]]
     for _, name, cpu, memory in rows:
         status = wanted[name].get("status") or {}
         allocatable = status.get("allocatable") or status.get("capacity") or {}
@@ -123,7 +124,7 @@ def top_node(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
                       f"{int(memory / memory_room * 100) if memory_room else 0}%"])
     measured = {m["metadata"]["name"] for m in items}
     lines += [[name, *["<unknown>"] * 4] for name in sorted(wanted) if name not in measured]
-    ctx.write(table(lines))
+    ctx.write(table(lines, pad_last=True))  # metrics_printer.go printValue: "%v\t"
 
 
 TOP_FLAGS = (Flag("sort-by", "", STRING), Flag("no-headers", "", BOOL))

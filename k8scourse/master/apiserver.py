@@ -38,6 +38,7 @@ import orjson  # the apiserver's JSON: every read and write goes through it, so 
 from k8scourse.api import objects
 from k8scourse.api.errors import (
     ObjectInvalidError,
+    StatusError,
     already_exists,
     bad_request,
     conflict,
@@ -462,6 +463,8 @@ class APIServer:
                 merged["metadata"][field] = new["metadata"][field]
             else:
                 merged["metadata"].pop(field, None)
+        if new["metadata"].get("managedFields"):  # server-side apply records its field manager;
+            merged["metadata"]["managedFields"] = new["metadata"]["managedFields"]  # a write without them keeps them
         if info.KIND in GENERATION_KINDS and merged.get("spec") != old.get("spec"):
             merged["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
         merged["metadata"].pop("resourceVersion", None)
@@ -597,7 +600,10 @@ class APIServer:
             "source": {"component": source, "host": host} if host else {"component": source},
             "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": type,
         }  # in core/v1 Event's field order
-        self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))
+        try:
+            self.store.put(self.key("events", name, namespace), _dumps(event), lease=self._lease_of(Event))
+        except StatusError:  # etcd without a quorum: events are best effort, the recorder gives up on them
+            pass  # (client-go tools/record/event.go recordToSink: "Unable to write event")
 
     # --- watch --------------------------------------------------------------------
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+from collections.abc import Mapping
 
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd.store import Store
 from k8scourse.network.flanneld import SYSCONFIG, Flanneld
 from k8scourse.network.host import Host
 from k8scourse.network.routes import IPv4
-from k8scourse.network.trace import Trace, UnknownAddressError, trace
+from k8scourse.network.trace import Trace, UnknownAddressError, trace, trace_from_host
 
 # The notes' /etc/sysconfig/flanneld (FLANNEL_OPTIONS left commented out).
 NOTES_SYSCONFIG = """\
@@ -126,6 +127,14 @@ class FlannelNetwork:
         self._owners = None
         return address
 
+    def set_pods(self, host: str, pods: Mapping[str, IPv4]) -> None:
+        """The pods on ``host`` are ``pods``, at the addresses their runtime gave them (a kubelet's
+        sandboxes: the kubelet, not this network, hands out a cluster's pod IPs)."""
+        target = self.host(host)
+        if target.pods != pods:
+            target.pods = dict(pods)
+            self._owners = None
+
     # -- time --
 
     def run(self, seconds: float) -> None:
@@ -173,6 +182,10 @@ class FlannelNetwork:
     def trace(self, src: str, dst: str) -> Trace:
         """A packet from pod ``src`` (name or address) to the address ``dst``, hop by hop."""
         return trace(self, src, dst)
+
+    def trace_from_host(self, name: str, dst: str) -> Trace:
+        """A packet the host ``name`` itself sends (``ping`` on the node) to the address ``dst``."""
+        return trace_from_host(self, name, dst)
 
     def route_tables(self) -> str:
         """Every host's ``ip route``, one after the other, each under its host's prompt."""

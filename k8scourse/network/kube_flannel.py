@@ -8,6 +8,12 @@ net-conf.json is ``{"Network": "10.244.0.0/16", "Backend": {"Type": "vxlan"}}``,
 and flannel's CNI plugin puts pods on ``cni0``. ``network_from_cluster`` builds
 that network from a cluster's nodes and pod sandboxes, so ``Cluster.trace`` can
 follow a packet through it; the cluster itself is not changed.
+
+A cluster booted from files has the network its files made instead (each
+machine's flanneld from /etc/sysconfig/flanneld, its backend from the config in
+etcd, docker's bridge on the lease or on docker's default): ``pod_network``
+picks the one a cluster has, and ``trace_in_cluster`` follows a packet through
+either the same way.
 """
 
 from __future__ import annotations
@@ -15,14 +21,14 @@ from __future__ import annotations
 import ipaddress
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from k8scourse.api.errors import StatusError
 from k8scourse.network.backends import LeaseAttrs, backend_mtu
 from k8scourse.network.flannel import FlannelNetwork
 from k8scourse.network.flannel_config import FlannelNetworkConfig, parse_network_config
 from k8scourse.network.request import Machine, lookup
-from k8scourse.network.routes import Link, Net
+from k8scourse.network.routes import IPv4, Link, Net
 from k8scourse.network.trace import Hop, Trace, UnknownAddressError, trace
 from k8scourse.node.kube_proxy import Packet
 
@@ -48,10 +54,20 @@ class KubeSubnetFlanneld:
     changes: int = 0
 
 
+def node_pods(kubelet: Machine, pods: Iterable[dict] = ()) -> dict[str, IPv4]:
+    """A node's pods (``ns/name``) at the addresses its kubelet gave them: its ready sandboxes while the
+    machine runs; while it is off, the Pod objects ``pods`` bound to it (the addresses are still theirs)."""
+    if kubelet.running:
+        return {f"{s.namespace}/{s.pod_name}": ipaddress.IPv4Address(s.ip)
+                for s in kubelet.runtime.sandboxes if s.ready and s.ip}
+    return {f"{pod['metadata']['namespace']}/{pod['metadata']['name']}": ipaddress.IPv4Address(pod["status"]["podIP"])
+            for pod in pods
+            if pod["spec"].get("nodeName") == kubelet.node_name and (pod.get("status") or {}).get("podIP")}
+
+
 def network_from_cluster(kubelets: Mapping[str, Machine], pods: list[dict] = ()) -> FlannelNetwork:
-    """The cluster's pod network as kube-flannel (vxlan, cni0) programs it: the pods of running
-    machines from their sandboxes, those of machines that are off from the Pod objects ``pods``
-    (their addresses are still theirs; nothing answers there)."""
+    """The cluster's pod network as kube-flannel (vxlan, cni0) programs it, with each node's pods
+    (:func:`node_pods`; ``pods``, the Pod objects, for machines that are off)."""
     config = parse_network_config(NET_CONF, "kube-flannel-cfg net-conf.json", version="0.26")
     net = FlannelNetwork()
     daemons: dict[str, KubeSubnetFlanneld] = {}
@@ -64,13 +80,7 @@ def network_from_cluster(kubelets: Mapping[str, Machine], pods: list[dict] = ())
         host.flanneld = daemon  # type: ignore[assignment]
         host.bridge = Link("cni0", "bridge", backend_mtu(config, host.mtu),
                            ipaddress.IPv4Interface((lease.network_address + 1, lease.prefixlen)))
-        for sandbox in kubelet.runtime.sandboxes if kubelet.running else ():
-            if sandbox.ready and sandbox.ip:
-                host.pods[f"{sandbox.namespace}/{sandbox.pod_name}"] = ipaddress.IPv4Address(sandbox.ip)
-        for pod in pods if not kubelet.running else ():
-            address = (pod.get("status") or {}).get("podIP")
-            if pod["spec"].get("nodeName") == name and address:
-                host.pods[f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"] = ipaddress.IPv4Address(address)
+        net.set_pods(name, node_pods(kubelet, pods))
         daemons[name] = daemon
     for name, daemon in daemons.items():  # every node's watch on the Node objects
         daemon.peers = {other.lease: other.attrs for peer, other in daemons.items() if peer != name}
@@ -82,6 +92,16 @@ class ClusterNetwork(Protocol):
     rng: Any
     kubelets: Mapping[str, Machine]
     kube_proxies: Mapping[str, Any]
+    boot: Any  # a cluster booted from files: its Boot, whose pod_network() its files made
+
+
+def pod_network(cluster: ClusterNetwork) -> FlannelNetwork:
+    """The network a cluster's pods are on: the one its files made (flanneld and docker on each machine,
+    ``k8scourse/boot/network_view.py``), or for a cluster not booted from files, kube-flannel's."""
+    if cluster.boot is not None:
+        return cluster.boot.pod_network()
+    down = any(not kubelet.running for kubelet in cluster.kubelets.values())
+    return network_from_cluster(cluster.kubelets, cluster.api.list("pods") if down else [])
 
 
 def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
@@ -113,8 +133,7 @@ def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
         if address is None:
             raise UnknownAddressError(f"trace: lookup {host}: no such host (no Service {host!r} in namespace "
                                       f"{namespace!r})") from None
-    down = any(not kubelet.running for kubelet in cluster.kubelets.values())
-    net = network_from_cluster(cluster.kubelets, cluster.api.list("pods") if down else [])
+    net = pod_network(cluster)
     pod_id, address_ip = f"{namespace}/{name}", ipaddress.IPv4Address(address)
     if net.owners(address_ip):
         return trace(net, pod_id, address_ip)
@@ -129,14 +148,14 @@ def trace_in_cluster(cluster: ClusterNetwork, src: str, dst: str) -> Trace:
 def _through_kube_proxy(cluster: ClusterNetwork, net: FlannelNetwork, node: str, pod_id: str,
                         service_ip: ipaddress.IPv4Address, port: int) -> Trace:
     """kube-proxy's rules on the source node (nat PREROUTING), then the path to the chosen pod."""
-    here = net.hosts[node]
-    source_ip = here.pods[pod_id]
+    here, _, source_ip = net.find_pod(pod_id)
+    bridge = here.bridge.name if here.bridge else "docker0"
     verdict = cluster.kube_proxies[node].tables.traverse(Packet(str(source_ip), str(service_ip), port),
                                                          cluster.rng, False)
     chains = " -> ".join(verdict.chains)
     if verdict.action == "REJECT":
-        hops = [Hop(node, f"veth@{pod_id}", "veth", source_ip, service_ip),
-                Hop(node, "cni0", "reject", source_ip, service_ip, note=chains)]
+        hops = [Hop(here.name, f"veth@{pod_id}", "veth", source_ip, service_ip),
+                Hop(here.name, bridge, "reject", source_ip, service_ip, note=chains)]
         return Trace(pod_id, source_ip, service_ip, hops, False,
                      f"kube-proxy on {node} rejects {service_ip}:{port}: the Service has no ready endpoints "
                      "(connect: connection refused)")
@@ -146,7 +165,7 @@ def _through_kube_proxy(cluster: ClusterNetwork, net: FlannelNetwork, node: str,
     gateway = here.bridge.address.ip  # type: ignore[union-attr]
     result.hops[:2] = [replace(result.hops[0], dst=service_ip),  # before the rules: still to the Service
                        replace(result.hops[1], dst=service_ip, note=f"to the pods' gateway {gateway}: the host routes it")]
-    result.hops.insert(2, Hop(node, "cni0", "dnat", source_ip, result.dst,
+    result.hops.insert(2, Hop(here.name, bridge, "dnat", source_ip, result.dst,
                               note=f"kube-proxy: {service_ip}:{port} -> {verdict.destination}:{verdict.port} ({chains})"))
     result.dialed = f"{service_ip}:{port}"
     return result

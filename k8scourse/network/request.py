@@ -15,6 +15,10 @@ connection goes through on a real cluster, and reports who answered:
 3. the packet reaches the pod's node: a stopped machine never answers (the
    client times out), an IP no sandbox holds is unreachable, a port no
    container listens on refuses the connection; otherwise the pod answers.
+   On kube-flannel's network every node's podCIDR routes to it; a cluster
+   booted from files has the network its files made, so the packet takes
+   ``cluster.trace``'s path there and may never arrive (lost on the way:
+   a timeout) or arrive at another pod with the same address.
 
 Errors read as Go's net package words them for the address the client dialed
 (DNAT is invisible to it), e.g. ``dial tcp 10.96.0.10:80: connect: connection refused``.
@@ -30,6 +34,8 @@ from typing import Any, Mapping, Protocol
 from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.api.validation import is_ip
 from k8scourse.master.apiserver import ADVERTISE_ADDRESS, SECURE_PORT
+from k8scourse.network.host import RUNTIMES
+from k8scourse.network.trace import UnknownAddressError, trace, trace_from_host
 from k8scourse.node.kube_proxy import KubeProxy, Packet, network
 
 CLUSTER_DOMAIN = "cluster.local"  # the kubelet's --cluster-domain (kubeadm's default)
@@ -77,6 +83,7 @@ class ClusterNetwork(Protocol):
     rng: random.Random
     kubelets: Mapping[str, Machine]
     kube_proxies: Mapping[str, KubeProxy]
+    boot: Any  # a cluster booted from files: its Boot, whose pod_network() its files made
 
 
 def _split_target(target: str) -> tuple[str, int]:
@@ -135,6 +142,7 @@ def send_request(cluster: ClusterNetwork, source: str, target: str) -> RequestRe
     nodes_by_ip = {k.node_ip: k for k in cluster.kubelets.values()}
     packet = Packet(source_ip, address, port, to_local=address == cluster.kubelets[node].node_ip)
     from_this_machine = namespace is None
+    sender = source if namespace is None else f"{namespace}/{pod_name}"
     visited = set()
     while True:  # step 2, on the client's node, then on the node a packet to a node address reaches
         visited.add(node)
@@ -150,21 +158,27 @@ def send_request(cluster: ClusterNetwork, source: str, target: str) -> RequestRe
             break
         if not machine.running:
             return result.failed(f"dial tcp {dialed}: i/o timeout")
-        node, from_this_machine = machine.node_name, False
+        node, from_this_machine, sender = machine.node_name, False, machine.node_name
         packet = Packet(source_ip, packet.destination, packet.port, to_local=True)
-    return _deliver(cluster, result, packet.destination, packet.port, dialed)
+    return _deliver(cluster, result, packet.destination, packet.port, dialed, sender)
 
 
-def _deliver(cluster: ClusterNetwork, result: "_Result", ip: str, port: int, dialed: str) -> RequestResult:
-    """Step 3: who, at ``ip:port``, answers."""
+def _deliver(cluster: ClusterNetwork, result: "_Result", ip: str, port: int, dialed: str,
+             sender: str) -> RequestResult:
+    """Step 3: who, at ``ip:port``, answers the packet ``sender`` (a pod ``ns/name`` or a node) sends."""
     endpoint = f"{ip}:{port}"
     if ip == ADVERTISE_ADDRESS:
         if port == SECURE_PORT:
             return result.answered(None, None, "kube-apiserver", endpoint)
         return result.failed(f"dial tcp {dialed}: connect: connection refused")
     address = ipaddress.ip_address(ip)
-    owner = next((k for k in cluster.kubelets.values()
-                  if k.node_ip == ip or address in network(k.pod_cidr)), None)
+    owner = next((k for k in cluster.kubelets.values() if k.node_ip == ip), None)
+    if owner is None and cluster.boot is not None:  # a pod address: across the network the files made
+        owner, error = _across_booted_network(cluster, sender, address)
+        if owner is None:
+            return result.failed(f"dial tcp {dialed}: {error}")
+    elif owner is None:  # kube-flannel's network: every podCIDR routes to its node
+        owner = next((k for k in cluster.kubelets.values() if address in network(k.pod_cidr)), None)
     if owner is None:
         return result.failed(f"dial tcp {dialed}: i/o timeout")  # nothing routes there
     if not owner.running:
@@ -177,6 +191,30 @@ def _deliver(cluster: ClusterNetwork, result: "_Result", ip: str, port: int, dia
     if any(c.state == "running" and port in c.program.ports for c in sandbox.containers):
         return result.answered(sandbox.pod_name, sandbox.namespace, owner.node_name, endpoint)
     return result.failed(f"dial tcp {dialed}: connect: connection refused")
+
+
+def _across_booted_network(cluster: ClusterNetwork, sender: str,
+                           address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[Machine | None, str]:
+    """The kubelet of the machine a packet from ``sender`` to ``address`` reaches through a booted
+    cluster's own pod network (``cluster.trace``'s path), or None and the error the client sees:
+    ``no route to host`` when the last host finds no one at that address on its own bridge (ARP
+    gets no answer), ``i/o timeout`` when the packet is lost on the way."""
+    boot = cluster.boot
+    net = boot.pod_network()
+    try:
+        if sender in cluster.kubelets:  # a node: the machine whose kubelet registered it sends
+            machine = next(m for m, n in boot.nodes.items() if n == sender)
+            journey = trace_from_host(net, machine, address)
+        else:
+            journey = trace(net, sender, address)
+    except UnknownAddressError:  # no pod holds it: does a bridge's network hold it?
+        bridged = any(h.bridge is not None and address in h.bridge.address.network for h in net.hosts.values())
+        return None, "connect: no route to host" if bridged else "i/o timeout"
+    if not journey.delivered:
+        last = journey.hops[-1] if journey.hops else None
+        unanswered = last is not None and last.action == "drop" and last.device in RUNTIMES.values()
+        return None, "connect: no route to host" if unanswered else "i/o timeout"
+    return cluster.kubelets.get(boot.nodes.get(journey.to_host or "", "")), ""
 
 
 class _Result:

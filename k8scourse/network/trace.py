@@ -8,7 +8,8 @@ would, and follows it: out of the pod through its veth into the bridge
 the FDB, and wraps it in UDP to port 8472 with VNI 1) or straight out of
 ``eth0`` to the other host (host-gw), across the wire, unwrapped on the other
 side, and into the destination's bridge and pod. When it cannot arrive, the
-trace says where it stopped and why. Nothing is sent anywhere: the hosts'
+trace says where it stopped and why. ``trace_from_host`` follows a packet a
+node sends itself, from the address its route gives it. Nothing is sent anywhere: the hosts'
 addresses are text.
 """
 
@@ -76,8 +77,14 @@ class Trace:
     hops: list[Hop]
     delivered: bool
     reason: str | None = None
-    to: str | None = None  # the pod that received it
     dialed: str | None = None  # a Service's address, when kube-proxy's rules chose ``dst`` for it
+    to_pod: str | None = None  # the pod that received it
+    to_host: str | None = None  # and its host
+
+    @property
+    def to(self) -> str | None:
+        """``pod on host``, when it arrived."""
+        return f"{self.to_pod} on {self.to_host}" if self.to_pod else None
 
     def __str__(self) -> str:
         target = f"{self.dialed} (DNAT to {self.dst})" if self.dialed else str(self.dst)
@@ -92,9 +99,8 @@ def _vxlan_source_port(src: IPv4, dst: IPv4) -> int:
     return 32768 + zlib.crc32(f"{src}>{dst}".encode()) % 28232
 
 
-def trace(network: FlannelNetwork, src: str, dst: str | IPv4) -> Trace:
-    """Follow a packet from pod ``src`` (its name or address) to the address ``dst``."""
-    host, pod, src_ip = network.find_pod(src)
+def _destination(network: FlannelNetwork, dst: str | IPv4) -> tuple[IPv4, list[tuple[Host, str]]]:
+    """The address ``dst`` and the pods holding it (more than one when ranges overlap)."""
     try:
         dst_ip = ipaddress.IPv4Address(str(dst))
     except ValueError:
@@ -103,20 +109,52 @@ def trace(network: FlannelNetwork, src: str, dst: str | IPv4) -> Trace:
     if not owners:
         raise UnknownAddressError(f"trace: no pod has the address {dst_ip} (pod subnets: "
                                   f"{network.describe_subnets()})")
+    return dst_ip, owners
+
+
+def trace(network: FlannelNetwork, src: str, dst: str | IPv4) -> Trace:
+    """Follow a packet from pod ``src`` (its name or address) to the address ``dst``."""
+    host, pod, src_ip = network.find_pod(src)
+    dst_ip, owners = _destination(network, dst)
     hops = [Hop(host.name, f"veth@{pod}", "veth", src_ip, dst_ip, note=f"out of pod {pod}'s eth0 into its veth peer")]
     bridge = host.bridge.name if host.bridge else "docker0"
     local = host.bridge is not None and dst_ip in host.bridge.address.network
     hops.append(Hop(host.name, bridge, "bridge", src_ip, dst_ip,
                     note="same subnet: the bridge switches it" if local
                     else f"to the pods' gateway {host.bridge.address.ip if host.bridge else ''}: the host routes it"))
-    result = Trace(pod, src_ip, dst_ip, hops, False)
+    return _follow(Trace(pod, src_ip, dst_ip, hops, False), host, owners, network)
+
+
+def trace_from_host(network: FlannelNetwork, name: str, dst: str | IPv4) -> Trace:
+    """Follow a packet the host ``name`` itself sends to the address ``dst``."""
+    host = network.host(name)
+    dst_ip, owners = _destination(network, dst)
+    return _follow(Trace(host.name, _source_address(host, dst_ip), dst_ip, [], False), host, owners, network)
+
+
+def _source_address(host: Host, dst: IPv4) -> IPv4:
+    """The address the kernel sends from: its route's ``src``, else its device's (``flannel.1``'s for
+    vxlan: a node reaches other nodes' pods from its own subnet's first address), else eth0's."""
+    tables = host.tables()
+    route = tables.routes.lookup(dst)
+    if route is None:
+        return host.ip
+    if route.src is not None:
+        return route.src
+    device = next((link for link in tables.links if link.name == route.dev), None)
+    return device.address.ip if device is not None and device.address is not None else host.ip
+
+
+def _follow(result: Trace, host: Host, owners: list[tuple[Host, str]], network: FlannelNetwork) -> Trace:
+    """From ``host`` on, route by route, until the packet reaches a bridge or is dropped."""
+    dst_ip = result.dst
     for _ in range(4):  # a packet crosses at most one wire; more is a loop
         route = host.tables().routes.lookup(dst_ip)
         if route is None or route.dst is None:
             return _drop(result, host, dst_ip, owners, network)
         if host.bridge is not None and route.dev == host.bridge.name:
             return _on_bridge(result, host, dst_ip, owners, network)
-        hops.append(Hop(host.name, route.dev, "route", src_ip, dst_ip, note=route.text))
+        result.hops.append(Hop(host.name, route.dev, "route", result.src_ip, dst_ip, note=route.text))
         arrived = _cross(result, host, route, dst_ip, network)
         if arrived is None:
             return result
@@ -129,9 +167,12 @@ def _on_bridge(result: Trace, host: Host, dst: IPv4, owners: list[tuple[Host, st
     here = [pod for owner, pod in owners if owner is host]
     bridge = host.bridge.name  # type: ignore[union-attr]
     if here:
-        result.hops.append(Hop(host.name, f"veth@{here[0]}", "deliver", result.src_ip, dst,
-                               note=f"{bridge} forwards it to pod {here[0]}'s veth, into its eth0"))
-        result.delivered, result.to = True, f"{here[0]} on {host.name}"
+        note = f"{bridge} forwards it to pod {here[0]}'s veth, into its eth0"
+        others = [f"{pod} on {owner.name}" for owner, pod in owners if owner is not host]
+        if others:  # the same address elsewhere: this one answers, those are out of reach from here
+            note += f"; {', '.join(others)} has the same address: overlapping pod ranges"
+        result.hops.append(Hop(host.name, f"veth@{here[0]}", "deliver", result.src_ip, dst, note=note))
+        result.delivered, result.to_pod, result.to_host = True, here[0], host.name
         return result
     elsewhere = ", ".join(f"{pod} on {owner.name}" for owner, pod in owners)
     result.hops.append(Hop(host.name, bridge, "drop", result.src_ip, dst, note="no pod here has that address"))

@@ -372,8 +372,9 @@ class KubeProxy:
         comment = f"{port_name} cluster IP"
         tables.add("nat", Rule(KUBE_SERVICES, svc_chain, comment, destination=cluster_ip, protocol=proto,
                                dport=port["port"]))
-        tables.add("nat", Rule(svc_chain, KUBE_MARK_MASQ, comment, destination=cluster_ip, protocol=proto,
-                               dport=port["port"], not_source=self.cluster_cidr))
+        if self.cluster_cidr:  # without --cluster-cidr there is no local detector and no rule (proxier.go)
+            tables.add("nat", Rule(svc_chain, KUBE_MARK_MASQ, comment, destination=cluster_ip, protocol=proto,
+                                   dport=port["port"], not_source=self.cluster_cidr))
         if node_port:
             ext_chain = "KUBE-EXT-" + svc_chain.removeprefix("KUBE-SVC-")
             tables.add("nat", Rule(KUBE_NODEPORTS, ext_chain, port_name, protocol=proto, dport=node_port))

@@ -26,6 +26,7 @@ seed's flannel the node's subnet was leased in etcd instead.
 from __future__ import annotations
 
 import random
+import re
 import struct
 import uuid
 from typing import Any, Mapping, Sequence
@@ -108,6 +109,16 @@ class NodeStatus:
             "kubeProxyVersion": "",  # DisableNodeKubeProxyVersion: on by default since v1.31
             "operatingSystem": "linux", "architecture": "amd64",
         }
+
+    def report_version(self, version: str) -> None:
+        """Report the kubelet binary's ``version`` (a booted machine's, e.g. v1.5.2) in nodeInfo: its
+        kubeletVersion, and kube-proxy's, which kubelets reported until DisableNodeKubeProxyVersion
+        (on by default since v1.31) emptied it (pkg/kubelet/nodestatus/setters.go VersionInfo)."""
+        if not isinstance(version, str) or not re.fullmatch(r"v\d+\.\d+\.\d+", version):
+            raise ValueError(f"kubeletVersion: {version!r} is not a version vMAJOR.MINOR.PATCH")
+        minor = tuple(int(part) for part in version[1:].split(".")[:2])
+        self.node_info["kubeletVersion"] = version
+        self.node_info["kubeProxyVersion"] = "" if minor >= (1, 31) else version
 
     def initial_node(self, *, labels: Mapping[str, str], taints: Sequence[Mapping[str, Any]], pod_cidr: str,
                      now: float, images: list[tuple[str, int]]) -> tuple[dict, list[str]]:
