@@ -1,23 +1,24 @@
 """Instructors rerun chapters with other parameters through papermill: every chapter, every parameter.
 
-All chapters run at once, in as many worker processes as the machine has
-cores (each imports papermill once and runs its chapters one by one, a
-kernel each), in a module fixture; each test then reads one chapter's
-result. Processes, not threads: papermill changes the working directory of
-its whole process while it runs a notebook (``cwd=``), so two at once in
-one process would leave pytest in the wrong folder for the tests after.
+The reruns are ``papermill`` subprocesses queued as soon as pytest has
+collected this module (tests/background.py), so they run beside the rest of
+the suite; each test waits for its chapter's. (Subprocesses, not calls in
+this process: papermill changes the working directory of its whole process
+while it runs a notebook.)
 """
 
 from __future__ import annotations
 
 import ast
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
+import json
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import Future
 from pathlib import Path
 
+import background
 import nbformat
-import papermill
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,32 +65,26 @@ def test_every_parameter_of_every_chapter_is_varied(path: Path) -> None:
     assert all(varied[name] != default[name] for name in default), f"{path.stem}: a value equals the default"
 
 
-def _rerun(path: Path, out: Path) -> str | None:
-    """Run ``path`` with its PARAMETERS into ``out`` (in a worker process); return what went wrong, if anything."""
-    try:
-        papermill.execute_notebook(str(path), str(out), parameters=PARAMETERS[path.stem], cwd=str(path.parent),
-                                   kernel_name="python3", progress_bar=False, execution_timeout=600)
-    except Exception as exc:  # PapermillExecutionError names the cell; a string crosses the process boundary
-        return f"{type(exc).__name__}: {exc}"
-    return None
+OUTPUT = tempfile.TemporaryDirectory(prefix="k8scourse-papermill-")  # removed when the session ends
+JOBS: dict[str, Future[subprocess.CompletedProcess]] = {}
 
 
-@pytest.fixture(scope="module")
-def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str | None, Path]]:
-    """Every chapter in PARAMETERS, rerun by as many worker processes as the machine has cores."""
-    folder = tmp_path_factory.mktemp("papermill")
-    chapters = [path for path in CHAPTERS if path.stem in PARAMETERS]
-    outs = [folder / path.name for path in chapters]
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        errors = list(pool.map(_rerun, chapters, outs))
-    return {path.stem: (error, out) for path, error, out in zip(chapters, errors, outs)}
+def start_in_background() -> None:
+    """Queue a papermill run of every chapter in PARAMETERS (conftest.py calls this after collection)."""
+    for path in CHAPTERS:
+        if path.stem in PARAMETERS and path.stem not in JOBS:
+            command = [sys.executable, "-m", "papermill", str(path), str(Path(OUTPUT.name) / path.name),
+                       "-y", json.dumps(PARAMETERS[path.stem]), "--cwd", str(path.parent), "-k", "python3",
+                       "--no-progress-bar"]
+            JOBS[path.stem] = background.run(command, timeout=600)
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETERS))
-def test_a_chapter_runs_with_other_parameters(reruns: dict, name: str) -> None:
-    error, out = reruns[name]
-    assert error is None, f"papermill {name}: {error}"
-    cells = nbformat.read(out, as_version=4).cells
+def test_a_chapter_runs_with_other_parameters(name: str) -> None:
+    start_in_background()  # already done unless conftest.py's hook did not run
+    result = JOBS[name].result()
+    assert result.returncode == 0, f"papermill {name}:\n{result.stderr[-3000:]}"
+    cells = nbformat.read(Path(OUTPUT.name) / f"{name}.ipynb", as_version=4).cells
     injected = [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and assignments(injected[0].source) == PARAMETERS[name]
     assert not any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", []))
