@@ -1,6 +1,8 @@
 # Everything runs in .venv, made from the machine's python3 when missing.
-# `make setup` installs the course (editable) with its test tools; a stamp
-# file inside .venv makes re-runs instant until pyproject.toml changes.
+# `make setup` installs the course (editable) with its test tools, at the
+# tested versions in constraints.txt; a stamp file inside .venv makes re-runs
+# instant until pyproject.toml or constraints.txt changes.
+# `make lock` refreshes constraints.txt and environment.yml (tools/lock.py).
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +12,7 @@ STAMP := $(VENV)/.k8scourse-installed
 # Extra options for JupyterLab, e.g. `make course LAB_ARGS=--no-browser`.
 LAB_ARGS ?=
 
-.PHONY: course test setup exercises
+.PHONY: course test setup exercises lock
 
 course: setup
 	$(BIN)/k8scourse lab $(LAB_ARGS)
@@ -20,10 +22,15 @@ test: setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 exercises: setup
 	$(BIN)/k8scourse make-exercises
+
+# The newest versions pyproject.toml allows, installed in a throwaway venv and
+# written to constraints.txt and environment.yml; run `make test` before committing.
+lock:
+	$(PYTHON) tools/lock.py
