@@ -83,7 +83,7 @@ def agendas(by_name: dict[str, Chapter]) -> list[str]:
     intro = [Slot("arrival: `k8scourse doctor`, then `k8scourse lab`", 10), whole("00-welcome"),
              Slot("break", 5), reading("01-architecture"), Slot("questions, and where to go next", 5)]
     day = [Slot("arrival: `k8scourse doctor`, then `k8scourse lab`", 10), whole("00-welcome"),
-           whole("01-architecture"), Slot("break", 10), whole("02-pods"), Slot("lunch", 45),
+           whole("01-architecture"), Slot("break", 5), whole("02-pods"), Slot("lunch", 40),
            whole("03-labels-selectors"), whole("04-replication"), Slot("break", 10),
            whole("05-deployments"), Slot("questions; chapters 06-12 as self-study", 10)]
     lines = ["### A 2-hour introduction", "",
