@@ -447,7 +447,8 @@ class ReplicaSetController:
         matches = self._selector(owner).matches
         # the index tells owned pods from orphans; listed first, as a patch changes the index
         owned, orphans = list(self.index.owned(owner)), list(self.index.orphans_near(owner))
-        claimed = [f for f in owned if f.active and refs.claim_owned(f.pod, matches(f.labels))]
+        # a selected pod we own stays ours with no call (claim_owned's first rule): this loop runs per pod per sync
+        claimed = [f for f in owned if f.active and (matches(f.labels) or refs.claim_owned(f.pod, False))]
         claimed += [f for f in orphans if f.active and refs.claim_orphan(f.pod, matches(f.labels))]
         if refs.error is not None:
             raise refs.error
