@@ -4,6 +4,7 @@ and with the real kubectl (``kubectl apply --server-side``)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -139,7 +140,9 @@ def test_http_writes_record_update_managers_and_apply_conflicts_are_409(served):
 KUBECTL = shutil.which("kubectl")
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed: this test runs the real kubectl")
+# without kubectl: skipped, but under CI it runs and fails (the real-kubectl tests must run there)
+@pytest.mark.skipif(KUBECTL is None and os.environ.get("CI") != "true",
+                    reason="kubectl is not installed: this test runs the real kubectl")
 def test_real_kubectl_server_side_apply_prunes_conflicts_and_forces(served, tmp_path):
     def kubectl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([KUBECTL, "--kubeconfig", served.kubeconfig, "--cache-dir", str(tmp_path), *args],

@@ -3,6 +3,7 @@ through the served cluster's ``pods/log``, by the real kubectl, which must agree
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -118,7 +119,9 @@ def test_the_served_log_endpoint_answers_text_and_bad_requests(cluster):
 KUBECTL = shutil.which("kubectl")
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed: this test runs the real kubectl")
+# without kubectl: skipped, but under CI it runs and fails (the real-kubectl tests must run there)
+@pytest.mark.skipif(KUBECTL is None and os.environ.get("CI") != "true",
+                    reason="kubectl is not installed: this test runs the real kubectl")
 @pytest.mark.parametrize("args", [
     "logs web", "logs web -c ticker", "logs web -c ticker -p --timestamps", "logs web -c web --tail=2",
     "logs web -c nope", "logs web -c web -p", "logs broken", "logs nope",
