@@ -125,6 +125,8 @@ class KubeDaemon:
                     unit.log(printed)
             unit.exited(exc.status)
             return None
+        for warning in line.warnings:
+            unit.log(warning)  # pflag's "Flag --x has been deprecated, ..." on stderr, before the daemon logs
         for word, variable in zip(argv[1:], origins[1:]):
             name = word.lstrip("-").partition("=")[0]
             line.origins[name] = (sources.get(variable or "", path), variable or "ExecStart")
