@@ -94,7 +94,7 @@ KUBE_APISERVER_V1_31 = _LOGGING_V1_31 | _METRICS_V1_31 | _names("""
     kubelet-client-key kubelet-port kubelet-preferred-address-types kubelet-read-only-port kubelet-timeout
     kubernetes-service-node-port max-connection-bytes-per-sec peer-advertise-ip peer-advertise-port peer-ca-file
     proxy-client-cert-file proxy-client-key-file service-account-signing-key-file service-cluster-ip-range
-    service-node-port-range
+    service-node-port-range identity-lease-duration-seconds identity-lease-renew-interval-seconds
 """)
 
 #: v1.31's kube-controller-manager: cmd/kube-controller-manager/app/options/*.go (one file per controller's
@@ -118,8 +118,8 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
     concurrent-job-syncs concurrent-namespace-syncs concurrent-rc-syncs concurrent-replicaset-syncs
     concurrent-resource-quota-syncs concurrent-service-endpoint-syncs concurrent-service-syncs
     concurrent-serviceaccount-token-syncs concurrent-statefulset-syncs concurrent-ttl-after-finished-syncs
-    concurrent-validating-admission-policy-status-syncs concurrent-job-syncs
-    concurrent-resource-claim-syncs concurrent-pod-gc-syncs
+    concurrent-validating-admission-policy-status-syncs concurrent-resource-claim-syncs concurrent-pod-gc-syncs
+    volume-host-allow-local-loopback volume-host-cidr-denylist
     endpoint-updates-batch-period endpointslice-updates-batch-period max-endpoints-per-slice
     mirroring-concurrent-service-endpoint-syncs mirroring-endpointslice-updates-batch-period
     mirroring-max-endpoints-per-slice enable-garbage-collector enable-hostpath-provisioner
@@ -131,8 +131,7 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
     horizontal-pod-autoscaler-initial-readiness-delay horizontal-pod-autoscaler-sync-period
     horizontal-pod-autoscaler-tolerance namespace-sync-period resource-quota-sync-period
     root-ca-file service-account-private-key-file terminated-pod-gc-threshold
-    legacy-service-account-token-clean-up-period disabled-metrics
-    show-hidden-metrics-for-version
+    legacy-service-account-token-clean-up-period
 """))
 
 #: v1.31's kube-scheduler: cmd/kube-scheduler/app/options/options.go and deprecated.go (the flags kept from
@@ -186,7 +185,7 @@ KUBELET_CONFIG_NOT_DEPRECATED = _names("v vmodule log-flush-frequency provider-i
 
 KUBELET_V1_31 = _KUBELET_OWN_V1_31 | _KUBELET_CONFIG_V1_31
 
-#: v1.31's kube-proxy: cmd/kube-proxy/app/options.go (Options.AddFlags) with the logging and metrics options.
+#: v1.31's kube-proxy: cmd/kube-proxy/app/options.go (Options.AddFlags, which ends with logsapi.AddFlags).
 KUBE_PROXY_V1_31 = _LOGGING_V1_31 | _names("""
     feature-gates config write-config-to cleanup init-only hostname-override kubeconfig master
     bind-address bind-address-hard-fail healthz-bind-address metrics-bind-address cluster-cidr proxy-mode
@@ -196,7 +195,7 @@ KUBE_PROXY_V1_31 = _LOGGING_V1_31 | _names("""
     ipvs-min-sync-period ipvs-scheduler ipvs-strict-arp ipvs-sync-period ipvs-tcp-timeout ipvs-tcpfin-timeout
     ipvs-udp-timeout conntrack-max-per-core conntrack-min conntrack-tcp-timeout-close-wait
     conntrack-tcp-timeout-established conntrack-tcp-be-liberal conntrack-udp-timeout conntrack-udp-timeout-stream
-    show-hidden-metrics-for-version
+    show-hidden-metrics-for-version healthz-port metrics-port proxy-port-range
 """)
 
 # The v1.5 components registered every klog (glog) flag on the global FlagSet (pkg/util/flag/flags.go,
@@ -333,7 +332,7 @@ BOOLEAN = _names("""
     really-crash-for-testing containerized reconcile-cidr experimental-flannel-overlay enable-custom-metrics
     enable-tracing experimental-cri experimental-check-node-capabilities-before-mount
     cleanup init-only bind-address-hard-fail masquerade-all iptables-localhost-nodeports ipvs-strict-arp
-    conntrack-tcp-be-liberal
+    conntrack-tcp-be-liberal volume-host-allow-local-loopback
 """)
 
 _KUBELET_CONFIG_DEPRECATED = ("This parameter should be set via the config file specified by the Kubelet's --config "
@@ -344,11 +343,17 @@ _EVICTION_INSTEAD = "Use --eviction-hard or --eviction-soft instead. Will be rem
 #: pflag's MarkDeprecated text for v1.31's deprecated flags: the daemon prints
 #: ``Flag --NAME has been deprecated, TEXT`` and goes on. Sources: cmd/kubelet/app/options/options.go
 #: (AddFlags and AddKubeletConfigFlags) and container_runtime.go, pkg/kubeapiserver/options/admission.go
-#: (--admission-control), pkg/controlplane/apiserver/options/options.go (--apiserver-count).
+#: (--admission-control), pkg/controlplane/apiserver/options/options.go (--apiserver-count),
+#: cmd/kube-proxy/app/options.go.
 DEPRECATED_V1_31: dict[tuple[str, str], str] = {
     ("kube-apiserver", "admission-control"): "Use --enable-admission-plugins or --disable-admission-plugins "
                                              "instead. Will be removed in a future version.",
     ("kube-apiserver", "apiserver-count"): "apiserver-count is deprecated and will be removed in a future version.",
+    ("kube-proxy", "healthz-port"): "This flag is deprecated and will be removed in a future release. Please use "
+                                    "--healthz-bind-address instead.",
+    ("kube-proxy", "metrics-port"): "This flag is deprecated and will be removed in a future release. Please use "
+                                    "--metrics-bind-address instead.",
+    ("kube-proxy", "proxy-port-range"): "This flag has no effect and will be removed in a future release.",
     ("kubelet", "minimum-container-ttl-duration"): _EVICTION_INSTEAD,
     ("kubelet", "maximum-dead-containers-per-container"): _EVICTION_INSTEAD,
     ("kubelet", "maximum-dead-containers"): _EVICTION_INSTEAD,
