@@ -92,3 +92,9 @@ def test_a_kubelet_with_max_pods_starts_and_journals_the_deprecation():
     assert "unknown flag" not in log
     assert ": Flag --max-pods has been deprecated, This parameter should be set via the config file" in log
     assert cluster.systemctl("node1", "is-active kubelet") == "active"
+
+
+def test_the_notes_kubelet_port_on_todays_apiserver_is_accepted_with_a_warning():
+    line = parse("kube-apiserver", "v1.31.0", ["--kubelet-port=10250", "--secure-port=6443"])
+    assert line.get("kubelet-port") == "10250"
+    assert line.warnings == ["Flag --kubelet-port has been deprecated, kubelet-port is deprecated and will be removed."]

@@ -343,12 +343,15 @@ _EVICTION_INSTEAD = "Use --eviction-hard or --eviction-soft instead. Will be rem
 #: pflag's MarkDeprecated text for v1.31's deprecated flags: the daemon prints
 #: ``Flag --NAME has been deprecated, TEXT`` and goes on. Sources: cmd/kubelet/app/options/options.go
 #: (AddFlags and AddKubeletConfigFlags) and container_runtime.go, pkg/kubeapiserver/options/admission.go
-#: (--admission-control), pkg/controlplane/apiserver/options/options.go (--apiserver-count),
+#: (--admission-control), pkg/controlplane/apiserver/options/options.go (--apiserver-count, --kubelet-port, ...),
 #: cmd/kube-proxy/app/options.go.
 DEPRECATED_V1_31: dict[tuple[str, str], str] = {
     ("kube-apiserver", "admission-control"): "Use --enable-admission-plugins or --disable-admission-plugins "
                                              "instead. Will be removed in a future version.",
     ("kube-apiserver", "apiserver-count"): "apiserver-count is deprecated and will be removed in a future version.",
+    ("kube-apiserver", "kubelet-port"): "kubelet-port is deprecated and will be removed.",
+    ("kube-apiserver", "kubelet-read-only-port"): "kubelet-read-only-port is deprecated and will be removed.",
+    ("kube-apiserver", "enable-logs-handler"): "This flag will be removed in v1.19",
     ("kube-proxy", "healthz-port"): "This flag is deprecated and will be removed in a future release. Please use "
                                     "--healthz-bind-address instead.",
     ("kube-proxy", "metrics-port"): "This flag is deprecated and will be removed in a future release. Please use "
