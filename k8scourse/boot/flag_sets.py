@@ -6,6 +6,12 @@ accepted, whether the course's model acts on it or not. Deprecated flags are in 
 removed ones are not. The names come from each component's options; the files are cited
 beside each set. ``BOOLEAN`` lists the flags pflag takes alone (``--profiling`` means true);
 every other flag takes a value.
+
+Provenance: the kubelet's (v1.31 and v1.5) and kube-proxy's v1.31 sets, the scheduler's deprecated
+flags and the apiserver's "misc" flags were checked line by line against stored copies of the files
+cited; the stored copies are of nearby releases, not tagged v1.31.0/v1.5.2. The other groups follow
+the same files' flag registrations but were not re-read here: a flag missing from them makes the
+daemon refuse it, so add it beside its source when one turns up.
 """
 
 from __future__ import annotations
