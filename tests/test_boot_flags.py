@@ -98,3 +98,22 @@ def test_the_notes_kubelet_port_on_todays_apiserver_is_accepted_with_a_warning()
     line = parse("kube-apiserver", "v1.31.0", ["--kubelet-port=10250", "--secure-port=6443"])
     assert line.get("kubelet-port") == "10250"
     assert line.warnings == ["Flag --kubelet-port has been deprecated, kubelet-port is deprecated and will be removed."]
+
+
+# Corrections from checking the sets against stored upstream option files (k8scourse.boot.flag_sets cites them).
+
+def test_the_apiserver_warns_of_its_deprecated_storage_and_audit_flags():
+    line = parse("kube-apiserver", "v1.31.0", ["--default-watch-cache-size=100",
+                                               "--audit-webhook-batch-initial-backoff=10s"])
+    assert line.warnings == [
+        "Flag --default-watch-cache-size has been deprecated, watch caches are sized automatically and this flag "
+        "will be removed in a future version",
+        "Flag --audit-webhook-batch-initial-backoff has been deprecated, Deprecated, use "
+        "--audit-webhook-initial-backoff instead.",
+    ]
+
+
+def test_the_apiserver_refuses_flags_from_after_v1_31():
+    with pytest.raises(FlagError) as refused:
+        parse("kube-apiserver", "v1.31.0", ["--emulation-forward-compatible"])
+    assert refused.value.lines == ["Error: unknown flag: --emulation-forward-compatible"]

@@ -58,6 +58,27 @@ _LEADER_ELECTION = _names("""
 #: options.go, staging/src/k8s.io/apiserver/pkg/server/options/{server_run_options,etcd,serving,audit,
 #: feature,admission,api_enablement,egress_selector,tracing}.go, pkg/kubeapiserver/options/{authentication,
 #: authorization,admission,cloudprovider}.go.
+#: Checked against stored copies (the index keeps several versions of each file; none is tagged v1.31.0):
+#: - etcd.go, AddFlags read in full from a copy of the v1.29-v1.31 era (YAML storage media type, dynamic watch
+#:   cache sizes, --etcd-readycheck-timeout; no --storage-initialization-timeout yet): the etcd, encryption,
+#:   watch-cache and storage flags here, and --default-watch-cache-size's deprecation (DEPRECATED_V1_31).
+#: - audit.go, the log, webhook, batch and truncate AddFlags read in full (a post-v1.20 copy with
+#:   --audit-log-compress): every --audit-* flag here, and --audit-webhook-batch-initial-backoff's deprecation.
+#: - pkg/kubeapiserver/options/authorization.go read in full (a copy with --authorization-config and the
+#:   StructuredAuthorizationConfiguration gate, v1.30/v1.31): the seven --authorization-* flags.
+#: - pkg/kubeapiserver/options/authentication.go, AddFlags read in full (a v1.31/v1.32 copy: --authentication-config
+#:   also configures the anonymous authenticator): --authentication-config, --api-audiences, --anonymous-auth,
+#:   --enable-bootstrap-token-auth, the eight --oidc-* flags, --service-account-{key-file,lookup,issuer,jwks-uri,
+#:   max-token-expiration,extend-token-expiration}, --token-auth-file, --authentication-token-webhook-*; the client
+#:   CA and request-header flags come from the shared ClientCert/RequestHeader options (staging authentication.go).
+#: - server_run_options.go, AddUniversalFlags read from two later copies (v1.33+, which add
+#:   --emulation-forward-compatible and --runtime-config-emulation-forward-compatible: left out as post-v1.31);
+#:   the v1.31 flags are the ones both copies share, plus --emulated-version/--feature-gates from
+#:   ComponentGlobalsRegistry.AddFlags. --storage-initialization-timeout is kept (it appears in those copies,
+#:   not in the etcd.go copy above); its v1.31 presence was not confirmed from a tagged file.
+#: Not re-read here: serving.go, feature.go, admission.go, api_enablement.go, egress_selector.go, tracing
+#: options and pkg/kubeapiserver/options/cloudprovider.go; their flags follow those files' registrations as
+#: remembered, not as checked.
 KUBE_APISERVER_V1_31 = _LOGGING_V1_31 | _METRICS_V1_31 | _names("""
     advertise-address cors-allowed-origins debug-socket-path default-not-ready-toleration-seconds
     default-unreachable-toleration-seconds delete-collection-workers emulated-version enable-priority-and-fairness
@@ -358,6 +379,11 @@ DEPRECATED_V1_31: dict[tuple[str, str], str] = {
     ("kube-apiserver", "kubelet-port"): "kubelet-port is deprecated and will be removed.",
     ("kube-apiserver", "kubelet-read-only-port"): "kubelet-read-only-port is deprecated and will be removed.",
     ("kube-apiserver", "enable-logs-handler"): "This flag will be removed in v1.19",
+    # staging/src/k8s.io/apiserver/pkg/server/options/etcd.go and audit.go (EtcdOptions/AuditWebhookOptions.AddFlags).
+    ("kube-apiserver", "default-watch-cache-size"): "watch caches are sized automatically and this flag will be "
+                                                    "removed in a future version",
+    ("kube-apiserver", "audit-webhook-batch-initial-backoff"): "Deprecated, use --audit-webhook-initial-backoff "
+                                                               "instead.",
     ("kube-proxy", "healthz-port"): "This flag is deprecated and will be removed in a future release. Please use "
                                     "--healthz-bind-address instead.",
     ("kube-proxy", "metrics-port"): "This flag is deprecated and will be removed in a future release. Please use "
