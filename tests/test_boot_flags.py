@@ -117,3 +117,23 @@ def test_the_apiserver_refuses_flags_from_after_v1_31():
     with pytest.raises(FlagError) as refused:
         parse("kube-apiserver", "v1.31.0", ["--emulation-forward-compatible"])
     assert refused.value.lines == ["Error: unknown flag: --emulation-forward-compatible"]
+
+
+def test_the_controller_manager_takes_its_volume_and_cloud_flags_and_warns_of_the_deprecated_ones():
+    line = parse("kube-controller-manager", "v1.31.0", ["--enable-dynamic-provisioning", "--allow-untagged-cloud",
+                                                        "--horizontal-pod-autoscaler-upscale-delay=3m"])
+    assert line.flags == {"enable-dynamic-provisioning": "true", "allow-untagged-cloud": "true",
+                          "horizontal-pod-autoscaler-upscale-delay": "3m"}
+    assert line.warnings == [
+        "Flag --allow-untagged-cloud has been deprecated, This flag is deprecated and will be removed in a future "
+        "release. A cluster-id will be required on cloud instances.",
+        "Flag --horizontal-pod-autoscaler-upscale-delay has been deprecated, This flag is currently no-op and will "
+        "be deleted.",
+    ]
+
+
+@pytest.mark.parametrize("flag", ["concurrent-pod-gc-syncs", "concurrent-resource-claim-syncs"])
+def test_the_controller_manager_refuses_flags_it_never_had_at_v1_31(flag):
+    with pytest.raises(FlagError) as refused:
+        parse("kube-controller-manager", "v1.31.0", [f"--{flag}=5"])
+    assert refused.value.lines == [f"Error: unknown flag: --{flag}"]

@@ -126,6 +126,28 @@ KUBE_APISERVER_V1_31 = _LOGGING_V1_31 | _METRICS_V1_31 | _names("""
 
 #: v1.31's kube-controller-manager: cmd/kube-controller-manager/app/options/*.go (one file per controller's
 #: options) and staging/src/k8s.io/cloud-provider/options/*.go (the generic and cloud options it shares).
+#: Checked against stored copies (several versions per file in the index; none tagged v1.31.0):
+#: - staging/src/k8s.io/controller-manager/options/generic.go (a v1.28+ copy, with controller aliases) and
+#:   debugging.go: --min-resync-period, --kube-api-*, --controller-start-interval, --controllers, the leader
+#:   election and leader migration flags, --profiling, --contention-profiling.
+#: - staging/src/k8s.io/cloud-provider/options/kubecloudshared.go and cloudprovider.go: --cloud-provider,
+#:   --cloud-config, --external-cloud-volume-plugin, --use-service-account-credentials, the deprecated
+#:   --allow-untagged-cloud and --node-sync-period, --route-reconciliation-period, --node-monitor-period,
+#:   --cluster-name, --cluster-cidr, --allocate-node-cidrs, --cidr-allocator-type, --configure-cloud-routes.
+#: - hpacontroller.go (a v1.27+ copy, with --concurrent-horizontal-pod-autoscaler-syncs): adds the deprecated
+#:   no-op --horizontal-pod-autoscaler-upscale-delay and --horizontal-pod-autoscaler-downscale-delay.
+#: - persistentvolumebindercontroller.go: adds --enable-dynamic-provisioning (the --volume-host-* and
+#:   --enable-hostpath-provisioner deprecations in that copy could not be dated to v1.31, so they stay silent).
+#: - nodelifecyclecontroller.go, attachdetachcontroller.go (with --disable-force-detach-on-timeout, v1.30+),
+#:   garbagecollectorcontroller.go, serviceaccountcontroller.go, endpointslicecontroller.go,
+#:   validatingadmissionpolicycontroller.go, legacyserviceaccounttokencleaner.go, and CronJobControllerOptions'
+#:   --concurrent-cron-job-syncs.
+#: - Removed: --concurrent-pod-gc-syncs (no such flag) and --concurrent-resource-claim-syncs (the stored
+#:   resourceclaimcontroller.go registers --concurrent-resourceclaim-syncs, a later release's flag).
+#: Not re-read here (names as remembered): nodeipamcontroller.go's --node-cidr-mask-size-ipv4/-ipv6 (the stored
+#: copy is older), the deployment, daemonset, statefulset, replicaset, replicationcontroller, endpoint,
+#: endpointslicemirroring, ephemeral, job, namespace, podgc, resourcequota, ttlafterfinished and csrsigning
+#: option files, and the service controller's --concurrent-service-syncs.
 KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SERVING_V1_31 | _LEADER_ELECTION
                                  | _names("""
     kubeconfig master kube-api-qps kube-api-burst kube-api-content-type profiling contention-profiling
@@ -145,7 +167,7 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
     concurrent-job-syncs concurrent-namespace-syncs concurrent-rc-syncs concurrent-replicaset-syncs
     concurrent-resource-quota-syncs concurrent-service-endpoint-syncs concurrent-service-syncs
     concurrent-serviceaccount-token-syncs concurrent-statefulset-syncs concurrent-ttl-after-finished-syncs
-    concurrent-validating-admission-policy-status-syncs concurrent-resource-claim-syncs concurrent-pod-gc-syncs
+    concurrent-validating-admission-policy-status-syncs
     volume-host-allow-local-loopback volume-host-cidr-denylist
     endpoint-updates-batch-period endpointslice-updates-batch-period max-endpoints-per-slice
     mirroring-concurrent-service-endpoint-syncs mirroring-endpointslice-updates-batch-period
@@ -159,6 +181,8 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
     horizontal-pod-autoscaler-tolerance namespace-sync-period resource-quota-sync-period
     root-ca-file service-account-private-key-file terminated-pod-gc-threshold
     legacy-service-account-token-clean-up-period
+    enable-dynamic-provisioning allow-untagged-cloud horizontal-pod-autoscaler-upscale-delay
+    horizontal-pod-autoscaler-downscale-delay
 """))
 
 #: v1.31's kube-scheduler: cmd/kube-scheduler/app/options/options.go and deprecated.go (the flags kept from
@@ -359,7 +383,7 @@ BOOLEAN = _names("""
     really-crash-for-testing containerized reconcile-cidr experimental-flannel-overlay enable-custom-metrics
     enable-tracing experimental-cri experimental-check-node-capabilities-before-mount
     cleanup init-only bind-address-hard-fail masquerade-all iptables-localhost-nodeports ipvs-strict-arp
-    conntrack-tcp-be-liberal volume-host-allow-local-loopback
+    conntrack-tcp-be-liberal volume-host-allow-local-loopback allow-untagged-cloud
 """)
 
 _KUBELET_CONFIG_DEPRECATED = ("This parameter should be set via the config file specified by the Kubelet's --config "
@@ -384,6 +408,15 @@ DEPRECATED_V1_31: dict[tuple[str, str], str] = {
                                                     "removed in a future version",
     ("kube-apiserver", "audit-webhook-batch-initial-backoff"): "Deprecated, use --audit-webhook-initial-backoff "
                                                                "instead.",
+    # staging/src/k8s.io/cloud-provider/options/kubecloudshared.go and cmd/kube-controller-manager/app/options/
+    # hpacontroller.go.
+    ("kube-controller-manager", "allow-untagged-cloud"): "This flag is deprecated and will be removed in a future "
+                                                         "release. A cluster-id will be required on cloud instances.",
+    ("kube-controller-manager", "node-sync-period"): "This flag is currently no-op and will be deleted.",
+    ("kube-controller-manager", "horizontal-pod-autoscaler-upscale-delay"): "This flag is currently no-op and will "
+                                                                            "be deleted.",
+    ("kube-controller-manager", "horizontal-pod-autoscaler-downscale-delay"): "This flag is currently no-op and "
+                                                                              "will be deleted.",
     ("kube-proxy", "healthz-port"): "This flag is deprecated and will be removed in a future release. Please use "
                                     "--healthz-bind-address instead.",
     ("kube-proxy", "metrics-port"): "This flag is deprecated and will be removed in a future release. Please use "
