@@ -37,7 +37,8 @@ _METRICS_V1_31 = _names("""
 
 # staging/src/k8s.io/apiserver/pkg/server/options/serving.go (SecureServingOptions) and
 # authentication.go / authorization.go (DelegatingAuthentication/AuthorizationOptions), as the
-# controller-manager and scheduler register them.
+# controller-manager and scheduler register them. The authentication flags were checked against a stored
+# authentication.go; the serving and authorization ones were not re-read.
 _DELEGATED_SERVING_V1_31 = _names("""
     bind-address secure-port cert-dir tls-cert-file tls-private-key-file tls-cipher-suites tls-min-version
     tls-sni-cert-key http2-max-streams-per-connection permit-address-sharing permit-port-sharing
@@ -48,7 +49,7 @@ _DELEGATED_SERVING_V1_31 = _names("""
     authorization-always-allow-paths
 """)
 
-# component-base/config/options/leaderelectionconfig.go.
+# component-base/config/options/leaderelectionconfig.go (BindLeaderElectionFlags; checked against the stored copy).
 _LEADER_ELECTION = _names("""
     leader-elect leader-elect-lease-duration leader-elect-renew-deadline leader-elect-retry-period
     leader-elect-resource-lock leader-elect-resource-name leader-elect-resource-namespace
@@ -187,6 +188,13 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
 
 #: v1.31's kube-scheduler: cmd/kube-scheduler/app/options/options.go and deprecated.go (the flags kept from
 #: before the ComponentConfig file) plus the shared serving, authentication, leader election and logging options.
+#: Checked: the flag groups Options.initFlags registers (misc: --config, --write-config-to, --master; secure
+#: serving, delegated authentication and authorization, deprecated, leader election, feature gate, metrics, logs),
+#: read from a stored copy of a v1.28+ options.go (an OpenShift fork's, whose one extra flag is left out);
+#: the leader election flags from staging/src/k8s.io/component-base/config/options/leaderelectionconfig.go
+#: (BindLeaderElectionFlags, the one stored version); the delegated authentication flags from
+#: staging/src/k8s.io/apiserver/pkg/server/options/authentication.go (DelegatingAuthenticationOptions.AddFlags).
+#: Not re-read here: serving.go (SecureServingOptions.AddFlags) and authorization.go's delegated flags.
 KUBE_SCHEDULER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SERVING_V1_31 | _LEADER_ELECTION | _names("""
     config write-config-to master kubeconfig kube-api-qps kube-api-burst kube-api-content-type
     profiling contention-profiling pod-max-in-unschedulable-pods-duration
