@@ -137,3 +137,12 @@ def test_the_controller_manager_refuses_flags_it_never_had_at_v1_31(flag):
     with pytest.raises(FlagError) as refused:
         parse("kube-controller-manager", "v1.31.0", [f"--{flag}=5"])
     assert refused.value.lines == [f"Error: unknown flag: --{flag}"]
+
+
+def test_the_notes_v1_5_apiserver_takes_its_deprecated_aliases_and_refuses_v1_6_flags():
+    line = parse("kube-apiserver", "v1.5.2", ["--portal-net=10.254.0.0/16", "--requestheader-allowed-names=front",
+                                              "--storage-version=v1"])
+    assert line.get("portal-net") == "10.254.0.0/16"
+    for flag in ("max-mutating-requests-inflight", "experimental-bootstrap-token-auth"):
+        with pytest.raises(FlagError, match=f"^unknown flag: --{flag}$"):
+            parse("kube-apiserver", "v1.5.2", [f"--{flag}=1"])

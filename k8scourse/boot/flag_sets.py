@@ -263,8 +263,14 @@ _LOGGING_V1_5 = _names("""
     v vmodule logtostderr alsologtostderr log-dir log-backtrace-at stderrthreshold log-flush-frequency help version
 """)
 
-#: v1.5's kube-apiserver: cmd/kube-apiserver/app/options/options.go and pkg/genericapiserver/options/
-#: server_run_options.go (insecure and secure serving, etcd, authentication, admission ...).
+#: v1.5's kube-apiserver: cmd/kube-apiserver/app/options/options.go (ServerRunOptions.AddFlags: --event-ttl, the
+#: service account, token webhook, SSH, kubelet and --repair-malformed-updates flags), pkg/genericapiserver/options/
+#: server_run_options.go (AddUniversalFlags: serving, authentication, authorization, admission, audit, storage and
+#: --feature-gates, with the deprecated aliases --address, --port, --public-address-override, --portal-net,
+#: --service-node-ports, --storage-version) and etcd_options.go (AddEtcdStorageFlags). Each read in full from the
+#: stored copy of the v1.5 layout (the monolithic generic ServerRunOptions: --anonymous-auth,
+#: --requestheader-allowed-names and --tls-sni-cert-key present, --storage-backend defaulting to etcd2,
+#: --max-mutating-requests-inflight and --experimental-bootstrap-token-auth not yet, both v1.6).
 KUBE_APISERVER_V1_5 = _LOGGING_V1_5 | _names("""
     admission-control admission-control-config-file advertise-address allow-privileged anonymous-auth
     apiserver-count audit-log-maxage audit-log-maxbackup audit-log-maxsize audit-log-path
@@ -274,17 +280,17 @@ KUBE_APISERVER_V1_5 = _LOGGING_V1_5 | _names("""
     cert-dir client-ca-file cloud-config cloud-provider contention-profiling cors-allowed-origins
     delete-collection-workers deserialization-cache-size enable-garbage-collector enable-swagger-ui etcd-cafile
     etcd-certfile etcd-keyfile etcd-prefix etcd-quorum-read etcd-servers etcd-servers-overrides event-ttl
-    experimental-bootstrap-token-auth experimental-keystone-url experimental-keystone-ca-file external-hostname
+    experimental-keystone-url experimental-keystone-ca-file external-hostname
     insecure-allow-any-token insecure-bind-address insecure-port address port kubelet-certificate-authority
     kubelet-client-certificate kubelet-client-key kubelet-https kubelet-port kubelet-timeout
     kubelet-preferred-address-types kubernetes-service-node-port long-running-request-regexp master-service-namespace
-    max-connection-bytes-per-sec max-mutating-requests-inflight max-requests-inflight min-request-timeout
+    max-connection-bytes-per-sec max-requests-inflight min-request-timeout
     oidc-ca-file oidc-client-id oidc-groups-claim oidc-issuer-url oidc-username-claim profiling
     repair-malformed-updates requestheader-client-ca-file requestheader-username-headers runtime-config secure-port
     service-account-key-file service-account-lookup service-cluster-ip-range service-node-port-range
     service-node-ports ssh-keyfile ssh-user storage-backend storage-media-type storage-versions target-ram-mb
     tls-ca-file tls-cert-file tls-private-key-file tls-sni-cert-key token-auth-file watch-cache watch-cache-sizes
-    enable-swagger-ui feature-gates
+    feature-gates requestheader-allowed-names public-address-override portal-net storage-version
 """)
 
 #: v1.5's kube-controller-manager: cmd/kube-controller-manager/app/options/options.go (CMServer.AddFlags) and
@@ -379,7 +385,7 @@ BOOLEAN = _names("""
     watch-cache audit-log-batch-throttle-enable audit-log-compress audit-log-truncate-enabled
     audit-webhook-batch-throttle-enable audit-webhook-truncate-enabled aggregator-reject-forwarding-redirect
     permit-address-sharing permit-port-sharing kubelet-https etcd-quorum-read enable-swagger-ui
-    insecure-allow-any-token repair-malformed-updates experimental-bootstrap-token-auth
+    insecure-allow-any-token repair-malformed-updates
     authentication-skip-lookup authentication-tolerate-lookup-failure leader-elect enable-leader-migration
     allocate-node-cidrs configure-cloud-routes use-service-account-credentials enable-hostpath-provisioner
     disable-attach-detach-reconcile-sync disable-force-detach-on-timeout enable-dynamic-provisioning
