@@ -146,3 +146,11 @@ def test_the_notes_v1_5_apiserver_takes_its_deprecated_aliases_and_refuses_v1_6_
     for flag in ("max-mutating-requests-inflight", "experimental-bootstrap-token-auth"):
         with pytest.raises(FlagError, match=f"^unknown flag: --{flag}$"):
             parse("kube-apiserver", "v1.5.2", [f"--{flag}=1"])
+
+
+def test_the_notes_v1_5_controller_manager_flags():
+    line = parse("kube-controller-manager", "v1.5.2", ["--register-retry-count=10",
+                                                       "--insecure-experimental-approve-all-kubelet-csrs-for-group=x"])
+    assert line.get("register-retry-count") == "10"
+    with pytest.raises(FlagError, match="^unknown flag: --approve-all-kubelet-csrs-for-group$"):
+        parse("kube-controller-manager", "v1.5.2", ["--approve-all-kubelet-csrs-for-group=system:nodes"])

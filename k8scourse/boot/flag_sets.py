@@ -294,12 +294,20 @@ KUBE_APISERVER_V1_5 = _LOGGING_V1_5 | _names("""
 """)
 
 #: v1.5's kube-controller-manager: cmd/kube-controller-manager/app/options/options.go (CMServer.AddFlags) and
-#: pkg/client/leaderelection (--leader-elect*).
+#: pkg/client/leaderelection (--leader-elect*). The index holds no v1.5 copy of options.go that it could find; the
+#: set was checked against the nearest stored one, a v1.7 copy (--controllers, the deprecated lookup-cache flags,
+#: --experimental-cluster-signing-duration): every name here is registered there (--concurrent-rc-syncs as
+#: --concurrent_rc_syncs, which pflag's word-separator normalisation accepts), and v1.7's later additions (--controllers, --cidr-allocator-type,
+#: --experimental-cluster-signing-duration, --enable-taint-manager, the attach-detach reconciler and HPA
+#: delay/REST-client flags) are left out. Corrected: --register-retry-count added (a v1.2-era flag v1.7 still
+#: keeps), --approve-all-kubelet-csrs-for-group removed (no such flag in any stored copy; the v1.5 one is
+#: --insecure-experimental-approve-all-kubelet-csrs-for-group). Not confirmed for v1.5 itself:
+#: --route-reconciliation-period, --concurrent-service-syncs and --use-service-account-credentials.
 KUBE_CONTROLLER_MANAGER_V1_5 = _LOGGING_V1_5 | _names("""
     address port master kubeconfig kube-api-qps kube-api-burst kube-api-content-type profiling contention-profiling
     leader-elect leader-elect-lease-duration leader-elect-renew-deadline leader-elect-retry-period
     allocate-node-cidrs cloud-config cloud-provider cluster-cidr cluster-name cluster-signing-cert-file
-    cluster-signing-key-file approve-all-kubelet-csrs-for-group concurrent-deployment-syncs
+    cluster-signing-key-file register-retry-count concurrent-deployment-syncs
     concurrent-endpoint-syncs concurrent-gc-syncs concurrent-namespace-syncs concurrent-rc-syncs
     concurrent-replicaset-syncs concurrent-resource-quota-syncs concurrent-service-syncs
     concurrent-serviceaccount-token-syncs configure-cloud-routes controller-start-interval
