@@ -154,3 +154,11 @@ def test_the_notes_v1_5_controller_manager_flags():
     assert line.get("register-retry-count") == "10"
     with pytest.raises(FlagError, match="^unknown flag: --approve-all-kubelet-csrs-for-group$"):
         parse("kube-controller-manager", "v1.5.2", ["--approve-all-kubelet-csrs-for-group=system:nodes"])
+
+
+def test_the_notes_v1_5_scheduler_and_proxy_flags():
+    assert parse("kube-scheduler", "v1.5.2", ["--contention-profiling"]).get("contention-profiling") == "true"
+    line = parse("kube-proxy", "v1.5.2", ["--cleanup-iptables", "--conntrack-tcp-timeout-close-wait=1h"])
+    assert line.flags == {"cleanup-iptables": "true", "conntrack-tcp-timeout-close-wait": "1h"}
+    with pytest.raises(FlagError, match="^unknown flag: --port$"):
+        parse("kube-proxy", "v1.5.2", ["--port=10249"])

@@ -297,8 +297,8 @@ KUBE_APISERVER_V1_5 = _LOGGING_V1_5 | _names("""
 #: pkg/client/leaderelection (--leader-elect*). The index holds no v1.5 copy of options.go that it could find; the
 #: set was checked against the nearest stored one, a v1.7 copy (--controllers, the deprecated lookup-cache flags,
 #: --experimental-cluster-signing-duration): every name here is registered there (--concurrent-rc-syncs as
-#: --concurrent_rc_syncs, which pflag's word-separator normalisation accepts), and v1.7's later additions (--controllers, --cidr-allocator-type,
-#: --experimental-cluster-signing-duration, --enable-taint-manager, the attach-detach reconciler and HPA
+#: --concurrent_rc_syncs, which pflag's word-separator normalisation accepts), and v1.7's later additions
+#: (--controllers, --cidr-allocator-type, --experimental-cluster-signing-duration, --enable-taint-manager, the attach-detach reconciler and HPA
 #: delay/REST-client flags) are left out. Corrected: --register-retry-count added (a v1.2-era flag v1.7 still
 #: keeps), --approve-all-kubelet-csrs-for-group removed (no such flag in any stored copy; the v1.5 one is
 #: --insecure-experimental-approve-all-kubelet-csrs-for-group). Not confirmed for v1.5 itself:
@@ -324,9 +324,12 @@ KUBE_CONTROLLER_MANAGER_V1_5 = _LOGGING_V1_5 | _names("""
     terminated-pod-gc-threshold unhealthy-zone-threshold use-service-account-credentials feature-gates
 """)
 
-#: v1.5's kube-scheduler: plugin/cmd/kube-scheduler/app/options/options.go (SchedulerServer.AddFlags).
+#: v1.5's kube-scheduler: plugin/cmd/kube-scheduler/app/options/options.go (SchedulerServer.AddFlags), read in full
+#: from the stored copy of the v1.5 era (scheduler-name selects pods by the scheduler.alpha.kubernetes.io/name
+#: annotation, feature gates from pkg/util/config, no --lock-object-name yet): adds --contention-profiling.
+#: The --leader-elect* flags come from pkg/client/leaderelection (BindFlags), not re-read here.
 KUBE_SCHEDULER_V1_5 = _LOGGING_V1_5 | _names("""
-    address port master kubeconfig kube-api-qps kube-api-burst kube-api-content-type profiling
+    address port master kubeconfig kube-api-qps kube-api-burst kube-api-content-type profiling contention-profiling
     algorithm-provider policy-config-file scheduler-name hard-pod-affinity-symmetric-weight failure-domains
     leader-elect leader-elect-lease-duration leader-elect-renew-deadline leader-elect-retry-period feature-gates
 """)
@@ -360,13 +363,16 @@ KUBELET_V1_5 = _LOGGING_V1_5 | _names("""
     experimental-cri experimental-check-node-capabilities-before-mount
 """)
 
-#: v1.5's kube-proxy: cmd/kube-proxy/app/options/options.go (ProxyServerConfig.AddFlags).
+#: v1.5's kube-proxy: cmd/kube-proxy/app/options/options.go (ProxyServerConfig.AddFlags), read in full from the
+#: stored copy of the v1.4/v1.5 era (feature gates from pkg/util/config, iptables the default mode, the deprecated
+#: --resource-container and --conntrack-max): adds --cleanup-iptables and --conntrack-tcp-timeout-close-wait,
+#: removes --port (kube-proxy never had it; its ports are --healthz-port and --proxy-port-range).
 KUBE_PROXY_V1_5 = _LOGGING_V1_5 | _names("""
-    bind-address master port healthz-bind-address healthz-port oom-score-adj resource-container kubeconfig
+    bind-address master healthz-bind-address healthz-port oom-score-adj resource-container kubeconfig
     proxy-port-range hostname-override proxy-mode iptables-sync-period iptables-min-sync-period
     config-sync-period masquerade-all cluster-cidr kube-api-content-type kube-api-qps kube-api-burst
     udp-timeout conntrack-max conntrack-max-per-core conntrack-min conntrack-tcp-timeout-established
-    iptables-masquerade-bit feature-gates
+    iptables-masquerade-bit feature-gates cleanup-iptables conntrack-tcp-timeout-close-wait
 """)
 
 #: The flags each daemon defines, by the release line the course boots (v1.5: the notes; v1.31: today's).
@@ -404,8 +410,8 @@ BOOLEAN = _names("""
     runonce seccomp-default serialize-image-pulls require-kubeconfig configure-cbr0 babysit-daemons
     really-crash-for-testing containerized reconcile-cidr experimental-flannel-overlay enable-custom-metrics
     enable-tracing experimental-cri experimental-check-node-capabilities-before-mount
-    cleanup init-only bind-address-hard-fail masquerade-all iptables-localhost-nodeports ipvs-strict-arp
-    conntrack-tcp-be-liberal volume-host-allow-local-loopback allow-untagged-cloud
+    cleanup cleanup-iptables init-only bind-address-hard-fail masquerade-all iptables-localhost-nodeports
+    ipvs-strict-arp conntrack-tcp-be-liberal volume-host-allow-local-loopback allow-untagged-cloud
 """)
 
 _KUBELET_CONFIG_DEPRECATED = ("This parameter should be set via the config file specified by the Kubelet's --config "
