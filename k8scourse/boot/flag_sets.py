@@ -7,11 +7,14 @@ removed ones are not. The names come from each component's options; the files ar
 beside each set. ``BOOLEAN`` lists the flags pflag takes alone (``--profiling`` means true);
 every other flag takes a value.
 
-Provenance: the kubelet's (v1.31 and v1.5) and kube-proxy's v1.31 sets, the scheduler's deprecated
-flags and the apiserver's "misc" flags were checked line by line against stored copies of the files
-cited; the stored copies are of nearby releases, not tagged v1.31.0/v1.5.2. The other groups follow
-the same files' flag registrations but were not re-read here: a flag missing from them makes the
-daemon refuse it, so add it beside its source when one turns up.
+Provenance: every set was checked against stored copies of the upstream files cited beside it (the
+search index of kubernetes/kubernetes keeps several versions of a file, none tagged v1.31.0 or v1.5.2;
+each comment says which era of copy was read, and names the groups that could not be re-read). The
+kubelet's sets (v1.31 and v1.5), kube-proxy's v1.31 set, the scheduler's deprecated flags and the
+apiserver's "misc" flags were checked first (earlier commits); the apiserver's storage, audit,
+authentication, authorization and generic-server groups, the controller-manager's generic, cloud and
+per-controller groups, the scheduler's groups and the v1.5 apiserver, controller-manager, scheduler and
+kube-proxy sets after. A flag still missing makes the daemon refuse it: add it beside its source.
 """
 
 from __future__ import annotations
@@ -294,15 +297,15 @@ KUBE_APISERVER_V1_5 = _LOGGING_V1_5 | _names("""
 """)
 
 #: v1.5's kube-controller-manager: cmd/kube-controller-manager/app/options/options.go (CMServer.AddFlags) and
-#: pkg/client/leaderelection (--leader-elect*). The index holds no v1.5 copy of options.go that it could find; the
-#: set was checked against the nearest stored one, a v1.7 copy (--controllers, the deprecated lookup-cache flags,
+#: pkg/client/leaderelection (--leader-elect*). The index gave no v1.5 copy of options.go; the set was checked
+#: against the nearest stored one, a v1.7 copy (--controllers, the deprecated lookup-cache flags,
 #: --experimental-cluster-signing-duration): every name here is registered there (--concurrent-rc-syncs as
 #: --concurrent_rc_syncs, which pflag's word-separator normalisation accepts), and v1.7's later additions
-#: (--controllers, --cidr-allocator-type, --experimental-cluster-signing-duration, --enable-taint-manager, the attach-detach reconciler and HPA
-#: delay/REST-client flags) are left out. Corrected: --register-retry-count added (a v1.2-era flag v1.7 still
-#: keeps), --approve-all-kubelet-csrs-for-group removed (no such flag in any stored copy; the v1.5 one is
-#: --insecure-experimental-approve-all-kubelet-csrs-for-group). Not confirmed for v1.5 itself:
-#: --route-reconciliation-period, --concurrent-service-syncs and --use-service-account-credentials.
+#: (--controllers, --cidr-allocator-type, --experimental-cluster-signing-duration, --enable-taint-manager, the
+#: attach-detach reconciler and HPA delay/REST-client flags) are left out. Corrected: --register-retry-count
+#: added (a v1.2-era flag v1.7 still keeps), --approve-all-kubelet-csrs-for-group removed (no such flag in any
+#: stored copy; v1.5's is --insecure-experimental-approve-all-kubelet-csrs-for-group). Not confirmed for v1.5
+#: itself: --route-reconciliation-period, --concurrent-service-syncs and --use-service-account-credentials.
 KUBE_CONTROLLER_MANAGER_V1_5 = _LOGGING_V1_5 | _names("""
     address port master kubeconfig kube-api-qps kube-api-burst kube-api-content-type profiling contention-profiling
     leader-elect leader-elect-lease-duration leader-elect-renew-deadline leader-elect-retry-period
