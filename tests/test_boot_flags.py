@@ -162,3 +162,8 @@ def test_the_notes_v1_5_scheduler_and_proxy_flags():
     assert line.flags == {"cleanup-iptables": "true", "conntrack-tcp-timeout-close-wait": "1h"}
     with pytest.raises(FlagError, match="^unknown flag: --port$"):
         parse("kube-proxy", "v1.5.2", ["--port=10249"])
+
+
+def test_the_apiserver_warns_that_its_cloud_provider_flags_are_deprecated():
+    line = parse("kube-apiserver", "v1.31.0", ["--cloud-provider=external"])
+    assert line.warnings == ["Flag --cloud-provider has been deprecated, will be removed in a future version"]

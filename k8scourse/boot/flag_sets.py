@@ -80,9 +80,11 @@ _LEADER_ELECTION = _names("""
 #:   the v1.31 flags are the ones both copies share, plus --emulated-version/--feature-gates from
 #:   ComponentGlobalsRegistry.AddFlags. --storage-initialization-timeout is kept (it appears in those copies,
 #:   not in the etcd.go copy above); its v1.31 presence was not confirmed from a tagged file.
-#: Not re-read here: serving.go, feature.go, admission.go, api_enablement.go, egress_selector.go, tracing
-#: options and pkg/kubeapiserver/options/cloudprovider.go; their flags follow those files' registrations as
-#: remembered, not as checked.
+#: - pkg/kubeapiserver/options/cloudprovider.go (a v1.29/v1.30 copy, DisableCloudProviders still a gate):
+#:   --cloud-provider and --cloud-config, both deprecated ("will be removed in a future version").
+#: Not re-read here: serving.go, feature.go's v1.31 form (the stored copy is a v1.10-era one), admission.go,
+#: api_enablement.go, egress_selector.go and the tracing options; their flags follow those files'
+#: registrations as remembered, not as checked.
 KUBE_APISERVER_V1_31 = _LOGGING_V1_31 | _METRICS_V1_31 | _names("""
     advertise-address cors-allowed-origins debug-socket-path default-not-ready-toleration-seconds
     default-unreachable-toleration-seconds delete-collection-workers emulated-version enable-priority-and-fairness
@@ -434,7 +436,10 @@ DEPRECATED_V1_31: dict[tuple[str, str], str] = {
     ("kube-apiserver", "kubelet-port"): "kubelet-port is deprecated and will be removed.",
     ("kube-apiserver", "kubelet-read-only-port"): "kubelet-read-only-port is deprecated and will be removed.",
     ("kube-apiserver", "enable-logs-handler"): "This flag will be removed in v1.19",
-    # staging/src/k8s.io/apiserver/pkg/server/options/etcd.go and audit.go (EtcdOptions/AuditWebhookOptions.AddFlags).
+    # staging/src/k8s.io/apiserver/pkg/server/options/etcd.go and audit.go (EtcdOptions/AuditWebhookOptions.AddFlags),
+    # pkg/kubeapiserver/options/cloudprovider.go (deprecated since v1.29).
+    ("kube-apiserver", "cloud-provider"): "will be removed in a future version",
+    ("kube-apiserver", "cloud-config"): "will be removed in a future version",
     ("kube-apiserver", "default-watch-cache-size"): "watch caches are sized automatically and this flag will be "
                                                     "removed in a future version",
     ("kube-apiserver", "audit-webhook-batch-initial-backoff"): "Deprecated, use --audit-webhook-initial-backoff "
