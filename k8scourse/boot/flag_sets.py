@@ -40,8 +40,9 @@ _METRICS_V1_31 = _names("""
 
 # staging/src/k8s.io/apiserver/pkg/server/options/serving.go (SecureServingOptions) and
 # authentication.go / authorization.go (DelegatingAuthentication/AuthorizationOptions), as the
-# controller-manager and scheduler register them. The authentication flags were checked against a stored
-# authentication.go; the serving and authorization ones were not re-read.
+# controller-manager and scheduler register them. The serving flags were checked against a stored serving.go
+# (v1.20+ era) and the authentication flags against a stored authentication.go; the delegated authorization
+# flags were not re-read.
 _DELEGATED_SERVING_V1_31 = _names("""
     bind-address secure-port cert-dir tls-cert-file tls-private-key-file tls-cipher-suites tls-min-version
     tls-sni-cert-key http2-max-streams-per-connection permit-address-sharing permit-port-sharing
@@ -82,7 +83,10 @@ _LEADER_ELECTION = _names("""
 #:   not in the etcd.go copy above); its v1.31 presence was not confirmed from a tagged file.
 #: - pkg/kubeapiserver/options/cloudprovider.go (a v1.29/v1.30 copy, DisableCloudProviders still a gate):
 #:   --cloud-provider and --cloud-config, both deprecated ("will be removed in a future version").
-#: Not re-read here: serving.go, feature.go's v1.31 form (the stored copy is a v1.10-era one), admission.go,
+#: - serving.go, SecureServingOptions.AddFlags (read from an annotated copy of the v1.20+ file, with
+#:   --permit-address-sharing): --bind-address, --secure-port, --cert-dir, the --tls-* flags,
+#:   --http2-max-streams-per-connection, --permit-port-sharing, --permit-address-sharing.
+#: Not re-read here: feature.go's v1.31 form (the stored copy is a v1.10-era one), admission.go,
 #: api_enablement.go, egress_selector.go and the tracing options; their flags follow those files'
 #: registrations as remembered, not as checked.
 KUBE_APISERVER_V1_31 = _LOGGING_V1_31 | _METRICS_V1_31 | _names("""
@@ -199,7 +203,7 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
 #: the leader election flags from staging/src/k8s.io/component-base/config/options/leaderelectionconfig.go
 #: (BindLeaderElectionFlags, the one stored version); the delegated authentication flags from
 #: staging/src/k8s.io/apiserver/pkg/server/options/authentication.go (DelegatingAuthenticationOptions.AddFlags).
-#: Not re-read here: serving.go (SecureServingOptions.AddFlags) and authorization.go's delegated flags.
+#: Not re-read here: authorization.go's delegated flags (the serving flags: see _DELEGATED_SERVING_V1_31).
 KUBE_SCHEDULER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SERVING_V1_31 | _LEADER_ELECTION | _names("""
     config write-config-to master kubeconfig kube-api-qps kube-api-burst kube-api-content-type
     profiling contention-profiling pod-max-in-unschedulable-pods-duration
