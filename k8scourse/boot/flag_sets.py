@@ -41,8 +41,8 @@ _METRICS_V1_31 = _names("""
 # staging/src/k8s.io/apiserver/pkg/server/options/serving.go (SecureServingOptions) and
 # authentication.go / authorization.go (DelegatingAuthentication/AuthorizationOptions), as the
 # controller-manager and scheduler register them. The serving flags were checked against a stored serving.go
-# (v1.20+ era) and the authentication flags against a stored authentication.go; the delegated authorization
-# flags were not re-read.
+# (v1.20+ era), the authentication flags against a stored authentication.go, and the authorization flags
+# against a stored authorization.go (DelegatingAuthorizationOptions.AddFlags).
 _DELEGATED_SERVING_V1_31 = _names("""
     bind-address secure-port cert-dir tls-cert-file tls-private-key-file tls-cipher-suites tls-min-version
     tls-sni-cert-key http2-max-streams-per-connection permit-address-sharing permit-port-sharing
@@ -203,7 +203,7 @@ KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SE
 #: the leader election flags from staging/src/k8s.io/component-base/config/options/leaderelectionconfig.go
 #: (BindLeaderElectionFlags, the one stored version); the delegated authentication flags from
 #: staging/src/k8s.io/apiserver/pkg/server/options/authentication.go (DelegatingAuthenticationOptions.AddFlags).
-#: Not re-read here: authorization.go's delegated flags (the serving flags: see _DELEGATED_SERVING_V1_31).
+#: The serving, delegated authentication and authorization flags: see _DELEGATED_SERVING_V1_31.
 KUBE_SCHEDULER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SERVING_V1_31 | _LEADER_ELECTION | _names("""
     config write-config-to master kubeconfig kube-api-qps kube-api-burst kube-api-content-type
     profiling contention-profiling pod-max-in-unschedulable-pods-duration
