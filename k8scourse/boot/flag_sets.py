@@ -154,10 +154,13 @@ KUBE_APISERVER_V1_31 = _LOGGING_V1_31 | _METRICS_V1_31 | _names("""
 #:   --concurrent-cron-job-syncs.
 #: - Removed: --concurrent-pod-gc-syncs (no such flag) and --concurrent-resource-claim-syncs (the stored
 #:   resourceclaimcontroller.go registers --concurrent-resourceclaim-syncs, a later release's flag).
-#: Not re-read here (names as remembered): nodeipamcontroller.go's --node-cidr-mask-size-ipv4/-ipv6 (the stored
-#: copy is older), the deployment, daemonset, statefulset, replicaset, replicationcontroller, endpoint,
-#: endpointslicemirroring, ephemeral, job, namespace, podgc, resourcequota, ttlafterfinished and csrsigning
-#: option files, and the service controller's --concurrent-service-syncs.
+#: - csrsigningcontroller.go (a v1.19-v1.24 copy): the --cluster-signing-* flags and --cluster-signing-duration
+#:   (its deprecated --experimental-cluster-signing-duration is gone by v1.31, so left out).
+#: - --node-cidr-mask-size-ipv4/-ipv6: only indirectly (kubeadm's validation reads them as controller-manager
+#:   flags); the stored nodeipamcontroller.go is older than dual-stack.
+#: Not re-read here (names as remembered): the deployment, daemonset, statefulset, replicaset,
+#: replicationcontroller, endpoint, endpointslicemirroring, ephemeral, job, namespace, podgc, resourcequota and
+#: ttlafterfinished option files, and the service controller's --concurrent-service-syncs.
 KUBE_CONTROLLER_MANAGER_V1_31 = (_LOGGING_V1_31 | _METRICS_V1_31 | _DELEGATED_SERVING_V1_31 | _LEADER_ELECTION
                                  | _names("""
     kubeconfig master kube-api-qps kube-api-burst kube-api-content-type profiling contention-profiling
