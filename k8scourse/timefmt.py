@@ -40,7 +40,7 @@ def resolve_epoch(epoch: datetime | str) -> datetime:
 
 def moment(seconds: float, epoch: datetime = EPOCH) -> datetime:
     """The date and time of virtual second ``seconds`` (to the microsecond)."""
-    return epoch + timedelta(microseconds=round(seconds * 1e6))
+    return epoch + timedelta(seconds=seconds)
 
 
 def rfc3339(seconds: float, epoch: datetime = EPOCH) -> str:

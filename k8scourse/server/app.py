@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from k8scourse.api.errors import K8sValueError
+from k8scourse.timefmt import EPOCH
 
 from . import discovery, metrics, openapi
 from .handlers import Handlers, Response, Watch, parse_path
@@ -280,7 +281,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if not watch.table:
                 return watch.convert(obj) if watch.convert else obj
             with served.lock:
-                now = served.cluster.clock.now
+                now = served.cluster.clock.since(EPOCH)
             return table(watch.stream.kind.RESOURCE, [obj], now, {"resourceVersion": obj["metadata"]["resourceVersion"]})
 
         with served.lock:

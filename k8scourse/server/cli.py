@@ -36,7 +36,9 @@ def run_serve(args: argparse.Namespace, extra: list[str], stop: threading.Event 
     from k8scourse.cluster import Cluster
 
     try:
-        cluster = Cluster.quickstart(nodes=args.nodes, seed=args.seed)
+        # Dated by the wall clock (not the notebooks' fixed 2025-01-01), so that the ages the real kubectl
+        # computes from this machine's clock (describe's Events, `kubectl events`) read seconds, not years.
+        cluster = Cluster.quickstart(nodes=args.nodes, seed=args.seed, epoch="now")
         server = cluster.serve(speed=args.speed, port=args.port, tls=args.tls)
     except (K8sValueError, OSError) as err:
         print(f"k8scourse: error: {err}", file=sys.stderr)
