@@ -458,7 +458,10 @@ class Cluster:
     def serve(self, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0, tls: bool = False) -> "Server":
         """Serve this cluster's API over HTTP on loopback, for the real ``kubectl``
         (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second.
-        ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in."""
+        ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in.
+        The cluster keeps its epoch (its objects carry it): on the default 2025-01-01, the ages real
+        kubectl computes from the machine's clock (describe's Events) read as the time since then;
+        a cluster made with ``epoch="now"`` (as ``k8scourse serve`` makes it) shows them right."""
         from k8scourse.server import Server  # the HTTP server is only loaded when used
 
         if self._server is not None:  # a notebook cell run again replaces its server instead of racing it

@@ -12,6 +12,12 @@ in the course where wall time matters; it ends when the server stops).
 ``with server.paused():`` holds the clock still. The server's threads now run
 the cluster, so a notebook cell that uses it meanwhile holds the same lock
 (``with server.lock: print(cluster.kubectl("get pods"))``) or pauses the clock.
+
+Timestamps count from the cluster's epoch (``Cluster(epoch=...)``). The server's
+tables compute ages on the virtual clock, but real kubectl computes a few from
+the machine's clock (describe's Events, ``kubectl events``): those are right
+only for a cluster dated by the wall clock (``epoch="now"``, as ``k8scourse
+serve`` makes it) and served at ``speed=1``.
 """
 
 from __future__ import annotations
