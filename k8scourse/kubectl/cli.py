@@ -82,8 +82,8 @@ class Kubectl:
             name, command, args, opts, given = _parse(tokens)
             if command is None or opts["help"]:
                 return KubectlResult(_help(name, command))
-            ctx = Context(self.api, self.clock.since(EPOCH), opts["namespace"] or "default", "namespace" in given, stdin,
-                          clock=self.clock)
+            ctx = Context(self.api, self.clock.since(EPOCH), opts["namespace"] or "default", "namespace" in given,
+                          stdin, clock=self.clock)
             command.run(ctx, args, opts)
         except (ValueError, CommandError, SourcedError, Aggregate) as err:
             return KubectlResult("".join(ctx.output if ctx else []) + error_text(err), 1)

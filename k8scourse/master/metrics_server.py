@@ -163,6 +163,7 @@ class MetricsServer:
             if rate is None:
                 continue
             items.append({"kind": "NodeMetrics", "apiVersion": API_VERSION, "metadata": {"name": name},
-                          "timestamp": self.clock.rfc3339(series.last_time), "window": _window(series.last_time - series.prev_time),
+                          "timestamp": self.clock.rfc3339(series.last_time),
+                          "window": _window(series.last_time - series.prev_time),
                           "usage": {"cpu": f"{rate}n", "memory": f"{series.memory_bytes // 1024}Ki"}})
         return items

@@ -143,8 +143,9 @@ class Handlers:
         self.events = EventCache()  # shared by this server's watches
 
     @property
-    def now(self) -> float:
-        return self.api.clock.now
+    def stamp(self) -> str:
+        """Now as a timestamp (``metav1.Time``), on the cluster's clock and epoch."""
+        return self.api.clock.rfc3339(self.api.clock.now)
 
     def handle(self, req: Request) -> Response | Watch:
         try:
@@ -290,7 +291,7 @@ class Handlers:
             return new
         defaulted = objects.decoded(new, req.namespace or "default").data
         entries = (old or {}).get("metadata", {}).get("managedFields")
-        fields = Managers(entries).update(old, defaulted, req.manager, req.gv.name, self.api.clock.rfc3339(self.now), subresource)
+        fields = Managers(entries).update(old, defaulted, req.manager, req.gv.name, self.stamp, subresource)
         new.setdefault("metadata", {})["managedFields"] = fields
         return new
 
@@ -299,7 +300,7 @@ class Handlers:
         (The course's simplification: a real dry run runs admission too.)"""
         loaded = objects.load(manifest, namespace or "default")  # (the caller dropped unknown fields)
         meta = loaded.data["metadata"]
-        meta.setdefault("creationTimestamp", self.api.clock.rfc3339(self.now))
+        meta.setdefault("creationTimestamp", self.stamp)
         if loaded.NAMESPACED:
             meta.setdefault("namespace", namespace or "default")
         return loaded.data
@@ -399,7 +400,7 @@ class Handlers:
             current = None
         live = {k: v for k, v in (current or {}).items() if k != "status"}
         entries = (current or {}).get("metadata", {}).get("managedFields")
-        merged, fields = Managers(entries).apply(live or None, config, manager, req.gv.name, self.api.clock.rfc3339(self.now),
+        merged, fields = Managers(entries).apply(live or None, config, manager, req.gv.name, self.stamp,
                                                  force == "true")
         merged.setdefault("metadata", {})["managedFields"] = fields
         if current is None:
@@ -415,7 +416,7 @@ class Handlers:
         with ``subresource: scale`` (apimachinery/pkg/util/managedfields/scalehandler.go)."""
         def managed(old: dict, new: dict) -> list:
             entries = old["metadata"].get("managedFields")
-            return Managers(entries).update(old, new, req.manager, req.gv.name, self.api.clock.rfc3339(self.now), "scale")
+            return Managers(entries).update(old, new, req.manager, req.gv.name, self.stamp, "scale")
         return managed if req.manager else None
 
     # --- subresources ----------------------------------------------------------------------

@@ -573,8 +573,8 @@ class ReplicaSetController:
         if error is not None and failure is None:
             diff = len(claimed) - spec.get("replicas", 1)
             reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
-            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": self.clock.rfc3339(now),
-                               "reason": reason, "message": str(error)})
+            conditions.append({"type": "ReplicaFailure", "status": "True",
+                               "lastTransitionTime": self.clock.rfc3339(now), "reason": reason, "message": str(error)})
         elif error is not None:
             conditions.append(failure)
         # in ReplicaSetStatus's field order; zero counts are omitted (omitempty), replicas never

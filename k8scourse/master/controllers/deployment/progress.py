@@ -42,7 +42,8 @@ def sync_rollout_status(dc: "DeploymentController", all_sets: Sequence[Obj | Non
             util.set_condition(status, util.new_condition("Progressing", "True", util.NEW_RS_AVAILABLE,
                                                           f"{subject} has successfully progressed.", dc.clock))
         elif util.deployment_progressing(d, status):
-            condition = util.new_condition("Progressing", "True", util.RS_UPDATED, f"{subject} is progressing.", dc.clock)
+            condition = util.new_condition("Progressing", "True", util.RS_UPDATED, f"{subject} is progressing.",
+                                           dc.clock)
             if current is not None:  # same reason, new lastUpdateTime: progress resets the deadline
                 if current["status"] == "True":
                     condition["lastTransitionTime"] = current["lastTransitionTime"]

@@ -391,10 +391,11 @@ class HorizontalController:
         condition, start = _ready_condition(pod), (pod.get("status") or {}).get("startTime")
         if condition is None or not start:
             return False
-        started, changed = _seconds(start, self.clock.epoch), _seconds(condition["lastTransitionTime"], self.clock.epoch)
+        epoch = self.clock.epoch
+        started, changed = _seconds(start, epoch), _seconds(condition["lastTransitionTime"], epoch)
         if started + self.cpu_initialization_period > self.clock.now:
             window = float(sample["window"].rstrip("s"))
-            return condition["status"] != "False" and _seconds(sample["timestamp"], self.clock.epoch) >= changed + window
+            return condition["status"] != "False" and _seconds(sample["timestamp"], epoch) >= changed + window
         return not (condition["status"] == "False" and started + self.initial_readiness_delay > changed)
 
     # --- normalisation without spec.behavior ----------------------------------------------------
@@ -407,7 +408,8 @@ class HorizontalController:
                           "recent recommendations were higher than current one, "
                           "applying the highest recent recommendation", self.clock)
         else:
-            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", self.clock)
+            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size",
+                          self.clock)
         maximum = hpa["spec"]["maxReplicas"]
         scale_up_limit = int(max(SCALE_UP_LIMIT_FACTOR * current, SCALE_UP_LIMIT_MINIMUM))
         if maximum > scale_up_limit:
@@ -453,7 +455,8 @@ class HorizontalController:
         if stabilized != proposal:
             set_condition(hpa, "AbleToScale", "True", reason, message, self.clock)
         else:
-            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", self.clock)
+            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size",
+                          self.clock)
         desired, reason, message = self._rate_limited(key, current, stabilized, minimum, hpa["spec"]["maxReplicas"],
                                                       up, down)
         set_condition(hpa, "ScalingLimited", "False" if desired == stabilized else "True", reason, message, self.clock)
