@@ -56,8 +56,8 @@ def _rfc3339(seconds: int, epoch: datetime) -> str:  # many objects share a seco
 def parse_rfc3339(text: str, epoch: datetime = EPOCH) -> float:
     """Virtual seconds of a timestamp: ``metav1.Time`` or ``MicroTime`` (``...:05.000000Z``)."""
     layout = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
-    moment = datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
-    return (moment - epoch).total_seconds()
+    instant = datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
+    return (instant - epoch).total_seconds()
 
 
 def human_duration(seconds: float) -> str:
