@@ -13,6 +13,9 @@ numbers of nanoseconds (Go's ``time.Duration`` unit), so ten steps of 0.1 s
 land exactly on 1.0 s, which sums of float seconds would not guarantee. They
 are held in floats, which count whole numbers exactly up to 2**53 ns (104
 days of virtual time) and compare faster than big Python ints.
+
+The clock also says what date its second 0 is (its ``epoch``, 2025-01-01 by
+default), so components stamp objects with ``clock.rfc3339(clock.now)``.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from heapq import heappop, heappush
+from datetime import datetime
 from typing import Any
 
+from k8scourse import timefmt
 from k8scourse.api.errors import FieldValidationError, invalid
 
 NANOSECOND = 1_000_000_000  # nanoseconds per second
@@ -88,7 +93,9 @@ class VirtualClock:
     #: hang the notebook; ten million is far above any real burst.
     runaway_limit = 10_000_000
 
-    def __init__(self) -> None:
+    def __init__(self, epoch: datetime | str = timefmt.EPOCH) -> None:
+        """``epoch``: the date of virtual second 0, a timezone-aware ``datetime`` or ``"now"``."""
+        self.epoch = timefmt.resolve_epoch(epoch)
         self._ns = 0.0  # current time, whole nanoseconds
         self._instants: list[float] = []  # heap of the instants in _due
         self._due: dict[float, list[Timer]] = {}  # instant -> timers, in scheduling order
@@ -99,6 +106,23 @@ class VirtualClock:
     def now(self) -> float:
         """Current virtual time in seconds since the clock was made."""
         return self._ns / NANOSECOND
+
+    def rfc3339(self, seconds: float) -> str:
+        """The timestamp of virtual second ``seconds`` (``metav1.Time``, e.g. ``2025-01-01T00:00:05Z``)."""
+        return timefmt.rfc3339(seconds, self.epoch)
+
+    def parse_rfc3339(self, text: str) -> float:
+        """The virtual second of a timestamp this clock wrote."""
+        return timefmt.parse_rfc3339(text, self.epoch)
+
+    def moment(self, seconds: float) -> datetime:
+        """The date and time of virtual second ``seconds``."""
+        return timefmt.moment(seconds, self.epoch)
+
+    def since(self, moment: datetime) -> float:
+        """Seconds from ``moment`` to now: kubectl's printers measure ages from ``timefmt.EPOCH``
+        (``age(timestamp, clock.since(EPOCH))``), whatever the clock's own epoch."""
+        return (self.epoch - moment).total_seconds() + self.now
 
     def schedule(self, delay: float, callback: Callable[..., Any], *args: Any) -> Timer:
         """Call ``callback(*args)`` once, ``delay`` seconds from now."""

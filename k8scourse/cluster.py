@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from datetime import datetime, timedelta
 from numbers import Integral, Real
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
@@ -55,6 +56,7 @@ from k8scourse.node.kube_proxy import KubeProxy
 from k8scourse.node.kubelet import DEFAULT_POD_INFRA_CONTAINER_IMAGE, Kubelet
 from k8scourse.node.node_status import DEFAULT_MACHINE
 from k8scourse import timeline
+from k8scourse.timefmt import EPOCH, resolve_epoch
 from k8scourse.timeline import Timeline
 
 if TYPE_CHECKING:  # k8scourse.boot is imported when a cluster is booted from files (it costs 0.1 s)
@@ -74,6 +76,9 @@ POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
 Manifest = Mapping[str, Any] | str
 #: kubeadm's --service-cluster-ip-range (networking.serviceSubnet: 10.96.0.0/12).
 DEFAULT_SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
+
+#: How long ``quickstart`` runs a new cluster: its nodes register and report Ready.
+QUICKSTART_BOOT = 10
 
 #: A v1.31 kubeadm cluster's admission plugins. TaintNodesByCondition taints each new Node
 #: not-ready:NoSchedule; the node lifecycle controller lifts the taint once the node is Ready.
@@ -103,15 +108,19 @@ class Cluster:
                  service_cluster_ip_range: str = DEFAULT_SERVICE_CLUSTER_IP_RANGE,
                  horizontal_pod_autoscaler_tolerance: float = DEFAULT_TOLERANCE,
                  horizontal_pod_autoscaler_downscale_stabilization: float = DOWNSCALE_STABILIZATION,
-                 start: bool = True) -> None:
+                 start: bool = True, epoch: datetime | str = EPOCH) -> None:
         """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``; the
         ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names.
         ``start=False`` leaves the scheduler and the controllers stopped until ``start_scheduler()``
-        and ``start_controller_manager()`` (their units, in a cluster booted from files)."""
+        and ``start_controller_manager()`` (their units, in a cluster booted from files).
+        ``epoch`` is the date of virtual second 0, which every timestamp counts from: by default the
+        fixed 2025-01-01 (the same story prints the same dates); a timezone-aware ``datetime``, or
+        ``"now"`` for the wall clock's, so that the real kubectl, which computes some ages from the
+        machine's clock, shows a served cluster's ages right (``k8scourse serve`` does this)."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
         _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
-        self.clock = VirtualClock()
+        self.clock = VirtualClock(epoch)
         self.rng = random.Random(seed)
         self.etcd = Store(clock=self.clock)
         self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins,
@@ -208,14 +217,19 @@ class Cluster:
     @classmethod
     def quickstart(cls, nodes: int = 3, seed: int = 0, *, cpu: str = "2", memory: str = "4Gi",
                    **options: Any) -> "Cluster":
-        """A ready cluster: ``nodes`` nodes registered and Ready, nothing else running."""
+        """A ready cluster: ``nodes`` nodes registered and Ready, nothing else running.
+
+        ``epoch="now"`` dates the cluster so that its clock reads the wall clock's time when it is
+        handed over (after its boot of ``QUICKSTART_BOOT`` virtual seconds); see ``Cluster``."""
         _expect("quickstart", nodes, (Integral,), "a number of nodes (an int)")
         if nodes < 0:
             raise FieldValidationError([invalid("nodes", nodes, "must be greater than or equal to 0")])
+        if options.get("epoch") == "now":  # the boot's seconds already passed, so ages start at 0s
+            options["epoch"] = resolve_epoch("now") - timedelta(seconds=QUICKSTART_BOOT)
         cluster = cls(seed, **options)
         for _ in range(nodes):
             cluster.add_node(cpu=cpu, memory=memory)
-        cluster.run(10)  # registration and the first status reports
+        cluster.run(QUICKSTART_BOOT)  # registration and the first status reports
         return cluster
 
     def add_node(self, name: str | None = None, *, cpu: str = "2", memory: str = "4Gi",
@@ -444,7 +458,10 @@ class Cluster:
     def serve(self, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0, tls: bool = False) -> "Server":
         """Serve this cluster's API over HTTP on loopback, for the real ``kubectl``
         (``export KUBECONFIG=<server.kubeconfig>``); ``speed`` virtual seconds pass per real second.
-        ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in."""
+        ``tls=True``: HTTPS, and only clients with the kubeconfig's certificate get in.
+        The cluster keeps its epoch (its objects carry it): on the default 2025-01-01, the ages real
+        kubectl computes from the machine's clock (describe's Events) read as the time since then;
+        a cluster made with ``epoch="now"`` (as ``k8scourse serve`` makes it) shows them right."""
         from k8scourse.server import Server  # the HTTP server is only loaded when used
 
         if self._server is not None:  # a notebook cell run again replaces its server instead of racing it

@@ -1,7 +1,12 @@
 """Virtual time as Kubernetes shows it: RFC 3339 timestamps and kubectl ages.
 
 The virtual clock starts at 0 s. Objects need wall-clock-looking timestamps,
-so second 0 is pinned to a fixed date: every run prints the same times.
+so second 0 is pinned to a date, the clock's *epoch*. By default it is a fixed
+date (``EPOCH``), so every run prints the same times; a cluster served to the
+real kubectl from the shell takes the wall clock's date instead
+(``Cluster(epoch="now")``), because kubectl computes some ages itself from the
+machine's clock. Each function takes the epoch it counts from; a component
+asks its clock (``clock.rfc3339(t)``, ``clock.parse_rfc3339(text)``).
 """
 
 from __future__ import annotations
@@ -9,25 +14,50 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-#: What virtual second 0 is called in timestamps (a fixed, arbitrary date).
+#: What virtual second 0 is called in timestamps unless a cluster says otherwise
+#: (a fixed, arbitrary date). The course's printers also measure ages from it.
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
-def rfc3339(seconds: float) -> str:
+class EpochError(ValueError):
+    """An epoch that is not a moment timestamps can count from."""
+
+
+def resolve_epoch(epoch: datetime | str) -> datetime:
+    """The epoch a clock counts from: a timezone-aware ``datetime`` in whole seconds (timestamps
+    have no fraction), or ``"now"``: the wall clock's current second, rounded down, so that no
+    timestamp lies in the future of the machine's clock."""
+    if epoch == "now":
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    if not isinstance(epoch, datetime):
+        raise TypeError(f'epoch must be a datetime or "now", got {type(epoch).__name__}')
+    if epoch.tzinfo is None:
+        raise EpochError(f"epoch {epoch.isoformat()} has no time zone: give one (e.g. tzinfo=timezone.utc)")
+    if epoch.microsecond:
+        raise EpochError(f"epoch {epoch.isoformat()} is not a whole second: timestamps count whole seconds")
+    return epoch.astimezone(timezone.utc)
+
+
+def moment(seconds: float, epoch: datetime = EPOCH) -> datetime:
+    """The date and time of virtual second ``seconds`` (to the microsecond)."""
+    return epoch + timedelta(seconds=seconds)
+
+
+def rfc3339(seconds: float, epoch: datetime = EPOCH) -> str:
     """``metav1.Time`` as JSON has it: whole seconds, UTC, e.g. ``2025-01-01T00:00:05Z``."""
-    return _rfc3339(int(seconds))
+    return _rfc3339(int(seconds), epoch)
 
 
 @lru_cache(maxsize=4096)
-def _rfc3339(seconds: int) -> str:  # many objects share a second: format it once
-    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _rfc3339(seconds: int, epoch: datetime) -> str:  # many objects share a second: format it once
+    return (epoch + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_rfc3339(text: str) -> float:
+def parse_rfc3339(text: str, epoch: datetime = EPOCH) -> float:
     """Virtual seconds of a timestamp: ``metav1.Time`` or ``MicroTime`` (``...:05.000000Z``)."""
     layout = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
-    moment = datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
-    return (moment - EPOCH).total_seconds()
+    instant = datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
+    return (instant - epoch).total_seconds()
 
 
 def human_duration(seconds: float) -> str:

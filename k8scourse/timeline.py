@@ -23,6 +23,7 @@ from typing import Any, Mapping, Protocol
 from k8scourse.api.errors import FieldValidationError, invalid
 from k8scourse.kubectl.printers import node_status, pod_status
 from k8scourse.kubectl.tabwriter import table
+from k8scourse.timefmt import EPOCH
 
 GONE = "(deleted)"
 
@@ -96,7 +97,8 @@ class Timeline:
 
 
 def snapshot(api: Any, now: float, namespace: str) -> dict[str, str]:
-    """Every node's and every pod's state (pods of ``namespace``) at this instant."""
+    """Every node's and every pod's state (pods of ``namespace``) at this instant; ``now`` as seconds
+    since ``timefmt.EPOCH`` (``clock.since(EPOCH)``), the scale the printers read timestamps on."""
     states = {f"node/{n['metadata']['name']}": node_state(n)
               for n in sorted(api.list("nodes"), key=lambda n: n["metadata"]["name"])}
     for pod in sorted(api.list("pods", namespace), key=lambda p: p["metadata"]["name"]):
@@ -117,7 +119,7 @@ def record(cluster: Runnable, seconds: float, every: float = 1.0, namespace: str
     last: dict[str, str] = {}
     elapsed = 0.0
     while True:
-        now = snapshot(cluster.api, cluster.now, namespace)
+        now = snapshot(cluster.api, cluster.api.clock.since(EPOCH), namespace)
         for obj in [*last, *(o for o in now if o not in last)]:
             state = now.get(obj, GONE)
             if last.get(obj) != state:

@@ -8,6 +8,7 @@ import pytest
 
 from k8scourse.api.errors import FieldValidationError
 from k8scourse.api.objects import load
+from k8scourse.clock import VirtualClock
 from k8scourse.cluster import Cluster
 from k8scourse.master.controllers.deployment import util
 
@@ -155,9 +156,11 @@ def test_revision_history_keeps_the_revisions_a_reused_replica_set_had() -> None
 
 def test_set_condition_keeps_transition_time_for_the_same_status() -> None:
     status: dict = {}
-    util.set_condition(status, util.new_condition("Progressing", "True", util.NEW_RS_CREATED, "m", 0))
-    util.set_condition(status, util.new_condition("Available", "False", util.MINIMUM_REPLICAS_UNAVAILABLE, "m", 0))
-    util.set_condition(status, util.new_condition("Progressing", "True", util.RS_UPDATED, "m", 60))
+    clock = VirtualClock()
+    util.set_condition(status, util.new_condition("Progressing", "True", util.NEW_RS_CREATED, "m", clock))
+    util.set_condition(status, util.new_condition("Available", "False", util.MINIMUM_REPLICAS_UNAVAILABLE, "m", clock))
+    clock.run(60)
+    util.set_condition(status, util.new_condition("Progressing", "True", util.RS_UPDATED, "m", clock))
     progressing = util.get_condition(status, "Progressing")
     assert [c["type"] for c in status["conditions"]] == ["Available", "Progressing"]
     assert progressing["lastTransitionTime"] == "2025-01-01T00:00:00Z"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -273,9 +275,14 @@ def test_k8scourse_serve_command_serves_until_stopped(capsys):
     deadline = time.monotonic() + 30
     while "export KUBECONFIG=" not in (out := capsys.readouterr().out) and time.monotonic() < deadline:
         time.sleep(0.1)
+    url = re.search(r"at (http://127\.0\.0\.1:\d+)", out).group(1)
+    with urllib.request.urlopen(url + "/api/v1/nodes/node-1") as answer:
+        created = json.load(answer)["metadata"]["creationTimestamp"]
     stop.set()
     thread.join(timeout=10)
     assert "Serving a 1-node cluster (seed 0) at http://127.0.0.1:" in out and "kubectl get nodes" in out
+    age = datetime.now(timezone.utc) - datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert 0 <= age.total_seconds() < 60, f"dated by the wall clock, so real kubectl's ages are right: {created}"
     bad = argparse.Namespace(nodes=-1, seed=0, speed=1.0, port=0, tls=False)
     assert run_serve(bad, []) == 1
     assert "k8scourse: error: nodes: Invalid value: -1" in capsys.readouterr().err

@@ -304,3 +304,21 @@ def test_kubectl_over_tls_with_the_admin_certificate(tmp_path):
     with cluster.serve(tls=True) as server:
         nodes = Kubectl(server, tmp_path)("get", "nodes")
     assert nodes.splitlines()[1].split()[:2] == ["node-1", "Ready"]
+
+
+def _event_ages(describe: str) -> list[str]:
+    """The Age column of ``kubectl describe``'s Events table (kubectl computes it from this machine's clock)."""
+    rows = describe.split("Events:", 1)[1].splitlines()[3:]  # after the header and its ---- underline
+    return [row.split()[2] for row in rows if row.strip()]
+
+
+def test_a_cluster_on_the_wall_clocks_epoch_shows_real_kubectl_event_ages_in_seconds(tmp_path):
+    cluster = Cluster.quickstart(nodes=1, epoch="now")  # as `k8scourse serve` makes it
+    cluster.apply(APP.split("---")[0])
+    with cluster.serve(speed=1) as server:
+        kubectl = Kubectl(server, tmp_path)
+        kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=web", "--timeout=60s")
+        pod = kubectl("get", "pods", "-l", "app=web", "-o", "name").split()[0]
+        ages = _event_ages(kubectl("describe", pod))
+    assert len(ages) >= 4, ages  # Scheduled, Pulling, Pulled, Created, Started
+    assert all(re.fullmatch(r"\d+s", age) and int(age[:-1]) < 120 for age in ages), ages

@@ -13,9 +13,9 @@ Times are ``metav1.MicroTime``: RFC 3339 with microseconds.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
-from k8scourse.timefmt import EPOCH
+from k8scourse.timefmt import EPOCH, moment
 
 from .decoding import StructOf
 from .errors import FieldError, invalid
@@ -25,9 +25,9 @@ from .validation import is_dns1123_subdomain
 NODE_LEASE_NAMESPACE = "kube-node-lease"  # v1.NamespaceNodeLease
 
 
-def rfc3339_micro(seconds: float) -> str:
+def rfc3339_micro(seconds: float, epoch: datetime = EPOCH) -> str:
     """``metav1.MicroTime`` as JSON has it, e.g. ``2025-01-01T00:00:10.000000Z``."""
-    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment(seconds, epoch).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Lease(KubeObject):

@@ -22,7 +22,6 @@ import yaml
 from k8scourse.config import ClusterSpec, lint, modern
 from k8scourse.config.spec import CURRENT_VERSION
 from k8scourse.etcd.store import CompactedError, KeyValue
-from k8scourse.timefmt import parse_rfc3339
 
 from .checks import AnswerTypeError
 
@@ -64,7 +63,7 @@ def key_history(cluster: Any, key: str) -> list[KeyValue]:
 def lease_renewals(cluster: Any, node: str) -> list[float]:
     """The renewTime of each version of ``node``'s Lease still in etcd, in virtual seconds."""
     history = key_history(cluster, f"/registry/leases/kube-node-lease/{node}")
-    return [parse_rfc3339(json.loads(kv.value)["spec"]["renewTime"]) for kv in history]
+    return [cluster.clock.parse_rfc3339(json.loads(kv.value)["spec"]["renewTime"]) for kv in history]
 
 
 def status_reports(cluster: Any, node: str) -> list[float]:
@@ -73,7 +72,7 @@ def status_reports(cluster: Any, node: str) -> list[float]:
     times: list[float] = []
     for kv in key_history(cluster, f"/registry/minions/{node}"):
         conditions = json.loads(kv.value).get("status", {}).get("conditions") or []
-        ready = [parse_rfc3339(c["lastHeartbeatTime"]) for c in conditions if c["type"] == "Ready"]
+        ready = [cluster.clock.parse_rfc3339(c["lastHeartbeatTime"]) for c in conditions if c["type"] == "Ready"]
         if ready and (not times or ready[0] != times[-1]):
             times.append(ready[0])
     return times

@@ -14,6 +14,7 @@ import shlex
 from typing import Any
 
 from k8scourse.clock import VirtualClock
+from k8scourse.timefmt import EPOCH
 from k8scourse.master.apiserver import APIServer
 
 from . import autoscale, logs, read, rollout, scale, set_image, top, write
@@ -81,8 +82,8 @@ class Kubectl:
             name, command, args, opts, given = _parse(tokens)
             if command is None or opts["help"]:
                 return KubectlResult(_help(name, command))
-            ctx = Context(self.api, self.clock.now, opts["namespace"] or "default", "namespace" in given, stdin,
-                          clock=self.clock)
+            ctx = Context(self.api, self.clock.since(EPOCH), opts["namespace"] or "default", "namespace" in given,
+                          stdin, clock=self.clock)
             command.run(ctx, args, opts)
         except (ValueError, CommandError, SourcedError, Aggregate) as err:
             return KubectlResult("".join(ctx.output if ctx else []) + error_text(err), 1)

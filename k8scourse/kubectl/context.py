@@ -12,9 +12,11 @@ from .flags import Flag
 
 @dataclass
 class Context:
-    """One kubectl invocation: the apiserver, the virtual time, ``-n`` and stdin; ``write`` prints."""
+    """One kubectl invocation: the apiserver, the time, ``-n`` and stdin; ``write`` prints."""
 
     api: APIServer
+    #: The time now, as seconds since ``timefmt.EPOCH`` (``clock.since(EPOCH)``): the printers read
+    #: every timestamp on that scale, so an age is right whatever date the cluster's clock started on.
     now: float
     namespace: str
     explicit_namespace: bool

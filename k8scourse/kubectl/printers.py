@@ -32,7 +32,8 @@ _seconds = lru_cache(maxsize=4096)(parse_rfc3339)  # a list's objects share few 
 
 
 def age(timestamp: str | None, now: float) -> str:
-    """translateTimestampSince: the AGE of a timestamp on the virtual clock."""
+    """translateTimestampSince: the AGE of a timestamp. Timestamps are read as seconds since
+    ``timefmt.EPOCH``, so ``now`` is on that scale too: ``clock.since(EPOCH)``."""
     return human_duration(now - _seconds(timestamp)) if timestamp else "<unknown>"
 
 

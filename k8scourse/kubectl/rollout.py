@@ -19,7 +19,6 @@ from typing import Any, Mapping
 
 from k8scourse.api.errors import StatusError
 from k8scourse.master.controllers.deployment import util
-from k8scourse.timefmt import rfc3339
 
 from .builder import parse_request
 from .context import Command, Context
@@ -289,7 +288,7 @@ def restart(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
         if d["spec"].get("paused"):
             return "can't restart paused deployment (run rollout resume first)"
         meta = d["spec"]["template"].setdefault("metadata", {})
-        meta.setdefault("annotations", {})[RESTARTED_AT] = rfc3339(ctx.clock.now if ctx.clock else ctx.now)
+        meta.setdefault("annotations", {})[RESTARTED_AT] = ctx.api.clock.rfc3339(ctx.api.clock.now)
         return None
     _patch_each(ctx, args, "restart", change, None, "restarted", "restarting is not supported")
 

@@ -57,7 +57,6 @@ from k8scourse.etcd.store import Store
 from k8scourse.master.admission import AdmissionChain, Kind, group_resource
 from k8scourse.master.portallocator import DEFAULT_SERVICE_NODE_PORT_RANGE, NodePortAllocator
 from k8scourse.network.service_ips import ServiceIPAllocator
-from k8scourse.timefmt import EPOCH, rfc3339
 
 Handler = Callable[[str, dict], None]
 
@@ -346,7 +345,7 @@ class APIServer:
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = generate_name(meta["generateName"], self.rng)
         meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        meta["creationTimestamp"] = rfc3339(self.clock.now)
+        meta["creationTimestamp"] = self.clock.rfc3339(self.clock.now)
         meta.pop("resourceVersion", None)
         if info.KIND in GENERATION_KINDS:
             meta["generation"] = 1
@@ -494,13 +493,13 @@ class APIServer:
                 return obj
             grace = obj["spec"].get("terminationGracePeriodSeconds", 30) \
                 if grace_period_seconds is None else grace_period_seconds
-            meta["deletionTimestamp"] = rfc3339(self.clock.now + grace)
+            meta["deletionTimestamp"] = self.clock.rfc3339(self.clock.now + grace)
             meta["deletionGracePeriodSeconds"] = grace
             return self.update(obj)
         if info.RESOURCE == "namespaces":
             if obj.get("status", {}).get("phase") == "Terminating":
                 return obj
-            meta["deletionTimestamp"] = rfc3339(self.clock.now)
+            meta["deletionTimestamp"] = self.clock.rfc3339(self.clock.now)
             obj = self.update(obj)
             obj["status"]["phase"] = "Terminating"
             return self.update_status(obj)
@@ -554,7 +553,7 @@ class APIServer:
         conditions = [c for c in pod.get("status", {}).get("conditions", []) if c["type"] != "PodScheduled"]
         # podutil.UpdatePodCondition; a zero metav1.Time is written as null (lastProbeTime)
         conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                           "lastTransitionTime": rfc3339(self.clock.now)})
+                           "lastTransitionTime": self.clock.rfc3339(self.clock.now)})
         pod.setdefault("status", {})["conditions"] = conditions
         key = self.key("pods", pod_name, namespace)
         if not self.store.compare_and_swap(key, int(pod["metadata"].pop("resourceVersion")), _dumps(pod)):
@@ -572,7 +571,7 @@ class APIServer:
         Event disappears an hour after it last happened."""
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
-        now = rfc3339(self.clock.now)
+        now = self.clock.rfc3339(self.clock.now)
         identity = (obj["kind"], namespace, meta["name"], meta.get("uid"), type, reason, message, source, host)
         name = self._event_keys.get(identity)
         if name is not None:
@@ -587,7 +586,7 @@ class APIServer:
         # several at one virtual instant get the next free nanosecond.
         # Start past the last name taken for this object, so a burst of events (a ReplicaSet's
         # hundred SuccessfulCreate) does not probe every taken name again.
-        nanos = max(int((EPOCH.timestamp() + self.clock.now) * 1_000_000_000),
+        nanos = max(int((self.clock.epoch.timestamp() + self.clock.now) * 1_000_000_000),
                     self._event_nanos.get((namespace, meta["name"]), 0))
         while self.store.get(self.key("events", f"{meta['name']}.{nanos:x}", namespace)) is not None:
             nanos += 1

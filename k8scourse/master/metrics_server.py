@@ -30,7 +30,6 @@ from typing import Callable, Mapping
 from k8scourse.api.selectors import Selector
 from k8scourse.clock import VirtualClock
 from k8scourse.node.cadvisor import CAdvisor
-from k8scourse.timefmt import rfc3339
 
 METRIC_RESOLUTION = 15.0  # --metric-resolution=15s (metrics-server manifests/base/deployment.yaml)
 FRESH_CONTAINER_MIN_RESOLUTION = 10.0  # pkg/storage/pod.go freshContainerMinMetricsResolution
@@ -152,7 +151,7 @@ class MetricsServer:
                 first = min(containers.values(), key=lambda s: s.last_time)  # the earliest TimeInfo
                 items.append({"kind": "PodMetrics", "apiVersion": API_VERSION,
                               "metadata": {"name": name, "namespace": pod_namespace, "labels": dict(labels)},
-                              "timestamp": rfc3339(first.last_time),
+                              "timestamp": self.clock.rfc3339(first.last_time),
                               "window": _window(first.last_time - first.prev_time), "containers": usage})
         return items
 
@@ -164,6 +163,7 @@ class MetricsServer:
             if rate is None:
                 continue
             items.append({"kind": "NodeMetrics", "apiVersion": API_VERSION, "metadata": {"name": name},
-                          "timestamp": rfc3339(series.last_time), "window": _window(series.last_time - series.prev_time),
+                          "timestamp": self.clock.rfc3339(series.last_time),
+                          "window": _window(series.last_time - series.prev_time),
                           "usage": {"cpu": f"{rate}n", "memory": f"{series.memory_bytes // 1024}Ki"}})
         return items

@@ -12,11 +12,11 @@ runtime's log of that container (``pkg/kubelet/kuberuntime/logs``: ``tailLines``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any, Mapping
 
 from k8scourse.api.errors import bad_request
-from k8scourse.timefmt import EPOCH
+from k8scourse.timefmt import EPOCH, moment
 
 #: The container-status waiting reasons kubelet words on their own (validateContainerLogStatus).
 WAITING_WORDS = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}
@@ -47,7 +47,7 @@ def read_log(api: Any, name: str, namespace: str, options: LogOptions = LogOptio
     if options.tail_lines is not None:
         lines = lines[len(lines) - options.tail_lines:] if options.tail_lines < len(lines) else lines
     if options.timestamps:
-        return "".join(f"{rfc3339_nano(at)} {text}\n" for at, text in lines)
+        return "".join(f"{rfc3339_nano(at, api.clock.epoch)} {text}\n" for at, text in lines)
     return "".join(f"{text}\n" for _, text in lines)
 
 
@@ -97,11 +97,11 @@ def _log_container_id(status: dict | None, container: str, pod: str, previous: b
     raise bad_request(f'container "{container}" in pod "{pod}" is waiting to start - no logs yet')
 
 
-def rfc3339_nano(seconds: float) -> str:
+def rfc3339_nano(seconds: float, epoch: datetime = EPOCH) -> str:
     """Go's time.RFC3339Nano, as ``--timestamps`` prints: trailing zeros of the fraction dropped."""
     whole = int(seconds)
     nanos = round((seconds - whole) * 1e9)
-    text = (EPOCH + timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%S")
+    text = moment(whole, epoch).strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{nanos:09d}".rstrip("0")
     return f"{text}.{fraction}Z" if fraction else f"{text}Z"
 

@@ -27,7 +27,6 @@ from typing import Any, Mapping, Protocol
 from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.api.pod import DEFAULT_SCHEDULER_NAME
 from k8scourse.clock import VirtualClock
-from k8scourse.timefmt import rfc3339
 
 from .scheduling.cache import Cache, NodeChange
 from .scheduling.filters import (
@@ -197,7 +196,7 @@ class Scheduler:
         conditions = list(status.get("conditions") or ())
         old = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
         condition = {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
-                     "lastTransitionTime": rfc3339(self.clock.now), "reason": reason, "message": message}
+                     "lastTransitionTime": self.clock.rfc3339(self.clock.now), "reason": reason, "message": message}
         if old is not None:
             if old.get("status") == "False":  # the transition time only moves when the status does
                 condition["lastTransitionTime"] = old.get("lastTransitionTime", condition["lastTransitionTime"])

@@ -102,7 +102,7 @@ class Kubelet:
                                         sandbox_image=pod_infra_container_image, registry=registry)
         self.runtime.on_exit = self._on_container_exit
         self.node_status = NodeStatus(self.node_name, self.node_ip, rng, capacity=capacity, reserved=reserved,
-                                      max_pods=max_pods)
+                                      max_pods=max_pods, epoch=clock.epoch)
         self.lease = NodeLease(api, clock, self.node_name, node_lease_duration_seconds)
         self.backoff = Backoff()  # containers (CrashLoopBackOff)
         self.image_backoff = Backoff()  # image pulls (ImagePullBackOff), kubelet.go: the same 10 s to 300 s
@@ -254,7 +254,7 @@ class Kubelet:
                 del self._static[path]
                 known[1].terminate()
             try:
-                pod = static_pod(manifest, path, self.node_name, self.clock.now)
+                pod = static_pod(manifest, path, self.node_name, self.clock.now, self.clock.epoch)
             except K8sValueError as exc:
                 self.static_pod_errors[path] = f"invalid pod: {exc}"
                 continue

@@ -81,7 +81,7 @@ class NodeLease:
                      "spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": self.duration_seconds}}
         else:
             lease = fast_copy(base)
-        lease["spec"]["renewTime"] = rfc3339_micro(self.clock.now)
+        lease["spec"]["renewTime"] = rfc3339_micro(self.clock.now, self.clock.epoch)
         if not lease["metadata"].get("ownerReferences"):
             try:
                 node = self.api.get("nodes", self.node_name)

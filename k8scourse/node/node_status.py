@@ -25,6 +25,8 @@ seed's flannel the node's subnet was leased in etcd instead.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import random
 import re
 import struct
@@ -33,7 +35,7 @@ from typing import Any, Mapping, Sequence
 
 from k8scourse.api.errors import FieldValidationError, invalid
 from k8scourse.api.quantity import Quantity, QuantityError, parse_quantity
-from k8scourse.timefmt import rfc3339
+from k8scourse.timefmt import EPOCH, rfc3339
 from k8scourse.version import KUBERNETES_VERSION
 
 from .images import image_id
@@ -79,7 +81,9 @@ class NodeStatus:
     """Builds this node's Node object and refreshes its status, as the kubelet's setters do."""
 
     def __init__(self, node_name: str, node_ip: str, rng: random.Random, *,
-                 capacity: Mapping[str, Any] | None, reserved: Mapping[str, Any] | None, max_pods: int) -> None:
+                 capacity: Mapping[str, Any] | None, reserved: Mapping[str, Any] | None, max_pods: int,
+                 epoch: datetime = EPOCH) -> None:
+        self.epoch = epoch  # the kubelet's clock's: the date of virtual second 0
         self.node_name, self.hostname, self.node_ip = node_name, node_name.lower(), node_ip
         machine = _quantities(DEFAULT_MACHINE if capacity is None else capacity, "capacity")
         machine.setdefault("pods", Quantity.from_units(max_pods))
@@ -143,7 +147,7 @@ class NodeStatus:
                images: list[tuple[str, int]]) -> tuple[dict, list[str]]:
         """The new status from the node's current one; condition transitions give events
         (``NodeHasSufficientMemory``, ``NodeReady``...)."""
-        stamp = rfc3339(now)
+        stamp = rfc3339(now, self.epoch)
         previous = {c["type"]: c for c in old.get("conditions") or ()}
         conditions, events = [], []
         wanted = [(kind, "False", reason, message, event) for kind, reason, message, event in PRESSURE_CONDITIONS]

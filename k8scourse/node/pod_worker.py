@@ -51,7 +51,6 @@ from typing import Any, Callable, Mapping, Protocol
 from k8scourse.api.errors import StatusError
 from k8scourse.clock import Timer, VirtualClock
 from k8scourse.master.apiserver import APIServer
-from k8scourse.timefmt import rfc3339
 
 from . import events
 from .backoff import Backoff
@@ -112,7 +111,7 @@ class PodWorker:
         self.waiting: dict[str, tuple[str, str]] = {}  # why a container waits: (reason, message)
         self.killed_by_probe: set[str] = set()  # ids of instances killed for a failed probe
         self.transitions: dict[str, tuple[str, str]] = {}  # condition type -> (status, since)
-        self.start_time = (pod.get("status") or {}).get("startTime") or rfc3339(kubelet.clock.now)
+        self.start_time = (pod.get("status") or {}).get("startTime") or kubelet.clock.rfc3339(kubelet.clock.now)
         self.posted: dict | None = None
         self.busy = self.again = self.failed = False
         self.terminating = self.kill_sent = False
@@ -570,7 +569,7 @@ class PodWorker:
 
     def status(self) -> dict:
         """The pod status the kubelet would write now."""
-        now = rfc3339(self.kubelet.clock.now)
+        now = self.kubelet.clock.rfc3339(self.kubelet.clock.now)
         phase = self._phase()
         spec = self.pod["spec"]
         initialized = self._initialized(phase)
@@ -620,15 +619,15 @@ class PodWorker:
             ready = self.prober.ready(current)
         status = {"name": name, "image": current.image, "imageID": current.image_id,
                   "containerID": f"containerd://{current.id}", "restartCount": current.attempt,
-                  "lastState": {"terminated": _terminated(previous)} if previous else {},
+                  "lastState": {"terminated": _terminated(previous, self.kubelet.clock)} if previous else {},
                   "ready": ready, "started": started}
         if current.state == "running":
-            return {**status, "state": {"running": {"startedAt": rfc3339(current.started_at)}}}
+            return {**status, "state": {"running": {"startedAt": self.kubelet.clock.rfc3339(current.started_at)}}}
         if name in self.waiting:  # exited, waiting to be restarted
             reason, message = self.waiting[name]
-            return {**status, "lastState": {"terminated": _terminated(current)},
+            return {**status, "lastState": {"terminated": _terminated(current, self.kubelet.clock)},
                     "state": {"waiting": {"reason": reason, "message": message}}}
-        return {**status, "state": {"terminated": _terminated(current)}}
+        return {**status, "state": {"terminated": _terminated(current, self.kubelet.clock)}}
 
     def _post_status(self) -> None:
         """Write the status if it changed (the status manager's job)."""
@@ -645,8 +644,8 @@ class PodWorker:
         self.posted = status
 
 
-def _terminated(container: Container) -> dict:
+def _terminated(container: Container, clock: VirtualClock) -> dict:
     return {"containerID": f"containerd://{container.id}", "exitCode": container.exit_code,
-            "finishedAt": rfc3339(container.finished_at),
+            "finishedAt": clock.rfc3339(container.finished_at),
             "reason": "Completed" if container.exit_code == 0 else "Error",
-            "startedAt": rfc3339(container.started_at)}
+            "startedAt": clock.rfc3339(container.started_at)}

@@ -28,12 +28,10 @@ see :mod:`k8scourse.node.programs`. ``crash()`` ends one at will.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from typing import Any, Callable, Mapping, Sequence
 
 from k8scourse.api.errors import FieldValidationError, K8sValueError, invalid
 from k8scourse.clock import Timer, VirtualClock
-from k8scourse.timefmt import EPOCH
 
 from .cni import AddressesExhausted, HostLocalIPAM
 from .images import ImageService, PullError, Registry, image_id, normalize
@@ -231,7 +229,7 @@ class ContainerRuntime:
 
     def _print(self, container: Container, line: Output) -> None:
         now = self.clock.now
-        stamp = (EPOCH + timedelta(seconds=int(now))).strftime(line.stamp) if line.stamp else ""
+        stamp = self.clock.moment(int(now)).strftime(line.stamp) if line.stamp else ""
         container.log.append((now, stamp + line.text))
 
     def http_request(self, container: Container, path: str, status: int, user_agent: str) -> None:
@@ -239,7 +237,7 @@ class ContainerRuntime:
         container's server answered with ``status``: a server that logs requests prints a line."""
         if container.program.access_log:
             client = self.ipam.gateway  # cni0's address: the node's side of the pod network
-            when = (EPOCH + timedelta(seconds=int(self.clock.now))).strftime("%d/%b/%Y:%H:%M:%S +0000")
+            when = self.clock.moment(int(self.clock.now)).strftime("%d/%b/%Y:%H:%M:%S +0000")
             container.log.append((self.clock.now, access_log(client, path, status, user_agent, when)))
 
     def _change_file(self, container: Container, change: FileChange) -> None:

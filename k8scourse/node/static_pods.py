@@ -27,12 +27,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import timedelta
+from datetime import datetime
 from typing import Any, Mapping, Union
 
 from k8scourse.api.meta import fast_copy
 from k8scourse.api.pod import Pod
-from k8scourse.timefmt import EPOCH
+from k8scourse.timefmt import EPOCH, moment
 
 FILE_CHECK_FREQUENCY = 20.0  # pkg/kubelet/apis/config/v1beta1/defaults.go: FileCheckFrequency
 # pkg/kubelet/types/pod_update.go
@@ -71,7 +71,7 @@ def read_manifests(source: Manifests) -> dict[str, Any]:
     return found
 
 
-def static_pod(manifest: Any, path: str, node_name: str, now: float) -> dict:
+def static_pod(manifest: Any, path: str, node_name: str, now: float, epoch: datetime = EPOCH) -> dict:
     """The pod the kubelet runs for one manifest file; bad manifests raise K8sValueError."""
     pod = Pod.from_manifest(manifest).data
     hasher = hashlib.md5(json.dumps(pod, sort_keys=True).encode())  # stands in for DeepHashObject
@@ -81,7 +81,7 @@ def static_pod(manifest: Any, path: str, node_name: str, now: float) -> dict:
     meta["name"] = f"{meta['name']}-{node_name.lower()}"
     meta["uid"] = uid
     meta.setdefault("annotations", {}).update(
-        {CONFIG_HASH: uid, CONFIG_SEEN: rfc3339_nano(now), CONFIG_SOURCE: FILE_SOURCE})
+        {CONFIG_HASH: uid, CONFIG_SEEN: rfc3339_nano(now, epoch), CONFIG_SOURCE: FILE_SOURCE})
     spec["nodeName"] = node_name
     tolerations = spec.setdefault("tolerations", [])
     if TOLERATE_NO_EXECUTE not in tolerations:
@@ -105,7 +105,7 @@ def is_mirror(pod: Mapping[str, Any]) -> bool:
     return CONFIG_MIRROR in (pod["metadata"].get("annotations") or {})
 
 
-def rfc3339_nano(seconds: float) -> str:
+def rfc3339_nano(seconds: float, epoch: datetime = EPOCH) -> str:
     """Go's RFC3339Nano: fractional seconds with trailing zeros dropped."""
-    text = (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".")
+    text = moment(seconds, epoch).strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".")
     return text + "Z"

@@ -12,6 +12,12 @@ in the course where wall time matters; it ends when the server stops).
 ``with server.paused():`` holds the clock still. The server's threads now run
 the cluster, so a notebook cell that uses it meanwhile holds the same lock
 (``with server.lock: print(cluster.kubectl("get pods"))``) or pauses the clock.
+
+Timestamps count from the cluster's epoch (``Cluster(epoch=...)``). The server's
+tables compute ages on the virtual clock, but real kubectl computes a few from
+the machine's clock (describe's Events, ``kubectl events``): those are right
+only for a cluster dated by the wall clock (``epoch="now"``, as ``k8scourse
+serve`` makes it) and served at ``speed=1``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from k8scourse.api.errors import K8sValueError
+from k8scourse.timefmt import EPOCH
 
 from . import discovery, metrics, openapi
 from .handlers import Handlers, Response, Watch, parse_path
@@ -280,7 +287,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if not watch.table:
                 return watch.convert(obj) if watch.convert else obj
             with served.lock:
-                now = served.cluster.clock.now
+                now = served.cluster.clock.since(EPOCH)
             return table(watch.stream.kind.RESOURCE, [obj], now, {"resourceVersion": obj["metadata"]["resourceVersion"]})
 
         with served.lock:

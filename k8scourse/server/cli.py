@@ -23,7 +23,8 @@ def add_serve_command(commands: Any) -> None:
     serve.add_argument("--nodes", type=int, default=3, metavar="N", help="how many nodes (default: 3)")
     serve.add_argument("--seed", type=int, default=0, metavar="S", help="the cluster's seed (default: 0)")
     serve.add_argument("--speed", type=float, default=1.0, metavar="X",
-                       help="virtual seconds per real second (default: 1)")
+                       help="virtual seconds per real second (default: 1; at any other speed the ages "
+                       "real kubectl computes from this machine's clock, such as describe's Events, drift)")
     serve.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
     serve.add_argument("--tls", action="store_true",
                        help="HTTPS; only clients with the kubeconfig's client certificate get in")
@@ -36,7 +37,9 @@ def run_serve(args: argparse.Namespace, extra: list[str], stop: threading.Event 
     from k8scourse.cluster import Cluster
 
     try:
-        cluster = Cluster.quickstart(nodes=args.nodes, seed=args.seed)
+        # Dated by the wall clock (not the notebooks' fixed 2025-01-01), so that the ages the real kubectl
+        # computes from this machine's clock (describe's Events, `kubectl events`) read seconds, not years.
+        cluster = Cluster.quickstart(nodes=args.nodes, seed=args.seed, epoch="now")
         server = cluster.serve(speed=args.speed, port=args.port, tls=args.tls)
     except (K8sValueError, OSError) as err:
         print(f"k8scourse: error: {err}", file=sys.stderr)

@@ -33,7 +33,7 @@ from k8scourse.api.selectors import parse_selector
 from k8scourse.etcd.store import CompactedError
 from k8scourse.master.apiserver import APIServer
 from k8scourse.master.pod_log import LogOptions, read_log
-from k8scourse.timefmt import rfc3339
+from k8scourse.timefmt import EPOCH
 
 from . import conversion, discovery, tables
 from .fieldmanager import Managers
@@ -143,8 +143,9 @@ class Handlers:
         self.events = EventCache()  # shared by this server's watches
 
     @property
-    def now(self) -> float:
-        return self.api.clock.now
+    def stamp(self) -> str:
+        """Now as a timestamp (``metav1.Time``), on the cluster's clock and epoch."""
+        return self.api.clock.rfc3339(self.api.clock.now)
 
     def handle(self, req: Request) -> Response | Watch:
         try:
@@ -250,7 +251,7 @@ class Handlers:
         if more is not None:
             meta["continue"] = _write_continue(list_revision, more)
         if tables.wants_table(req.accept):
-            return Response(200, tables.table(req.kind.RESOURCE, found, self.now, meta,
+            return Response(200, tables.table(req.kind.RESOURCE, found, self.api.clock.since(EPOCH), meta,
                                               req.query.get("includeObject", "Metadata")), JSON)
         return Response(200, {"kind": f"{req.kind.KIND}List", "apiVersion": req.gv.name,
                               "metadata": meta, "items": [_with_type(req.kind, o) for o in found]})
@@ -290,7 +291,7 @@ class Handlers:
             return new
         defaulted = objects.decoded(new, req.namespace or "default").data
         entries = (old or {}).get("metadata", {}).get("managedFields")
-        fields = Managers(entries).update(old, defaulted, req.manager, req.gv.name, rfc3339(self.now), subresource)
+        fields = Managers(entries).update(old, defaulted, req.manager, req.gv.name, self.stamp, subresource)
         new.setdefault("metadata", {})["managedFields"] = fields
         return new
 
@@ -299,7 +300,7 @@ class Handlers:
         (The course's simplification: a real dry run runs admission too.)"""
         loaded = objects.load(manifest, namespace or "default")  # (the caller dropped unknown fields)
         meta = loaded.data["metadata"]
-        meta.setdefault("creationTimestamp", rfc3339(self.now))
+        meta.setdefault("creationTimestamp", self.stamp)
         if loaded.NAMESPACED:
             meta.setdefault("namespace", namespace or "default")
         return loaded.data
@@ -323,7 +324,7 @@ class Handlers:
             obj = self.api.get(resource, name, namespace)
             if tables.wants_table(req.accept):
                 meta = {"resourceVersion": obj["metadata"]["resourceVersion"]}
-                return Response(200, tables.table(resource, [obj], self.now, meta,
+                return Response(200, tables.table(resource, [obj], self.api.clock.since(EPOCH), meta,
                                                   req.query.get("includeObject", "Metadata")))
             return Response(200, _with_type(req.kind, obj))
         if req.method == "PUT":
@@ -399,7 +400,7 @@ class Handlers:
             current = None
         live = {k: v for k, v in (current or {}).items() if k != "status"}
         entries = (current or {}).get("metadata", {}).get("managedFields")
-        merged, fields = Managers(entries).apply(live or None, config, manager, req.gv.name, rfc3339(self.now),
+        merged, fields = Managers(entries).apply(live or None, config, manager, req.gv.name, self.stamp,
                                                  force == "true")
         merged.setdefault("metadata", {})["managedFields"] = fields
         if current is None:
@@ -415,7 +416,7 @@ class Handlers:
         with ``subresource: scale`` (apimachinery/pkg/util/managedfields/scalehandler.go)."""
         def managed(old: dict, new: dict) -> list:
             entries = old["metadata"].get("managedFields")
-            return Managers(entries).update(old, new, req.manager, req.gv.name, rfc3339(self.now), "scale")
+            return Managers(entries).update(old, new, req.manager, req.gv.name, self.stamp, "scale")
         return managed if req.manager else None
 
     # --- subresources ----------------------------------------------------------------------

@@ -49,7 +49,6 @@ from typing import Any, Callable, Mapping, Protocol
 from k8scourse.api.errors import StatusError
 from k8scourse.api.lease import NODE_LEASE_NAMESPACE
 from k8scourse.clock import Timer, VirtualClock
-from k8scourse.timefmt import parse_rfc3339, rfc3339
 
 from .base import InformerFactory, WorkQueue
 from .ratelimitedqueue import RateLimitedTimedQueue, TimedValue
@@ -258,7 +257,7 @@ class NodeLifecycleController:
 
     def swap_taints(self, name: str, to_add: list[Taint], to_remove: list[Taint]) -> bool:
         """SwapNodeControllerTaint: stamp the new taints with ``timeAdded``, add them, then remove the others."""
-        now = rfc3339(self.clock.now)
+        now = self.clock.rfc3339(self.clock.now)
         stamped = [{**t, "timeAdded": now} for t in to_add]
         added = self._write_taints(name, lambda taints: _add_or_update(taints, stamped))
         return added and self._write_taints(name, lambda taints: _without(taints, to_remove))
@@ -349,7 +348,7 @@ class NodeLifecycleController:
             if health is not None:
                 health.status = status
             else:
-                health = NodeHealth(parse_rfc3339(created), parse_rfc3339(created), status)
+                health = NodeHealth(self.clock.parse_rfc3339(created), self.clock.parse_rfc3339(created), status)
         else:
             observed = dict(current)
             grace = self.node_monitor_grace_period
@@ -368,7 +367,7 @@ class NodeLifecycleController:
             return observed, current
         node = copy.deepcopy(dict(node))
         status = node.setdefault("status", {})
-        stamp = rfc3339(now)
+        stamp = self.clock.rfc3339(now)
         conditions = status.setdefault("conditions", [])
         for kind in UNKNOWN_CONDITIONS:
             found = condition(status, kind)
@@ -397,7 +396,7 @@ class NodeLifecycleController:
             if ready is None or ready["status"] == "False":
                 continue  # UpdatePodCondition: nothing changes
             ready["status"] = "False"
-            ready["lastTransitionTime"] = rfc3339(self.clock.now)
+            ready["lastTransitionTime"] = self.clock.rfc3339(self.clock.now)
             try:
                 self.api.update_status(updated)
             except StatusError as err:

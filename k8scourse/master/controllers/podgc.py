@@ -27,7 +27,6 @@ from typing import Any, Mapping, Protocol
 
 from k8scourse.api.errors import StatusError
 from k8scourse.clock import Timer, VirtualClock
-from k8scourse.timefmt import rfc3339
 
 from .base import InformerFactory
 
@@ -131,7 +130,7 @@ class PodGCController:
                     kept = [c for c in status.get("conditions") or () if c.get("type") != condition["type"]]
                     status["conditions"] = [*kept, {"type": condition["type"], "status": condition["status"],
                                                     "lastProbeTime": None,
-                                                    "lastTransitionTime": rfc3339(self.clock.now),
+                                                    "lastTransitionTime": self.clock.rfc3339(self.clock.now),
                                                     "reason": condition["reason"], "message": condition["message"]}]
                 self.api.update_status(updated)
             self.api.delete("pods", meta["name"], meta["namespace"], grace_period_seconds=0)

@@ -38,6 +38,8 @@ work (``garbagecollector.py``), not this controller's.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Protocol
@@ -49,7 +51,7 @@ from k8scourse.clock import VirtualClock
 from k8scourse.master.controllers.base import Informer, InformerFactory, Obj, WorkQueue, key_of
 from k8scourse.api.meta import controller_of
 from k8scourse.master.controllers.controller_ref import ControllerRefManager, new_controller_ref
-from k8scourse.timefmt import parse_rfc3339, rfc3339
+from k8scourse.timefmt import EPOCH, parse_rfc3339
 
 BURST_REPLICAS = 500  # replicaset.BurstReplicas (pkg/controller/replicaset/replica_set.go)
 SLOW_START_INITIAL_BATCH_SIZE = 1  # controller.SlowStartInitialBatchSize (pkg/controller/controller_utils.go)
@@ -116,21 +118,21 @@ def is_pod_ready(pod: Obj) -> bool:
     return condition is not None and condition.get("status") == "True"
 
 
-def ready_since(pod: Obj) -> float | None:
+def ready_since(pod: Obj, epoch: datetime = EPOCH) -> float | None:
     """When a ready pod became Ready (its Ready condition's lastTransitionTime), in clock seconds."""
     condition = _ready_condition(pod)
     if condition is None or condition.get("status") != "True" or not condition.get("lastTransitionTime"):
         return None
-    return parse_rfc3339(condition["lastTransitionTime"])
+    return parse_rfc3339(condition["lastTransitionTime"], epoch)
 
 
-def is_pod_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
+def is_pod_available(pod: Obj, min_ready_seconds: int, now: float, epoch: datetime = EPOCH) -> bool:
     """podutil.IsPodAvailable: ready, and for more than ``minReadySeconds``."""
     if not is_pod_ready(pod):
         return False
     if min_ready_seconds == 0:
         return True
-    since = ready_since(pod)
+    since = ready_since(pod, epoch)
     return since is not None and since + min_ready_seconds < now
 
 
@@ -154,7 +156,7 @@ def _log_rank(since: float, now: float) -> int:
     return int(math.log2(age)) if age > 0 else -1
 
 
-def deletion_order(pods: list[Obj], ranks: list[int], now: float) -> list[Obj]:
+def deletion_order(pods: list[Obj], ranks: list[int], now: float, epoch: datetime = EPOCH) -> list[Obj]:
     """Sort pods as ``ActivePodsWithRanks`` (controller_utils.go) does: the first ones are deleted first.
 
     1. unassigned before assigned; 2. Pending before Unknown before Running;
@@ -168,8 +170,8 @@ def deletion_order(pods: list[Obj], ranks: list[int], now: float) -> list[Obj]:
         pod = pods[i]
         meta, node = pod["metadata"], (pod.get("spec") or {}).get("nodeName") or ""
         ready = is_pod_ready(pod)
-        since = ready_since(pod) if ready else None
-        created = parse_rfc3339(meta["creationTimestamp"]) if meta.get("creationTimestamp") else None
+        since = ready_since(pod, epoch) if ready else None
+        created = parse_rfc3339(meta["creationTimestamp"], epoch) if meta.get("creationTimestamp") else None
         return (bool(node), PHASE_ORDINAL.get((pod.get("status") or {}).get("phase"), 0), ready,
                 _deletion_cost(pod), -ranks[i],
                 # a zero ready time sorts first; then the shorter log-age (the latest ready) first
@@ -548,7 +550,7 @@ class ReplicaSetController:
                 node = (pod.get("spec") or {}).get("nodeName") or ""
                 on_node[node] = on_node.get(node, 0) + 1
         ranks = [on_node.get((p.get("spec") or {}).get("nodeName") or "", 0) for p in pods]
-        return deletion_order(pods, ranks, self.clock.now)[:count]
+        return deletion_order(pods, ranks, self.clock.now, self.clock.epoch)[:count]
 
     # --- status -----------------------------------------------------------------------------------
 
@@ -564,15 +566,15 @@ class ReplicaSetController:
                 labeled += 1
             if facts.ready:
                 ready += 1
-                if min_ready == 0 or is_pod_available(facts.pod, min_ready, now):
+                if min_ready == 0 or is_pod_available(facts.pod, min_ready, now, self.clock.epoch):
                     available += 1
         conditions = [c for c in status.get("conditions") or () if c.get("type") != "ReplicaFailure"]
         failure = next((c for c in status.get("conditions") or () if c.get("type") == "ReplicaFailure"), None)
         if error is not None and failure is None:
             diff = len(claimed) - spec.get("replicas", 1)
             reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
-            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": rfc3339(now),
-                               "reason": reason, "message": str(error)})
+            conditions.append({"type": "ReplicaFailure", "status": "True",
+                               "lastTransitionTime": self.clock.rfc3339(now), "reason": reason, "message": str(error)})
         elif error is not None:
             conditions.append(failure)
         # in ReplicaSetStatus's field order; zero counts are omitted (omitempty), replicas never

@@ -36,7 +36,6 @@ from typing import Any, Mapping, Protocol
 from k8scourse.api.errors import StatusError
 from k8scourse.clock import Timer, VirtualClock
 from k8scourse.master.scheduling.taints import NO_EXECUTE, tolerates
-from k8scourse.timefmt import rfc3339
 
 from .base import InformerFactory
 
@@ -208,7 +207,7 @@ class TaintEvictionController:
             if not any(c.get("type") == "DisruptionTarget" and c.get("status") == "True" for c in conditions):
                 conditions[:] = [c for c in conditions if c.get("type") != "DisruptionTarget"]
                 conditions.append({"type": "DisruptionTarget", "status": "True", "lastProbeTime": None,
-                                   "lastTransitionTime": rfc3339(self.clock.now),
+                                   "lastTransitionTime": self.clock.rfc3339(self.clock.now),
                                    "reason": DISRUPTION_TARGET["reason"], "message": DISRUPTION_TARGET["message"]})
                 self.api.update_status(updated)
             self.api.delete("pods", name, namespace)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from k8scourse.timefmt import parse_rfc3339
 
 from . import sync, util
 from .util import Obj
@@ -38,21 +37,21 @@ def sync_rollout_status(dc: "DeploymentController", all_sets: Sequence[Obj | Non
                 and current["reason"] == util.NEW_RS_AVAILABLE)
     name = d["metadata"]["name"]
     subject = f'ReplicaSet "{new_rs["metadata"]["name"]}"' if new_rs is not None else f'Deployment "{name}"'
-    now = dc.clock.now
     if util.has_progress_deadline(d) and not complete:
         if util.deployment_complete(d, status):
             util.set_condition(status, util.new_condition("Progressing", "True", util.NEW_RS_AVAILABLE,
-                                                          f"{subject} has successfully progressed.", now))
+                                                          f"{subject} has successfully progressed.", dc.clock))
         elif util.deployment_progressing(d, status):
-            condition = util.new_condition("Progressing", "True", util.RS_UPDATED, f"{subject} is progressing.", now)
+            condition = util.new_condition("Progressing", "True", util.RS_UPDATED, f"{subject} is progressing.",
+                                           dc.clock)
             if current is not None:  # same reason, new lastUpdateTime: progress resets the deadline
                 if current["status"] == "True":
                     condition["lastTransitionTime"] = current["lastTransitionTime"]
                 util.remove_condition(status, "Progressing")
             util.set_condition(status, condition)
-        elif util.deployment_timed_out(d, status, now):
+        elif util.deployment_timed_out(d, status, dc.clock):
             util.set_condition(status, util.new_condition("Progressing", "False", util.TIMED_OUT,
-                                                          f"{subject} has timed out progressing.", now))
+                                                          f"{subject} has timed out progressing.", dc.clock))
     failures = replica_failures(all_sets, new_rs)
     if failures:
         util.set_condition(status, failures[0])
@@ -83,7 +82,7 @@ def requeue_stuck_deployment(dc: "DeploymentController", d: Obj, status: Obj) ->
         return None
     if util.deployment_complete(d, status) or current["reason"] == util.TIMED_OUT:
         return None
-    after = parse_rfc3339(current["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"] - dc.clock.now
+    after = dc.clock.parse_rfc3339(current["lastUpdateTime"]) + d["spec"]["progressDeadlineSeconds"] - dc.clock.now
     key = f"{d['metadata']['namespace']}/{d['metadata']['name']}"
     if after < 1:
         dc.queue.add_rate_limited(key)

@@ -47,10 +47,10 @@ def check_paused_conditions(dc: "DeploymentController", d: dict) -> None:
     paused = bool(d["spec"].get("paused"))
     if paused and not paused_noted:
         util.set_condition(status, util.new_condition("Progressing", "Unknown", util.PAUSED,
-                                                      "Deployment is paused", dc.clock.now))
+                                                      "Deployment is paused", dc.clock))
     elif not paused and paused_noted:
         util.set_condition(status, util.new_condition("Progressing", "Unknown", util.RESUMED,
-                                                      "Deployment is resumed", dc.clock.now))
+                                                      "Deployment is resumed", dc.clock))
     else:
         return
     dc.write_status(d)
@@ -82,7 +82,7 @@ def get_new_replica_set(dc: "DeploymentController", d: dict, rs_list: list[Obj],
         if util.has_progress_deadline(d) and util.get_condition(status, "Progressing") is None:
             util.set_condition(status, util.new_condition("Progressing", "True", util.FOUND_NEW_RS,
                                                           f'Found new replica set "{rs["metadata"]["name"]}"',
-                                                          dc.clock.now))
+                                                          dc.clock))
             needs_update = True
         if needs_update:
             dc.write_status(d)
@@ -117,7 +117,7 @@ def get_new_replica_set(dc: "DeploymentController", d: dict, rs_list: list[Obj],
             message = f'Failed to create new replica set "{name}": {err}'
             if util.has_progress_deadline(d):
                 util.set_condition(status, util.new_condition("Progressing", "False", util.FAILED_RS_CREATE,
-                                                              message, dc.clock.now))
+                                                              message, dc.clock))
                 dc.write_status(d, ignore_errors=True)
             dc.record(d, "Warning", util.FAILED_RS_CREATE, message)
             raise
@@ -135,7 +135,7 @@ def get_new_replica_set(dc: "DeploymentController", d: dict, rs_list: list[Obj],
     needs_update = util.set_deployment_revision(d, str(new_revision))
     if not already_exists and util.has_progress_deadline(d):
         util.set_condition(status, util.new_condition("Progressing", "True", util.NEW_RS_CREATED,
-                                                      f'Created new replica set "{name}"', dc.clock.now))
+                                                      f'Created new replica set "{name}"', dc.clock))
         needs_update = True
     if needs_update:
         dc.write_status(d)
@@ -246,10 +246,10 @@ def calculate_status(dc: "DeploymentController", all_sets: Sequence[Obj | None],
         status["collisionCount"] = old["collisionCount"]
     if available >= util.replicas(d) - util.max_unavailable(d):
         condition = util.new_condition("Available", "True", util.MINIMUM_REPLICAS_AVAILABLE,
-                                       "Deployment has minimum availability.", dc.clock.now)
+                                       "Deployment has minimum availability.", dc.clock)
     else:
         condition = util.new_condition("Available", "False", util.MINIMUM_REPLICAS_UNAVAILABLE,
-                                       "Deployment does not have minimum availability.", dc.clock.now)
+                                       "Deployment does not have minimum availability.", dc.clock)
     util.set_condition(status, condition)
     return status
 

@@ -15,7 +15,8 @@ import math
 from typing import Any, Iterable, Mapping, Sequence
 
 from k8scourse.api.deployment import scaled_value
-from k8scourse.timefmt import parse_rfc3339, rfc3339
+from k8scourse.clock import VirtualClock
+from k8scourse.timefmt import parse_rfc3339
 
 Obj = Mapping[str, Any]
 
@@ -385,9 +386,9 @@ def is_saturated(deploy: Obj, rs: Obj | None) -> bool:
 
 # --- conditions -----------------------------------------------------------------------
 
-def new_condition(kind: str, status: str, reason: str, message: str, now: float) -> dict:
+def new_condition(kind: str, status: str, reason: str, message: str, clock: VirtualClock) -> dict:
     """NewDeploymentCondition."""
-    stamp = rfc3339(now)
+    stamp = clock.rfc3339(clock.now)
     return {"type": kind, "status": status, "lastUpdateTime": stamp, "lastTransitionTime": stamp,
             "reason": reason, "message": message}
 
@@ -444,7 +445,7 @@ def deployment_progressing(deploy: Obj, status: Obj) -> bool:
             or status.get("availableReplicas", 0) > old.get("availableReplicas", 0))
 
 
-def deployment_timed_out(deploy: Obj, status: Obj, now: float) -> bool:
+def deployment_timed_out(deploy: Obj, status: Obj, clock: VirtualClock) -> bool:
     """DeploymentTimedOut: no progress reported for progressDeadlineSeconds since the condition's lastUpdateTime."""
     if not has_progress_deadline(deploy):
         return False
@@ -453,5 +454,5 @@ def deployment_timed_out(deploy: Obj, status: Obj, now: float) -> bool:
         return False
     if condition["reason"] == TIMED_OUT:
         return True
-    deadline = parse_rfc3339(condition["lastUpdateTime"]) + deploy["spec"]["progressDeadlineSeconds"]
-    return deadline < now
+    deadline = clock.parse_rfc3339(condition["lastUpdateTime"]) + deploy["spec"]["progressDeadlineSeconds"]
+    return deadline < clock.now

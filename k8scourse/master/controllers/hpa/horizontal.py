@@ -44,7 +44,7 @@ from k8scourse.api.hpa import DEFAULT_MIN_REPLICAS
 from k8scourse.api.quantity import parse_quantity
 from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import Timer, VirtualClock
-from k8scourse.timefmt import parse_rfc3339, rfc3339
+from k8scourse.timefmt import parse_rfc3339
 
 from ..base import InformerFactory, key_of
 from .replica_calculator import DEFAULT_TOLERANCE, MetricsError, raw_resource_replicas, resource_replicas
@@ -99,16 +99,16 @@ class _Failed(Exception):
         self.reason, self.message, self.wrapped = reason, message, wrapped
 
 
-def set_condition(hpa: dict, kind: str, status: str, reason: str, message: str, now: float) -> None:
+def set_condition(hpa: dict, kind: str, status: str, reason: str, message: str, clock: VirtualClock) -> None:
     """setCondition: replace the condition of that type; its transition time moves only when its status does."""
     conditions = hpa.setdefault("status", {}).setdefault("conditions", [])
     for condition in conditions:
         if condition["type"] == kind:
             if condition["status"] != status:
-                condition["lastTransitionTime"] = rfc3339(now)
+                condition["lastTransitionTime"] = clock.rfc3339(clock.now)
             condition.update(status=status, reason=reason, message=message)
             return
-    conditions.append({"type": kind, "status": status, "lastTransitionTime": rfc3339(now),
+    conditions.append({"type": kind, "status": status, "lastTransitionTime": clock.rfc3339(clock.now),
                        "reason": reason, "message": message})
 
 
@@ -206,11 +206,11 @@ class HorizontalController:
         except (StatusError, ValueError) as err:
             self._event(hpa, "Warning", "FailedGetScale", str(err))
             set_condition(hpa, "AbleToScale", "False", "FailedGetScale",
-                          f"the HPA controller was unable to get the target's current scale: {err}", now)
+                          f"the HPA controller was unable to get the target's current scale: {err}", self.clock)
             self._write_status(hpa, original)
             return
         set_condition(hpa, "AbleToScale", "True", "SucceededGetScale",
-                      "the HPA controller was able to get the target's current scale", now)
+                      "the HPA controller was able to get the target's current scale", self.clock)
         current = scale["spec"].get("replicas", 0)
         self._recommendations.setdefault(key, [_Recommendation(current, now)])  # recordInitialRecommendation
 
@@ -220,7 +220,7 @@ class HorizontalController:
         if current == 0 and minimum != 0:
             rescale = False
             set_condition(hpa, "ScalingActive", "False", "ScalingDisabled",
-                          "scaling is disabled since the replica count of the target is zero", now)
+                          "scaling is disabled since the replica count of the target is zero", self.clock)
         elif current > maximum:
             desired, reason = maximum, "Current number of replicas above Spec.MaxReplicas"
         elif current < minimum:
@@ -251,12 +251,12 @@ class HorizontalController:
             except StatusError as err:
                 self._event(hpa, "Warning", "FailedRescale", f"New size: {desired}; reason: {reason}; error: {err}")
                 set_condition(hpa, "AbleToScale", "False", "FailedUpdateScale",
-                              f"the HPA controller was unable to update the target scale: {err}", now)
+                              f"the HPA controller was unable to update the target scale: {err}", self.clock)
                 self._set_status(hpa, current, current, statuses, rescale=False, keep_desired=True)
                 self._write_status(hpa, original)
                 return
             set_condition(hpa, "AbleToScale", "True", "SucceededRescale",
-                          f"the HPA controller was able to update the target scale to {desired}", now)
+                          f"the HPA controller was able to update the target scale to {desired}", self.clock)
             self._event(hpa, "Normal", "SuccessfulRescale", f"New size: {desired}; reason: {reason}")
             self._store_scale_event(hpa, key, current, desired)
         else:
@@ -274,7 +274,7 @@ class HorizontalController:
         if statuses:
             new["currentMetrics"] = statuses
         if rescale:
-            new["lastScaleTime"] = rfc3339(self.clock.now)
+            new["lastScaleTime"] = self.clock.rfc3339(self.clock.now)
         elif "lastScaleTime" in status:
             new["lastScaleTime"] = status["lastScaleTime"]
         if "conditions" in status:
@@ -290,19 +290,19 @@ class HorizontalController:
 
     def _replicas_for_metrics(self, hpa: dict, scale: Mapping[str, Any], statuses: list[dict]) -> tuple[int, str] | None:
         """computeReplicasForMetrics: the largest proposal and its metric's name, or None if all failed."""
-        now, metrics = self.clock.now, hpa["spec"].get("metrics") or []
+        metrics = hpa["spec"].get("metrics") or []
         text = (scale.get("status") or {}).get("selector", "")
         if not text:
             self._event(hpa, "Warning", "SelectorRequired", "selector is required")
             set_condition(hpa, "ScalingActive", "False", "InvalidSelector",
-                          "the HPA target's scale is missing a selector", now)
+                          "the HPA target's scale is missing a selector", self.clock)
             return None
         try:
             selector = parse_selector(text)
         except ValueError as err:
             self._event(hpa, "Warning", "InvalidSelector", str(err))
             set_condition(hpa, "ScalingActive", "False", "InvalidSelector",
-                          f"the HPA target's scale has an invalid selector: {err}", now)
+                          f"the HPA target's scale has an invalid selector: {err}", self.clock)
             return None
         current = scale["spec"].get("replicas", 0)
         best: tuple[int, str] | None = None
@@ -320,14 +320,14 @@ class HorizontalController:
         if failures and (best is None or best[0] < current):
             first = failures[0]
             set_condition(hpa, "ScalingActive", "False", first.reason,
-                          f"the HPA was unable to compute the replica count: {first.message}", now)
+                          f"the HPA was unable to compute the replica count: {first.message}", self.clock)
             self._event(hpa, "Warning", "FailedComputeMetricsReplicas",
                         f"invalid metrics ({len(failures)} invalid out of {len(metrics)}), "
                         f"first error is: {first.wrapped}")
             return None
         assert best is not None
         set_condition(hpa, "ScalingActive", "True", "ValidMetricFound",
-                      f"the HPA was able to successfully calculate a replica count from {best[1]}", now)
+                      f"the HPA was able to successfully calculate a replica count from {best[1]}", self.clock)
         return best
 
     def _replicas_for_metric(self, hpa: dict, metric: Mapping[str, Any], current: int, selector: Selector,
@@ -391,24 +391,25 @@ class HorizontalController:
         condition, start = _ready_condition(pod), (pod.get("status") or {}).get("startTime")
         if condition is None or not start:
             return False
-        started, changed = _seconds(start), _seconds(condition["lastTransitionTime"])
+        epoch = self.clock.epoch
+        started, changed = _seconds(start, epoch), _seconds(condition["lastTransitionTime"], epoch)
         if started + self.cpu_initialization_period > self.clock.now:
             window = float(sample["window"].rstrip("s"))
-            return condition["status"] != "False" and _seconds(sample["timestamp"]) >= changed + window
+            return condition["status"] != "False" and _seconds(sample["timestamp"], epoch) >= changed + window
         return not (condition["status"] == "False" and started + self.initial_readiness_delay > changed)
 
     # --- normalisation without spec.behavior ----------------------------------------------------
 
     def _normalize(self, hpa: dict, key: str, current: int, proposal: int, minimum: int) -> int:
         """normalizeDesiredReplicas: the downscale stabilisation window, then the rate and min/max limits."""
-        now = self.clock.now
         stabilized = self._stabilize(key, proposal)
         if stabilized != proposal:
             set_condition(hpa, "AbleToScale", "True", "ScaleDownStabilized",
                           "recent recommendations were higher than current one, "
-                          "applying the highest recent recommendation", now)
+                          "applying the highest recent recommendation", self.clock)
         else:
-            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", now)
+            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size",
+                          self.clock)
         maximum = hpa["spec"]["maxReplicas"]
         scale_up_limit = int(max(SCALE_UP_LIMIT_FACTOR * current, SCALE_UP_LIMIT_MINIMUM))
         if maximum > scale_up_limit:
@@ -424,7 +425,7 @@ class HorizontalController:
             desired = allowed
         else:
             desired, reason, message = stabilized, "DesiredWithinRange", "the desired count is within the acceptable range"
-        set_condition(hpa, "ScalingLimited", "False" if desired == stabilized else "True", reason, message, now)
+        set_condition(hpa, "ScalingLimited", "False" if desired == stabilized else "True", reason, message, self.clock)
         return desired
 
     def _stabilize(self, key: str, proposal: int) -> int:
@@ -452,12 +453,13 @@ class HorizontalController:
         down.setdefault("stabilizationWindowSeconds", int(self.downscale_stabilization))  # maybeInit...Window
         stabilized, reason, message = self._stabilize_with_behaviors(key, current, proposal, up, down)
         if stabilized != proposal:
-            set_condition(hpa, "AbleToScale", "True", reason, message, now)
+            set_condition(hpa, "AbleToScale", "True", reason, message, self.clock)
         else:
-            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", now)
+            set_condition(hpa, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size",
+                          self.clock)
         desired, reason, message = self._rate_limited(key, current, stabilized, minimum, hpa["spec"]["maxReplicas"],
                                                       up, down)
-        set_condition(hpa, "ScalingLimited", "False" if desired == stabilized else "True", reason, message, now)
+        set_condition(hpa, "ScalingLimited", "False" if desired == stabilized else "True", reason, message, self.clock)
         return desired
 
     def _stabilize_with_behaviors(self, key: str, current: int, proposal: int, up: Mapping[str, Any],
