@@ -36,6 +36,8 @@ from .sockets import refused
 from .units import Unit
 
 if TYPE_CHECKING:
+    from k8scourse.clock import Timer
+
     from .wiring import Boot
 
 STORAGE_DIAL_TIMEOUT = 20.0  # apiserver/pkg/storage/storagebackend/factory/etcd3.go: dialTimeout = 20 * time.Second
@@ -69,6 +71,7 @@ class KubeDaemon:
         self.unit: Unit | None = None
         self.line: flags.CommandLine | None = None
         self._backoff = 1.0
+        self._timer: Timer | None = None  # the process's pending retry (or renewal)
 
     @property
     def modern(self) -> bool:
@@ -83,6 +86,7 @@ class KubeDaemon:
     def start(self, unit: Unit) -> None:
         """Parse the command line, find the apiserver, read what else the daemon reads, then ``run``."""
         self.unit, self._backoff = unit, 1.0
+        self._cancel()  # a new process: the old one's pending retry is gone with it
         self.line = self.command_line(unit)
         if self.line is None:
             return
@@ -171,8 +175,14 @@ class KubeDaemon:
         return f"Get {target}: {refused(url).replace('connect:', 'getsockopt:')}"
 
     def retry(self, callback: Any, unit: Unit) -> None:
-        self.boot.clock.schedule(self._backoff, callback, unit)
+        self._timer = self.boot.clock.schedule(self._backoff, callback, unit)
         self._backoff = min(2 * self._backoff, MAX_CLIENT_BACKOFF)
+
+    def _cancel(self) -> None:
+        """Forget the pending retry or renewal: it belonged to a process that has ended."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class APIServerDaemon(KubeDaemon):
@@ -311,8 +321,14 @@ class ControlLoopDaemon(KubeDaemon):
         unit.clear_blame()
         self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
         self._renewed = self.boot.clock.now
-        self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
+        self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
+        unit.on_stop = self._stop
         self.boot.start_loops(self.name)
+
+    def _stop(self) -> None:
+        """The process ends: its lease renewals, retries and loops with it."""
+        self._cancel()
+        self.boot.stop_loops(self.name)
 
     def _lock_request(self) -> str:
         """The leader election lock: a Lease since v1.14 (an Endpoints object in the notes' v1.5)."""
@@ -334,9 +350,10 @@ class ControlLoopDaemon(KubeDaemon):
             if self.boot.clock.now - self._renewed >= RENEW_DEADLINE:
                 unit.blame(*self.url_source, f"lost its lease: the apiserver cannot write to etcd: {error}")
                 self.log("E", *LEADERSHIP_LOST[self.name])
+                self._stop()
                 unit.exited(1)
                 return
-        self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
+        self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
 
 
 class KubeletDaemon(KubeDaemon):

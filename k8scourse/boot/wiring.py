@@ -164,14 +164,20 @@ class Boot:
     # -- what the daemons hand over to the cluster --
 
     def start_loops(self, daemon: str) -> None:
-        """kube-scheduler or kube-controller-manager got through: the cluster's loops run (once)."""
-        if daemon in self._loops:
-            return
+        """kube-scheduler or kube-controller-manager took its lock: the cluster's loops run (a new process
+        each time the unit starts, listing everything afresh)."""
         self._loops.add(daemon)
         if daemon == "kube-scheduler":
             self.cluster.start_scheduler()
         else:
             self.cluster.start_controller_manager()
+
+    def stop_loops(self, daemon: str) -> None:
+        """Its process ended (stopped, or exited when it lost its lock): its loops end with it."""
+        if daemon == "kube-scheduler":
+            self.cluster.stop_scheduler()
+        else:
+            self.cluster.stop_controller_manager()
 
     def has_lease(self, daemon: str) -> bool:
         """Whether kube-scheduler or kube-controller-manager took its leader election lock once (it is
