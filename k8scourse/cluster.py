@@ -182,7 +182,8 @@ class Cluster:
         for controller in self.controllers:
             controller.start()
         self._controller_informers.start()
-        self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
+        if not self.clock.running:  # (a restarted unit's process starts from a timer: the instant runs on)
+            self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
 
     def stop_controller_manager(self) -> None:
         """kube-controller-manager's process ends: every controller's watches, work queues and timers with
