@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from k8scourse.api.errors import K8sValueError
+from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.config.modern import SafeLoader, kubeconfig_server
 from k8scourse.config.spec import version_tuple
 from k8scourse.etcd.raft.errors import StorageTimeoutError
@@ -47,6 +47,9 @@ RENEW_DEADLINE = 10.0  # client-go leaderelection: RenewDeadline 10 s (component
 #: cmd/kube-controller-manager/app/controllermanager.go and cmd/kube-scheduler/app/server.go).
 LEADERSHIP_LOST = {"kube-controller-manager": ("controllermanager.go:0", '"leaderelection lost"'),
                    "kube-scheduler": ("server.go:0", '"Leaderelection lost"')}
+NODE_STATUS_UPDATE_RETRY = 5  # pkg/kubelet/kubelet.go nodeStatusUpdateRetry
+LEASE_UPDATE_RETRIES = 5  # component-helpers/apimachinery/lease/controller.go maxUpdateRetries
+FIRST_LEASE_RETRY, MAX_LEASE_RETRY = 0.1, 7.0  # backoffEnsureLease: sleep doubles from 100 ms, up to maxBackoff
 MAX_CLIENT_BACKOFF = 30.0  # the model's cap on how often a waiting client logs its failure
 #: Every admission plugin a v1.31 apiserver knows (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins).
 V1_31_ADMISSION_PLUGINS = frozenset({
@@ -441,6 +444,94 @@ class KubeProxyDaemon(KubeDaemon):
         proxy.start()
         unit.on_stop = proxy.stop
         self.log("I", "server.go:0", '"Using iptables Proxier"' if self.modern else "Using iptables Proxier.")
+
+
+class Unreachable(StatusError):
+    """The model's stand-in for a refused connection: the client's call fails, and the caller retries."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "ServiceUnavailable", message)
+
+
+def _interval(seconds: float) -> str:
+    """Go's time.Duration: 200ms, 1.6s, 7s."""
+    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
+
+
+class HeartbeatClient:
+    """A joined kubelet's heartbeats go to the apiserver its files name: while nobody answers there, node
+    status updates (``kind="status"``) or lease renewals (``kind="lease"``) fail, and the kubelet logs why
+    as v1.31's does (pkg/kubelet/kubelet_node_status.go updateNodeStatus, nodeStatusUpdateRetry = 5;
+    k8s.io/component-helpers/apimachinery/lease/controller.go, maxUpdateRetries = 5). The heartbeat client's
+    timeout is nodeStatusUpdateFrequency, 10 s (cmd/kubelet/app/server.go). Its other calls go through."""
+
+    def __init__(self, api: Any, daemon: KubeletDaemon, kind: str) -> None:
+        self._api, self._daemon, self._kind = api, daemon, kind
+        self._failures = 0  # lease: failed ensureLease calls in a row (backoffEnsureLease's sleep)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+    def _refused(self, request: str) -> str | None:
+        daemon = self._daemon
+        return daemon.dial_error(daemon.url, request) if daemon.url else None
+
+    def get(self, resource: str, name: str, namespace: str | None = None, **options: Any) -> Any:
+        daemon = self._daemon
+        if resource == "nodes" and self._kind == "status":
+            self._node_status_failed(name)
+        elif resource == "leases":
+            error = self._refused(f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}?timeout=10s")
+            if error:
+                self._failures += 1
+                if daemon.modern:  # the notes' v1.5 kubelet had no node lease
+                    sleep = min(FIRST_LEASE_RETRY * 2 ** self._failures, MAX_LEASE_RETRY)
+                    daemon.log("E", "controller.go:145", f'"Failed to ensure lease exists, will retry" '
+                                                         f'err="{_quote(error)}" interval="{_interval(sleep)}"')
+                raise Unreachable(error)
+        elif resource == "nodes" and self._refused(f"/api/v1/nodes/{name}"):
+            raise Unreachable(f"nodes {name}: connection refused")  # the lease's owner: asked again next time
+        return self._api.get(resource, name, namespace, **options)
+
+    def update(self, obj: Any, **options: Any) -> Any:
+        meta = obj["metadata"]
+        if obj.get("kind") == "Lease":
+            error = self._refused(f"/apis/coordination.k8s.io/v1/namespaces/{meta['namespace']}/leases/"
+                                  f"{meta['name']}?timeout=10s")
+            if error:
+                if self._daemon.modern:
+                    error = error.replace("Get ", "Put ", 1)
+                    for _ in range(LEASE_UPDATE_RETRIES):
+                        self._daemon.log("E", "controller.go:0", f'"Failed to update lease" err="{_quote(error)}"')
+                    self._daemon.log("I", "controller.go:0", '"failed to update lease using latest lease, fallback '
+                                     f'to ensure lease" err="failed {LEASE_UPDATE_RETRIES} attempts to update lease"')
+                raise Unreachable(error)
+            self._failures = 0
+        return self._api.update(obj, **options)
+
+    def _node_status_failed(self, name: str) -> None:
+        """updateNodeStatus: five tries (the first from the apiserver's cache), each logged, then give up
+        until the next sync."""
+        daemon = self._daemon
+        errors = [self._refused(f"/api/v1/nodes/{name}" + ("" if not daemon.modern else
+                                                            "?resourceVersion=0&timeout=10s" if attempt == 0
+                                                            else "?timeout=10s"))
+                  for attempt in range(NODE_STATUS_UPDATE_RETRY)]
+        if errors[0] is None:
+            return
+        for error in errors:
+            if daemon.modern:
+                daemon.log("E", "kubelet_node_status.go:0", f'"Error updating node status, will retry" '
+                                                            f'err="error getting node \\"{name}\\": {_quote(error)}"')
+            else:
+                daemon.log("E", "kubelet_node_status.go:0", f'Error updating node status, will retry: error getting '
+                                                            f'node "{name}": {error}')
+        if daemon.modern:
+            daemon.log("E", "kubelet_node_status.go:0", '"Unable to update node status" err="update node status '
+                                                        'exceeds retry count"')
+        else:
+            daemon.log("E", "kubelet.go:0", "Unable to update node status: update node status exceeds retry count")
+        raise Unreachable(errors[-1])
 
 
 def _quote(text: str) -> str:

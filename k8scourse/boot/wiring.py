@@ -26,7 +26,7 @@ from . import flags, network_view
 from .etcd_member import ETCD_VERSION, EtcdMember
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import moment
-from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
+from .kube_daemons import APIServerDaemon, ControlLoopDaemon, HeartbeatClient, KubeletDaemon, KubeProxyDaemon
 from .machine import BootError, Machine
 from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .sockets import Sockets
@@ -195,6 +195,8 @@ class Boot:
                                          cluster_cidr=str(self.flannel_network() or ""),
                                          **({"pod_infra_container_image": image} if image else {}))
             node.node_status.report_version(self.version)  # the binaries the units run
+        node.api = HeartbeatClient(self.cluster.api, kubelet, "status")  # this kubelet's files name its apiserver
+        node.lease.api = HeartbeatClient(self.cluster.api, kubelet, "lease")
         node.start()
         self.nodes[machine.name] = name
 
