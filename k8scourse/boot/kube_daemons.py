@@ -5,7 +5,10 @@ in (:mod:`.flags`), parsed as its version parses it; the apiserver it calls is i
 kubeconfig's server or the notes' ``--master``/``--api-servers``; whether anyone
 answers there is :mod:`.sockets`' to say. Once a daemon gets through it hands over
 to the cluster's own components (``Boot.join`` for a kubelet, ``Boot.start_loops``
-for the scheduler and the controller-manager), which then work as in any cluster.
+for the scheduler and the controller-manager), which then work as in any cluster
+until the unit stops: the scheduler's and the controller-manager's loops end with
+their process (``Boot.stop_loops``), and a joined kubelet's heartbeats go through
+``HeartbeatClient``, so they fail while no apiserver answers where its files say.
 A write needs the apiserver's etcd members to have a quorum: without one the apiserver
 logs etcd's ``request timed out`` and hands it on, kubelets fail to register, and the
 controller-manager and scheduler cannot take their leader election lock (or, leading,
