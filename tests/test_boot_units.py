@@ -204,3 +204,17 @@ def test_a_killed_process_cancels_its_timers_and_watches_and_schedules_nothing_m
     process.clock.schedule(0, fired.append, "after")
     cluster.run(5)
     assert fired == []
+
+
+def test_a_restarted_kubelet_retries_registration_on_one_schedule():
+    def attempts(restarts: int) -> int:
+        cluster = Cluster.from_files(lab_tree())  # no apiserver: the kubelet keeps trying to register
+        cluster.systemctl("node1", "start kubelet")
+        for _ in range(restarts):
+            cluster.run(3)
+            cluster.systemctl("node1", "restart kubelet")
+        cluster.run(20)
+        log = cluster.logs("node1", "kubelet").rsplit("Started", 1)[1]
+        return log.count('"Attempting to register node"')
+
+    assert attempts(2) == attempts(0) == 8  # at 0, 0.2, 0.6, 1.4, 3, 6.2, 12.6 and 19.6 s: the step doubles to 7 s

@@ -198,6 +198,7 @@ class APIServerDaemon(KubeDaemon):
 
     def start(self, unit: Unit) -> None:
         self.unit, self._started = unit, self.boot.clock.now
+        self._cancel()  # a new process: the old one's pending dial is gone with it
         line = self.command_line(unit)
         if line is None:
             return
@@ -286,7 +287,7 @@ class APIServerDaemon(KubeDaemon):
         self.log("W", "logging.go:59", f'[core] [Channel #1 SubChannel #2] grpc: addrConn.createTransport failed to '
                                        f'connect to {{Addr: "{host}", ServerName: "{host}", }}. Err: connection error: '
                                        f'desc = "transport: Error while dialing: {refused(url)}"')
-        self.boot.clock.schedule(1.0, self._connect, unit)
+        self._timer = self.boot.clock.schedule(1.0, self._connect, unit)
 
 
 class ControlLoopDaemon(KubeDaemon):
@@ -403,7 +404,7 @@ class KubeletDaemon(KubeDaemon):
                 self.log("E", "kubelet_node_status.go:98", f'Unable to register node "{self.node_name}" with API '
                                                            f"server: {error}")
             self._step = min(2 * self._step, MAX_REGISTRATION_SECONDS)
-            self.boot.clock.schedule(self._step, self._register, unit)
+            self._timer = self.boot.clock.schedule(self._step, self._register, unit)
             return
         try:
             self.boot.join(self)
