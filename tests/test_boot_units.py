@@ -46,7 +46,7 @@ def test_with_kube_scheduler_stopped_new_pods_stay_pending_until_it_starts_again
     assert statuses(cluster) == ["Pending"] * 4
     assert not [e for e in cluster.api.list("events", "default") if e["reason"] in ("Scheduled", "FailedScheduling")]
     assert cluster.systemctl("master", "start kube-scheduler") == ""
-    cluster.run(10)
+    cluster.run(10)  # v1.31's kube-scheduler gave its lock up as it stopped: the new process leads at once
     assert statuses(cluster) == ["Running"] * 4
     assert cluster.logs("master", "kube-scheduler").count("successfully acquired lease kube-system/kube-scheduler") == 2
 
@@ -61,6 +61,14 @@ def test_with_kube_controller_manager_stopped_a_scaled_deployment_does_not_chang
     cluster.run(60)
     assert replicas(cluster) == 4 and len(statuses(cluster)) == 4
     cluster.systemctl("master", "start kube-controller-manager")
+    # The stopped process kept its lock: the new one takes it once it has gone unrenewed for LeaseDuration
+    # (15 s) since it first read it, at its next try (every RetryPeriod, 2 s).
+    cluster.run(15)
+    assert replicas(cluster) == 4
+    assert cluster.logs("master", "kube-controller-manager").count("successfully acquired lease") == 1
+    cluster.run(1)
+    assert cluster.logs("master", "kube-controller-manager").endswith(
+        "successfully acquired lease kube-system/kube-controller-manager")
     cluster.run(10)
     assert replicas(cluster) == 6 and statuses(cluster) == ["Running"] * 6
 
@@ -72,9 +80,10 @@ def test_with_kube_controller_manager_stopped_a_dead_node_is_not_marked_not_read
     cluster.run(120)
     assert ready(cluster, "127.0.0.12") == "True"  # nobody watches the heartbeats
     cluster.systemctl("master", "start kube-controller-manager")
-    # A new process has no saved heartbeats: it counts the grace period (40 s) from now
-    # ("Missing timestamp for Node ... Assuming now as a timestamp", node_lifecycle_controller.go).
-    cluster.run(35)
+    # It leads 16 s later (the old lock expires); a new process has no saved heartbeats: it counts the grace
+    # period (40 s) from then ("Missing timestamp for Node ... Assuming now as a timestamp",
+    # node_lifecycle_controller.go).
+    cluster.run(16 + 35)
     assert ready(cluster, "127.0.0.12") == "True"
     cluster.run(10)
     assert ready(cluster, "127.0.0.12") == "Unknown" and ready(cluster, "127.0.0.13") == "True"

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 STORAGE_DIAL_TIMEOUT = 20.0  # apiserver/pkg/storage/storagebackend/factory/etcd3.go: dialTimeout = 20 * time.Second
 RETRY_PERIOD = 2.0  # client-go leaderelection: RetryPeriod 2 s (component-base/config/v1alpha1/defaults.go)
+LEASE_DURATION = 15.0  # client-go leaderelection: LeaseDuration 15 s (component-base/config/v1alpha1/defaults.go)
 RENEW_DEADLINE = 10.0  # client-go leaderelection: RenewDeadline 10 s (component-base/config/v1alpha1/defaults.go)
 #: What a leader does when it cannot renew its lease by the deadline: it exits 1 (OnStoppedLeading in
 #: cmd/kube-controller-manager/app/controllermanager.go and cmd/kube-scheduler/app/server.go).
@@ -299,6 +300,7 @@ class ControlLoopDaemon(KubeDaemon):
 
     def run(self, unit: Unit) -> None:
         self._backoff = RETRY_PERIOD
+        self._observed: float | None = None  # when this process first saw another's unexpired lock
         if self.url is None:
             self.log("W", "client_config.go:659", "Neither --kubeconfig nor --master was specified.  Using the "
                                                   "inClusterConfig.  This might not work.")
@@ -326,11 +328,34 @@ class ControlLoopDaemon(KubeDaemon):
             self.retry(self._connect, unit)
             return
         unit.clear_blame()
+        if self._held_by_another(unit):
+            self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._connect, unit)
+            return
+        self.boot.lock_holders[lock] = unit.pid
         self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
         self._renewed = self.boot.clock.now
         self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
-        unit.on_stop = self._stop
+        unit.on_stop = self._stopped
         self.boot.start_loops(self.name)
+
+    def _held_by_another(self, unit: Unit) -> bool:
+        """client-go's tryAcquireOrRenew: a lock another process holds is taken only once it has gone
+        unrenewed for LeaseDuration, counted from when this process first read it (observedTime)."""
+        holder = self.boot.lock_holders.get(self.name)
+        if holder is None or holder == unit.pid:
+            return False
+        if self._observed is None:
+            self._observed = self.boot.clock.now
+        return self.boot.clock.now < self._observed + LEASE_DURATION
+
+    def _stopped(self) -> None:
+        """``systemctl stop``: v1.31's kube-scheduler gives its lock up as it stops (ReleaseOnCancel: true,
+        cmd/kube-scheduler/app/options/options.go), so a new one leads at once; kube-controller-manager
+        does not (leaderElectAndRun, cmd/kube-controller-manager/app/controllermanager.go), nor did v1.5's."""
+        if self.name == "kube-scheduler" and self.modern and \
+                self.dial_error(self.url, self._lock_request(), write=True) is None:
+            self.boot.lock_holders.pop(self.name, None)
+        self._stop()
 
     def _stop(self) -> None:
         """The process ends: its lease renewals, retries and loops with it."""

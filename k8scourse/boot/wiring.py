@@ -67,6 +67,9 @@ class Boot:
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._pod_network = network_view.PodNetworkView(self)
         self._loops: set[str] = set()
+        #: leader election locks: kube-scheduler or kube-controller-manager -> the pid of the process
+        #: that holds it (its identity), until it expires or is given up
+        self.lock_holders: dict[str, int] = {}
         self._sync_pending = False
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
