@@ -108,7 +108,8 @@ class Cluster:
         """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``; the
         ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names.
         ``start=False`` leaves the scheduler and the controllers stopped until ``start_scheduler()``
-        and ``start_controller_manager()`` (their units, in a cluster booted from files)."""
+        and ``start_controller_manager()`` (their units, in a cluster booted from files, which also
+        ``stop_scheduler()`` and ``stop_controller_manager()`` when the units stop)."""
         _expect("Cluster", seed, (Integral,), "an int seed (the same seed tells the same story)")
         _expect("Cluster", service_cluster_ip_range, (str,), 'a service CIDR such as "10.96.0.0/12"')
         self.seed = seed = int(seed)
