@@ -492,7 +492,8 @@ class HeartbeatClient:
     status updates (``kind="status"``) or lease renewals (``kind="lease"``) fail, and the kubelet logs why
     as v1.31's does (pkg/kubelet/kubelet_node_status.go updateNodeStatus, nodeStatusUpdateRetry = 5;
     k8s.io/component-helpers/apimachinery/lease/controller.go, maxUpdateRetries = 5). The heartbeat client's
-    timeout is nodeStatusUpdateFrequency, 10 s (cmd/kubelet/app/server.go). Its other calls go through."""
+    timeout is nodeStatusUpdateFrequency, 10 s (cmd/kubelet/app/server.go). Its other calls go through.
+    (A booted kubelet runs no static pods, so the kubelet's own GETs of its Node are its status loop's.)"""
 
     def __init__(self, api: Any, daemon: KubeletDaemon, kind: str) -> None:
         self._api, self._daemon, self._kind = api, daemon, kind
