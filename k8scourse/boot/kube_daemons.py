@@ -297,10 +297,11 @@ class ControlLoopDaemon(KubeDaemon):
     def __init__(self, boot: Boot, machine: Machine, name: str) -> None:
         super().__init__(boot, machine)
         self.name = name
+        self._observed: float | None = None  # when this process first read another's unexpired lock
 
     def run(self, unit: Unit) -> None:
         self._backoff = RETRY_PERIOD
-        self._observed: float | None = None  # when this process first saw another's unexpired lock
+        self._observed = None
         if self.url is None:
             self.log("W", "client_config.go:659", "Neither --kubeconfig nor --master was specified.  Using the "
                                                   "inClusterConfig.  This might not work.")
