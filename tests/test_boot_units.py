@@ -227,3 +227,14 @@ def test_a_restarted_kubelet_retries_registration_on_one_schedule():
         return log.count('"Attempting to register node"')
 
     assert attempts(2) == attempts(0) == 8  # at 0, 0.2, 0.6, 1.4, 3, 6.2, 12.6 and 19.6 s: the step doubles to 7 s
+
+
+def test_the_notes_scheduler_kept_its_lock_when_stopped_so_a_new_one_waits_for_it_to_expire():
+    spec = ClusterSpec.seed_lab().with_changes(apiserver_bind_address="0.0.0.0", etcd_version="3.3.11")
+    cluster = Cluster.from_spec(spec)  # v1.5.2: no ReleaseOnCancel yet
+    cluster.run(10)
+    cluster.systemctl("master", "restart kube-scheduler")
+    cluster.run(15)
+    assert cluster.logs("master", "kube-scheduler").count("successfully acquired lease") == 1
+    cluster.run(1)
+    assert cluster.logs("master", "kube-scheduler").count("successfully acquired lease") == 2
