@@ -124,6 +124,11 @@ class VirtualClock:
         (``age(timestamp, clock.since(EPOCH))``), whatever the clock's own epoch."""
         return (self.epoch - moment).total_seconds() + self.now
 
+    @property
+    def running(self) -> bool:
+        """True while a timer's callback runs (the clock cannot be run from there)."""
+        return self._running
+
     def schedule(self, delay: float, callback: Callable[..., Any], *args: Any) -> Timer:
         """Call ``callback(*args)`` once, ``delay`` seconds from now."""
         timer = Timer((self._ns + _nanoseconds("delay", delay), callback, args, 0.0))

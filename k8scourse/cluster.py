@@ -45,6 +45,7 @@ from k8scourse.master.controllers.hpa.replica_calculator import DEFAULT_TOLERANC
 from k8scourse.master.metrics_server import MetricsServer
 from k8scourse.master.controllers.podgc import PodGCController
 from k8scourse.master.controllers.tainteviction import TaintEvictionController
+from k8scourse.master.process import Process
 from k8scourse.master.scheduler import Scheduler
 from k8scourse.load import Load
 from k8scourse.node.cadvisor import CAdvisor
@@ -112,7 +113,8 @@ class Cluster:
         """``service_cluster_ip_range`` is kube-apiserver's ``--service-cluster-ip-range``; the
         ``horizontal_pod_autoscaler_*`` options are kube-controller-manager's flags of those names.
         ``start=False`` leaves the scheduler and the controllers stopped until ``start_scheduler()``
-        and ``start_controller_manager()`` (their units, in a cluster booted from files).
+        and ``start_controller_manager()`` (their units, in a cluster booted from files, which also
+        ``stop_scheduler()`` and ``stop_controller_manager()`` when the units stop).
         ``epoch`` is the date of virtual second 0, which every timestamp counts from: by default the
         fixed 2025-01-01 (the same story prints the same dates); a timezone-aware ``datetime``, or
         ``"now"`` for the wall clock's, so that the real kubectl, which computes some ages from the
@@ -126,24 +128,19 @@ class Cluster:
         self.api = APIServer(self.etcd, self.clock, self.rng, admission_plugins,
                              service_cluster_ip_range=service_cluster_ip_range)
         self.api.bootstrap()
-        self.scheduler = Scheduler(self.api, self.clock, self.rng,
-                                   percentage_of_nodes_to_score=percentage_of_nodes_to_score)
-        self.informers = InformerFactory(self.api)  # shared by the controllers that use informers
+        self._percentage_of_nodes_to_score = percentage_of_nodes_to_score
+        self._scheduler_process = Process(self.api, self.clock)
+        self.scheduler = self._new_scheduler(self._scheduler_process)
+        self.informers = InformerFactory(self.api)  # the clients' (Load, metrics-server), and the first controllers'
         self.load = Load(self.informers.informer("pods"), self.clock)  # the clients' traffic: set_load()
         self.cadvisors: dict[str, CAdvisor] = {}  # each node's container counters, which metrics-server scrapes
         self.metrics_server = self._metrics_server()
-        self.hpa = self._hpa_controller(horizontal_pod_autoscaler_tolerance,
-                                        horizontal_pod_autoscaler_downscale_stabilization)
-        self.controllers = [NamespaceController(self.api, self.clock), ServiceAccountsController(self.api, self.clock),
-                            NodeLifecycleController(self.api, self.clock, self.informers),
-                            TaintEvictionController(self.api, self.clock, self.informers),
-                            PodGCController(self.api, self.clock, self.informers),
-                            ReplicaSetController(self.api, self.clock, self.informers),
-                            replication_manager(self.api, self.clock, self.informers),
-                            DeploymentController(self.api, self.clock, self.informers),
-                            GarbageCollector(self.api, self.clock, self.informers), self.hpa]
-        self.controllers += [EndpointsController(self.api, self.clock, self.informers),
-                             EndpointSliceController(self.api, self.clock, self.informers)]
+        self._hpa_options = (horizontal_pod_autoscaler_tolerance, horizontal_pod_autoscaler_downscale_stabilization)
+        self._controller_manager_process = Process(self.api, self.clock)
+        self._controller_informers = self.informers
+        self._new_controllers(self._controller_manager_process, self.informers)
+        self._running: set[str] = set()  # which of kube-scheduler and kube-controller-manager run
+        self._metrics_server_running = False
         self.kubelets: dict[str, Kubelet] = {}
         self.kube_proxies: dict[str, KubeProxy] = {}  # kube-proxy on each node, beside its kubelet
         self.registry = Registry()  # the images its nodes can pull; .add("myapp:1.0") publishes one
@@ -156,16 +153,73 @@ class Cluster:
         self.use()  # %kubectl talks to the newest cluster
 
     def start_scheduler(self) -> None:
-        """kube-scheduler begins to watch and bind pods."""
+        """kube-scheduler begins to watch and bind pods; after ``stop_scheduler`` it is a new process
+        that lists everything afresh."""
+        if "kube-scheduler" in self._running:
+            return
+        if not self._scheduler_process.alive:
+            self._scheduler_process = Process(self.api, self.clock)
+            self.scheduler = self._new_scheduler(self._scheduler_process)
+        self._running.add("kube-scheduler")
         self.scheduler.start()
 
+    def stop_scheduler(self) -> None:
+        """kube-scheduler's process ends: its watches, its queue and its timers with it (new pods stay
+        Pending until ``start_scheduler``)."""
+        if "kube-scheduler" not in self._running:
+            return
+        self._running.discard("kube-scheduler")
+        self.scheduler.stop()
+        self._scheduler_process.kill()
+
+    def _new_scheduler(self, process: Process) -> Scheduler:
+        return Scheduler(process.api, process.clock, self.rng,
+                         percentage_of_nodes_to_score=self._percentage_of_nodes_to_score)
+
     def start_controller_manager(self) -> None:
-        """kube-controller-manager's loops (and metrics-server) begin, and make their first sync."""
-        self.metrics_server.start()
+        """kube-controller-manager's loops (and metrics-server) begin, and make their first sync; after
+        ``stop_controller_manager`` they are a new process, with new informers that list everything afresh."""
+        if "kube-controller-manager" in self._running:
+            return
+        if not self._controller_manager_process.alive:
+            self._controller_manager_process = Process(self.api, self.clock)
+            self._controller_informers = InformerFactory(self._controller_manager_process.api)
+            self._new_controllers(self._controller_manager_process, self._controller_informers)
+        if not self._metrics_server_running:  # it starts with the first controller-manager, and stays
+            self._metrics_server_running = True
+            self.metrics_server.start()
+        self._running.add("kube-controller-manager")
         for controller in self.controllers:
             controller.start()
-        self.informers.start()
-        self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
+        self._controller_informers.start()
+        if not self.clock.running:  # (a restarted unit's process starts from a timer: the instant runs on)
+            self.clock.run(0)  # the controllers' first sync (each namespace's default ServiceAccount), as kubeadm waits
+
+    def stop_controller_manager(self) -> None:
+        """kube-controller-manager's process ends: every controller's watches, work queues and timers with
+        it (metrics-server, a separate pod, runs on). Nothing reconciles until ``start_controller_manager``."""
+        if "kube-controller-manager" not in self._running:
+            return
+        self._running.discard("kube-controller-manager")
+        self._controller_manager_process.kill()
+        self._controller_informers.close()
+        if self._controller_informers is self.informers:  # the clients' pod cache outlives the controllers
+            self.informers.informer("pods").start()
+
+    def _new_controllers(self, process: Process, informers: InformerFactory) -> None:
+        """kube-controller-manager's controllers, built on ``process``'s clock and apiserver client."""
+        api, clock = process.api, process.clock
+        self.hpa = self._hpa_controller(*self._hpa_options, api=api, clock=clock, informers=informers)
+        self.controllers = [NamespaceController(api, clock), ServiceAccountsController(api, clock),
+                            NodeLifecycleController(api, clock, informers),
+                            TaintEvictionController(api, clock, informers),
+                            PodGCController(api, clock, informers),
+                            ReplicaSetController(api, clock, informers),
+                            replication_manager(api, clock, informers),
+                            DeploymentController(api, clock, informers),
+                            GarbageCollector(api, clock, informers), self.hpa]
+        self.controllers += [EndpointsController(api, clock, informers),
+                             EndpointSliceController(api, clock, informers)]
 
     # --- booting from files (k8scourse/boot) ------------------------------------------
 
@@ -280,7 +334,8 @@ class Cluster:
         self.api.aggregated["metrics.k8s.io"] = server
         return server
 
-    def _hpa_controller(self, tolerance: float, window: float) -> HorizontalController:
+    def _hpa_controller(self, tolerance: float, window: float, *, api: Any, clock: Any,
+                        informers: InformerFactory) -> HorizontalController:
         """kube-controller-manager's HPA loop with its --horizontal-pod-autoscaler-* flags."""
         _expect("Cluster", tolerance, (Real,), "horizontal_pod_autoscaler_tolerance as a number (0.1 is 10 %)")
         _expect("Cluster", window, (Real,), "horizontal_pod_autoscaler_downscale_stabilization in seconds")
@@ -288,7 +343,7 @@ class Cluster:
                   for name, value in (("tolerance", tolerance), ("downscale_stabilization", window)) if value < 0]
         if errors:
             raise FieldValidationError(errors)
-        return HorizontalController(self.api, self.clock, self.informers, self.metrics_server,
+        return HorizontalController(api, clock, informers, self.metrics_server,
                                     tolerance=float(tolerance), downscale_stabilization=float(window))
 
     def set_load(self, selector: str, cpu: str | int | float = "800m", namespace: str = "default") -> None:

@@ -5,7 +5,10 @@ in (:mod:`.flags`), parsed as its version parses it; the apiserver it calls is i
 kubeconfig's server or the notes' ``--master``/``--api-servers``; whether anyone
 answers there is :mod:`.sockets`' to say. Once a daemon gets through it hands over
 to the cluster's own components (``Boot.join`` for a kubelet, ``Boot.start_loops``
-for the scheduler and the controller-manager), which then work as in any cluster.
+for the scheduler and the controller-manager), which then work as in any cluster
+until the unit stops: the scheduler's and the controller-manager's loops end with
+their process (``Boot.stop_loops``), and a joined kubelet's heartbeats go through
+``HeartbeatClient``, so they fail while no apiserver answers where its files say.
 A write needs the apiserver's etcd members to have a quorum: without one the apiserver
 logs etcd's ``request timed out`` and hands it on, kubelets fail to register, and the
 controller-manager and scheduler cannot take their leader election lock (or, leading,
@@ -22,7 +25,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from k8scourse.api.errors import K8sValueError
+from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.config.modern import SafeLoader, kubeconfig_server
 from k8scourse.config.spec import version_tuple
 from k8scourse.etcd.raft.errors import StorageTimeoutError
@@ -36,15 +39,21 @@ from .sockets import refused
 from .units import Unit
 
 if TYPE_CHECKING:
+    from k8scourse.clock import Timer
+
     from .wiring import Boot
 
 STORAGE_DIAL_TIMEOUT = 20.0  # apiserver/pkg/storage/storagebackend/factory/etcd3.go: dialTimeout = 20 * time.Second
 RETRY_PERIOD = 2.0  # client-go leaderelection: RetryPeriod 2 s (component-base/config/v1alpha1/defaults.go)
+LEASE_DURATION = 15.0  # client-go leaderelection: LeaseDuration 15 s (component-base/config/v1alpha1/defaults.go)
 RENEW_DEADLINE = 10.0  # client-go leaderelection: RenewDeadline 10 s (component-base/config/v1alpha1/defaults.go)
 #: What a leader does when it cannot renew its lease by the deadline: it exits 1 (OnStoppedLeading in
 #: cmd/kube-controller-manager/app/controllermanager.go and cmd/kube-scheduler/app/server.go).
 LEADERSHIP_LOST = {"kube-controller-manager": ("controllermanager.go:0", '"leaderelection lost"'),
                    "kube-scheduler": ("server.go:0", '"Leaderelection lost"')}
+NODE_STATUS_UPDATE_RETRY = 5  # pkg/kubelet/kubelet.go nodeStatusUpdateRetry
+LEASE_UPDATE_RETRIES = 5  # component-helpers/apimachinery/lease/controller.go maxUpdateRetries
+FIRST_LEASE_RETRY, MAX_LEASE_RETRY = 0.1, 7.0  # backoffEnsureLease: sleep doubles from 100 ms, up to maxBackoff
 MAX_CLIENT_BACKOFF = 30.0  # the model's cap on how often a waiting client logs its failure
 #: Every admission plugin a v1.31 apiserver knows (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins).
 V1_31_ADMISSION_PLUGINS = frozenset({
@@ -69,6 +78,7 @@ class KubeDaemon:
         self.unit: Unit | None = None
         self.line: flags.CommandLine | None = None
         self._backoff = 1.0
+        self._timer: Timer | None = None  # the process's pending retry (or renewal)
 
     @property
     def modern(self) -> bool:
@@ -83,6 +93,7 @@ class KubeDaemon:
     def start(self, unit: Unit) -> None:
         """Parse the command line, find the apiserver, read what else the daemon reads, then ``run``."""
         self.unit, self._backoff = unit, 1.0
+        self._cancel()  # a new process: the old one's pending retry is gone with it
         self.line = self.command_line(unit)
         if self.line is None:
             return
@@ -171,8 +182,14 @@ class KubeDaemon:
         return f"Get {target}: {refused(url).replace('connect:', 'getsockopt:')}"
 
     def retry(self, callback: Any, unit: Unit) -> None:
-        self.boot.clock.schedule(self._backoff, callback, unit)
+        self._timer = self.boot.clock.schedule(self._backoff, callback, unit)
         self._backoff = min(2 * self._backoff, MAX_CLIENT_BACKOFF)
+
+    def _cancel(self) -> None:
+        """Forget the pending retry or renewal: it belonged to a process that has ended."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class APIServerDaemon(KubeDaemon):
@@ -182,6 +199,7 @@ class APIServerDaemon(KubeDaemon):
 
     def start(self, unit: Unit) -> None:
         self.unit, self._started = unit, self.boot.clock.now
+        self._cancel()  # a new process: the old one's pending dial is gone with it
         line = self.command_line(unit)
         if line is None:
             return
@@ -270,7 +288,7 @@ class APIServerDaemon(KubeDaemon):
         self.log("W", "logging.go:59", f'[core] [Channel #1 SubChannel #2] grpc: addrConn.createTransport failed to '
                                        f'connect to {{Addr: "{host}", ServerName: "{host}", }}. Err: connection error: '
                                        f'desc = "transport: Error while dialing: {refused(url)}"')
-        self.boot.clock.schedule(1.0, self._connect, unit)
+        self._timer = self.boot.clock.schedule(1.0, self._connect, unit)
 
 
 class ControlLoopDaemon(KubeDaemon):
@@ -279,9 +297,11 @@ class ControlLoopDaemon(KubeDaemon):
     def __init__(self, boot: Boot, machine: Machine, name: str) -> None:
         super().__init__(boot, machine)
         self.name = name
+        self._observed: float | None = None  # when this process first read another's unexpired lock
 
     def run(self, unit: Unit) -> None:
         self._backoff = RETRY_PERIOD
+        self._observed = None
         if self.url is None:
             self.log("W", "client_config.go:659", "Neither --kubeconfig nor --master was specified.  Using the "
                                                   "inClusterConfig.  This might not work.")
@@ -309,10 +329,39 @@ class ControlLoopDaemon(KubeDaemon):
             self.retry(self._connect, unit)
             return
         unit.clear_blame()
+        if self._held_by_another(unit):
+            self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._connect, unit)
+            return
+        self.boot.lock_holders[lock] = unit.pid
         self.log("I", "leaderelection.go:264", f"successfully acquired lease kube-system/{lock}")
         self._renewed = self.boot.clock.now
-        self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
+        self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
+        unit.on_stop = self._stopped
         self.boot.start_loops(self.name)
+
+    def _held_by_another(self, unit: Unit) -> bool:
+        """client-go's tryAcquireOrRenew: a lock another process holds is taken only once it has gone
+        unrenewed for LeaseDuration, counted from when this process first read it (observedTime)."""
+        holder = self.boot.lock_holders.get(self.name)
+        if holder is None or holder == unit.pid:
+            return False
+        if self._observed is None:
+            self._observed = self.boot.clock.now
+        return self.boot.clock.now < self._observed + LEASE_DURATION
+
+    def _stopped(self) -> None:
+        """``systemctl stop``: v1.31's kube-scheduler gives its lock up as it stops (ReleaseOnCancel: true,
+        cmd/kube-scheduler/app/options/options.go), so a new one leads at once; kube-controller-manager
+        does not (leaderElectAndRun, cmd/kube-controller-manager/app/controllermanager.go), nor did v1.5's."""
+        if self.name == "kube-scheduler" and self.modern and \
+                self.dial_error(self.url, self._lock_request(), write=True) is None:
+            self.boot.lock_holders.pop(self.name, None)
+        self._stop()
+
+    def _stop(self) -> None:
+        """The process ends: its lease renewals, retries and loops with it."""
+        self._cancel()
+        self.boot.stop_loops(self.name)
 
     def _lock_request(self) -> str:
         """The leader election lock: a Lease since v1.14 (an Endpoints object in the notes' v1.5)."""
@@ -334,9 +383,10 @@ class ControlLoopDaemon(KubeDaemon):
             if self.boot.clock.now - self._renewed >= RENEW_DEADLINE:
                 unit.blame(*self.url_source, f"lost its lease: the apiserver cannot write to etcd: {error}")
                 self.log("E", *LEADERSHIP_LOST[self.name])
+                self._stop()
                 unit.exited(1)
                 return
-        self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
+        self._timer = self.boot.clock.schedule(RETRY_PERIOD, self._renew, unit)
 
 
 class KubeletDaemon(KubeDaemon):
@@ -380,7 +430,7 @@ class KubeletDaemon(KubeDaemon):
                 self.log("E", "kubelet_node_status.go:98", f'Unable to register node "{self.node_name}" with API '
                                                            f"server: {error}")
             self._step = min(2 * self._step, MAX_REGISTRATION_SECONDS)
-            self.boot.clock.schedule(self._step, self._register, unit)
+            self._timer = self.boot.clock.schedule(self._step, self._register, unit)
             return
         try:
             self.boot.join(self)
@@ -424,6 +474,95 @@ class KubeProxyDaemon(KubeDaemon):
         proxy.start()
         unit.on_stop = proxy.stop
         self.log("I", "server.go:0", '"Using iptables Proxier"' if self.modern else "Using iptables Proxier.")
+
+
+class Unreachable(StatusError):
+    """The model's stand-in for a refused connection: the client's call fails, and the caller retries."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, "ServiceUnavailable", message)
+
+
+def _interval(seconds: float) -> str:
+    """Go's time.Duration: 200ms, 1.6s, 7s."""
+    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
+
+
+class HeartbeatClient:
+    """A joined kubelet's heartbeats go to the apiserver its files name: while nobody answers there, node
+    status updates (``kind="status"``) or lease renewals (``kind="lease"``) fail, and the kubelet logs why
+    as v1.31's does (pkg/kubelet/kubelet_node_status.go updateNodeStatus, nodeStatusUpdateRetry = 5;
+    k8s.io/component-helpers/apimachinery/lease/controller.go, maxUpdateRetries = 5). The heartbeat client's
+    timeout is nodeStatusUpdateFrequency, 10 s (cmd/kubelet/app/server.go). Its other calls go through.
+    (A booted kubelet runs no static pods, so the kubelet's own GETs of its Node are its status loop's.)"""
+
+    def __init__(self, api: Any, daemon: KubeletDaemon, kind: str) -> None:
+        self._api, self._daemon, self._kind = api, daemon, kind
+        self._failures = 0  # lease: failed ensureLease calls in a row (backoffEnsureLease's sleep)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._api, name)
+
+    def _refused(self, request: str) -> str | None:
+        daemon = self._daemon
+        return daemon.dial_error(daemon.url, request) if daemon.url else None
+
+    def get(self, resource: str, name: str, namespace: str | None = None, **options: Any) -> Any:
+        daemon = self._daemon
+        if resource == "nodes" and self._kind == "status":
+            self._node_status_failed(name)
+        elif resource == "leases":
+            error = self._refused(f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}?timeout=10s")
+            if error:
+                self._failures += 1
+                if daemon.modern:  # the notes' v1.5 kubelet had no node lease
+                    sleep = min(FIRST_LEASE_RETRY * 2 ** self._failures, MAX_LEASE_RETRY)
+                    daemon.log("E", "controller.go:145", f'"Failed to ensure lease exists, will retry" '
+                                                         f'err="{_quote(error)}" interval="{_interval(sleep)}"')
+                raise Unreachable(error)
+        elif resource == "nodes" and self._refused(f"/api/v1/nodes/{name}"):
+            raise Unreachable(f"nodes {name}: connection refused")  # the lease's owner: asked again next time
+        return self._api.get(resource, name, namespace, **options)
+
+    def update(self, obj: Any, **options: Any) -> Any:
+        meta = obj["metadata"]
+        if obj.get("kind") == "Lease":
+            error = self._refused(f"/apis/coordination.k8s.io/v1/namespaces/{meta['namespace']}/leases/"
+                                  f"{meta['name']}?timeout=10s")
+            if error:
+                if self._daemon.modern:
+                    error = error.replace("Get ", "Put ", 1)
+                    for _ in range(LEASE_UPDATE_RETRIES):
+                        self._daemon.log("E", "controller.go:0", f'"Failed to update lease" err="{_quote(error)}"')
+                    self._daemon.log("I", "controller.go:0", '"failed to update lease using latest lease, fallback '
+                                     f'to ensure lease" err="failed {LEASE_UPDATE_RETRIES} attempts to update lease"')
+                raise Unreachable(error)
+            self._failures = 0
+        return self._api.update(obj, **options)
+
+    def _node_status_failed(self, name: str) -> None:
+        """updateNodeStatus: five tries (the first from the apiserver's cache), each logged, then give up
+        until the next sync."""
+        daemon = self._daemon
+        errors = [self._refused(f"/api/v1/nodes/{name}" + ("" if not daemon.modern else
+                                                            "?resourceVersion=0&timeout=10s" if attempt == 0
+                                                            else "?timeout=10s"))
+                  for attempt in range(NODE_STATUS_UPDATE_RETRY)]
+        if errors[0] is None:
+            return
+        for error in errors:
+            if daemon.modern:
+                daemon.log("E", "kubelet_node_status.go:0", f'"Error updating node status, will retry" '
+                                                            f'err="error getting node \\"{name}\\": {_quote(error)}"')
+            else:
+                daemon.log("E", "kubelet_node_status.go:0", f'Error updating node status, will retry: error getting '
+                                                            f'node "{name}": {error}')
+        if daemon.modern:
+            daemon.log("E", "kubelet_node_status.go:0", '"Unable to update node status" err="update node status '
+                                                        'exceeds retry count"')
+        else:
+            daemon.log("E", "kubelet.go:0", "Unable to update node status: update node status exceeds retry count")
+        raise Unreachable(errors[-1])
 
 
 def _quote(text: str) -> str:

@@ -26,7 +26,7 @@ from . import flags, network_view
 from .etcd_member import ETCD_VERSION, EtcdMember
 from .etcdctl import Etcdctl, EtcdctlResult, member_id
 from .journal import moment
-from .kube_daemons import APIServerDaemon, ControlLoopDaemon, KubeletDaemon, KubeProxyDaemon
+from .kube_daemons import APIServerDaemon, ControlLoopDaemon, HeartbeatClient, KubeletDaemon, KubeProxyDaemon
 from .machine import BootError, Machine
 from .node_network import DOCKER_UNIT, DockerDaemon, FlanneldDaemon, pod_cidr
 from .sockets import Sockets
@@ -67,6 +67,9 @@ class Boot:
         self.flannel: dict[str, FlanneldDaemon] = {}
         self._pod_network = network_view.PodNetworkView(self)
         self._loops: set[str] = set()
+        #: leader election locks: kube-scheduler or kube-controller-manager -> the pid of the process
+        #: that holds it (its identity), until it expires or is given up
+        self.lock_holders: dict[str, int] = {}
         self._sync_pending = False
         self._raft_seen = 0  # how many of the Raft model's log lines the journals have
         self.nodes: dict[str, str] = {}  # machine -> the Node its kubelet registered
@@ -164,14 +167,20 @@ class Boot:
     # -- what the daemons hand over to the cluster --
 
     def start_loops(self, daemon: str) -> None:
-        """kube-scheduler or kube-controller-manager got through: the cluster's loops run (once)."""
-        if daemon in self._loops:
-            return
+        """kube-scheduler or kube-controller-manager took its lock: the cluster's loops run (a new process
+        each time the unit starts, listing everything afresh)."""
         self._loops.add(daemon)
         if daemon == "kube-scheduler":
             self.cluster.start_scheduler()
         else:
             self.cluster.start_controller_manager()
+
+    def stop_loops(self, daemon: str) -> None:
+        """Its process ended (stopped, or exited when it lost its lock): its loops end with it."""
+        if daemon == "kube-scheduler":
+            self.cluster.stop_scheduler()
+        else:
+            self.cluster.stop_controller_manager()
 
     def has_lease(self, daemon: str) -> bool:
         """Whether kube-scheduler or kube-controller-manager took its leader election lock once (it is
@@ -189,6 +198,8 @@ class Boot:
                                          cluster_cidr=str(self.flannel_network() or ""),
                                          **({"pod_infra_container_image": image} if image else {}))
             node.node_status.report_version(self.version)  # the binaries the units run
+        node.api = HeartbeatClient(self.cluster.api, kubelet, "status")  # this kubelet's files name its apiserver
+        node.lease.api = HeartbeatClient(self.cluster.api, kubelet, "lease")
         node.start()
         self.nodes[machine.name] = name
 

@@ -94,6 +94,8 @@ class Scheduler:
         self._watches.append(self.api.list_and_watch("pods", self._on_pod))
 
     def stop(self) -> None:
+        """Close the watches. The queue's and the cycle's timers end with the process that ran them
+        (``Cluster.stop_scheduler``); a restarted kube-scheduler is a new ``Scheduler``."""
         for watch in self._watches:
             watch.cancel()
         self._watches.clear()

@@ -78,6 +78,12 @@ class Informer:
             self._watch.cancel()
             self._watch = None
 
+    def close(self) -> None:
+        """Stop for good: the process that held the informer is gone, with its handlers and its cache."""
+        self.stop()
+        self._handlers.clear()
+        self._objects.clear()
+
     def _on_event(self, event_type: str, obj: Obj) -> None:
         key = key_of(obj)
         old = self._objects.pop(key, None) if event_type == "DELETED" else self._objects.get(key)
@@ -118,6 +124,12 @@ class InformerFactory:
         """Start every informer asked for so far (``factory.Start``); their first events come on the clock."""
         for informer in self._informers.values():
             informer.start()
+
+    def close(self) -> None:
+        """Close every informer (the controller-manager's process ended); a new process makes a new factory,
+        whose informers list everything afresh."""
+        for informer in self._informers.values():
+            informer.close()
 
 
 class RateLimiter:
