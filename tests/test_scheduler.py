@@ -638,6 +638,21 @@ def test_binding_conflict_forgets_the_assumed_pod():
     assert cluster.scheduler.cache.nodes["node-1"].requested_cpu == 800  # booked once, from the watch
 
 
+def test_pending_pods_are_scheduled_back_to_back():
+    """ScheduleOne runs again at once (wait.UntilWithContext(..., 0)): every pod pending
+    together is bound before any watcher, a kubelet or a controller, sees the first binding."""
+    cluster = Cluster([node("node-1"), node("node-2")])
+    bound_when_seen: list[int] = []
+
+    def on_pod(event_type: str, obj: dict) -> None:
+        if obj["spec"].get("nodeName") and not bound_when_seen:
+            bound_when_seen.append(sum(1 for p in cluster.api.list("pods", "default") if p["spec"].get("nodeName")))
+
+    cluster.api.list_and_watch("pods", on_pod)
+    cluster.add(*(pod(f"web-{i}") for i in range(5)))
+    assert bound_when_seen == [5]
+
+
 def test_finished_and_deleted_pods_free_their_node():
     cluster = Cluster([node("node-1", cpu="1")])
     cluster.add(pod("job", cpu="800m"))

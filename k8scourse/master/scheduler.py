@@ -144,14 +144,12 @@ class Scheduler:
             self.clock.schedule(0, self._cycle)
 
     def _cycle(self) -> None:
-        """Schedule one pod (ScheduleOne), then come back for the next."""
+        """Schedule pods back to back until activeQ is empty, as upstream's loop
+        (``wait.UntilWithContext(ctx, sched.ScheduleOne, 0)``) runs ScheduleOne
+        again at once; what the other components make of each binding comes after."""
         self._wake_pending = False
-        queued = self.queue.pop()
-        if queued is None:
-            return
-        self.schedule_one(queued)
-        if self.queue.has_active():
-            self._wake()
+        while (queued := self.queue.pop()) is not None:
+            self.schedule_one(queued)
 
     def schedule_one(self, queued: QueuedPod) -> ScheduleResult | None:
         """One scheduling cycle and its binding; the chosen node's result, or None."""
