@@ -470,3 +470,35 @@ def test_an_update_decodes_what_differs_from_the_stored_object_by_json_type(clus
     with pytest.raises(DecodeError) as err:
         api.update(changed)
     assert "Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64" in str(err.value)
+
+
+def test_a_status_write_keeps_the_stored_spec_and_leaves_the_callers_object_alone(cluster):
+    """A status write reuses the stored object's unchanged fields rather than copying the
+    body's: the body stays the caller's, a changed spec in it is decoded but not kept, and
+    what the write returns shares nothing with what a later write reads."""
+    _, _, api = cluster
+    stored = api.create(pod())
+    body = {**stored, "spec": {**stored["spec"], "activeDeadlineSeconds": 30},
+            "status": {**stored["status"], "phase": "Running"}}
+    before = json.dumps(body, sort_keys=True)
+    written = api.update_status(body)
+    assert json.dumps(body, sort_keys=True) == before
+    assert written["status"]["phase"] == "Running" and "activeDeadlineSeconds" not in written["spec"]
+    written["spec"]["containers"][0]["image"] = "changed-by-the-caller"
+    assert api.get("pods", "web")["spec"]["containers"][0]["image"] == stored["spec"]["containers"][0]["image"]
+    with pytest.raises(DecodeError):
+        api.update_status({**written, "spec": {**stored["spec"], "activeDeadlineSeconds": "30"}})
+
+
+def test_an_update_with_an_unchanged_spec_still_checks_what_changed(cluster):
+    """A main-resource write takes its unchanged spec from the stored object, yet compares
+    against its own copy: a changed immutable field is still refused."""
+    _, _, api = cluster
+    stored = api.create(pod())
+    renamed = {**stored, "spec": {**stored["spec"], "containers": [
+        {**stored["spec"]["containers"][0], "name": "other"}]}}
+    with pytest.raises(ObjectInvalidError) as err:
+        api.update(renamed)
+    assert "spec: Forbidden: pod updates may not change fields other than" in str(err.value)
+    labelled = {**stored, "metadata": {**stored["metadata"], "labels": {"app": "web", "tier": "front"}}}
+    assert api.update(labelled)["metadata"]["labels"]["tier"] == "front"

@@ -543,7 +543,10 @@ class _Walk:
         return data
 
 
-def _same_json(value: Any, decoded: Any) -> bool:
+_ABSENT = object()  # a field the stored object does not have
+
+
+def same_json(value: Any, decoded: Any) -> bool:
     """Whether ``value`` is, as JSON, exactly ``decoded``: equal, and equal as JSON text, so
     ``true`` is not ``1``, ``1.0`` is not ``1`` and NaN (which orjson writes as null) is nothing.
     Anything orjson will not write as plain JSON (a datetime, a non-text key) is not the same."""
@@ -567,15 +570,15 @@ def decode(data: dict, t: Struct, kind: str, version: str, unchanged: Mapping[st
     A type error wins over unknown fields, as in sigs.k8s.io/json.
 
     ``unchanged`` is the stored object an update replaces: a top-level field
-    that is, as JSON, exactly the stored one is not walked again. Decoding is
+    that is that very object's (``meta.manifest_data`` takes a field that is,
+    as JSON, exactly the stored one from it) is not walked again. Decoding is
     idempotent, so the result is the same; it only spares a status write
     (most writes) the walk over the whole spec.
     """
     walk = _Walk()
     kept = {}
     if unchanged:
-        kept = {key: value for key, value in data.items()
-                if type(key) is str and key in unchanged and _same_json(value, unchanged[key])}
+        kept = {key: value for key, value in data.items() if value is unchanged.get(key, _ABSENT)}
         for key in kept:
             del data[key]
     try:

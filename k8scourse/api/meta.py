@@ -27,7 +27,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import yaml
 
-from .decoding import Struct, decode, parse_yaml_documents
+from .decoding import Struct, decode, parse_yaml_documents, same_json
 from .errors import TOO_LONG, FieldError, K8sValueError, ObjectInvalidError, invalid, required
 from .labels import label_errors
 from .validation import is_dns1123_label, is_qualified_name
@@ -208,6 +208,9 @@ def missing_error(field: str, data: Any) -> ManifestError:
     return ManifestError(f"Object '{field}' is missing in '{document}'")
 
 
+_ABSENT = object()  # a field the stored object does not have
+
+
 def fast_copy(data: Any) -> Any:
     """A deep copy of JSON-like data; marshal is several times faster than copy.deepcopy."""
     try:
@@ -216,8 +219,14 @@ def fast_copy(data: Any) -> Any:
         return copy.deepcopy(data)
 
 
-def manifest_data(manifest: Mapping[str, Any] | str) -> dict:
-    """One manifest as a private dict: YAML text is parsed, a mapping is copied."""
+def manifest_data(manifest: Mapping[str, Any] | str, unchanged: Mapping[str, Any] | None = None) -> dict:
+    """One manifest as a private dict: YAML text is parsed, a mapping is copied.
+
+    ``unchanged``: the stored object an update replaces, parsed for this write
+    alone. A top-level field that is, as JSON, exactly the stored one is taken
+    from it instead of copied (``decoding.decode`` then knows it by identity
+    and skips it): a status write need not copy the whole spec it does not change.
+    """
     if isinstance(manifest, str):
         documents = parse_yaml_documents(manifest)
         if len(documents) != 1:
@@ -225,7 +234,10 @@ def manifest_data(manifest: Mapping[str, Any] | str) -> dict:
         manifest = documents[0]
     if not isinstance(manifest, Mapping):
         raise missing_error("Kind", manifest)
-    return fast_copy(dict(manifest))
+    if not unchanged:
+        return fast_copy(dict(manifest))
+    return {key: stored if type(key) is str and same_json(value, stored := unchanged.get(key, _ABSENT))
+            else fast_copy(value) for key, value in manifest.items()}
 
 
 def _unique(errors: list[FieldError]) -> list[FieldError]:

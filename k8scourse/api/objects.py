@@ -87,7 +87,7 @@ def decoded(manifest: Mapping[str, Any] | str, namespace: str = "default",
     """One manifest decoded and defaulted but not yet validated: what the apiserver's
     handler holds when mutating admission runs (``validate()`` comes after it).
     ``unchanged``: the stored object an update replaces (see ``decoding.decode``)."""
-    data = manifest_data(manifest)
+    data = manifest_data(manifest, unchanged)
     kind, api_version = data.get("kind"), data.get("apiVersion")
     if not kind:
         raise missing_error("Kind", data)

@@ -384,13 +384,16 @@ class APIServer:
         """
         current = self._current(obj)  # read first, so the decoder can skip what is unchanged
         loaded = objects.decoded(obj, unchanged=current[2] if current else None)
-        new = loaded.data
+        new = loaded.data  # its unchanged top-level fields are current's own objects
         info = type(loaded)
         meta = new["metadata"]
         namespace = self._namespace_for(info, meta.get("namespace"))
         key = self.key(info.RESOURCE, meta["name"], namespace)
         if current is not None and current[0] == key:
-            _, kv, old = current
+            # A status write keeps everything but the new status, so ``old`` may share the
+            # rest with ``new``; any other write gets its own copy, for admission and the
+            # immutability checks to compare.
+            kv, old = current[1], current[2] if subresource == "status" else orjson.loads(current[1].value)
         else:
             kv = self.store.get(key)
             if kv is None:
