@@ -45,10 +45,12 @@ def lab_command(work: Path, extra: Sequence[str]) -> list[str]:
 
     ``LabApp.default_url`` makes both the browser JupyterLab opens and the
     URL it prints (with the token, for ``--no-browser``) land on the welcome
-    notebook; ``hide_globs`` keeps build leftovers out of the file browser.
+    notebook; ``hide_globs`` keeps build leftovers out of the file browser;
+    ``news_url=None`` spares a room of learners JupyterLab's first-start
+    question about fetching its news feed (off the network, it could not anyway).
     """
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={work.resolve()}",
-               f"--LabApp.default_url=/lab/tree/{WELCOME.as_posix()}",
+               f"--LabApp.default_url=/lab/tree/{WELCOME.as_posix()}", "--LabApp.news_url=None",
                *(f"--ContentsManager.hide_globs={glob}" for glob in HIDE_GLOBS), *extra]
     if os.geteuid() == 0 and "--allow-root" not in extra:
         command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, Binder-like VMs)
