@@ -257,11 +257,24 @@ def test_every_kind_has_a_base_manifest():
 # --- what the fuzz found, kept as plain regression tests -----------------------------------------
 
 def test_a_quantity_number_beyond_int64_is_stored_as_its_canonical_text():
-    hpa = copy.deepcopy(BASES[7])
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    [hpa] = cluster.apply(BASES[7])
     hpa["status"] = {"currentMetrics": [{"type": "Resource", "resource": {"name": "cpu",
                                                                          "current": {"averageValue": 10**30}}}]}
-    [stored] = Cluster.quickstart(nodes=1, seed=0).apply(hpa)
+    stored = cluster.api.update_status(hpa)
     assert stored["status"]["currentMetrics"][0]["resource"]["current"]["averageValue"] == "1e30"
+
+
+def test_a_create_cannot_set_a_controllers_status():
+    """PrepareForCreate drops it (an HPA's conditions without a type would otherwise reach its controller)."""
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    for base in (BASES[3], BASES[4], BASES[5], BASES[6], BASES[7]):
+        manifest = {**copy.deepcopy(base), "status": {"conditions": [{}]}}
+        [stored] = cluster.apply(manifest)
+        assert "status" not in stored, base["kind"]
+    cluster.run(30)
+    conditions = cluster.api.get("horizontalpodautoscalers", "web", "default")["status"]["conditions"]
+    assert [c["type"] for c in conditions] == ["AbleToScale", "ScalingActive"]
 
 
 def test_a_pod_with_scheduling_gates_waits_unscheduled():

@@ -96,6 +96,10 @@ GENERATION_KINDS = {"Deployment", "ReplicaSet", "ReplicationController", "Horizo
 # were validated when written, and the model does not validate these statuses, so there is
 # nothing left to check. (Nodes and quotas validate their status's quantities, so they are not here.)
 STATUS_UNVALIDATED_KINDS = {"Pod", "ReplicaSet", "ReplicationController", "Deployment"}
+# Kinds whose strategy's PrepareForCreate drops the status a create sends ("create cannot set
+# status": pkg/registry/apps/deployment/strategy.go, apps/replicaset, core/replicationcontroller,
+# autoscaling/horizontalpodautoscaler, core/service): only their controllers write it.
+STATUS_RESET_ON_CREATE = {"Deployment", "ReplicaSet", "ReplicationController", "HorizontalPodAutoscaler", "Service"}
 
 
 # Field order of the Go structs (TypeMeta, ObjectMeta, then spec and status),
@@ -349,6 +353,8 @@ class APIServer:
         meta.pop("resourceVersion", None)
         if info.KIND in GENERATION_KINDS:
             meta["generation"] = 1
+        if info.KIND in STATUS_RESET_ON_CREATE:
+            obj.pop("status", None)
         loaded.validate()
         if info.KIND == "Pod":
             # The pod strategy's PrepareForCreate: after mutating admission, so the QoS class sees
