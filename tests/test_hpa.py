@@ -465,7 +465,8 @@ def test_autoscale_without_cpu_percent_gets_the_default_80():
 
 @pytest.mark.parametrize("line,error", [
     ("autoscale rs web --min=5 --max=2", "error: --max=MAXPODS must be larger or equal to --min=MINPODS, max: 2, min: 5\n"),
-    ("autoscale rs web", "error: --max=MAXPODS is required and must be at least 1, max: -1\n"),
+    ("autoscale rs web", 'error: required flag(s) "max" not set\n'),  # cmd.MarkFlagRequired("max")
+    ("autoscale rs web --max=0", "error: --max=MAXPODS is required and must be at least 1, max: 0\n"),
     ("autoscale rs nothere --max=2", 'Error from server (NotFound): replicasets.apps "nothere" not found\n'),
 ])
 def test_autoscale_bad_input(line, error):
@@ -584,3 +585,14 @@ def test_any_version_of_the_targets_group_will_do():
                   % (1, 3))
     cluster.run(16)
     assert condition(cluster, "AbleToScale") == ("True", "SucceededGetScale")
+
+
+def test_a_resource_metrics_server_does_not_measure_counts_as_missing():
+    """getPodMetrics: a pod whose containers report no usage of the resource has no metric."""
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply(WEB.replace("requests: {cpu: 200m}", "requests: {cpu: 200m, ephemeral-storage: 1Gi}") % 1)
+    cluster.apply(HPA.replace("name: cpu", "name: ephemeral-storage") % (1, 3))
+    cluster.run(60)
+    assert condition(cluster, "ScalingActive") == ("False", "FailedGetResourceMetric")
+    assert messages(cluster, "FailedGetResourceMetric")[-1] == (
+        "failed to get ephemeral-storage utilization: did not receive metrics for targeted pods (pods might be unready)")

@@ -376,8 +376,11 @@ class HorizontalController:
             name = pod["metadata"]["name"]
             sample = samples.get(name)
             usage = None
-            if sample is not None:
-                usage = sum(_milli(c["usage"][resource]) for c in sample["containers"])
+            containers = sample["containers"] if sample is not None else []
+            # getPodMetrics (metrics/client.go): a pod with no containers, or one without this
+            # resource's usage (a name metrics-server does not measure), counts as missing.
+            if containers and all(resource in c["usage"] for c in containers):
+                usage = sum(_milli(c["usage"][resource]) for c in containers)
             pods.append({"name": name, "request_milli": pod_request_milli(pod, resource) if requests else 0,
                          "usage_milli": usage,
                          "ready": resource != "cpu" or sample is None or self._cpu_ready(pod, sample),
