@@ -15,6 +15,7 @@ from .context import Command, Context
 from .errors import CommandError
 from .flags import INT, STRING, Flag
 
+NOT_GIVEN = ""  # --max is required (cmd.MarkFlagRequired("max"))
 SCALABLE = ("deployments", "replicasets", "replicationcontrollers", "statefulsets")  # kinds with /scale
 
 
@@ -30,6 +31,8 @@ def _validate(maximum: int, minimum: int) -> None:
 def autoscale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``kubectl autoscale (TYPE NAME | TYPE/NAME) [--min=MINPODS] --max=MAXPODS [--cpu-percent=CPU] [--name=NAME]``."""
     maximum, minimum, percent = opts["max"], opts["min"], opts["cpu-percent"]
+    if maximum == NOT_GIVEN:  # cobra checks required flags before the command runs
+        raise CommandError('error: required flag(s) "max" not set')
     _validate(maximum, minimum)
     request = parse_request(args, selector=False, list_all=False)
     for kind, name in request.named:
@@ -52,7 +55,7 @@ def autoscale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 
 
 COMMANDS = {
-    "autoscale": Command(autoscale, (Flag("min", "", INT), Flag("max", "", INT), Flag("cpu-percent", "", INT),
+    "autoscale": Command(autoscale, (Flag("min", "", INT), Flag("max", "", INT, default=NOT_GIVEN), Flag("cpu-percent", "", INT),
                                      Flag("name", "", STRING)),
                          "autoscale (-f FILENAME | TYPE NAME | TYPE/NAME) [--min=MINPODS] --max=MAXPODS "
                          "[--cpu-percent=CPU]",
