@@ -22,6 +22,9 @@ from k8scourse.api.selectors import Selector, parse_selector
 from k8scourse.clock import VirtualClock
 
 
+MAX_MILLI = 2**63 - 1  # int64, as Quantity.MilliValue returns
+
+
 class PodLister(Protocol):
     """The pods as a shared informer caches them (``Informer.list``)."""
 
@@ -55,7 +58,9 @@ def parse_load(selector: Any, cpu: Any) -> tuple[Selector, int]:
         raise FieldValidationError([invalid("cpu", cpu, str(err))]) from None
     if quantity.sign() < 0:
         raise FieldValidationError([invalid("cpu", cpu, "must be greater than or equal to 0")])
-    return parsed, quantity.milli_value()
+    # A demand beyond int64 millicores (the range of Quantity.MilliValue) is held there: no node
+    # serves even that much, so every pod is pinned at its limit or its node's cores either way.
+    return parsed, min(quantity.milli_value(), MAX_MILLI)
 
 
 class Load:

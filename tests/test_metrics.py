@@ -238,3 +238,12 @@ def test_only_ready_pods_behind_the_selector_share_the_load():
     load = Load(Pods(), VirtualClock())
     load.set("app=web", "900m")
     assert load.demand() == {"default": {"a": 450.0, "b": 450.0}}
+
+
+def test_set_load_beyond_int64_millicores_pins_the_pods_at_their_limits():
+    """A quantity too big for a float (1e400 cores) is held at int64 millicores instead of failing later."""
+    cluster = web(replicas=1)
+    cluster.set_load("app=web", cpu="1e400")
+    assert cluster.load.total("app=web") == 2**63 - 1
+    cluster.run(2 * METRIC_RESOLUTION)
+    assert set(top_pods(cluster).values()) == {"500m"}  # the container limit
