@@ -419,24 +419,71 @@ def test_rollout_history_and_undo(rolled: Cluster) -> None:
 def test_pause_resume_restart_messages(rolled: Cluster) -> None:
     k = rolled.kubectl
     assert k("rollout pause deployment/web") == "deployment.apps/web paused\n"
-    assert k("rollout pause deployment/web") == "deployment.apps/web already paused\n"
+    assert k("rollout pause deployment/web") == 'error: deployments.apps "web" is already paused\n'
     assert k("rollout restart deployment/web") == (
         'error: deployments.apps "web" can\'t restart paused deployment (run rollout resume first)\n')
-    assert k("rollout undo deployment/web") == ("error: you cannot rollback a paused deployment; resume it first "
-                                                 "with 'kubectl rollout resume' and try again\n")
+    assert k("rollout undo deployment/web") == 'error: no rollout history found for deployment "web"\n', \
+        "the revision is looked up before the pause is checked"
     assert k("rollout resume deployment/web") == "deployment.apps/web resumed\n"
-    assert k("rollout resume deployment/web") == "deployment.apps/web already resumed\n"
+    assert k("rollout resume deployment/web") == 'error: deployments.apps "web" is not paused\n'
     assert k("rollout restart deployment/web") == "deployment.apps/web restarted\n"
     assert k("rollout restart deployment/web") == (
         "error: failed to create patch for web: if restart has already been triggered within the past second, "
         "please wait before attempting to trigger another\n")
     k("rollout status deployment/web")
     assert len(rolled.api.list("replicasets")) == 2, "a restart is a new template"
-    assert k("rollout status rs/x") == "error: no status viewer has been implemented for ReplicaSet.apps\n"
-    assert k("rollout status") == ("error: Required resource not specified.\n"
-                                   "See 'kubectl rollout status -h' for help and examples\n")
-    assert k("rollout bogus") == 'error: unknown command "bogus" for "kubectl rollout"\n'
+    assert k("rollout status rs/x") == 'Error from server (NotFound): replicasets.apps "x" not found\n'
+    assert k("rollout status") == "error: required resource not specified\n"
+    assert k("rollout bogus deployment/web") == ('error: unknown command "bogus deployment/web"\n'
+                                                 "See 'kubectl rollout -h' for help and examples\n")
     assert k("set image deployment/web nope=nginx") == 'error: unable to find container named "nope"\n'
+
+
+def test_rollout_bad_input_as_kubectl_answers_it(rolled: Cluster) -> None:
+    """Each text as kubectl v1.32 prints it (compared against `k8scourse serve`)."""
+    k = rolled.kubectl
+    rolled.kubectl("set image deployment/web web=nginx:1.28")
+    rolled.kubectl("rollout status deployment/web")
+    rolled.apply(RS_OF_ITS_OWN)
+    assert k("rollout undo deployment/web --to-revision=-1") == \
+        "error: unable to find specified revision -1 in history\n"  # DeploymentRollbacker.Rollback
+    assert k("rollout history deployment/web --revision=-1") == "error: revision must be a positive integer: -1\n"
+    assert k("rollout status deployment/web --revision=-1") == "error: revision must be a positive integer: -1\n"
+    assert k("rollout status deployment/web --revision=1") == \
+        "error: desired revision (1) is different from the running revision (2)\n"
+    assert k("rollout status deployment/web --revision=2") == 'deployment "web" successfully rolled out\n'
+    assert k("rollout undo deployment/web --to-revision=abc") == (
+        'error: invalid argument "abc" for "--to-revision" flag: strconv.ParseInt: parsing "abc": invalid syntax\n'
+        "See 'kubectl rollout undo --help' for usage.\n")
+    assert k("rollout status deployment/web --to-revision=1") == (  # each subcommand has its own flags
+        "error: unknown flag: --to-revision\nSee 'kubectl rollout status --help' for usage.\n")
+    assert k("rollout undo") == "error: required resource not specified\n"
+    assert k("rollout history") == "error: required resource not specified\n"
+    assert k("rollout undo rs/other") == 'error: no rollbacker has been implemented for "ReplicaSet.apps"\n'
+    assert k("rollout history deployment/nope deployment/web") == (  # every object, the errors at the end
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
+        'Error from server (NotFound): deployments.apps "nope" not found\n')
+    assert k("rollout undo deployment/nope rs/other deployment/web") == (
+        "deployment.apps/web rolled back\n"
+        'Error from server (NotFound): deployments.apps "nope" not found\n'
+        'no rollbacker has been implemented for "ReplicaSet.apps"\n')  # among several, without "error: "
+    k("rollout pause deployment/web")
+    assert k("rollout undo deployment/web --to-revision=99") == \
+        "error: unable to find specified revision 99 in history\n", "the revision is looked up before the pause"
+    assert k("rollout undo deployment/web") == ("error: you cannot rollback a paused deployment; resume it first "
+                                                "with 'kubectl rollout resume' and try again\n")
+    assert k("rollout restart deployment/web deployment/nope") == (  # the objects are all read first
+        'Error from server (NotFound): deployments.apps "nope" not found\n'
+        'error: deployments.apps "web" can\'t restart paused deployment (run rollout resume first)\n')
+    help_text = k("rollout")
+    assert help_text.exit_code == 1 and help_text.startswith("Manage the rollout of one or many resources.\n")
+    assert "  undo          Undo a previous rollout\n" in help_text
+
+
+RS_OF_ITS_OWN = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "other"},
+                 "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "other"}},
+                          "template": {"metadata": {"labels": {"app": "other"}},
+                                       "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
 
 
 def test_describe_deployment_shows_old_and_new_replica_sets(rolled: Cluster) -> None:

@@ -19,7 +19,7 @@ from k8scourse.master.apiserver import APIServer
 
 from . import autoscale, logs, read, rollout, scale, set_image, top, write
 from .context import Command, Context
-from .errors import CommandError, SourcedError, Aggregate, error_text, flag_error
+from .errors import ClientError, CommandError, SourcedError, Aggregate, error_text, flag_error
 from .flags import BOOL, STRING, Flag, FlagError, parse
 
 COMMANDS: dict[str, Command] = {**read.COMMANDS, **write.COMMANDS, **scale.COMMANDS, **rollout.COMMANDS,
@@ -85,7 +85,7 @@ class Kubectl:
             ctx = Context(self.api, self.clock.since(EPOCH), opts["namespace"] or "default", "namespace" in given,
                           stdin, clock=self.clock)
             command.run(ctx, args, opts)
-        except (ValueError, CommandError, SourcedError, Aggregate) as err:
+        except (ValueError, CommandError, ClientError, SourcedError, Aggregate) as err:
             return KubectlResult("".join(ctx.output if ctx else []) + error_text(err), 1)
         return KubectlResult("".join(ctx.output))
 
@@ -102,7 +102,13 @@ def _parse(tokens: list[str]) -> tuple[str, Command | None, list[str], dict[str,
     command = COMMANDS.get(name)
     if command is None:
         raise _unknown_command(name)
-    args, opts, given = _flags(name, tokens[:position] + tokens[position + 1:], (*GLOBAL_FLAGS, *command.flags))
+    tokens = tokens[:position] + tokens[position + 1:]
+    sub = _command_position(tokens[position:])
+    if sub is not None and tokens[position + sub] in command.subcommands:  # `rollout undo`, `set image`
+        name = f"{name} {tokens[position + sub]}"
+        command = command.subcommands[tokens[position + sub]]
+        del tokens[position + sub]
+    args, opts, given = _flags(name, tokens, (*GLOBAL_FLAGS, *command.flags))
     return name, command, args, opts, given
 
 

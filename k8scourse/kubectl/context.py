@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from k8scourse.master.apiserver import APIServer
 
@@ -33,9 +33,13 @@ Handler = Callable[[Context, list[str], dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Command:
-    """A kubectl command: what it does, its own flags, its usage line and kubectl's one-line summary."""
+    """A kubectl command: what it does, its own flags, its usage line and kubectl's one-line summary.
+
+    A command with ``subcommands`` (``rollout``, ``set``) hands a command line whose first
+    argument names one to that subcommand, which parses its own flags (cobra's Find)."""
 
     run: Handler
     flags: Sequence[Flag]
     usage: str
     short: str
+    subcommands: Mapping[str, "Command"] = field(default_factory=dict)

@@ -36,6 +36,11 @@ def flag_error(command: str, message: str) -> CommandError:
     return CommandError(f"error: {message}\nSee '{path} --help' for usage.")
 
 
+class ClientError(Exception):
+    """An error kubectl makes itself with Go's ``fmt.Errorf`` (no ``error:`` of its own): alone it is
+    printed as ``error: <message>``, among several (an Aggregate) as the bare message."""
+
+
 class SourcedError(Exception):
     """An API error about an object read from a file: kubectl adds ``error when <verb> "<source>"``."""
 
@@ -87,7 +92,9 @@ def error_text(error: Exception) -> str:
     if isinstance(error, Aggregate):
         if len(error.errors) == 1:
             return error_text(error.errors[0])
-        return "".join(standard_message(e) + "\n" for e in error.errors)
+        # MultipleErrors: each on its line, without the "error: " a lone error gets (messageForError)
+        return "".join((str(e) if isinstance(e, ClientError) else standard_message(e)) + "\n"
+                       for e in error.errors)
     inner = error.error if isinstance(error, SourcedError) else error
     if isinstance(inner, ObjectInvalidError):
         return _invalid_text(inner)

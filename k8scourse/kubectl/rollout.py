@@ -23,7 +23,7 @@ from k8scourse.master.controllers.deployment import util
 from .builder import parse_request
 from .context import Command, Context
 from .describe_workloads import pod_template_lines
-from .errors import Aggregate, CommandError, flag_error, usage_error
+from .errors import Aggregate, ClientError, CommandError, flag_error, usage_error
 from .flags import BOOL, INT, STRING, Flag
 from .printers import object_name
 from .tabwriter import describe_text, tabwrite
@@ -33,7 +33,6 @@ CHANGE_CAUSE = "kubernetes.io/change-cause"  # ChangeCauseAnnotation
 STATUS_WAIT_CAP = 3600.0  # course value: `rollout status` without --timeout stops after an hour of virtual time
 STATUS_STEP = 0.5  # seconds of virtual time between looks at the watch
 TIMED_OUT = "timed out waiting for the condition"  # wait.ErrWaitTimeout
-SUBCOMMANDS = ("history", "pause", "restart", "resume", "status", "undo")
 
 Obj = Mapping[str, Any]
 
@@ -50,18 +49,35 @@ def parse_duration(text: str, flag: str) -> float:
     return sum(float(n) * units[u] for n, u in parts)
 
 
-def _deployment(ctx: Context, args: list[str], sub: str, what: str) -> dict:
-    """The one Deployment named (``deployment/web`` or ``deployment web``); other kinds have no such viewer."""
+def _named(args: list[str]) -> list[tuple[Any, str]]:
+    """The objects the arguments name; none at all is each subcommand's Validate error."""
     if not args:
-        raise usage_error(f"rollout {sub}", "Required resource not specified.")
-    request = parse_request(args, selector=False, list_all=False)
-    if not request.named:
-        raise usage_error(f"rollout {sub}", "Required resource not specified.")
-    kind, name = request.named[0]
-    if kind.KIND != "Deployment":
-        group_kind = f"{kind.KIND}.{kind.GROUP}" if kind.GROUP else kind.KIND  # schema.GroupKind's String()
-        raise CommandError(f"error: {what.format(kind=group_kind)}")
-    return ctx.api.get("deployments", name, ctx.namespace)
+        raise CommandError("error: required resource not specified")
+    return parse_request(args, selector=False, list_all=False).named
+
+
+def _check_revision(revision: int) -> None:
+    """RolloutHistoryOptions/RolloutStatusOptions.Validate."""
+    if revision < 0:
+        raise CommandError(f"error: revision must be a positive integer: {revision}")
+
+
+def _group_kind(kind: Any) -> str:
+    """schema.GroupKind's String(): ``ReplicaSet.apps``, or the bare kind in the core group."""
+    return f"{kind.KIND}.{kind.GROUP}" if kind.GROUP else kind.KIND
+
+
+def _visit(ctx: Context, args: list[str], visit: Any) -> None:
+    """The builder's ContinueOnError visit: fetch each object named and hand it to ``visit``;
+    errors (a missing object, a kind without this viewer) are collected and reported at the end."""
+    errors: list[Exception] = []
+    for kind, name in _named(args):
+        try:
+            visit(kind, ctx.api.get(kind.RESOURCE, name, ctx.namespace))
+        except (StatusError, ClientError, CommandError) as err:
+            errors.append(err)
+    if errors:
+        raise Aggregate(errors)
 
 
 def replica_sets_of(ctx: Context, deploy: Obj) -> list[dict]:
@@ -79,10 +95,18 @@ def revision_of(rs: Obj) -> int | None:
 
 # --- status -------------------------------------------------------------------------------
 
-def status_message(deploy: Obj) -> tuple[str, bool]:
+def status_message(deploy: Obj, revision: int = 0) -> tuple[str, bool]:
     """DeploymentStatusViewer.Status: the line kubectl prints for this state, and whether it is done.
-    A rollout past its progress deadline is an error."""
+    A rollout past its progress deadline, or on another revision than ``--revision``, is an error."""
     name, spec, status = deploy["metadata"]["name"], deploy.get("spec") or {}, deploy.get("status") or {}
+    if revision > 0:
+        running = util.annotations(deploy).get(util.REVISION, "0")
+        if not re.fullmatch(r"[+-]?[0-9]+", running):
+            raise CommandError(f'error: cannot get the revision of deployment "{name}": '
+                               f'strconv.ParseInt: parsing "{running}": invalid syntax')
+        if int(running) != revision:
+            raise CommandError(f"error: desired revision ({revision}) is different from the running "
+                               f"revision ({int(running)})")
     if deploy["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
         return "Waiting for deployment spec update to be observed...\n", False
     progressing = util.get_condition(status, "Progressing")
@@ -106,13 +130,23 @@ def status(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     This runs the cluster's virtual clock (as a real kubectl would wait) until the
     rollout completes, exceeds its progress deadline, or ``--timeout`` passes; without
     ``--timeout``, for at most :data:`STATUS_WAIT_CAP` virtual seconds. ``--watch=false``
-    prints the current state once and returns.
+    prints the current state once and returns. Each Deployment named is watched in turn.
     """
     timeout = parse_duration(opts["timeout"], "--timeout")
-    deploy = _deployment(ctx, args, "status", "no status viewer has been implemented for {kind}")
-    message, done = status_message(deploy)
+    named = _named(args)
+    _check_revision(opts["revision"])
+    for kind, name in named:
+        deploy = ctx.api.get(kind.RESOURCE, name, ctx.namespace)
+        if kind.KIND != "Deployment":
+            raise CommandError(f"error: no status viewer has been implemented for {_group_kind(kind)}")
+        _watch_status(ctx, deploy, opts["revision"], timeout, opts["watch"])
+
+
+def _watch_status(ctx: Context, deploy: Obj, revision: int, timeout: float, watching: bool) -> None:
+    """UntilWithSync: the status line now, then at every change until done (or an error)."""
+    message, done = status_message(deploy, revision)
     ctx.write(message)
-    if done or not opts["watch"]:
+    if done or not watching:
         return
     name = deploy["metadata"]["name"]
     outcome: list[Exception | bool] = []
@@ -124,7 +158,7 @@ def status(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
             outcome.append(CommandError("error: object has been deleted"))
             return
         try:
-            text, finished = status_message(obj)
+            text, finished = status_message(obj, revision)
         except CommandError as err:
             outcome.append(err)
             return
@@ -170,20 +204,27 @@ def change_cause(template: Obj) -> str | None:
 
 def history(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``rollout history``: the REVISION / CHANGE-CAUSE table, or one revision's pod template."""
-    deploy = _deployment(ctx, args, "history", 'no history viewer has been implemented for "{kind}"')
-    found = history_of(ctx, deploy)
     revision = opts["revision"]
-    if not found:
-        text = "No rollout history found."
-    elif revision > 0:
-        if revision not in found:
-            raise CommandError("error: unable to find the specified revision")
-        text = describe_text("\n".join(pod_template_lines(found[revision])) + "\n")
-    else:
-        rows = "".join(f"{r}\t{change_cause(found[r]) or '<none>'}\n" for r in sorted(found))
-        text = tabwrite("REVISION\tCHANGE-CAUSE\n" + rows, 0, 2)
-    with_revision = f"with revision #{revision}" if revision > 0 else ""
-    ctx.write(f"{object_name(deploy)} {with_revision}\n{text}\n")
+    _named(args)
+    _check_revision(revision)
+
+    def view(kind: Any, deploy: dict) -> None:
+        if kind.KIND != "Deployment":
+            raise ClientError(f'no history viewer has been implemented for "{_group_kind(kind)}"')
+        found = history_of(ctx, deploy)
+        if not found:
+            text = "No rollout history found."
+        elif revision > 0:
+            if revision not in found:
+                raise ClientError("unable to find the specified revision")
+            text = describe_text("\n".join(pod_template_lines(found[revision])) + "\n")
+        else:
+            rows = "".join(f"{r}\t{change_cause(found[r]) or '<none>'}\n" for r in sorted(found))
+            text = tabwrite("REVISION\tCHANGE-CAUSE\n" + rows, 0, 2)
+        with_revision = f"with revision #{revision}" if revision > 0 else ""
+        ctx.write(f"{object_name(deploy)} {with_revision}\n{text}\n")
+
+    _visit(ctx, args, view)
 
 
 # --- undo ---------------------------------------------------------------------------------
@@ -197,54 +238,63 @@ def _revision_to_restore(ctx: Context, deploy: Obj, to_revision: int) -> dict:
             by_revision[revision] = rs
     if to_revision > 0:
         if to_revision not in by_revision:
-            raise CommandError(f"error: unable to find specified revision {to_revision} in history")
+            raise ClientError(f"unable to find specified revision {to_revision} in history")
         return by_revision[to_revision]
     if len(by_revision) < 2:
-        raise CommandError(f'error: no rollout history found for deployment "{deploy["metadata"]["name"]}"')
+        raise ClientError(f'no rollout history found for deployment "{deploy["metadata"]["name"]}"')
     return by_revision[sorted(by_revision)[-2]]
 
 
 def undo(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
-    """``rollout undo [--to-revision=N]``: put an old revision's template back into the Deployment."""
-    deploy = _deployment(ctx, args, "undo", 'no rollbacker has been implemented for "{kind}"')
-    if (deploy.get("spec") or {}).get("paused"):
-        raise CommandError("error: you cannot rollback a paused deployment; resume it first with "
-                           "'kubectl rollout resume' and try again")
+    """``rollout undo [--to-revision=N]``: put an old revision's template back into each Deployment named."""
     to_revision = opts["to-revision"]
-    rs = _revision_to_restore(ctx, deploy, to_revision)
-    if util.equal_ignore_hash(util.template_of(rs), util.template_of(deploy)):
-        ctx.write(f"{object_name(deploy)} skipped rollback (current template already matches revision "
-                  f"{to_revision})\n")
-        return
-    # The Deployment takes the template (without the hash label) and the ReplicaSet's annotations,
-    # keeping its own bookkeeping ones (kubectl's rollback.go annotationsToSkip).
-    kept = {k: v for k, v in util.annotations(deploy).items() if k in util.ANNOTATIONS_TO_SKIP}
-    copied = {k: v for k, v in util.annotations(rs).items() if k not in util.ANNOTATIONS_TO_SKIP}
-    restored = copy.deepcopy(dict(deploy))
-    restored["spec"]["template"] = util.without_hash(util.template_of(rs))
-    restored["metadata"]["annotations"] = {**kept, **copied}
-    try:
-        ctx.api.update(restored)
-    except StatusError as err:
-        raise CommandError(f"error: failed restoring revision {to_revision}: {err}") from None
-    ctx.write(f"{object_name(deploy)} rolled back\n")
+
+    def rollback(kind: Any, deploy: dict) -> None:
+        """DeploymentRollbacker.Rollback (polymorphichelpers/rollback.go), in its order of checks."""
+        if kind.KIND != "Deployment":
+            raise ClientError(f'no rollbacker has been implemented for "{_group_kind(kind)}"')
+        if to_revision < 0:
+            raise ClientError(f"unable to find specified revision {to_revision} in history")
+        rs = _revision_to_restore(ctx, deploy, to_revision)
+        if (deploy.get("spec") or {}).get("paused"):
+            raise ClientError("you cannot rollback a paused deployment; resume it first with "
+                              "'kubectl rollout resume' and try again")
+        if util.equal_ignore_hash(util.template_of(rs), util.template_of(deploy)):
+            ctx.write(f"{object_name(deploy)} skipped rollback (current template already matches revision "
+                      f"{to_revision})\n")
+            return
+        # The Deployment takes the template (without the hash label) and the ReplicaSet's annotations,
+        # keeping its own bookkeeping ones (kubectl's rollback.go annotationsToSkip).
+        kept = {k: v for k, v in util.annotations(deploy).items() if k in util.ANNOTATIONS_TO_SKIP}
+        copied = {k: v for k, v in util.annotations(rs).items() if k not in util.ANNOTATIONS_TO_SKIP}
+        restored = copy.deepcopy(dict(deploy))
+        restored["spec"]["template"] = util.without_hash(util.template_of(rs))
+        restored["metadata"]["annotations"] = {**kept, **copied}
+        try:
+            ctx.api.update(restored)
+        except StatusError as err:
+            raise ClientError(f"failed restoring revision {to_revision}: {err}") from None
+        ctx.write(f"{object_name(deploy)} rolled back\n")
+
+    _visit(ctx, args, rollback)
 
 
 # --- pause, resume, restart -----------------------------------------------------------------
 
-def _patch_each(ctx: Context, args: list[str], sub: str, change: Any, unchanged: str | None, done: str,
-                unsupported: str) -> None:
-    """Pause, resume and restart: change each named object's spec; kubectl's messages either way."""
-    if not args:
-        raise CommandError("error: required resource not specified")
-    request = parse_request(args, selector=False, list_all=False)
+def _patch_each(ctx: Context, args: list[str], change: Any, done: str, unsupported: str) -> None:
+    """Pause, resume and restart: change each named object's spec; kubectl's messages either way.
+
+    As upstream, every object is read first (r.Infos(): the ones missing are the first errors),
+    then each is patched, an object ``change`` refuses (it returns why) adding its error."""
     errors: list[Exception] = []
-    for kind, name in request.named:
+    found = []
+    for kind, name in _named(args):
         try:
-            obj = ctx.api.get(kind.RESOURCE, name, ctx.namespace)
+            found.append((kind, ctx.api.get(kind.RESOURCE, name, ctx.namespace)))
         except StatusError as err:
             errors.append(err)
-            continue
+    for kind, obj in found:
+        name = obj["metadata"]["name"]
         resource = f"{kind.RESOURCE}.{kind.GROUP}" if kind.GROUP else kind.RESOURCE
         if kind.KIND != "Deployment":
             errors.append(CommandError(f'error: {resource} "{name}" {unsupported}'))
@@ -254,13 +304,10 @@ def _patch_each(ctx: Context, args: list[str], sub: str, change: Any, unchanged:
         if problem:
             errors.append(CommandError(f'error: {resource} "{name}" {problem}'))
             continue
-        if changed == obj:
-            if unchanged is None:  # restart.go: the same timestamp twice makes an empty patch
-                errors.append(CommandError(f"error: failed to create patch for {name}: if restart has already been "
-                                           "triggered within the past second, please wait before attempting "
-                                           "to trigger another"))
-            else:
-                ctx.write(f"{object_name(obj)} {unchanged}\n")
+        if changed == obj:  # restart.go: the same timestamp twice makes an empty patch
+            errors.append(CommandError(f"error: failed to create patch for {name}: if restart has already been "
+                                       "triggered within the past second, please wait before attempting "
+                                       "to trigger another"))
             continue
         ctx.api.update(changed)
         ctx.write(f"{object_name(obj)} {done}\n")
@@ -270,16 +317,22 @@ def _patch_each(ctx: Context, args: list[str], sub: str, change: Any, unchanged:
 
 def pause(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``rollout pause``: set ``spec.paused``; the controller then only scales, never rolls out."""
-    def change(d: dict) -> None:
+    def change(d: dict) -> str | None:
+        if d["spec"].get("paused"):  # defaultObjectPauser (polymorphichelpers/objectpauser.go)
+            return "is already paused"
         d["spec"]["paused"] = True
-    _patch_each(ctx, args, "pause", change, "already paused", "paused", "pausing is not supported")
+        return None
+    _patch_each(ctx, args, change, "paused", "pausing is not supported")
 
 
 def resume(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``rollout resume``: clear ``spec.paused``; a template changed meanwhile rolls out now."""
-    def change(d: dict) -> None:
+    def change(d: dict) -> str | None:
+        if not d["spec"].get("paused"):  # defaultObjectResumer (polymorphichelpers/objectresumer.go)
+            return "is not paused"
         d["spec"].pop("paused", None)
-    _patch_each(ctx, args, "resume", change, "already resumed", "resumed", "resuming is not supported")
+        return None
+    _patch_each(ctx, args, change, "resumed", "resuming is not supported")
 
 
 def restart(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
@@ -290,29 +343,67 @@ def restart(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
         meta = d["spec"]["template"].setdefault("metadata", {})
         meta.setdefault("annotations", {})[RESTARTED_AT] = ctx.api.clock.rfc3339(ctx.api.clock.now)
         return None
-    _patch_each(ctx, args, "restart", change, None, "restarted", "restarting is not supported")
+    _patch_each(ctx, args, change, "restarted", "restarting is not supported")
 
 
-HANDLERS = {"status": status, "history": history, "undo": undo, "pause": pause, "resume": resume,
-            "restart": restart}
+# `kubectl rollout` alone: cmdutil.DefaultSubCommandRun prints the command's help and exits 1.
+ROLLOUT_HELP = "\n".join((
+    "Manage the rollout of one or many resources.",
+    " " * 8,  # templates.LongDesc keeps the indented blank line of the source text
+    " Valid resource types include:",
+    "",
+    "  *  deployments",
+    "  *  daemonsets",
+    "  *  statefulsets",
+    "",
+    "Examples:",
+    "  # Rollback to the previous deployment",
+    "  kubectl rollout undo deployment/abc",
+    "  ",
+    "  # Check the rollout status of a daemonset",
+    "  kubectl rollout status daemonset/foo",
+    "  ",
+    "  # Restart a deployment",
+    "  kubectl rollout restart deployment/abc",
+    "  ",
+    "  # Restart deployments with the 'app=nginx' label",
+    "  kubectl rollout restart deployment --selector=app=nginx",
+    "",
+    "Available Commands:",
+    "  history       View rollout history",
+    "  pause         Mark the provided resource as paused",
+    "  restart       Restart a resource",
+    "  resume        Resume a paused resource",
+    "  status        Show the status of the rollout",
+    "  undo          Undo a previous rollout",
+    "",
+    "Usage:",
+    "  kubectl rollout SUBCOMMAND [options]",
+    "",
+    'Use "kubectl rollout <command> --help" for more information about a given command.',
+    'Use "kubectl options" for a list of global command-line options (applies to all commands).',
+))
 
 
 def rollout(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
-    """Dispatch ``kubectl rollout SUBCOMMAND``."""
-    if not args:
-        ctx.write("Manage the rollout of one or many resources.\n\nAvailable Commands:\n"
-                  + "".join(f"  {s}\n" for s in SUBCOMMANDS))
-        return
-    sub, rest = args[0], args[1:]
-    if sub not in HANDLERS:
-        raise CommandError(f'error: unknown command "{sub}" for "kubectl rollout"')
-    HANDLERS[sub](ctx, rest, opts)
+    """``kubectl rollout`` without a known subcommand (a known one goes to its own Command)."""
+    if args:  # cmdutil.RequireNoArguments
+        raise usage_error("rollout", 'unknown command "%s"' % " ".join(args))
+    raise CommandError(ROLLOUT_HELP)
 
 
+SUBCOMMANDS = {
+    "history": Command(history, (Flag("revision", "", INT, default=0),),
+                       "rollout history (TYPE NAME | TYPE/NAME) [flags]", "View rollout history"),
+    "pause": Command(pause, (), "rollout pause RESOURCE", "Mark the provided resource as paused"),
+    "restart": Command(restart, (), "rollout restart RESOURCE", "Restart a resource"),
+    "resume": Command(resume, (), "rollout resume RESOURCE", "Resume a paused resource"),
+    "status": Command(status, (Flag("watch", "w", BOOL, default=True), Flag("timeout", "", STRING, default="0s"),
+                               Flag("revision", "", INT, default=0)),
+                      "rollout status (TYPE NAME | TYPE/NAME) [flags]", "Show the status of the rollout"),
+    "undo": Command(undo, (Flag("to-revision", "", INT, default=0),),
+                    "rollout undo (TYPE NAME | TYPE/NAME) [flags]", "Undo a previous rollout"),
+}
 COMMANDS = {
-    "rollout": Command(rollout, (
-        Flag("watch", "w", BOOL, default=True), Flag("timeout", "", STRING, default="0s"),
-        Flag("revision", "", INT, default=0), Flag("to-revision", "", INT, default=0),
-    ), "rollout (status|history|undo|restart|pause|resume) deployment/NAME",
-        "Manage the rollout of a resource"),
+    "rollout": Command(rollout, (), "rollout SUBCOMMAND", "Manage the rollout of a resource", SUBCOMMANDS),
 }
