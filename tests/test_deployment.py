@@ -457,6 +457,9 @@ def test_rollout_bad_input_as_kubectl_answers_it(rolled: Cluster) -> None:
         "See 'kubectl rollout undo --help' for usage.\n")
     assert k("rollout status deployment/web --to-revision=1") == (  # each subcommand has its own flags
         "error: unknown flag: --to-revision\nSee 'kubectl rollout status --help' for usage.\n")
+    assert k("rollout status deployment/web --timeout=5") == (  # a Go duration needs its unit
+        'error: invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"\n'
+        "See 'kubectl rollout status --help' for usage.\n")
     assert k("rollout undo") == "error: required resource not specified\n"
     assert k("rollout history") == "error: required resource not specified\n"
     assert k("rollout undo rs/other") == 'error: no rollbacker has been implemented for "ReplicaSet.apps"\n'

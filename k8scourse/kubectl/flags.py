@@ -8,11 +8,17 @@ but accepts ``--overwrite=false``. Errors are pflag's words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-BOOL, STRING, STRINGS, ARRAY, INT = "bool", "string", "strings", "array", "int"
-# STRINGS is pflag's StringSlice (``-f a,b`` is two values), ARRAY its StringArray (never split).
+BOOL, STRING, STRINGS, ARRAY, INT, DURATION = "bool", "string", "strings", "array", "int", "duration"
+# STRINGS is pflag's StringSlice (``-f a,b`` is two values), ARRAY its StringArray (never split);
+# DURATION is a Go time.Duration (``90s``, ``1m30s``), held as seconds.
+
+# time.ParseDuration's units, in seconds
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)([^0-9.]*)")
 
 # strconv.ParseBool
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
@@ -51,6 +57,11 @@ class Flag:
                 return False
             raise FlagError(f'invalid argument "{value}" for "{self.shown()}" flag: '
                             f'strconv.ParseBool: parsing "{value}": invalid syntax')
+        if self.type == DURATION:
+            try:
+                return parse_duration(value)
+            except ValueError as err:
+                raise FlagError(f'invalid argument "{value}" for "{self.shown()}" flag: {err}') from None
         if self.type == INT:
             try:
                 return int(value, 10)
@@ -58,6 +69,27 @@ class Flag:
                 raise FlagError(f'invalid argument "{value}" for "{self.shown()}" flag: '
                                 f'strconv.ParseInt: parsing "{value}": invalid syntax') from None
         return value
+
+
+def parse_duration(text: str) -> float:
+    """time.ParseDuration: ``[-+]`` then number-unit pairs (``1h30m``, ``1.5s``), or a bare ``0``; seconds."""
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return 0.0
+    if not body:
+        raise ValueError(f'time: invalid duration "{text}"')
+    total, rest = 0.0, body
+    while rest:
+        number, unit = _DURATION_PART.match(rest).groups()
+        if number in ("", "."):
+            raise ValueError(f'time: invalid duration "{text}"')
+        if not unit:
+            raise ValueError(f'time: missing unit in duration "{text}"')
+        if unit not in _UNITS:
+            raise ValueError(f'time: unknown unit "{unit}" in duration "{text}"')
+        total += float(number) * _UNITS[unit]
+        rest = rest[len(number) + len(unit):]
+    return -total if text.startswith("-") else total
 
 
 def parse(tokens: Sequence[str], flags: Sequence[Flag]) -> tuple[list[str], dict[str, Any], set[str]]:

@@ -24,7 +24,7 @@ from .builder import parse_request
 from .context import Command, Context
 from .describe_workloads import pod_template_lines
 from .errors import Aggregate, ClientError, CommandError, flag_error, usage_error
-from .flags import BOOL, INT, STRING, Flag
+from .flags import BOOL, DURATION, INT, Flag
 from .printers import object_name
 from .tabwriter import describe_text, tabwrite
 
@@ -35,18 +35,6 @@ STATUS_STEP = 0.5  # seconds of virtual time between looks at the watch
 TIMED_OUT = "timed out waiting for the condition"  # wait.ErrWaitTimeout
 
 Obj = Mapping[str, Any]
-
-
-def parse_duration(text: str, flag: str) -> float:
-    """Go's time.ParseDuration for the units kubectl users write (``90s``, ``5m``, ``1m30s``, ``0``)."""
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    if text == "0":
-        return 0.0
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise flag_error("rollout status", f'invalid argument "{text}" for "{flag}" flag: '
-                                           f'time: invalid duration "{text}"')
-    return sum(float(n) * units[u] for n, u in parts)
 
 
 def _named(args: list[str]) -> list[tuple[Any, str]]:
@@ -132,7 +120,7 @@ def status(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     ``--timeout``, for at most :data:`STATUS_WAIT_CAP` virtual seconds. ``--watch=false``
     prints the current state once and returns. Each Deployment named is watched in turn.
     """
-    timeout = parse_duration(opts["timeout"], "--timeout")
+    timeout = opts["timeout"]
     named = _named(args)
     _check_revision(opts["revision"])
     for kind, name in named:
@@ -168,7 +156,7 @@ def _watch_status(ctx: Context, deploy: Obj, revision: int, timeout: float, watc
 
     watch = ctx.api.list_and_watch("deployments", on_event, namespace=ctx.namespace)
     watch.backlog = []  # only changes from now on: the current state is printed already
-    limit = timeout or STATUS_WAIT_CAP
+    limit = timeout if timeout > 0 else STATUS_WAIT_CAP  # ContextWithOptionalTimeout: below 0 is 0, no limit
     start = ctx.clock.now
     try:
         while not outcome and ctx.clock.now - start < limit:
@@ -398,7 +386,7 @@ SUBCOMMANDS = {
     "pause": Command(pause, (), "rollout pause RESOURCE", "Mark the provided resource as paused"),
     "restart": Command(restart, (), "rollout restart RESOURCE", "Restart a resource"),
     "resume": Command(resume, (), "rollout resume RESOURCE", "Resume a paused resource"),
-    "status": Command(status, (Flag("watch", "w", BOOL, default=True), Flag("timeout", "", STRING, default="0s"),
+    "status": Command(status, (Flag("watch", "w", BOOL, default=True), Flag("timeout", "", DURATION, default=0.0),
                                Flag("revision", "", INT, default=0)),
                       "rollout status (TYPE NAME | TYPE/NAME) [flags]", "Show the status of the rollout"),
     "undo": Command(undo, (Flag("to-revision", "", INT, default=0),),
