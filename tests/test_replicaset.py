@@ -474,7 +474,10 @@ def test_kubectl_scale_preconditions(cluster: Cluster) -> None:
     ("scale rs web", 'error: required flag(s) "replicas" not set\n'),
     ("scale rs web --replicas=1 --current-replicas=-2",
      "error: The --current-replicas must specify an integer of -1 or greater\n"),
-    ("scale rs nope --replicas=1", 'Error from server (NotFound): replicasets.apps "nope" not found\n'),
+    ("scale rs nope --replicas=1", "error: no objects passed to scale\n"),  # kubectl v1.32 skips what it can't read
+    ("scale pod/nope --replicas=1", "error: no objects passed to scale\n"),
+    ("scale rs web --replicas=1 --timeout=soon", 'error: invalid argument "soon" for "--timeout" flag: '
+                                                 'time: invalid duration "soon"\nSee \'kubectl scale --help\' for usage.\n'),
     ("scale rs web --replicas=two", 'error: invalid argument "two" for "--replicas" flag: strconv.ParseInt: '
                                     "parsing \"two\": invalid syntax\nSee 'kubectl scale --help' for usage.\n"),
 ])
@@ -482,6 +485,24 @@ def test_kubectl_scale_errors(cluster: Cluster, command: str, error: str) -> Non
     cluster.apply(rs(replicas=1))
     result = cluster.kubectl(command)
     assert not result.ok and result == error
+
+
+def test_kubectl_scale_a_missing_object_among_others(cluster: Cluster) -> None:
+    cluster.apply(rs(replicas=1))
+    result = cluster.kubectl("scale rs/nope rs/web --replicas=2")
+    assert not result.ok and result == (
+        'replicaset.apps/web scaled\nError from server (NotFound): replicasets.apps "nope" not found\n')
+
+
+def test_kubectl_scale_timeout_waits_for_the_status(cluster: Cluster) -> None:
+    """--timeout polls the Scale every second until status.replicas has caught up (WaitForScaleHasDesiredReplicas)."""
+    cluster.apply(rs(replicas=1))
+    cluster.run(5)
+    start = cluster.now
+    assert cluster.kubectl("scale rs web --replicas=3 --timeout=1m") == "replicaset.apps/web scaled\n"
+    assert cluster.api.get("replicasets", "web")["status"]["replicas"] == 3 and cluster.now - start < 5
+    assert cluster.kubectl("scale rs web --replicas=500 --timeout=0.5s") == \
+        'error: timed out waiting for "web" to be synced\n'
 
 
 def test_kubectl_get_rs_rc_columns(cluster: Cluster) -> None:

@@ -13,16 +13,32 @@ from typing import Any
 from .builder import fetch, parse_request
 from .context import Command, Context
 from .errors import Aggregate, CommandError
-from .flags import BOOL, INT, STRING, Flag
+from .flags import BOOL, DURATION, INT, STRING, Flag
 from .printers import object_name
 from .read import SELECTOR
 
 NOT_GIVEN = ""  # --replicas is required (cmd.MarkFlagRequired("replicas"))
+WAIT_INTERVAL = 1.0  # scale.NewRetryParams(1*time.Second, o.Timeout): --timeout polls the Scale every second
 
 
 def _precondition_error(what: str, expected: Any, actual: Any) -> CommandError:
     """PreconditionError.Error (pkg/scale/scale.go)."""
     return CommandError(f"error: Expected {what} to be {expected}, was {actual}")
+
+
+def _wait_for_replicas(ctx: Context, resource: str, name: str, namespace: str | None, replicas: int,
+                       timeout: float) -> None:
+    """WaitForScaleHasDesiredReplicas: poll the Scale (on the virtual clock) until its status has caught up
+    with the size asked for, or someone else has set another size; else fail at ``timeout``."""
+    start = ctx.clock.now
+    while True:
+        current = ctx.api.get_scale(resource, name, namespace)
+        wanted = current["spec"]["replicas"]
+        if wanted != replicas or wanted == current["status"]["replicas"]:
+            return
+        if ctx.clock.now - start + WAIT_INTERVAL > timeout:
+            raise CommandError(f'error: timed out waiting for "{name}" to be synced')
+        ctx.clock.run(WAIT_INTERVAL)
 
 
 def scale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
@@ -38,9 +54,7 @@ def scale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     found, errors = fetch(ctx.api, request, ctx.namespace, opts["selector"])
     if version and len(found) > 1:
         raise CommandError("error: cannot use --resource-version with multiple resources")
-    if not found:
-        if errors:
-            raise Aggregate(errors)
+    if not found:  # kubectl v1.31/v1.32 visit only the objects they could read: a missing one is no error
         raise CommandError("error: no objects passed to scale")
     for kind, obj in found:
         name, namespace = obj["metadata"]["name"], obj["metadata"].get("namespace")
@@ -54,6 +68,8 @@ def scale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
             ctx.api.update_scale(kind.RESOURCE, name, current_scale, namespace)
         else:  # no precondition: a blind write of the new size
             ctx.api.update_scale(kind.RESOURCE, name, {"spec": {"replicas": replicas}}, namespace)
+        if opts["timeout"] > 0:
+            _wait_for_replicas(ctx, kind.RESOURCE, name, namespace, replicas, opts["timeout"])
         ctx.write(f"{object_name(obj)} scaled\n")
     if errors:
         raise Aggregate(errors)
@@ -62,7 +78,8 @@ def scale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 COMMANDS = {
     "scale": Command(scale, (
         Flag("replicas", type=INT, default=NOT_GIVEN), Flag("current-replicas", type=INT, default=-1),
-        Flag("resource-version", type=STRING), SELECTOR, Flag("all", type=BOOL)),
+        Flag("resource-version", type=STRING), SELECTOR, Flag("all", type=BOOL),
+        Flag("timeout", type=DURATION, default=0.0)),
         "scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME)",
         "Set a new size for a deployment, replica set, or replication controller"),
 }
