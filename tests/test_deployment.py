@@ -395,8 +395,10 @@ def test_rollout_history_and_undo(rolled: Cluster) -> None:
         "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n"
         "2         kubectl set image deployment/web web=nginx:1.28\n\n")
     one = rolled.kubectl("rollout history deployment/web --revision=1")
-    assert one.startswith("deployment.apps/web with revision #1\nPod Template:\n  Labels:  app=web\n")
-    assert "    Image:         nginx:1.27\n" in one
+    # printTemplate writes the describer's lines through a bare PrefixWriter: tabs, no tabwriter
+    assert one.startswith("deployment.apps/web with revision #1\nPod Template:\n  Labels:\tapp=web\n"
+                          "\tpod-template-hash=")
+    assert "    Image:\tnginx:1.27\n" in one
     assert rolled.kubectl("rollout history deployment/web --revision=7") == \
         "error: unable to find the specified revision\n"
     assert rolled.kubectl("rollout undo deployment/web --to-revision=99") == \
@@ -461,6 +463,9 @@ def test_rollout_bad_input_as_kubectl_answers_it(rolled: Cluster) -> None:
         'error: invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"\n'
         "See 'kubectl rollout status --help' for usage.\n")
     assert k("rollout undo") == "error: required resource not specified\n"
+    assert k("rollout history deployment").startswith("deployment.apps/web \nREVISION"), "a type is all of it"
+    assert k("rollout status deployment/nope deployment/web") == (
+        'deployment "web" successfully rolled out\nError from server (NotFound): deployments.apps "nope" not found\n')
     assert k("rollout history") == "error: required resource not specified\n"
     assert k("rollout undo rs/other") == 'error: no rollbacker has been implemented for "ReplicaSet.apps"\n'
     assert k("rollout history deployment/nope deployment/web") == (  # every object, the errors at the end

@@ -20,13 +20,13 @@ from typing import Any, Mapping
 from k8scourse.api.errors import StatusError
 from k8scourse.master.controllers.deployment import util
 
-from .builder import parse_request
+from .builder import Request, fetch, parse_request
 from .context import Command, Context
 from .describe_workloads import pod_template_lines
 from .errors import Aggregate, ClientError, CommandError, flag_error, usage_error
 from .flags import BOOL, DURATION, INT, Flag
 from .printers import object_name
-from .tabwriter import describe_text, tabwrite
+from .tabwriter import tabwrite
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # polymorphichelpers/objectrestarter.go
 CHANGE_CAUSE = "kubernetes.io/change-cause"  # ChangeCauseAnnotation
@@ -37,11 +37,20 @@ TIMED_OUT = "timed out waiting for the condition"  # wait.ErrWaitTimeout
 Obj = Mapping[str, Any]
 
 
-def _named(args: list[str]) -> list[tuple[Any, str]]:
-    """The objects the arguments name; none at all is each subcommand's Validate error."""
+def _objects(ctx: Context, args: list[str]) -> list[tuple[Any, dict | StatusError]]:
+    """The objects the arguments name or list (``ResourceTypeOrNameArgs(true, ...)``: a bare type is
+    all of its kind), each read, or the error reading it gave; none named is each Validate's error."""
     if not args:
         raise CommandError("error: required resource not specified")
-    return parse_request(args, selector=False, list_all=False).named
+    request = parse_request(args, selector=False, list_all=True)
+    read: list[tuple[Any, dict | StatusError]] = []
+    for kind, name in request.named:
+        try:
+            read.append((kind, ctx.api.get(kind.RESOURCE, name, ctx.namespace)))
+        except StatusError as err:
+            read.append((kind, err))
+    found, _ = fetch(ctx.api, Request(named=[], listed=request.listed), ctx.namespace)
+    return read + found
 
 
 def _check_revision(revision: int) -> None:
@@ -55,13 +64,15 @@ def _group_kind(kind: Any) -> str:
     return f"{kind.KIND}.{kind.GROUP}" if kind.GROUP else kind.KIND
 
 
-def _visit(ctx: Context, args: list[str], visit: Any) -> None:
-    """The builder's ContinueOnError visit: fetch each object named and hand it to ``visit``;
-    errors (a missing object, a kind without this viewer) are collected and reported at the end."""
+def _visit(ctx: Context, objects: list[tuple[Any, dict | StatusError]], visit: Any) -> None:
+    """The builder's ContinueOnError visit: hand each object read to ``visit``; the errors (an object
+    missing, a kind without this viewer) are collected and reported at the end."""
     errors: list[Exception] = []
-    for kind, name in _named(args):
+    for kind, obj in objects:
         try:
-            visit(kind, ctx.api.get(kind.RESOURCE, name, ctx.namespace))
+            if isinstance(obj, StatusError):
+                raise obj
+            visit(kind, obj)
         except (StatusError, ClientError, CommandError) as err:
             errors.append(err)
     if errors:
@@ -120,14 +131,15 @@ def status(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     ``--timeout``, for at most :data:`STATUS_WAIT_CAP` virtual seconds. ``--watch=false``
     prints the current state once and returns. Each Deployment named is watched in turn.
     """
-    timeout = opts["timeout"]
-    named = _named(args)
+    objects = _objects(ctx, args)
     _check_revision(opts["revision"])
-    for kind, name in named:
-        deploy = ctx.api.get(kind.RESOURCE, name, ctx.namespace)
+
+    def watch(kind: Any, deploy: dict) -> None:
         if kind.KIND != "Deployment":
-            raise CommandError(f"error: no status viewer has been implemented for {_group_kind(kind)}")
-        _watch_status(ctx, deploy, opts["revision"], timeout, opts["watch"])
+            raise ClientError(f"no status viewer has been implemented for {_group_kind(kind)}")
+        _watch_status(ctx, deploy, opts["revision"], opts["timeout"], opts["watch"])
+
+    _visit(ctx, objects, watch)
 
 
 def _watch_status(ctx: Context, deploy: Obj, revision: int, timeout: float, watching: bool) -> None:
@@ -193,7 +205,7 @@ def change_cause(template: Obj) -> str | None:
 def history(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``rollout history``: the REVISION / CHANGE-CAUSE table, or one revision's pod template."""
     revision = opts["revision"]
-    _named(args)
+    objects = _objects(ctx, args)
     _check_revision(revision)
 
     def view(kind: Any, deploy: dict) -> None:
@@ -205,14 +217,14 @@ def history(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
         elif revision > 0:
             if revision not in found:
                 raise ClientError("unable to find the specified revision")
-            text = describe_text("\n".join(pod_template_lines(found[revision])) + "\n")
+            text = "\n".join(pod_template_lines(found[revision])) + "\n"  # printTemplate: no tabwriter
         else:
             rows = "".join(f"{r}\t{change_cause(found[r]) or '<none>'}\n" for r in sorted(found))
             text = tabwrite("REVISION\tCHANGE-CAUSE\n" + rows, 0, 2)
         with_revision = f"with revision #{revision}" if revision > 0 else ""
         ctx.write(f"{object_name(deploy)} {with_revision}\n{text}\n")
 
-    _visit(ctx, args, view)
+    _visit(ctx, objects, view)
 
 
 # --- undo ---------------------------------------------------------------------------------
@@ -236,6 +248,7 @@ def _revision_to_restore(ctx: Context, deploy: Obj, to_revision: int) -> dict:
 def undo(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``rollout undo [--to-revision=N]``: put an old revision's template back into each Deployment named."""
     to_revision = opts["to-revision"]
+    objects = _objects(ctx, args)
 
     def rollback(kind: Any, deploy: dict) -> None:
         """DeploymentRollbacker.Rollback (polymorphichelpers/rollback.go), in its order of checks."""
@@ -264,7 +277,7 @@ def undo(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
             raise ClientError(f"failed restoring revision {to_revision}: {err}") from None
         ctx.write(f"{object_name(deploy)} rolled back\n")
 
-    _visit(ctx, args, rollback)
+    _visit(ctx, objects, rollback)
 
 
 # --- pause, resume, restart -----------------------------------------------------------------
@@ -274,14 +287,11 @@ def _patch_each(ctx: Context, args: list[str], change: Any, done: str, unsupport
 
     As upstream, every object is read first (r.Infos(): the ones missing are the first errors),
     then each is patched, an object ``change`` refuses (it returns why) adding its error."""
-    errors: list[Exception] = []
-    found = []
-    for kind, name in _named(args):
-        try:
-            found.append((kind, ctx.api.get(kind.RESOURCE, name, ctx.namespace)))
-        except StatusError as err:
-            errors.append(err)
-    for kind, obj in found:
+    objects = _objects(ctx, args)
+    errors: list[Exception] = [obj for _, obj in objects if isinstance(obj, StatusError)]
+    for kind, obj in objects:
+        if isinstance(obj, StatusError):
+            continue
         name = obj["metadata"]["name"]
         resource = f"{kind.RESOURCE}.{kind.GROUP}" if kind.GROUP else kind.RESOURCE
         if kind.KIND != "Deployment":
