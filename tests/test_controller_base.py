@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8scourse.api.errors import StatusError
+from k8scourse.api.errors import K8sValueError, StatusError
 from k8scourse.api.selectors import parse_selector
 from k8scourse.cluster import Cluster
 from k8scourse.clock import VirtualClock
@@ -69,6 +69,23 @@ def test_work_queue_dedupes_and_retries_refused_syncs() -> None:
     assert [key for _, key in calls] == ["a", "flaky", "flaky", "flaky"]
     assert [round(t, 3) for t, key in calls if key == "flaky"] == [0, 0.005, 0.015]
     assert queue.rate_limiter.retries("flaky") == 0, "a successful sync forgets the back-off"
+
+
+def test_work_queue_retries_a_sync_that_returns_an_error_of_its_own() -> None:
+    """handleErr requeues any error a sync returns, not only the apiserver's (e.g. the Deployment
+    controller's 'got invalid request to scale down' while a ReplicaSet's status lags its spec)."""
+    clock = VirtualClock()
+    calls: list[float] = []
+
+    def sync(key: str) -> None:
+        calls.append(clock.now)
+        if len(calls) < 3:
+            raise K8sValueError("when cleaning up unhealthy replicas, got invalid request to scale down")
+
+    queue = WorkQueue(clock, sync)
+    queue.add("default/web")
+    clock.run(1)
+    assert [round(t, 3) for t in calls] == [0, 0.005, 0.015]
 
 
 def test_work_queue_lets_bugs_propagate() -> None:

@@ -488,6 +488,22 @@ def test_rollout_bad_input_as_kubectl_answers_it(rolled: Cluster) -> None:
     assert "  undo          Undo a previous rollout\n" in help_text
 
 
+def test_a_replica_set_whose_status_lags_its_spec_is_retried_not_raised() -> None:
+    """cleanupUnhealthyReplicas returns an error when an old ReplicaSet has more available pods than
+    it asks for (its status not yet caught up); the sync is retried, the cluster runs on."""
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(web(2))
+    cluster.apply({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                            "maxReplicas": 1}})
+    cluster.run(60)
+    for command in ("scale deployment/web --replicas=3", "scale rs --all --replicas=1",
+                    "set image deployment/web web=nginx:1.28", "rollout restart deployment/web"):
+        cluster.kubectl(command)
+    cluster.run(120)  # raised K8sValueError out of the Deployment controller's sync
+    assert rolled_out(cluster)
+
+
 RS_OF_ITS_OWN = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "other"},
                  "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "other"}},
                           "template": {"metadata": {"labels": {"app": "other"}},

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
-from k8scourse.api.errors import StatusError
+from k8scourse.api.errors import K8sValueError
 from k8scourse.api.selectors import Selector
 from k8scourse.clock import VirtualClock
 
@@ -163,9 +163,9 @@ class RateLimiter:
 class WorkQueue:
     """A de-duplicating FIFO of keys whose worker is ``sync(key)``; failed syncs are retried, rate-limited.
 
-    A sync that raises ``StatusError`` (the apiserver refused a write) is
-    retried after the rate limiter's delay; any other exception is a bug
-    and propagates.
+    A sync that fails with a ``K8sValueError`` (the apiserver refused a write, or the controller
+    found the state not yet consistent, as upstream's syncs return errors) is retried after the
+    rate limiter's delay (handleErr's AddRateLimited); any other exception is a bug and propagates.
     """
 
     def __init__(self, clock: VirtualClock, sync: Callable[[str], None],
@@ -201,7 +201,7 @@ class WorkQueue:
                 del self._queue[key]
                 try:
                     self.sync(key)
-                except StatusError:
+                except K8sValueError:
                     self.add_rate_limited(key)
                 else:
                     self.forget(key)
