@@ -334,6 +334,17 @@ def test_apply_removes_fields_dropped_from_the_file(cluster: Cluster) -> None:
     assert "labels" not in cluster.api.get("pods", "web")["metadata"]
 
 
+def test_apply_of_a_list_item_whose_name_is_not_a_string_is_the_servers_bad_request(cluster: Cluster) -> None:
+    """The merge key must be a string to key anything; the server then refuses the object's type (was a TypeError)."""
+    cluster.run("apply -f -", DEPLOYMENT)
+    unnamed = DEPLOYMENT.replace("[{name: c, image: nginx}]", "[{name: c, image: nginx}, {name: {}}]")
+    result = cluster.run("apply -f -", unnamed)
+    assert result.startswith("Error from server (BadRequest): error when applying patch:\n")
+    assert result.endswith('for: "STDIN": Deployment in version "v1" cannot be handled as a Deployment: json: cannot '
+                           "unmarshal object into Go struct field Container.spec.template.spec.containers.name of type "
+                           "string\n")
+
+
 def test_apply_over_created_object_warns_about_the_annotation(cluster: Cluster) -> None:
     assert cluster.run("create -f -", POD) == "pod/web created\n"
     assert cluster.run("apply -f -", POD) == (

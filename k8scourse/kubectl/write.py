@@ -89,13 +89,18 @@ def _merged_list(original: list, modified: list, current: list) -> list:
     there (containers, env, volumes: merge key ``name``, as strategic merge patch
     has it) keeps what the server filled in, such as defaults, and gets only the
     file's changes. Other lists are replaced whole."""
-    def by_name(items: list) -> dict[Any, Mapping]:
-        return {i["name"]: i for i in items if isinstance(i, Mapping) and "name" in i}
+    def name_of(item: Any) -> str | None:
+        """The merge key, when it is one: a name of another JSON type (the server refuses it) keys nothing."""
+        name = item.get("name") if isinstance(item, Mapping) else None
+        return name if isinstance(name, str) else None
+
+    def by_name(items: list) -> dict[str, Mapping]:
+        return {name: i for i in items if (name := name_of(i)) is not None}
 
     have, was = by_name(current), by_name(original)
     merged = []
     for item in modified:
-        name = item.get("name") if isinstance(item, Mapping) else None
+        name = name_of(item)
         if name in have:
             item = merge_patch(have[name], three_way_patch(was.get(name, {}), item, have[name]))
         merged.append(item)
