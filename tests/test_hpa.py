@@ -595,4 +595,5 @@ def test_a_resource_metrics_server_does_not_measure_counts_as_missing():
     cluster.run(60)
     assert condition(cluster, "ScalingActive") == ("False", "FailedGetResourceMetric")
     assert messages(cluster, "FailedGetResourceMetric")[-1] == (
-        "failed to get ephemeral-storage utilization: did not receive metrics for targeted pods (pods might be unready)")
+        "failed to get ephemeral-storage utilization: "
+        "did not receive metrics for targeted pods (pods might be unready)")

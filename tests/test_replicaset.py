@@ -476,8 +476,9 @@ def test_kubectl_scale_preconditions(cluster: Cluster) -> None:
      "error: The --current-replicas must specify an integer of -1 or greater\n"),
     ("scale rs nope --replicas=1", "error: no objects passed to scale\n"),  # kubectl v1.32 skips what it can't read
     ("scale pod/nope --replicas=1", "error: no objects passed to scale\n"),
-    ("scale rs web --replicas=1 --timeout=soon", 'error: invalid argument "soon" for "--timeout" flag: '
-                                                 'time: invalid duration "soon"\nSee \'kubectl scale --help\' for usage.\n'),
+    ("scale rs web --replicas=1 --timeout=soon",
+     'error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"\n'
+     "See 'kubectl scale --help' for usage.\n"),
     ("scale rs web --replicas=two", 'error: invalid argument "two" for "--replicas" flag: strconv.ParseInt: '
                                     "parsing \"two\": invalid syntax\nSee 'kubectl scale --help' for usage.\n"),
 ])

@@ -55,7 +55,8 @@ def autoscale(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 
 
 COMMANDS = {
-    "autoscale": Command(autoscale, (Flag("min", "", INT), Flag("max", "", INT, default=NOT_GIVEN), Flag("cpu-percent", "", INT),
+    "autoscale": Command(autoscale, (Flag("min", "", INT), Flag("max", "", INT, default=NOT_GIVEN),
+                                     Flag("cpu-percent", "", INT),
                                      Flag("name", "", STRING)),
                          "autoscale (-f FILENAME | TYPE NAME | TYPE/NAME) [--min=MINPODS] --max=MAXPODS "
                          "[--cpu-percent=CPU]",
