@@ -6,7 +6,9 @@ MapOf values, scalars) down to one field, and replaces it with a wrong type
 or an odd value: null, the wrong JSON type, negative or huge numbers, empty
 and overlong strings, unknown enum values, empty objects, nested garbage.
 Then it applies the manifest through ``Cluster.apply`` and ``kubectl apply
--f -``, runs the cluster, and prints it every way kubectl can.
+-f -`` (in half the examples over the valid object it came from, so that
+kubectl computes a patch), runs the cluster with an HPA's target loaded,
+and prints it every way kubectl can.
 
 The only acceptable exceptions are the library's ``K8sValueError`` (the
 apiserver's answers); a kubectl command returns its error text instead.
@@ -151,8 +153,32 @@ BASES: list[dict] = [
      "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True, "serving": True, "terminating": False},
                     "nodeName": "node-1", "targetRef": {"kind": "Pod", "namespace": "default", "name": "web"}}]},
 ]
+_METRICS = [
+    {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}},
+    {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+    {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": "web",
+                                                        "target": {"type": "Utilization", "averageUtilization": 60}}},
+    {"type": "Pods", "pods": {"metric": {"name": "qps", "selector": {"matchLabels": {"app": "web"}}},
+                              "target": {"type": "AverageValue", "averageValue": "10"}}},
+    {"type": "Object", "object": {"describedObject": {"apiVersion": "v1", "kind": "Service", "name": "web"},
+                                  "metric": {"name": "rps"}, "target": {"type": "Value", "value": "100"}}},
+    {"type": "External", "external": {"metric": {"name": "queue"}, "target": {"type": "AverageValue",
+                                                                              "averageValue": "30"}}},
+]
+_BEHAVIOR = {"scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
+                         "policies": [{"type": "Pods", "value": 4, "periodSeconds": 15},
+                                      {"type": "Percent", "value": 100, "periodSeconds": 15}]},
+             "scaleDown": {"stabilizationWindowSeconds": 300, "selectPolicy": "Min",
+                           "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]}}
+# More shapes of the controllers' kinds: an HPA with every metric source and a behavior, a Recreate Deployment.
+BASES += [
+    {**BASES[7], "spec": {**BASES[7]["spec"], "metrics": _METRICS, "behavior": _BEHAVIOR}},
+    {**BASES[3], "spec": {**BASES[3]["spec"], "strategy": {"type": "Recreate"}, "paused": False}},
+]
 # The PodSpec is most of the API's surface: the rich pod and the three templates come up three times as often.
 WEIGHTED_BASES = BASES + [BASES[0], BASES[3], BASES[4], BASES[5]] * 2
+# What an object's controller needs to get to work on it: an HPA's target, loaded, so that its metrics are read.
+PRELUDES = {"HorizontalPodAutoscaler": [BASES[3]]}
 SCHEMAS = {kind.KIND: kind.SCHEMA for kind in KINDS}
 RESOURCES = {kind.KIND: kind.RESOURCE for kind in KINDS}
 
@@ -288,6 +314,11 @@ def test_a_pod_with_scheduling_gates_waits_unscheduled():
     assert "spec.nodeName" not in cluster.kubectl("get pod web -o yaml")
 
 
+def _base_of(manifest: dict) -> dict:
+    """The valid base manifest of the same kind (the first one; the mutation may have changed any field)."""
+    return next(base for base in BASES if base["kind"] == manifest["kind"])
+
+
 def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = None) -> str:
     """kubectl answers with its output or its error text; it never raises."""
     out = cluster.kubectl(command, stdin=stdin)
@@ -298,9 +329,15 @@ def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = No
 
 @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-@given(mutated_manifests())
-def test_no_manifest_gets_a_traceback(manifest):
+@given(mutated_manifests(), st.booleans())
+def test_no_manifest_gets_a_traceback(manifest, over_its_base):
+    """Created, or (``over_its_base``) applied over the valid object it was mutated from: kubectl's patch."""
     cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(PRELUDES.get(manifest["kind"], []))
+    cluster.set_load("app=web", cpu="500m")
+    if over_its_base and isinstance(manifest["metadata"], dict) and manifest["metadata"].get("name") == "web":
+        _kubectl_never_raises(cluster, "apply -f -", stdin=yaml.safe_dump(_base_of(manifest)))
+        cluster.run(20)
     try:
         cluster.apply(copy.deepcopy(manifest))
     except K8sValueError:
@@ -309,7 +346,8 @@ def test_no_manifest_gets_a_traceback(manifest):
     cluster.run(30)
     resource = RESOURCES[manifest["kind"]]
     for command in (f"get {resource} -o wide", f"get {resource} -o yaml", f"get {resource} -o json",
-                    f"describe {resource}", "get pods,events -o wide", "describe pods", "get pods -o yaml"):
+                    f"describe {resource}", "get pods,events -o wide", "describe pods", "get pods -o yaml",
+                    "get hpa,deploy,rs,rc -o wide", "top pods", "rollout history deployment"):
         _kubectl_never_raises(cluster, command)
     name = manifest["metadata"].get("name") if isinstance(manifest["metadata"], dict) else None
     if isinstance(name, str) and name:
