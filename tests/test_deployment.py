@@ -504,6 +504,23 @@ def test_a_replica_set_whose_status_lags_its_spec_is_retried_not_raised() -> Non
     assert rolled_out(cluster)
 
 
+def test_a_changed_selector_is_immutable_as_the_strategy_words_it() -> None:
+    """ValidateImmutableField compares semantically (an empty list is no list) and prints the *LabelSelector
+    through its String(); the spec's own errors come first, in the same Invalid."""
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    cluster.kubectl("apply -f -", stdin=web(1))
+    same = web(1).replace("selector: {matchLabels: {app: web}}",
+                          "selector: {matchLabels: {app: web}, matchExpressions: []}")
+    assert cluster.kubectl("apply -f -", stdin=same) == "deployment.apps/web configured\n"
+    other = web(1).replace("selector: {matchLabels: {app: web}}", "selector: {matchLabels: {app: api}}")
+    assert cluster.kubectl("apply -f -", stdin=other) == (
+        'The Deployment "web" is invalid: \n'
+        '* spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: '
+        "`selector` does not match template `labels`\n"
+        "* spec.selector: Invalid value: &LabelSelector{MatchLabels:map[string]string{app: api,},"
+        "MatchExpressions:[]LabelSelectorRequirement{},}: field is immutable\n")
+
+
 RS_OF_ITS_OWN = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "other"},
                  "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "other"}},
                           "template": {"metadata": {"labels": {"app": "other"}},

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from .errors import FieldError, forbidden, invalid
 from .meta import GoValue
+from .replication import label_selector_go_string
 
 # ValidatePodUpdate's refusal (v1.31). Upstream appends a Go diff of the two
 # PodSpecs after it; the course leaves the diff out.
@@ -47,11 +48,22 @@ def _pod(old: dict, new: dict) -> list[FieldError]:
     return []
 
 
+def _semantic(value: Any) -> Any:
+    """What apiequality.Semantic.DeepEqual compares: an empty list or map is the same as none."""
+    if isinstance(value, dict):
+        return {k: _semantic(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_semantic(v) for v in value]
+    return value
+
+
 def _selector(old: dict, new: dict) -> list[FieldError]:
-    """apps/v1 selectors are fixed once set: they decide which Pods the controller owns."""
+    """apps/v1 selectors are fixed once set: they decide which Pods the controller owns
+    (the strategies' ValidateImmutableField; a *LabelSelector prints through its String())."""
     before, after = (old.get("spec") or {}).get("selector"), (new.get("spec") or {}).get("selector")
-    if before != after:
-        return [invalid("spec.selector", GoValue(f"v1.LabelSelector{after!r}"), IMMUTABLE)]
+    if _semantic(before) != _semantic(after):
+        shown = label_selector_go_string(after) if isinstance(after, dict) else GoValue("null")
+        return [invalid("spec.selector", shown, IMMUTABLE)]
     return []
 
 

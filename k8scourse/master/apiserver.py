@@ -415,12 +415,17 @@ class APIServer:
         _pod_spec_to_v1(info, merged)
         if merged == old:
             return self._decode(kv)  # a no-op write does not bump resourceVersion, as upstream
+        errors = []
         if subresource is None or info.KIND not in STATUS_UNVALIDATED_KINDS:
-            info(merged).validate()
+            try:
+                info(merged).validate()
+            except ObjectInvalidError as err:  # reported together with what the update may not change
+                errors = list(err.errors)
         if subresource is None:
-            errors = update_errors(info.KIND, old, merged)
-            if errors:
-                raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
+            errors += update_errors(info.KIND, old, merged)
+        if errors:
+            raise ObjectInvalidError(info.KIND, info.GROUP, meta["name"], errors)
+        if subresource is None:
             if info.KIND == "Service":
                 self.node_ports.assign(merged["spec"], merged["metadata"], old.get("spec"))
             self.admission.validate("UPDATE", info, merged, old)
