@@ -338,6 +338,18 @@ def test_replication_controller_selector_must_match_template(cluster: Cluster) -
                               '`labels`')
 
 
+@pytest.mark.parametrize("selector", [{"app": "web", "bad key!": "v"}, {"app": "web b"}, {"matchLabels": "web"}])
+def test_replication_controller_selector_is_not_validated_only_matched(cluster: Cluster, selector: dict) -> None:
+    """ValidateNonEmptySelector and AsSelector() check no key or value: what no label can be matches no template."""
+    manifest = rc()
+    manifest["spec"]["selector"] = selector
+    with pytest.raises(ObjectInvalidError) as err:
+        cluster.apply(manifest)
+    assert str(err.value) == ('ReplicationController "web" is invalid: spec.template.metadata.labels: '
+                              'Invalid value: map[string]string{"app":"web"}: `selector` does not match template '
+                              '`labels`')
+
+
 def test_replica_set_selector_must_match_template(cluster: Cluster) -> None:
     manifest = rs()
     manifest["spec"]["selector"] = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["db"]}]}

@@ -22,7 +22,7 @@ from .decoding import StructOf
 from .errors import FieldError, forbidden, invalid, not_supported, required
 from .meta import GoValue, KubeObject, go_string_map, nonnegative
 from .pod import default_pod_template, pod_template_errors
-from .selectors import LabelSelector, Selector, equality_selector_errors, label_selector_errors, selector_from_set
+from .selectors import LabelSelector, Selector, label_selector_errors, selector_from_set
 from .validation import is_dns1123_subdomain
 
 DEFAULT_REPLICAS = 1  # +default=1 on ReplicationControllerSpec; SetDefaults_ReplicaSet
@@ -152,16 +152,16 @@ class ReplicationController(_Replicated):
         errors = super().field_errors()
         errors += nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds")
         selector = spec.get("selector") or {}
-        if not selector:
+        if not selector:  # ValidateNonEmptySelector: the only check of the map itself
             errors.append(required("spec.selector"))
-        selector_errors = equality_selector_errors(selector, "spec.selector")
-        errors += selector_errors
         errors += nonnegative(spec.get("replicas", 0), "spec.replicas")
         template = spec.get("template")
         if template is None:
             return errors + [required("spec.template")]
+        # labels.Set(selector).AsSelector() validates nothing: a key or value no label may have just
+        # matches no template (whose labels are validated), so the mismatch is what is reported.
         labels = (template.get("metadata") or {}).get("labels") or {}
-        matches = bool(selector_errors) or not selector or selector_from_set(selector).matches(labels)
+        matches = all(k in labels and labels[k] == v for k, v in selector.items())
         return errors + controller_template_errors(template, matches, "ReplicationController")
 
     def selector(self) -> Selector:
