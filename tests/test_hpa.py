@@ -597,3 +597,13 @@ def test_a_resource_metrics_server_does_not_measure_counts_as_missing():
     assert messages(cluster, "FailedGetResourceMetric")[-1] == (
         "failed to get ephemeral-storage utilization: "
         "did not receive metrics for targeted pods (pods might be unready)")
+
+
+def test_a_scale_target_api_version_that_does_not_parse_is_failed_get_scale():
+    """schema.ParseGroupVersion refuses a second slash before any mapping is looked up."""
+    cluster = Cluster.quickstart(nodes=1)
+    cluster.apply(HPA.replace("apiVersion: apps/v1, kind: ReplicaSet", "apiVersion: apps/v1/beta, kind: ReplicaSet")
+                  % (1, 2))
+    cluster.run(16)
+    assert condition(cluster, "AbleToScale") == ("False", "FailedGetScale")
+    assert messages(cluster, "FailedGetScale") == ["unexpected GroupVersion string: apps/v1/beta"]

@@ -129,8 +129,14 @@ def pod_request_milli(pod: Mapping[str, Any], resource: str) -> int:
 
 
 def resource_for(ref: Mapping[str, Any]) -> str:
-    """RESTMapper.RESTMappings(GroupKind): the resource serving a kind in its group, whatever the version."""
-    kind, group = ref.get("kind", ""), ref.get("apiVersion", "").rpartition("/")[0]
+    """RESTMapper.RESTMappings(GroupKind): the resource serving a kind in its group, whatever the version.
+
+    The group is schema.ParseGroupVersion's: ``v1`` is the core group, ``apps/v1`` apps; more slashes
+    are refused."""
+    kind, version = ref.get("kind", ""), ref.get("apiVersion", "")
+    if version.count("/") > 1:
+        raise ValueError(f"unexpected GroupVersion string: {version}")
+    group = version.partition("/")[0] if "/" in version else ""
     try:
         found = objects.kind_for_resource(kind)
     except objects.UnknownResourceError:
