@@ -247,3 +247,38 @@ def test_set_load_beyond_int64_millicores_pins_the_pods_at_their_limits():
     assert cluster.load.total("app=web") == 2**63 - 1
     cluster.run(2 * METRIC_RESOLUTION)
     assert set(top_pods(cluster).values()) == {"500m"}  # the container limit
+
+
+def test_top_bad_input_as_kubectl_answers_it():
+    """Checked against kubectl v1.32 on `k8scourse serve`: the selector is parsed on kubectl's side, a missing
+    node is metrics-server's NotFound from its typed lister, `top` alone is its help and a status of 1."""
+    cluster = web(replicas=1)
+    cluster.run(2 * METRIC_RESOLUTION)
+    assert cluster.kubectl("top pods -l 'app in (web'") == \
+        "error: unable to parse requirement: found '', expected: ',' or ')'\n"
+    assert cluster.kubectl("top nodes -l 'app in (web'") == \
+        "error: unable to parse requirement: found '', expected: ',' or ')'\n"
+    assert cluster.kubectl("top node nope") == 'Error from server (NotFound): node "nope" not found\n'
+    assert cluster.kubectl("top bogus x") == (
+        'error: unknown command "bogus x"\nSee \'kubectl top -h\' for help and examples\n')
+    help_text = cluster.kubectl("top")
+    assert help_text.exit_code == 1 and help_text.startswith("Display resource (CPU/memory) usage.\n")
+
+
+def test_metrics_api_not_found_is_metrics_servers():
+    """pkg/api/pod.go and node.go: the listers' NotFound for what does not exist, the metrics' for the rest."""
+    from k8scourse.server import metrics
+    from k8scourse.server.status import HTTPError
+    cluster = web(replicas=1)
+    messages = {}
+    for path in ("/namespaces/default/pods/nope", "/nodes/nope"):
+        with pytest.raises(HTTPError) as err:
+            metrics.handle(cluster.metrics_server, metrics.PATH + path, {})
+        messages[path] = err.value.message
+    name = cluster.api.list("pods", "default")[0]["metadata"]["name"]
+    cluster.metrics_server._pods.clear()
+    with pytest.raises(HTTPError) as err:
+        metrics.handle(cluster.metrics_server, f"{metrics.PATH}/namespaces/default/pods/{name}", {})
+    assert messages == {"/namespaces/default/pods/nope": 'pods "nope" not found',
+                        "/nodes/nope": 'node "nope" not found'}
+    assert err.value.message == f'podmetrics.metrics.k8s.io "default/{name}" not found'

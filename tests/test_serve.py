@@ -385,7 +385,7 @@ def test_health_and_the_metrics_api(served):
     code, node = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/nodes/node-1")
     assert node["kind"] == "NodeMetrics" and node["usage"]["cpu"].endswith("n")
     code, body = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/nodes/ghost")
-    assert (code, body["message"]) == (404, 'nodemetrics.metrics.k8s.io "ghost" not found')
+    assert (code, body["message"]) == (404, 'node "ghost" not found')  # metrics-server's typed NodeLister
     code, pods = call(served, "GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods")
     assert (code, pods["kind"]) == (200, "PodMetricsList")
 

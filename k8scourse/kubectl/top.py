@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from k8scourse.api.errors import StatusError
+from k8scourse.api.errors import LabelSelectorError, StatusError
 from k8scourse.api.quantity import parse_quantity
 from k8scourse.api.selectors import parse_selector
 from k8scourse.timefmt import parse_rfc3339
 
 from .context import Command, Context
-from .errors import CommandError
+from .errors import CommandError, usage_error
 from .flags import BOOL, STRING, Flag
 from .read import ALL_NAMESPACES, SELECTOR
 from .tabwriter import table
@@ -59,6 +59,15 @@ def _go_duration(seconds: float) -> str:
     return f"{int(minutes)}m{text}" if minutes else text
 
 
+def _client_selector(label: str) -> Any:
+    """labels.Parse on kubectl's side (top_pod.go, top_node.go): a selector that does not parse never
+    reaches a server, and its error is a plain one."""
+    try:
+        return parse_selector(label) if label else None
+    except LabelSelectorError as err:
+        raise CommandError(f"error: {err}") from None
+
+
 def top_pod(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``kubectl top pod [NAME | -l label] [-A] [--sort-by=cpu|memory]``."""
     server = _metrics_api(ctx)
@@ -66,7 +75,7 @@ def top_pod(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     namespace = None if all_namespaces else ctx.namespace
     if args and label:
         raise CommandError("error: only one of NAME or --selector can be provided")
-    selector = parse_selector(label) if label else None
+    selector = _client_selector(label)
     items = server.pod_metrics(namespace, selector)
     if args:
         items = [m for m in items if m["metadata"]["name"] == args[0]]
@@ -105,6 +114,10 @@ def top_node(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     label = opts["selector"]
     if args and label:
         raise CommandError("error: only one of NAME or --selector can be provided")
+    _client_selector(label)
+    if args and not any(n["metadata"]["name"] == args[0] for n in ctx.api.list("nodes")):
+        # metrics-server answers first, from its typed NodeLister: "node", not the apiserver's "nodes"
+        raise StatusError(404, "NotFound", f'node "{args[0]}" not found')
     nodes = [ctx.api.get("nodes", args[0])] if args else ctx.api.list("nodes", label_selector=label or None)
     wanted = {n["metadata"]["name"]: n for n in nodes}
     items = [m for m in server.node_metrics() if m["metadata"]["name"] in wanted]
@@ -130,10 +143,30 @@ def top_node(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 TOP_FLAGS = (Flag("sort-by", "", STRING), Flag("no-headers", "", BOOL))
 
 
+# `kubectl top` alone: cmdutil.DefaultSubCommandRun prints the command's help and exits 1.
+TOP_HELP = "\n".join((
+    "Display resource (CPU/memory) usage.",
+    "",
+    " The top command allows you to see the resource consumption for nodes or pods.",
+    "",
+    " This command requires Metrics Server to be correctly configured and working on the server.",
+    "",
+    "Available Commands:",
+    "  node          Display resource (CPU/memory) usage of nodes",
+    "  pod           Display resource (CPU/memory) usage of pods",
+    "",
+    "Usage:",
+    "  kubectl top [flags] [options]",
+    "",
+    'Use "kubectl top <command> --help" for more information about a given command.',
+    'Use "kubectl options" for a list of global command-line options (applies to all commands).',
+))
+
+
 def top(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``kubectl top (pod|node) ...``."""
     if not args:
-        raise CommandError("error: the course's kubectl runs 'kubectl top pod' and 'kubectl top node'")
+        raise CommandError(TOP_HELP)
     what, rest = args[0], args[1:]
     if what in ("pod", "pods", "po"):
         top_pod(ctx, rest, opts)
@@ -141,9 +174,8 @@ def top(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
         if opts["all-namespaces"]:
             raise CommandError("error: unknown shorthand flag: 'A' in -A")
         top_node(ctx, rest, opts)
-    else:
-        raise CommandError(f'error: unknown command "{what}" for "kubectl top"\n\n'
-                           "Did you mean this?\n\tnode\n\tpod")
+    else:  # cmdutil.RequireNoArguments
+        raise usage_error("top", 'unknown command "%s"' % " ".join(args))
 
 
 COMMANDS = {

@@ -65,9 +65,22 @@ def handle(server: Any, path: str, query: dict[str, str]) -> Response:
         items = server.pod_metrics(namespace, selector)
         kind = "PodMetrics"
     if len(parts) == 2:
-        found = [m for m in items if m["metadata"]["name"] == parts[1]]
+        name = parts[1]
+        found = [m for m in items if m["metadata"]["name"] == name]
         if not found:
-            raise HTTPError(404, f'{kind.lower()}.{GROUP} "{parts[1]}" not found',
-                            details={"name": parts[1], "group": GROUP, "kind": kind.lower()})
+            raise _not_found(server, kind, namespace, name)
         return Response(200, found[0])
     return Response(200, {"kind": f"{kind}List", "apiVersion": GROUP_VERSION, "metadata": {}, "items": items})
+
+
+def _not_found(server: Any, kind: str, namespace: str | None, name: str) -> HTTPError:
+    """metrics-server's Get (pkg/api/pod.go, node.go): an object its listers do not have is their NotFound
+    (the pods' metadata lister says "pods", the typed node lister "node"); one without metrics yet is
+    NotFound for the metrics resource, a pod's named ``namespace/name``."""
+    if kind == "PodMetrics" and server.pod_labels(namespace, name) is None:
+        return HTTPError(404, f'pods "{name}" not found', details={"name": name, "kind": "pods"})
+    if kind == "NodeMetrics" and name not in server.nodes:
+        return HTTPError(404, f'node "{name}" not found', details={"name": name, "kind": "node"})
+    shown = f"{namespace}/{name}" if kind == "PodMetrics" else name
+    return HTTPError(404, f'{kind.lower()}.{GROUP} "{shown}" not found',
+                     details={"name": shown, "group": GROUP, "kind": kind.lower()})
