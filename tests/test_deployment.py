@@ -521,6 +521,17 @@ def test_a_changed_selector_is_immutable_as_the_strategy_words_it() -> None:
         "MatchExpressions:[]LabelSelectorRequirement{},}: field is immutable\n")
 
 
+def test_describe_a_deployment_without_replica_sets_leaves_their_lines_out() -> None:
+    """kubectl v1.32 (on `k8scourse serve`): a Deployment paused from the start has no ReplicaSet to show."""
+    cluster = Cluster.quickstart(nodes=1, seed=0)
+    cluster.apply(web(2).replace("  strategy: {}\n", "  strategy: {}\n  paused: true\n"))
+    cluster.run(5)
+    text = cluster.kubectl("describe deploy web")
+    assert "ReplicaSet" not in text
+    assert text.endswith("  Progressing   Unknown  DeploymentPaused\n"
+                         "  Available     False    MinimumReplicasUnavailable\nEvents:         <none>\n")
+
+
 RS_OF_ITS_OWN = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "other"},
                  "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "other"}},
                           "template": {"metadata": {"labels": {"app": "other"}},

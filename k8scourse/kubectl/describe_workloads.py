@@ -125,6 +125,7 @@ def describe_deployment(deploy: Mapping[str, Any], replica_sets: Sequence[Mappin
     template = _without_hash(spec.get("template") or {})
     new = [rs for rs in owned if _without_hash((rs.get("spec") or {}).get("template") or {}) == template][:1]
     old = [rs for rs in owned if rs not in new and (rs.get("spec") or {}).get("replicas", 1) != 0]
-    lines += [f"OldReplicaSets:\t{_replica_sets(old)}", f"NewReplicaSet:\t{_replica_sets(new)}"]
+    if old or new:  # describeDeployment: both lines only when there is a ReplicaSet to show
+        lines += [f"OldReplicaSets:\t{_replica_sets(old)}", f"NewReplicaSet:\t{_replica_sets(new)}"]
     lines += event_lines(events, now)
     return describe_text("\n".join(lines) + "\n")
