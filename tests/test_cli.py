@@ -88,7 +88,7 @@ def test_start_hands_over_to_jupyterlab(course: Path, monkeypatch: pytest.Monkey
             ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info")]
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={course / 'work'}",
                "--LabApp.default_url=/lab/tree/notebooks/00-welcome.ipynb",
-               "--LabApp.news_url=None", *hide, "--no-browser", *extra]
+               f"--LabApp.app_settings_dir={lab.LAB_SETTINGS}", *hide, "--no-browser", *extra]
     assert calls == [(sys.executable, command)]
     assert (course / "work" / "notebooks" / "00-welcome.ipynb").is_file()
 

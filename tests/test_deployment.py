@@ -561,3 +561,30 @@ def test_deleting_a_deployment_takes_its_replica_sets_and_pods() -> None:
     assert cluster.kubectl("delete deployment web") == 'deployment.apps "web" deleted\n'
     cluster.run(40)  # the garbage collector follows the ownerReferences; the pods terminate gracefully
     assert cluster.api.list("replicasets") == [] and cluster.api.list("pods", label_selector="app=web") == []
+
+
+
+def test_recreate_is_queued_when_the_last_old_pod_is_deleted_not_before() -> None:
+    """deletePod (deployment_controller.go): a pod deletion queues a Recreate Deployment only
+    once getPodMapForDeployment finds none of its pods left."""
+    cluster = Cluster.quickstart(nodes=2, seed=0)
+    cluster.apply(web(3, "{type: Recreate}"))
+    cluster.wait_for(lambda: rolled_out(cluster), timeout=120)
+    dc = next(c for c in cluster.controllers if type(c).__name__ == "DeploymentController")
+    adds: list[str] = []
+    add = dc.queue.add
+    dc.queue.add = lambda key: (adds.append(key), add(key))[1]  # type: ignore[method-assign]
+    pods = cluster.informers.informer("pods")
+    seen: list[tuple[int, bool]] = []  # (pods left, queued) at each deletion
+
+    def delete_pod(event_type: str, pod: dict, old: dict | None) -> None:
+        before = len(adds)
+        dc._on_pod(event_type, pod, old)
+        if event_type == "DELETED":
+            seen.append((len(pods.list()), len(adds) > before))
+
+    pods._handlers[pods._handlers.index(dc._on_pod)] = delete_pod
+    set_image(cluster, "nginx:1.28")
+    cluster.wait_for(lambda: rolled_out(cluster) and
+                     cluster.api.get("deployments", "web")["status"].get("updatedReplicas") == 3, timeout=120)
+    assert seen == [(2, False), (1, False), (0, True)]

@@ -162,7 +162,7 @@ def test_a_dead_nodes_pods_time_out_until_their_endpoints_go():
 def test_the_service_range_is_the_apiservers_flag():
     notes = Cluster(seed=0, service_cluster_ip_range="192.254.0.0/16")
     assert notes.api.get("services", "kubernetes")["spec"]["clusterIP"] == "192.254.0.1"
-    with pytest.raises(ValueError, match="a /29 is the smallest one kube-apiserver accepts"):
+    with pytest.raises(ValueError, match="the service cluster IP range must be at least 8 IP addresses"):
         Cluster(seed=0, service_cluster_ip_range="10.0.0.0/30")
     smallest = Cluster(seed=0, service_cluster_ip_range="10.0.0.0/29")  # as the message says
     assert smallest.api.get("services", "kubernetes")["spec"]["clusterIP"] == "10.0.0.1"

@@ -543,7 +543,7 @@ class _Walk:
         return data
 
 
-_ABSENT = object()  # a field the stored object does not have
+ABSENT = object()  # a field the stored object does not have (see decode's ``unchanged``)
 
 
 def same_json(value: Any, decoded: Any) -> bool:
@@ -578,7 +578,7 @@ def decode(data: dict, t: Struct, kind: str, version: str, unchanged: Mapping[st
     walk = _Walk()
     kept = {}
     if unchanged:
-        kept = {key: value for key, value in data.items() if value is unchanged.get(key, _ABSENT)}
+        kept = {key: value for key, value in data.items() if value is unchanged.get(key, ABSENT)}
         for key in kept:
             del data[key]
     try:

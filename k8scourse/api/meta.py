@@ -27,7 +27,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import yaml
 
-from .decoding import Struct, decode, parse_yaml_documents, same_json
+from .decoding import ABSENT, Struct, decode, parse_yaml_documents, same_json
 from .errors import TOO_LONG, FieldError, K8sValueError, ObjectInvalidError, invalid, required
 from .labels import label_errors
 from .validation import is_dns1123_label, is_qualified_name
@@ -208,9 +208,6 @@ def missing_error(field: str, data: Any) -> ManifestError:
     return ManifestError(f"Object '{field}' is missing in '{document}'")
 
 
-_ABSENT = object()  # a field the stored object does not have
-
-
 def fast_copy(data: Any) -> Any:
     """A deep copy of JSON-like data; marshal is several times faster than copy.deepcopy."""
     try:
@@ -236,7 +233,7 @@ def manifest_data(manifest: Mapping[str, Any] | str, unchanged: Mapping[str, Any
         raise missing_error("Kind", manifest)
     if not unchanged:
         return fast_copy(dict(manifest))
-    return {key: stored if type(key) is str and same_json(value, stored := unchanged.get(key, _ABSENT))
+    return {key: stored if type(key) is str and same_json(value, stored := unchanged.get(key, ABSENT))
             else fast_copy(value) for key, value in manifest.items()}
 
 

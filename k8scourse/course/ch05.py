@@ -229,7 +229,7 @@ def predicts_sizes(cluster: Any, name: str) -> Predicate:
         new_size = util.replicas(new)
         actual = (util.spec_replicas_sum(sets) - new_size, new_size)
         if sum(pair) != sum(actual):
-            return (f"together they are asked for {sum(actual)} pods, not {sum(pair)}: the new replicas plus "
-                    f"maxSurge, shared out.")
+            return (f"the two do not add up: {sum(pair)} is not what the Deployment may run at most "
+                    f"while it rolls out. Which two numbers make that ceiling?")
         return True if pair == actual else "the total is right, but not how it is shared between the two."
     return predicate

@@ -16,6 +16,10 @@ WELCOME = Path("notebooks/00-welcome.ipynb")
 WORK = Path("work")
 """Where learners work: copies of the course's notebooks, ignored by git (see README)."""
 COPIED = ("notebooks", "exercises", "solutions")
+LAB_SETTINGS = Path(__file__).parent / "lab_settings"
+"""JupyterLab's application settings folder for the course: its ``overrides.json`` sets the
+notification plugin's ``fetchNews`` to "false" (left at "none", JupyterLab asks every learner
+on first start), and no update checks. It takes the place of ``<prefix>/share/jupyter/lab/settings``."""
 # jupyter_server's ContentsManager.hide_globs default, plus setuptools' metadata folder.
 HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"]
 
@@ -46,11 +50,11 @@ def lab_command(work: Path, extra: Sequence[str]) -> list[str]:
     ``LabApp.default_url`` makes both the browser JupyterLab opens and the
     URL it prints (with the token, for ``--no-browser``) land on the welcome
     notebook; ``hide_globs`` keeps build leftovers out of the file browser;
-    ``news_url=None`` spares a room of learners JupyterLab's first-start
-    question about fetching its news feed (off the network, it could not anyway).
+    the course's settings overrides (``LAB_SETTINGS``) spare a room of learners
+    JupyterLab's first-start question about fetching its news feed.
     """
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={work.resolve()}",
-               f"--LabApp.default_url=/lab/tree/{WELCOME.as_posix()}", "--LabApp.news_url=None",
+               f"--LabApp.default_url=/lab/tree/{WELCOME.as_posix()}", f"--LabApp.app_settings_dir={LAB_SETTINGS}",
                *(f"--ContentsManager.hide_globs={glob}" for glob in HIDE_GLOBS), *extra]
     if os.geteuid() == 0 and "--allow-root" not in extra:
         command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, Binder-like VMs)

@@ -29,9 +29,9 @@ class ServiceIPAllocator:
             raise FieldValidationError([invalid("--service-cluster-ip-range", cidr, str(err))]) from None
         # usable offsets exclude the network and broadcast addresses
         self.size = max(self.network.num_addresses - 2, 0)
-        if self.network.num_addresses < 8:
+        if self.network.num_addresses < 8:  # ServiceIPRange (pkg/controlplane/services.go): RangeSize < 8
             raise FieldValidationError([invalid("--service-cluster-ip-range", cidr,
-                                                "the range is too small: a /29 is the smallest one kube-apiserver accepts")])
+                                                "the service cluster IP range must be at least 8 IP addresses")])
         self.rng = rng
         self.static_band = min(max(MIN_STATIC_BAND, self.size // STATIC_BAND_STEP), MAX_STATIC_BAND)
         self.used: set[int] = set()

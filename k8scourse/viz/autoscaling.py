@@ -18,6 +18,9 @@ from k8scourse.load import Sample
 from .canvas import LABEL, MAX_WIDTH, SMALL, ensure_legible, new_axes
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+# Runs compared on one load curve often agree for a while: each later run is drawn thinner and
+# in its own dash on top of the earlier ones, so where they overlap both stay visible.
+STYLES = (("-", 2.8), ("--", 1.8), (":", 1.8), ("-.", 1.4))
 LOAD, TARGET = "#555555", "#888888"
 
 
@@ -52,14 +55,15 @@ def draw_autoscaling(samples: Sequence[Sample] | Mapping[str, Sequence[Sample]],
     load_ax.step([s.t for s in first], [s.load_milli / 1000 for s in first], where="pre", color=LOAD, linewidth=1.8)
     load_ax.set_ylabel("load (cores)", fontsize=LABEL)
     load_ax.set_ylim(bottom=0)
-    for (label, run), colour in zip(runs.items(), COLOURS):
+    for (label, run), colour, (dash, width) in zip(runs.items(), COLOURS, STYLES):
         times = [s.t for s in run]
         readings = [(s.t, s.utilization) for s in run if s.utilization is not None]
         if readings:
-            use_ax.plot(*zip(*readings), color=colour, linewidth=1.6, label=label or None)
-        rep_ax.step(times, [s.replicas for s in run], where="post", color=colour, linewidth=1.8, label=label or None)
-    handles = [Line2D([], [], color=colour, linewidth=1.8, label=label)
-               for label, colour in zip(runs, COLOURS) if len(runs) > 1]
+            use_ax.plot(*zip(*readings), color=colour, linestyle=dash, linewidth=width, label=label or None)
+        rep_ax.step(times, [s.replicas for s in run], where="post", color=colour, linestyle=dash, linewidth=width,
+                    label=label or None)
+    handles = [Line2D([], [], color=colour, linestyle=dash, linewidth=width, label=label)
+               for label, colour, (dash, width) in zip(runs, COLOURS, STYLES) if len(runs) > 1]
     if target is not None:
         use_ax.axhline(target, color=TARGET, linestyle="--", linewidth=1.2)
         handles.append(Line2D([], [], color=TARGET, linestyle="--", linewidth=1.2, label=f"target {target} %"))

@@ -29,8 +29,9 @@ def draw_rollouts(rollouts: Sequence[Any], columns: int = 2) -> CourseFigure:
     rows = -(-len(rollouts) // columns)
     figure = CourseFigure(figsize=(MAX_WIDTH, 3.0 * rows), layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for ax, rollout in zip(axes.flat, rollouts):
+    # one time axis for all, so the panels compare how long each setting takes
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    for index, (ax, rollout) in enumerate(zip(axes.flat, rollouts)):
         t = [s.t for s in rollout.samples]
         ax.step(t, [s.old for s in rollout.samples], where="post", color=OLD, lw=2, label="old ReplicaSet")
         ax.step(t, [s.new for s in rollout.samples], where="post", color=NEW, lw=2, label="new ReplicaSet")
@@ -40,12 +41,15 @@ def draw_rollouts(rollouts: Sequence[Any], columns: int = 2) -> CourseFigure:
         if rollout.rolling:  # Recreate has no fences: every old pod goes first
             ax.axhline(most, color=FENCE, lw=1, ls=":")
             ax.axhline(least, color=FENCE, lw=1, ls=":")
-            ax.text(t[-1], most, f"replicas+maxSurge = {most}", color=FENCE, fontsize=FONT - 1, va="bottom",
-                    ha="right")
-            ax.text(t[-1], least, f"replicas−maxUnavailable = {least}", color=FENCE, fontsize=FONT - 1, va="top",
-                    ha="right")
+            edge = ax.get_yaxis_transform()  # x in the panel's width, y in pods: labels at the right edge
+            ax.text(0.99, most, f"replicas+maxSurge = {most}", color=FENCE, fontsize=FONT - 1, va="bottom",
+                    ha="right", transform=edge)
+            ax.text(0.99, least, f"replicas−maxUnavailable = {least}", color=FENCE, fontsize=FONT - 1, va="top",
+                    ha="right", transform=edge)
         ax.set_title(rollout.title, fontsize=FONT + 1)
-        ax.set_xlabel("virtual seconds since the template changed", fontsize=FONT)
+        if index + columns >= len(rollouts):  # the lowest panel of its column
+            ax.set_xlabel("virtual seconds since the template changed", fontsize=FONT)
+            ax.tick_params(labelbottom=True)
         ax.set_ylabel("pods", fontsize=FONT)
         ax.set_ylim(-0.5, most + 1.5)
         ax.tick_params(labelsize=FONT - 1)

@@ -8,8 +8,8 @@ ReplicaSets in step with it:
    Deployment's ``namespace/name``; an orphan ReplicaSet (no controller)
    added or relabelled queues every Deployment whose selector matches it, so
    one can adopt it; a ReplicaSet whose controller changed queues the old
-   controller too (a deleted pod of a Recreate Deployment queues it as well:
-   Recreate waits for old pods to be gone);
+   controller too (and a Recreate Deployment is queued when the last of its
+   pods is deleted: Recreate waits for old pods to be gone);
 2. a worker takes the key and runs ``sync_deployment``: it **claims** the
    ReplicaSets of its namespace (``getReplicaSetsForDeployment``; the rules
    are in ``controller_ref.py``): it keeps those it controls that its
@@ -58,6 +58,7 @@ class API(Protocol):
     """The part of the apiserver the controller uses."""
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict: ...
+    def list(self, resource: str, namespace: str | None = None) -> list[dict]: ...
     def create(self, manifest: Mapping[str, Any], namespace: str | None = None) -> dict: ...
     def patch(self, resource: str, name: str, patch: Mapping[str, Any], namespace: str | None = None) -> dict: ...
     def update(self, obj: Mapping[str, Any], *, subresource: str | None = None) -> dict: ...
@@ -139,8 +140,9 @@ class DeploymentController:
         return keys
 
     def _on_pod(self, event_type: str, pod: Obj, old: Obj | None) -> None:
-        """deletePod: a Recreate Deployment waits for its old pods to be gone (getDeploymentForPod:
-        the pod's ReplicaSet, then that ReplicaSet's Deployment, each by a controller reference)."""
+        """deletePod: a Recreate Deployment waits for its old pods to be gone, so it is queued when
+        the last pod of its ReplicaSets goes (getDeploymentForPod: the pod's ReplicaSet, then that
+        ReplicaSet's Deployment, each by a controller reference)."""
         if event_type != "DELETED":
             return
         owner = controller_of(pod)
@@ -151,7 +153,16 @@ class DeploymentController:
             return
         key = self._resolve(rs["metadata"]["namespace"], controller_of(rs))
         deploy = self.deployments.get(key) if key is not None else None
-        if deploy is not None and not util.is_rolling_update(deploy):
+        if deploy is None or util.is_rolling_update(deploy):
+            return
+        try:  # util.ListReplicaSets reads them from the apiserver (RsListFromClient), not the cache
+            listed = self.api.list("replicasets", deploy["metadata"]["namespace"])
+        except StatusError:
+            return  # as upstream, a failed list just returns
+        selector = LabelSelector.from_dict(deploy["spec"]["selector"]).selector
+        owned = [r for r in listed if selector.matches(r["metadata"].get("labels") or {})
+                 and (controller_of(r) or {}).get("uid") == deploy["metadata"]["uid"]]
+        if not self.pods_for(deploy, owned):
             self.queue.add(key)
 
     # --- the sync ---------------------------------------------------------------------
@@ -176,7 +187,7 @@ class DeploymentController:
         elif util.is_rolling_update(d):
             rolling.rollout_rolling(self, d, rs_list)
         else:
-            recreate.rollout_recreate(self, d, rs_list, self.pods_for(rs_list))
+            recreate.rollout_recreate(self, d, rs_list, self.pods_for(d, rs_list))
 
     def replica_sets_for(self, d: Obj) -> list[Obj]:
         """getReplicaSetsForDeployment: claim the ReplicaSets of the namespace (ClaimReplicaSets: keep,
@@ -190,11 +201,12 @@ class DeploymentController:
             raise refs.error
         return claimed
 
-    def pods_for(self, rs_list: list[Obj]) -> list[Obj]:
-        """getPodMapForDeployment, flattened: the pods the ReplicaSets control."""
+    def pods_for(self, d: Obj, rs_list: list[Obj]) -> list[Obj]:
+        """getPodMapForDeployment, flattened: the pods the Deployment selects that one of the
+        ReplicaSets controls, finished ones too (Recreate must see every old pod gone)."""
         uids = {rs["metadata"]["uid"] for rs in rs_list}
-        namespaces = {rs["metadata"]["namespace"] for rs in rs_list}
-        return [pod for ns in namespaces for pod in self.pods.list(ns)
+        selector = LabelSelector.from_dict(d["spec"]["selector"]).selector
+        return [pod for pod in self.pods.list(d["metadata"]["namespace"], selector)
                 if (controller_of(pod) or {}).get("uid") in uids]
 
     # --- what the strategies share ------------------------------------------------------
