@@ -83,15 +83,16 @@ def agendas(by_name: dict[str, Chapter]) -> list[str]:
     intro = [Slot("arrival: `k8scourse doctor`, then `k8scourse lab`", 10), whole("00-welcome"),
              Slot("break", 5), reading("01-architecture"), Slot("questions, and where to go next", 5)]
     day = [Slot("arrival: `k8scourse doctor`, then `k8scourse lab`", 10), whole("00-welcome"),
-           whole("01-architecture"), Slot("break", 5), whole("02-pods"), Slot("lunch", 40),
+           whole("01-architecture"), Slot("break", 15), whole("02-pods"), Slot("lunch", 45),
            whole("03-labels-selectors"), whole("04-replication"), Slot("break", 10),
-           whole("05-deployments"), Slot("questions; chapters 06-12 as self-study", 10)]
+           reading("05-deployments"), Slot("questions; chapters 06-12 as self-study", 10)]
     lines = ["### A 2-hour introduction", "",
              "What the course is and how a cluster is built: the welcome chapter in full, then the architecture "
              "chapter's reading with its exercises as homework.", "", *agenda(intro, 14 * 60), "",
              "### A full day", "",
              "From the components to Deployments: the chapters a learner needs before any of the cluster setup "
-             "(07-10) makes sense. The rest is self-study, or a second day: 06, 11, then 07-10 and the capstone.",
+             "(07-10) makes sense, with the Deployments chapter's exercises as homework. The rest is self-study, "
+             "or a second day: 06, 11, then 07-10 and the capstone.",
              "", *agenda(day), ""]
     return lines
 
