@@ -7,6 +7,7 @@ import pytest
 
 from k8scourse.api.decoding import DecodeError
 from k8scourse.api.errors import ObjectInvalidError, StatusError
+from k8scourse.api.meta import generate_name
 from k8scourse.clock import VirtualClock
 from k8scourse.etcd import Store
 from k8scourse.master.apiserver import APIServer
@@ -502,3 +503,44 @@ def test_an_update_with_an_unchanged_spec_still_checks_what_changed(cluster):
     assert "spec: Forbidden: pod updates may not change fields other than" in str(err.value)
     labelled = {**stored, "metadata": {**stored["metadata"], "labels": {"app": "web", "tier": "front"}}}
     assert api.update(labelled)["metadata"]["labels"]["tier"] == "front"
+
+
+def _names_to_be_drawn(api, count):
+    """The names the apiserver's next create with generateName "web-" would try, in order (a UID is drawn
+    after the first), from a copy of its RNG."""
+    draws = random.Random()
+    draws.setstate(api.rng.getstate())
+    names = [generate_name("web-", draws)]
+    draws.getrandbits(128)
+    return names + [generate_name("web-", draws) for _ in range(count - 1)]
+
+
+def _generated_pod():
+    manifest = pod()
+    del manifest["metadata"]["name"]
+    manifest["metadata"]["generateName"] = "web-"
+    return manifest
+
+
+def test_a_generated_name_already_taken_is_drawn_again(cluster):
+    """RetryGenerateName (beta, on in v1.31): a taken name is drawn again, up to 8 names in all."""
+    _, _, api = cluster
+    state = api.rng.getstate()
+    first, second = _names_to_be_drawn(api, 2)
+    api.create(pod(first))
+    api.rng.setstate(state)
+    assert api.create(_generated_pod())["metadata"]["name"] == second
+
+
+def test_a_generated_name_conflict_after_eight_draws_is_upstreams_409(cluster):
+    _, _, api = cluster
+    state = api.rng.getstate()
+    names = _names_to_be_drawn(api, 8)
+    for name in names:
+        api.create(pod(name))
+    api.rng.setstate(state)
+    with pytest.raises(StatusError) as err:
+        api.create(_generated_pod())
+    assert (err.value.code, err.value.reason, str(err.value)) == (
+        409, "AlreadyExists", f'pods "{names[-1]}" already exists, the server was not able to generate a unique '
+                              "name for the object")

@@ -88,6 +88,13 @@ def test_work_queue_retries_a_sync_that_returns_an_error_of_its_own() -> None:
     assert [round(t, 3) for t in calls] == [0, 0.005, 0.015]
 
 
+def test_rate_limiter_back_off_stays_capped_after_any_number_of_failures() -> None:
+    """ItemExponentialFailureRateLimiter: past int64 nanoseconds the back-off is maxDelay (was OverflowError)."""
+    limiter = RateLimiter(VirtualClock(), qps=1e9, burst=10**9)
+    delays = [limiter.when("k") for _ in range(1100)]
+    assert delays[0] == 0.005 and delays[-1] == 1000.0
+
+
 def test_work_queue_lets_bugs_propagate() -> None:
     clock = VirtualClock()
     queue = WorkQueue(clock, lambda key: 1 / 0)

@@ -87,6 +87,7 @@ LEASE_MAX_OBJECTS = 1000
 ADVERTISE_ADDRESS = "192.168.197.130"
 SECURE_PORT = 6443
 
+MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8  # apiserver registry/generic/registry/store.go, RetryGenerateName
 # Kinds whose metadata.generation counts spec changes (controllers compare it
 # with status.observedGeneration to know they have caught up). Pods have it
 # only from v1.34 (PodObservedGenerationTracking), so not here.
@@ -346,7 +347,8 @@ class APIServer:
         _pod_spec_from_v1(info, obj)
         self.admission.admit("CREATE", info, obj)
         # The registry's Create: system fields and the generated name, then BeforeCreate.
-        if not meta.get("name") and meta.get("generateName"):
+        generated = not meta.get("name") and bool(meta.get("generateName"))
+        if generated:
             meta["name"] = generate_name(meta["generateName"], self.rng)
         meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         meta["creationTimestamp"] = self.clock.rfc3339(self.clock.now)
@@ -372,9 +374,21 @@ class APIServer:
             self.admission.validate("CREATE", info, obj)
             _pod_spec_to_v1(info, obj)
             obj = _in_go_order(obj)
-            key = self.key(info.RESOURCE, meta["name"], meta.get("namespace"))
-            if not self.store.compare_and_swap(key, 0, _dumps(obj), lease=self._lease_of(info)):  # 0: if absent
-                raise already_exists(group_resource(info), meta["name"])
+            stored_meta = obj["metadata"]
+            # RetryGenerateName (beta and on in v1.31; the registry's createWithGenerateNameRetry): a
+            # generated name already taken is drawn again, up to maxNameGenerationCreateAttempts in all.
+            for attempt in range(MAX_NAME_GENERATION_CREATE_ATTEMPTS if generated else 1):
+                if attempt:
+                    stored_meta["name"] = generate_name(stored_meta["generateName"], self.rng)
+                key = self.key(info.RESOURCE, stored_meta["name"], stored_meta.get("namespace"))
+                if self.store.compare_and_swap(key, 0, _dumps(obj), lease=self._lease_of(info)):  # 0: if absent
+                    break
+            else:
+                if generated:  # rest.CheckGeneratedNameError: NewGenerateNameConflict
+                    raise StatusError(409, "AlreadyExists",
+                                      f'{group_resource(info)} "{stored_meta["name"]}" already exists, the server '
+                                      "was not able to generate a unique name for the object")
+                raise already_exists(group_resource(info), stored_meta["name"])
         except Exception:
             if info.KIND == "Service":  # the allocation is rolled back with the failed create
                 self.service_ips.release(obj["spec"])

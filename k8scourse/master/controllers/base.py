@@ -145,7 +145,9 @@ class RateLimiter:
         """How long until ``key`` may be retried: the larger of its back-off and the bucket's wait."""
         failures = self._failures.get(key, 0)
         self._failures[key] = failures + 1
-        backoff = min(self.base * 2 ** failures, self.cap)
+        # ItemExponentialFailureRateLimiter caps a back-off past int64 nanoseconds at maxDelay; an exponent of
+        # 64 is past the cap already, and keeps 2**failures from overflowing a float.
+        backoff = min(self.base * 2 ** min(failures, 64), self.cap)
         now = self.clock.now
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.qps)
         self._last = now
