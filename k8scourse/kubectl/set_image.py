@@ -27,25 +27,11 @@ from .errors import Aggregate, ClientError, CommandError, usage_error
 from .flags import BOOL, Flag
 from .printers import object_name
 from .read import SELECTOR
+from .write import resources_and_pairs
 
 POD_TEMPLATE_KINDS = ("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet", "Job")
 # kubectl set's other subcommands: real, but not modelled here.
 OTHER_SUBCOMMANDS = ("env", "resources", "selector", "serviceaccount", "subject")
-
-
-def resources_and_pairs(args: list[str], pair_type: str) -> tuple[list[str], list[str]]:
-    """cmdutil.GetResourcesAndPairs: resources first, then ``key=value`` (or ``key-``) pairs."""
-    resources: list[str] = []
-    pairs: list[str] = []
-    for arg in args:
-        is_pair = ("=" in arg and not arg.startswith("=")) or (arg.endswith("-") and arg != "-")
-        if is_pair:
-            pairs.append(arg)
-        elif pairs:
-            raise ClientError(f"all resources must be specified before {pair_type} changes: {arg}")
-        else:
-            resources.append(arg)
-    return resources, pairs
 
 
 def parse_pairs(pairs: list[str], pair_type: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from .builder import (
 )
 from .context import Command, Context
 from .describe import LAST_APPLIED
-from .errors import Aggregate, CommandError, SourcedError, usage_error
+from .errors import Aggregate, ClientError, CommandError, SourcedError, usage_error
 from .flags import ARRAY, BOOL, INT, STRING, STRINGS, Flag
 from .printers import object_name, qualified_kind, to_compact_json
 from .read import ALL_NAMESPACES, SELECTOR
@@ -261,8 +261,8 @@ def delete(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
 # --- label ------------------------------------------------------------------------------------------------
 
 
-def _split_pairs(args: list[str]) -> tuple[list[str], list[str]]:
-    """GetResourcesAndPairs: resources first, then ``key=value`` and ``key-`` changes."""
+def resources_and_pairs(args: list[str], pair_type: str) -> tuple[list[str], list[str]]:
+    """cmdutil.GetResourcesAndPairs: resources first, then ``key=value`` (or ``key-``) pairs."""
     resources: list[str] = []
     pairs: list[str] = []
     for arg in args:
@@ -270,7 +270,7 @@ def _split_pairs(args: list[str]) -> tuple[list[str], list[str]]:
         if is_pair:
             pairs.append(arg)
         elif pairs:
-            raise CommandError(f"error: all resources must be specified before label changes: {arg}")
+            raise ClientError(f"all resources must be specified before {pair_type} changes: {arg}")
         else:
             resources.append(arg)
     return resources, pairs
@@ -298,7 +298,7 @@ def _parse_label_changes(pairs: list[str]) -> tuple[dict[str, str], list[str]]:
 
 def label(ctx: Context, args: list[str], opts: dict[str, Any]) -> None:
     """``kubectl label TYPE NAME key=value key2- [--overwrite]``."""
-    resources, pairs = _split_pairs(args)
+    resources, pairs = resources_and_pairs(args, "label")
     new, remove = _parse_label_changes(pairs)
     selector = opts["selector"]
     if opts["all"] and selector:
