@@ -28,12 +28,12 @@ import os
 import random
 from typing import Any
 
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from k8scourse.api.decoding import GoType, IntOrStringType, ListOf, MapOf, Scalar, Struct
 from k8scourse.api.errors import K8sValueError
+from k8scourse.api.meta import dump_yaml
 from k8scourse.api.objects import KINDS
 from k8scourse.cluster import Cluster
 
@@ -321,12 +321,6 @@ def _base_of(manifest: dict) -> dict:
     return next(base for base in BASES if base["kind"] == manifest["kind"])
 
 
-def _yaml(manifest: dict) -> str:
-    """The manifest as YAML for ``kubectl apply -f -``, written by libyaml (PyYAML's Python emitter
-    took a fifth of the fuzz run)."""
-    return yaml.dump(manifest, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper))
-
-
 def _kubectl_never_raises(cluster: Cluster, command: str, stdin: str | None = None) -> str:
     """kubectl answers with its output or its error text; it never raises."""
     out = cluster.kubectl(command, stdin=stdin)
@@ -344,13 +338,13 @@ def test_no_manifest_gets_a_traceback(manifest, over_its_base):
     cluster.apply(PRELUDES.get(manifest["kind"], []))
     cluster.set_load("app=web", cpu="500m")
     if over_its_base and isinstance(manifest["metadata"], dict) and manifest["metadata"].get("name") == "web":
-        _kubectl_never_raises(cluster, "apply -f -", stdin=_yaml(_base_of(manifest)))
+        _kubectl_never_raises(cluster, "apply -f -", stdin=dump_yaml(_base_of(manifest)))
         cluster.run(20)
     try:
         cluster.apply(copy.deepcopy(manifest))
     except K8sValueError:
         pass  # the apiserver's answer, e.g. BadRequest or Invalid
-    _kubectl_never_raises(cluster, "apply -f -", stdin=_yaml(manifest))  # create, or update what was
+    _kubectl_never_raises(cluster, "apply -f -", stdin=dump_yaml(manifest))  # create, or update what was
     cluster.run(30)
     resource = RESOURCES[manifest["kind"]]
     for command in (f"get {resource} -o wide", f"get {resource} -o yaml", f"get {resource} -o json",
